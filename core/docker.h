@@ -1,0 +1,62 @@
+/* docker.h - the Docker Engine API backend, in the model's terms (no curl or jansson here). */
+#ifndef SD_DOCKER_H
+#define SD_DOCKER_H
+
+#include "model.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct sd_docker_config {
+	const char *host;        /* unix:///path, tcp://host:port; NULL: DOCKER_HOST, else the default socket */
+	int tls_verify;          /* -1: from DOCKER_TLS_VERIFY */
+	const char *cert_path;   /* NULL: DOCKER_CERT_PATH, else ~/.docker */
+	long timeout_ms;         /* every request, default 5000 */
+	bool read_only;          /* refuse every non-GET request before it leaves the process */
+};
+
+struct sd_docker;
+
+/* Never fails for reachability: the connection is made per request. Returns NULL only for a
+ * malformed host (ERR says why). */
+struct sd_docker *sd_docker_open(const struct sd_docker_config *config, char *err, size_t errlen);
+void sd_docker_close(struct sd_docker *docker);
+const char *sd_docker_host(const struct sd_docker *docker);   /* for the header line */
+
+/* GET /version (negotiates the API version once), /info, /nodes, /services?status=true,
+ * /tasks; builds a new swarm part. 0 on success; -1 with ERR (engine message verbatim when it
+ * answered with an error, else the transport error). */
+int sd_docker_fetch(struct sd_docker *docker, struct sd_swarm **out, char *err, size_t errlen);
+
+/* Decode captured responses into a swarm part without any network (tests, bench).
+ * Any of the JSON texts may be NULL (treated as empty). */
+int sd_docker_decode(const char *info, size_t info_len, const char *nodes, size_t nodes_len,
+		     const char *services, size_t services_len, const char *tasks,
+		     size_t tasks_len, struct sd_swarm **out, char *err, size_t errlen);
+
+/* Follow GET /events (swarm scope: service, node, task, ...) and call ON_EVENT for each
+ * event until STOP becomes non-zero (checked at least every 500 ms) or the stream breaks.
+ * Returns 0 when stopped, -1 with ERR when the stream failed. */
+int sd_docker_watch_events(struct sd_docker *docker,
+			   void (*on_event)(void *user, const char *type, const char *action,
+					    const char *actor),
+			   void *user, const volatile int *stop, char *err, size_t errlen);
+
+/* Mutations. Each reads the object's current spec and version, changes it and posts it back
+ * with that version. 0 on success; -1 with ERR: the engine's message verbatim. */
+int sd_docker_service_scale(struct sd_docker *docker, const char *service, long replicas,
+			    char *err, size_t errlen);
+int sd_docker_service_rollback(struct sd_docker *docker, const char *service, char *err,
+			       size_t errlen);
+int sd_docker_service_redeploy(struct sd_docker *docker, const char *service, char *err,
+			       size_t errlen);
+int sd_docker_node_availability(struct sd_docker *docker, const char *node,
+				const char *availability, char *err, size_t errlen);
+int sd_docker_node_role(struct sd_docker *docker, const char *node, const char *role,
+			char *err, size_t errlen);
+
+/* Raw GET for exports (backups): the response body, malloc'ed, or NULL with ERR. */
+char *sd_docker_get(struct sd_docker *docker, const char *path, size_t *len, char *err,
+		    size_t errlen);
+
+#endif

@@ -1,0 +1,240 @@
+/* model.h - the snapshot: one immutable view of the stack that panes, --once and drills read.
+ *
+ * A snapshot is made of parts (swarm, postgres, redis, backups), each produced by one backend
+ * and owning all its memory in one arena. Parts are reference counted, so a new snapshot that
+ * changes only the Redis part shares the others. Nothing in a published part is ever modified. */
+#ifndef SD_MODEL_H
+#define SD_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* ---- arena: bump allocator whose memory is freed at once ---- */
+struct sd_arena;
+struct sd_arena *sd_arena_new(void);
+void sd_arena_free(struct sd_arena *arena);
+void *sd_arena_alloc(struct sd_arena *arena, size_t size);          /* zeroed, aligned */
+char *sd_arena_strdup(struct sd_arena *arena, const char *s);        /* NULL -> "" */
+char *sd_arena_strndup(struct sd_arena *arena, const char *s, size_t n);
+char *sd_arena_printf(struct sd_arena *arena, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+size_t sd_arena_size(const struct sd_arena *arena);                  /* bytes reserved */
+
+/* ---- parts: reference counted, arena owned ---- */
+struct sd_part {
+	int refs;                 /* atomic */
+	struct sd_arena *arena;   /* everything of the part, the part itself included */
+};
+void *sd_part_new(size_t size);  /* a zeroed part of SIZE bytes (first member struct sd_part) */
+void *sd_part_ref(void *part);   /* NULL-safe */
+void sd_part_unref(void *part);  /* NULL-safe; frees the arena at zero */
+
+enum sd_level { SD_OK = 0, SD_WARNING = 1, SD_CRITICAL = 2, SD_UNKNOWN = 3 };
+const char *sd_level_name(enum sd_level level);           /* "OK", "WARNING", ... */
+
+enum sd_mode { SD_MODE_LIVE = 0, SD_MODE_WATCH, SD_MODE_DRILL };
+const char *sd_mode_name(enum sd_mode mode);              /* "live", "watch", "drill" */
+
+/* ---- Swarm ---- */
+struct sd_label { const char *key, *value; };
+
+struct sd_node {
+	const char *id, *hostname;
+	const char *role;          /* manager | worker */
+	const char *availability;  /* active | pause | drain */
+	const char *state;         /* ready | down | unknown | disconnected */
+	const char *manager;       /* leader | reachable | unreachable | "" for workers */
+	const char *engine, *addr, *message;
+	struct sd_label *labels;
+	size_t nlabels;
+	uint64_t version;
+	int tasks;                 /* tasks desired running on this node */
+};
+
+struct sd_port { long published, target; const char *protocol, *mode; };
+
+struct sd_service {
+	const char *id, *name, *stack;   /* stack: com.docker.stack.namespace label or "" */
+	const char *mode;                /* replicated | global | replicated-job | global-job */
+	const char *image;               /* without the @sha256 digest */
+	const char *update_state;        /* updating | paused | completed | rollback_started |
+	                                    rollback_paused | rollback_completed | "" */
+	const char *update_message;
+	uint64_t version;
+	long desired, running;
+	struct sd_port *ports;
+	size_t nports;
+	bool has_previous_spec;
+	size_t task_first, task_count;   /* its tasks: swarm->tasks[task_first ...] */
+	time_t updated_at;
+};
+
+struct sd_task {
+	const char *id, *service_id, *service;  /* service: name */
+	const char *node_id, *node;             /* node: hostname ("" when unassigned) */
+	const char *desired_state, *state;      /* running | shutdown | failed | ... */
+	const char *error, *message;
+	long slot;                              /* 0 for global services */
+	time_t since;                           /* Status.Timestamp */
+};
+
+struct sd_swarm {
+	struct sd_part part;
+	time_t fetched_at;
+	const char *engine_name;        /* hostname of the engine we talk to */
+	const char *engine_version, *api_version;
+	const char *cluster_id, *leader; /* leader: hostname */
+	int managers, managers_reachable;
+	struct sd_node *nodes;
+	size_t nnodes;
+	struct sd_service *services;    /* sorted by name */
+	size_t nservices;
+	struct sd_task *tasks;          /* grouped by service (in services order), then slot, newest first */
+	size_t ntasks;
+};
+
+/* ---- PostgreSQL ---- */
+struct sd_pg_member {
+	const char *name, *conninfo_safe;    /* conninfo without password */
+	const char *role;                     /* primary | standby | unknown */
+	bool reachable;
+	const char *error;
+	time_t unreachable_since;
+	long timeline;
+	const char *lsn;                      /* current (primary) or replay (standby) LSN */
+	const char *receive_lsn, *replay_lsn;
+	time_t last_replay;                   /* pg_last_xact_replay_timestamp, 0 if none */
+	/* as seen from the primary's pg_stat_replication (standbys only; -1 when unknown) */
+	const char *repl_state, *sync_state;
+	long long sent_lag_bytes, write_lag_bytes, flush_lag_bytes, lag_bytes; /* lag = replay */
+	double write_lag_seconds, flush_lag_seconds, replay_lag_seconds;
+	const char *upstream;                 /* name of the member it follows, "" if none known */
+	double lag_history[60];               /* bytes, oldest first, nhistory valid */
+	int nhistory;
+};
+
+struct sd_pg_slot {
+	const char *member, *name, *type;
+	bool active;
+	long long retained_bytes;
+};
+
+struct sd_pg_archiver {
+	bool present;
+	long long archived_count, failed_count;
+	const char *last_archived_wal, *last_failed_wal;
+	time_t last_archived_time, last_failed_time;
+};
+
+struct sd_pg {
+	struct sd_part part;
+	time_t fetched_at;
+	struct sd_pg_member *members;
+	size_t nmembers;
+	struct sd_pg_slot *slots;
+	size_t nslots;
+	struct sd_pg_archiver archiver;
+};
+
+/* ---- Redis Sentinel ---- */
+struct sd_redis_master {
+	const char *name, *addr, *flags;
+	long quorum;
+	bool ckquorum;
+	const char *ckquorum_message;
+	long num_other_sentinels, num_slaves;
+};
+
+struct sd_redis_replica {
+	const char *addr, *flags, *link;     /* link: up | down | "" */
+	long long offset, lag_bytes;
+	bool reachable;
+};
+
+struct sd_redis_sentinel {
+	const char *addr, *flags;
+	bool reachable;
+	const char *master_addr;             /* what this sentinel thinks the master is */
+	const char *error;
+};
+
+struct sd_redis_event {
+	time_t time;
+	const char *sentinel, *channel, *message;
+};
+
+struct sd_redis {
+	struct sd_part part;
+	time_t fetched_at;
+	struct sd_redis_master master;
+	struct sd_redis_replica *replicas;
+	size_t nreplicas;
+	struct sd_redis_sentinel *sentinels;
+	size_t nsentinels;
+	struct sd_redis_event *events;       /* newest last */
+	size_t nevents;
+	const char *failover;                /* failover in progress: last state, or "" */
+};
+
+/* ---- Backups ---- */
+struct sd_backup {
+	const char *kind;                    /* postgres | redis | swarm */
+	const char *file, *sha256;
+	time_t time;
+	long long size;
+	const char *verified;                /* "yes" | "no" | "failed" */
+	const char *verify_message;
+	time_t verified_at;
+};
+
+struct sd_backups {
+	struct sd_part part;
+	time_t fetched_at;
+	const char *dir;
+	struct sd_backup *items;             /* newest first */
+	size_t nitems;
+	const char *running;                 /* a backup in progress: "postgres 12.3 MB 40 MB/s" */
+	double progress;                     /* 0..1, < 0 when unknown */
+};
+
+/* ---- snapshot ---- */
+struct sd_backend_status {
+	bool configured;
+	bool reachable;      /* the last attempt succeeded */
+	bool answered;       /* at least one attempt finished */
+	char error[256];     /* why the last attempt failed */
+	time_t unreachable_since, last_ok;
+};
+
+struct sd_alert {
+	enum sd_level level;
+	const char *source;  /* swarm | postgres | redis | backups */
+	const char *target;
+	const char *message;
+};
+
+struct sd_snapshot {
+	struct sd_part part;
+	uint64_t generation;
+	time_t time;
+	enum sd_mode mode;
+	const char *cluster_name;
+	struct sd_backend_status docker, postgres, redis, backups;
+	struct sd_swarm *swarm;      /* NULL until the first answer; stale when !docker.reachable */
+	struct sd_pg *pg;
+	struct sd_redis *redis;
+	struct sd_backups *backup_list;
+	struct sd_alert *alerts;
+	size_t nalerts;
+	enum sd_level health;
+	const char *message;         /* last action result for the status line, "" if none */
+	enum sd_level message_level;
+};
+
+/* lookups (linear; fine for the sizes we draw) */
+const struct sd_node *sd_swarm_node(const struct sd_swarm *swarm, const char *id_or_name);
+const struct sd_service *sd_swarm_service(const struct sd_swarm *swarm, const char *id_or_name);
+
+#endif

@@ -1,0 +1,29 @@
+/* sentinel.h - the Redis Sentinel backend (hiredis), in the model's terms. Works while any
+ * one Sentinel answers; every command has a timeout. */
+#ifndef SD_SENTINEL_H
+#define SD_SENTINEL_H
+
+#include "config.h"
+#include "model.h"
+
+struct sd_sentinel_backend;
+
+struct sd_sentinel_backend *sd_sentinel_open(const struct sd_config *config);
+void sd_sentinel_close(struct sd_sentinel_backend *backend);
+
+/* SENTINEL MASTER/REPLICAS/SENTINELS/CKQUORUM/GET-MASTER-ADDR-BY-NAME on each Sentinel, INFO
+ * replication on the master and replicas; the event log kept by the backend is copied into
+ * the part. 0, or -1 with ERR when no Sentinel answered (a part is still made). */
+int sd_sentinel_fetch(struct sd_sentinel_backend *backend, const struct sd_redis *previous,
+		      struct sd_redis **out, char *err, size_t errlen);
+
+/* PSUBSCRIBE * on every Sentinel; store events in the backend's log and call ON_EVENT for
+ * each until STOP (checked at least every 500 ms). Reconnects by itself. */
+void sd_sentinel_watch_events(struct sd_sentinel_backend *backend,
+			      void (*on_event)(void *user, const char *channel), void *user,
+			      const volatile int *stop);
+
+/* SENTINEL FAILOVER <master>. -1 with ERR (the Sentinel's message verbatim). */
+int sd_sentinel_failover(struct sd_sentinel_backend *backend, char *err, size_t errlen);
+
+#endif
