@@ -18,11 +18,16 @@ enum {
 
 /* One key name ("s", "<Enter>", "<C-x>", "<F5>") to a code; SD_KEY_NONE if unknown. */
 int sd_key_from_name(const char *name);
+/* A code point as a terminal delivers it to the code keymaps use: ' ' -> SD_KEY_SPACE,
+ * '\n' '\r' -> SD_KEY_ENTER, '\t' -> SD_KEY_TAB, 27 -> SD_KEY_ESC, 127 -> SD_KEY_BACKSPACE,
+ * 1..26 -> SD_KEY_CTRL + letter (^I, ^J, ^M as Tab and Enter); others unchanged. */
+int sd_key_normalize(int key);
 /* A code to its canonical name; BUF of at least 16 bytes. */
 const char *sd_key_name(int key, char *buf, size_t size);
 
-/* A key sequence as a drill writes it ("1/worker-1<Enter>d") to codes. Returns the count,
- * or -1 with the offending byte offset in *BAD_AT (an unknown <name>). */
+/* A key sequence as a drill writes it ("1/worker-1<Enter>d") to codes. Returns the count
+ * (at most MAX are stored; KEYS may be NULL to count), or -1 with the offending byte offset
+ * in *BAD_AT (an unknown <name>, a '<' that opens none - write <lt> - or bad UTF-8). */
 int sd_keys_parse(const char *text, int *keys, size_t max, size_t *bad_at);
 
 #endif
