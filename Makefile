@@ -11,7 +11,8 @@ OPT       ?= -O2 -g
 WARN      := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
              -Wwrite-strings -Wundef
 CFLAGS    ?= $(OPT)
-CFLAGS    += $(WARN) $(EXTRA_CFLAGS) -std=gnu11 -D_GNU_SOURCE -pthread -Icore -I$(BUILD)
+VERSION   := 0.1.0
+CFLAGS    += $(WARN) $(EXTRA_CFLAGS) -DSD_VERSION=\"$(VERSION)\" -std=gnu11 -D_GNU_SOURCE -pthread -Icore -I$(BUILD)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDFLAGS   += -pthread $(EXTRA_LDFLAGS)

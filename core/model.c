@@ -123,6 +123,17 @@ void sd_part_unref(void *p)
 		sd_arena_free(part->arena);
 }
 
+void sd_snapshot_unref(struct sd_snapshot *snap)
+{
+	if (!snap || __atomic_sub_fetch(&snap->part.refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	sd_part_unref(snap->swarm);
+	sd_part_unref(snap->pg);
+	sd_part_unref(snap->redis);
+	sd_part_unref(snap->backups);
+	sd_arena_free(snap->part.arena);
+}
+
 const char *sd_level_name(enum sd_level level)
 {
 	static const char *const names[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};

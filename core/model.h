@@ -221,17 +221,20 @@ struct sd_snapshot {
 	time_t time;
 	enum sd_mode mode;
 	const char *cluster_name;
-	struct sd_backend_status docker, postgres, redis, backups;
-	struct sd_swarm *swarm;      /* NULL until the first answer; stale when !docker.reachable */
-	struct sd_pg *pg;
+	struct sd_backend_status docker_status, pg_status, redis_status, backups_status;
+	struct sd_swarm *swarm;      /* NULL until the first answer; stale when !docker_status.reachable */
+	struct sd_pg *pg;            /* NULL when not configured or not yet answered */
 	struct sd_redis *redis;
-	struct sd_backups *backup_list;
+	struct sd_backups *backups;
 	struct sd_alert *alerts;
 	size_t nalerts;
 	enum sd_level health;
 	const char *message;         /* last action result for the status line, "" if none */
 	enum sd_level message_level;
 };
+
+/* Drop a reference to a snapshot (and its references to the parts). NULL-safe. */
+void sd_snapshot_unref(struct sd_snapshot *snap);
 
 /* lookups (linear; fine for the sizes we draw) */
 const struct sd_node *sd_swarm_node(const struct sd_swarm *swarm, const char *id_or_name);

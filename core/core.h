@@ -1,0 +1,64 @@
+/* core.h - one running core: configuration, backends, pollers, the snapshot store, the action
+ * worker and the audit log. The TUI, --once and drills all talk to a struct sd_core. */
+#ifndef SD_CORE_H
+#define SD_CORE_H
+
+#include "config.h"
+#include "model.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct sd_core;
+
+/* CONFIG stays owned by the caller and must outlive the core. */
+struct sd_core *sd_core_new(const struct sd_config *config, enum sd_mode mode,
+			    struct sd_error *err);
+void sd_core_start(struct sd_core *core);     /* start pollers and the action worker */
+void sd_core_free(struct sd_core *core);      /* stops threads (bounded by the timeouts) */
+
+enum sd_mode sd_core_mode(const struct sd_core *core);
+const struct sd_config *sd_core_config(const struct sd_core *core);
+
+/* The newest snapshot (a reference: sd_part_unref it). Never NULL. */
+struct sd_snapshot *sd_core_snapshot(struct sd_core *core);
+
+/* A file descriptor that becomes readable when a new snapshot is published; call
+ * sd_core_drain_notify after waking. */
+int sd_core_notify_fd(const struct sd_core *core);
+void sd_core_drain_notify(struct sd_core *core);
+
+/* Ask every backend for a fresh look now (the `refresh` action). */
+void sd_core_refresh(struct sd_core *core);
+
+/* True when no action is queued or running and every configured backend has completed a
+ * full refresh that started after the last action finished (or after start). Drill playback
+ * reads the next key only then. */
+bool sd_core_settled(struct sd_core *core);
+
+/* Wait until every configured backend has answered once (successfully or not), at most
+ * TIMEOUT seconds (for --once). */
+bool sd_core_wait_first(struct sd_core *core, double timeout);
+
+/* Set the status-line message of the next snapshots (e.g. a refusal). */
+void sd_core_message(struct sd_core *core, enum sd_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Monotonic seconds. */
+double sd_now(void);
+
+/* ---- for core/ modules (actions, backups): the backends of this core; NULL when the
+ * section is not configured ---- */
+struct sd_docker;
+struct sd_pg_backend;
+struct sd_sentinel_backend;
+struct sd_docker *sd_core_docker(struct sd_core *core);
+struct sd_pg_backend *sd_core_pg(struct sd_core *core);
+struct sd_sentinel_backend *sd_core_sentinel(struct sd_core *core);
+/* Queue REQ on the action worker (copied). -1 when the queue is full. */
+struct sd_request;
+int sd_core_enqueue(struct sd_core *core, const struct sd_request *req);
+/* Append REQ to the audit log with RESULT (ok | failed | refused). */
+void sd_core_audit(struct sd_core *core, const struct sd_request *req, const char *result);
+
+#endif

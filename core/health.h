@@ -1,0 +1,14 @@
+/* health.h - the rules that turn a snapshot into alerts and one overall level. */
+#ifndef SD_HEALTH_H
+#define SD_HEALTH_H
+
+#include "config.h"
+#include "model.h"
+
+/* Fill SNAP->alerts (in the snapshot's arena) and SNAP->health. */
+void sd_health_evaluate(struct sd_snapshot *snap, const struct sd_config *config);
+
+/* Raft quorum of MANAGERS managers. */
+int sd_quorum(int managers);
+
+#endif
