@@ -145,12 +145,17 @@ struct sd_redis_master {
 	bool ckquorum;
 	const char *ckquorum_message;
 	long num_other_sentinels, num_slaves;
+	/* as seen by swarmdeck itself (INFO replication on the master) */
+	bool reachable;
+	const char *error;                   /* "" when it answered as a master */
+	long long offset;                    /* master_repl_offset, -1 when unknown */
 };
 
 struct sd_redis_replica {
 	const char *addr, *flags, *link;     /* link: up | down | "" */
 	long long offset, lag_bytes;
 	bool reachable;
+	const char *error;                   /* why INFO failed, or a wrong role; "" */
 };
 
 struct sd_redis_sentinel {
