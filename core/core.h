@@ -44,6 +44,9 @@ bool sd_core_wait_first(struct sd_core *core, double timeout);
 void sd_core_message(struct sd_core *core, enum sd_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Clear the status-line message; true when there was one. */
+bool sd_core_clear_message(struct sd_core *core);
+
 /* Monotonic seconds. */
 double sd_now(void);
 

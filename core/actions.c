@@ -1,0 +1,525 @@
+/* actions.c - the action registry: every action's name, help, confirmation, check and run.
+ * Navigation actions are listed here too (their work is the TUI's) so that keymaps, help
+ * and drills know one set of names. */
+#include "actions.h"
+#include "core.h"
+#include "docker.h"
+#include "health.h"
+#include "pg.h"
+#include "sentinel.h"
+#include "xalloc.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static int refuse(struct sd_request *req, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int refuse(struct sd_request *req, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(req->result, sizeof(req->result), fmt, ap);
+	va_end(ap);
+	req->status = -1;
+	return -1;
+}
+
+static void ask(struct sd_request *req, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void ask(struct sd_request *req, const char *fmt, ...)
+{
+	size_t used = strlen(req->question);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(req->question + used, sizeof(req->question) - used, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- Swarm: services ---- */
+
+static const struct sd_service *find_service(const struct sd_snapshot *snap,
+					     struct sd_request *req)
+{
+	const struct sd_service *s = sd_swarm_service(snap->swarm, req->target);
+	if (s)
+		sd_strlcpy(req->target_name, s->name, sizeof(req->target_name));
+	return s;
+}
+
+static int check_scale(struct sd_core *core, const struct sd_snapshot *snap,
+		       struct sd_request *req)
+{
+	const struct sd_service *s = find_service(snap, req);
+	if (!s)
+		return refuse(req, "no service '%s'", req->target);
+	if (strcmp(s->mode, "replicated") != 0)
+		return refuse(req, "%s is a %s service: it runs one task per node and cannot be scaled",
+			      s->name, s->mode);
+	const char *p = req->param;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (!*p)
+		return refuse(req, "scale %s: no number of replicas given", s->name);
+	char *end;
+	errno = 0;
+	long n = strtol(p, &end, 10);
+	while (isspace((unsigned char)*end))
+		end++;
+	if (*end || errno)
+		return refuse(req, "scale %s: '%s' is not a number of replicas", s->name, req->param);
+	if (n < 0)
+		return refuse(req, "scale %s: %ld replicas: the number cannot be negative", s->name, n);
+	long max = sd_core_config(core)->scale_max;
+	if (n > max)
+		return refuse(req, "scale %s: %ld replicas is more than scale_max (%ld)", s->name, n, max);
+	snprintf(req->param, sizeof(req->param), "%ld", n);
+	ask(req, "Scale %s from %ld to %ld replicas?", s->name, s->desired, n);
+	if (n == 0)
+		ask(req, "\n0 stops every task of %s.", s->name);
+	return 0;
+}
+
+static int run_scale(struct sd_core *core, struct sd_request *req)
+{
+	char err[512];
+	if (sd_docker_service_scale(sd_core_docker(core), req->target, atol(req->param), err,
+				    sizeof(err)) != 0)
+		return refuse(req, "%s", err);
+	snprintf(req->result, sizeof(req->result), "scaled to %s", req->param);
+	return 0;
+}
+
+static int check_rollback(struct sd_core *core, const struct sd_snapshot *snap,
+			  struct sd_request *req)
+{
+	(void)core;
+	const struct sd_service *s = find_service(snap, req);
+	if (!s)
+		return refuse(req, "no service '%s'", req->target);
+	if (!s->has_previous_spec)
+		return refuse(req, "%s has no previous spec to roll back to", s->name);
+	ask(req, "Roll back %s to its previous spec?", s->name);
+	if (*s->update_state)
+		ask(req, "\nIts update state is %s.", s->update_state);
+	return 0;
+}
+
+static int run_rollback(struct sd_core *core, struct sd_request *req)
+{
+	char err[512];
+	if (sd_docker_service_rollback(sd_core_docker(core), req->target, err, sizeof(err)) != 0)
+		return refuse(req, "%s", err);
+	snprintf(req->result, sizeof(req->result), "rollback started");
+	return 0;
+}
+
+static int check_redeploy(struct sd_core *core, const struct sd_snapshot *snap,
+			  struct sd_request *req)
+{
+	(void)core;
+	const struct sd_service *s = find_service(snap, req);
+	if (!s)
+		return refuse(req, "no service '%s'", req->target);
+	ask(req, "Redeploy %s (force update: every task is replaced, one by one)?", s->name);
+	return 0;
+}
+
+static int run_redeploy(struct sd_core *core, struct sd_request *req)
+{
+	char err[512];
+	if (sd_docker_service_redeploy(sd_core_docker(core), req->target, err, sizeof(err)) != 0)
+		return refuse(req, "%s", err);
+	snprintf(req->result, sizeof(req->result), "redeploy started");
+	return 0;
+}
+
+/* ---- Swarm: nodes ---- */
+
+static const struct sd_node *find_node(const struct sd_snapshot *snap, struct sd_request *req)
+{
+	const struct sd_node *n = sd_swarm_node(snap->swarm, req->target);
+	if (n)
+		sd_strlcpy(req->target_name, n->hostname, sizeof(req->target_name));
+	return n;
+}
+
+static int check_availability(const struct sd_snapshot *snap, struct sd_request *req,
+			      const char *availability)
+{
+	const struct sd_node *n = find_node(snap, req);
+	if (!n)
+		return refuse(req, "no node '%s'", req->target);
+	if (!strcmp(n->availability, availability))
+		return refuse(req, "%s is already %s", n->hostname, availability);
+	if (!strcmp(availability, "drain"))
+		ask(req, "Drain %s? Its %d task%s move to other nodes.", n->hostname, n->tasks,
+		    n->tasks == 1 ? "" : "s");
+	else if (!strcmp(availability, "pause"))
+		ask(req, "Pause %s? No new tasks will be placed on it; running ones stay.",
+		    n->hostname);
+	else
+		ask(req, "Activate %s? It takes new tasks again.", n->hostname);
+	if (!strcmp(n->role, "manager") && strcmp(availability, "active") != 0)
+		ask(req, "\n%s stays a manager (it keeps voting in Raft).", n->hostname);
+	return 0;
+}
+
+static int check_drain(struct sd_core *c, const struct sd_snapshot *s, struct sd_request *r)
+{
+	(void)c;
+	return check_availability(s, r, "drain");
+}
+
+static int check_pause(struct sd_core *c, const struct sd_snapshot *s, struct sd_request *r)
+{
+	(void)c;
+	return check_availability(s, r, "pause");
+}
+
+static int check_activate(struct sd_core *c, const struct sd_snapshot *s, struct sd_request *r)
+{
+	(void)c;
+	return check_availability(s, r, "active");
+}
+
+static int run_availability(struct sd_core *core, struct sd_request *req, const char *avail)
+{
+	char err[512];
+	if (sd_docker_node_availability(sd_core_docker(core), req->target, avail, err,
+					sizeof(err)) != 0)
+		return refuse(req, "%s", err);
+	snprintf(req->result, sizeof(req->result), "availability %s", avail);
+	return 0;
+}
+
+static int run_drain(struct sd_core *c, struct sd_request *r) { return run_availability(c, r, "drain"); }
+static int run_pause(struct sd_core *c, struct sd_request *r) { return run_availability(c, r, "pause"); }
+static int run_activate(struct sd_core *c, struct sd_request *r) { return run_availability(c, r, "active"); }
+
+static void quorum_note(struct sd_request *req, int managers)
+{
+	if (managers < 3)
+		ask(req, "\nWARNING: %d manager%s tolerate%s no manager failure (3 or more advised).",
+		    managers, managers == 1 ? "" : "s", managers == 1 ? "s" : "");
+	else if (managers % 2 == 0)
+		ask(req, "\nWARNING: %d managers (even) tolerate no more failures than %d.", managers,
+		    managers - 1);
+}
+
+static int check_promote(struct sd_core *core, const struct sd_snapshot *snap,
+			 struct sd_request *req)
+{
+	(void)core;
+	const struct sd_node *n = find_node(snap, req);
+	if (!n)
+		return refuse(req, "no node '%s'", req->target);
+	if (!strcmp(n->role, "manager"))
+		return refuse(req, "%s is already a manager", n->hostname);
+	if (strcmp(n->state, "ready") != 0)
+		return refuse(req, "%s is %s: only a ready node can become a manager", n->hostname,
+			      n->state);
+	int after = snap->swarm->managers + 1;
+	ask(req, "Promote %s to manager? Managers: %d -> %d (quorum %d).", n->hostname,
+	    snap->swarm->managers, after, sd_quorum(after));
+	quorum_note(req, after);
+	return 0;
+}
+
+static int check_demote(struct sd_core *core, const struct sd_snapshot *snap,
+			struct sd_request *req)
+{
+	(void)core;
+	const struct sd_node *n = find_node(snap, req);
+	if (!n)
+		return refuse(req, "no node '%s'", req->target);
+	if (strcmp(n->role, "manager") != 0)
+		return refuse(req, "%s is not a manager", n->hostname);
+	const struct sd_swarm *sw = snap->swarm;
+	if (sw->managers <= 1)
+		return refuse(req, "%s is the last manager: a swarm needs at least one", n->hostname);
+	int after = sw->managers - 1;
+	bool reachable = !strcmp(n->manager, "leader") || !strcmp(n->manager, "reachable");
+	int reachable_after = sw->managers_reachable - (reachable ? 1 : 0);
+	ask(req, "Demote %s to worker? Managers: %d -> %d (quorum %d, %d reachable after).",
+	    n->hostname, sw->managers, after, sd_quorum(after), reachable_after);
+	if (!strcmp(n->manager, "leader"))
+		ask(req, "\n%s is the leader: a new leader will be elected.", n->hostname);
+	quorum_note(req, after);
+	if (reachable_after < sd_quorum(after)) {
+		ask(req, "\nDANGER: quorum would be LOST (%d reachable of %d needed): the swarm stops "
+			 "accepting changes. Type the node's name to go on.",
+		    reachable_after, sd_quorum(after));
+		req->confirm = SD_CONFIRM_TYPE_NAME;
+	}
+	return 0;
+}
+
+static int run_role(struct sd_core *core, struct sd_request *req, const char *role)
+{
+	char err[512];
+	if (sd_docker_node_role(sd_core_docker(core), req->target, role, err, sizeof(err)) != 0)
+		return refuse(req, "%s", err);
+	snprintf(req->result, sizeof(req->result), "role %s", role);
+	return 0;
+}
+
+static int run_promote(struct sd_core *c, struct sd_request *r) { return run_role(c, r, "manager"); }
+static int run_demote(struct sd_core *c, struct sd_request *r) { return run_role(c, r, "worker"); }
+
+/* ---- PostgreSQL ---- */
+
+static const struct sd_pg_member *find_member(const struct sd_pg *pg, const char *name)
+{
+	for (size_t i = 0; pg && i < pg->nmembers; i++)
+		if (!strcmp(pg->members[i].name, name))
+			return &pg->members[i];
+	return NULL;
+}
+
+static void describe_standby(struct sd_request *req, const struct sd_pg_member *m, time_t now)
+{
+	ask(req, "\n  %-10s %-11s lag %lld B", m->name, m->reachable ? "reachable" : "UNREACHABLE",
+	    m->lag_bytes < 0 ? 0 : m->lag_bytes);
+	if (m->last_replay > 0)
+		ask(req, ", replayed %lds ago", (long)(now - m->last_replay));
+	ask(req, ", %s", m->sync_state && *m->sync_state ? m->sync_state : "async");
+	if (!m->reachable)
+		ask(req, "  (not eligible: unreachable)");
+}
+
+static int check_pg_promote(struct sd_core *core, const struct sd_snapshot *snap,
+			    struct sd_request *req)
+{
+	if (!sd_core_pg(core))
+		return refuse(req, "no postgres section in the configuration");
+	const struct sd_pg_member *m = find_member(snap->pg, req->target);
+	if (!m)
+		return refuse(req, "no PostgreSQL member '%s'", req->target);
+	sd_strlcpy(req->target_name, m->name, sizeof(req->target_name));
+	if (!m->reachable)
+		return refuse(req, "%s is unreachable: it cannot be promoted", m->name);
+	if (strcmp(m->role, "standby") != 0)
+		return refuse(req, "%s is a %s, not a standby: nothing to promote", m->name, m->role);
+	const struct sd_pg_member *primary = NULL;
+	for (size_t i = 0; i < snap->pg->nmembers; i++)
+		if (snap->pg->members[i].reachable && !strcmp(snap->pg->members[i].role, "primary"))
+			primary = &snap->pg->members[i];
+	ask(req, "Promote standby %s to primary (pg_promote)?\nStandbys:", m->name);
+	time_t now = time(NULL);
+	for (size_t i = 0; i < snap->pg->nmembers; i++)
+		if (!strcmp(snap->pg->members[i].role, "standby"))
+			describe_standby(req, &snap->pg->members[i], now);
+	if (primary) {
+		ask(req, "\nDANGER: primary %s still answers and accepts writes: promoting %s makes "
+			 "TWO primaries (split brain). Type %s to go on.",
+		    primary->name, m->name, m->name);
+		req->confirm = SD_CONFIRM_TYPE_NAME;
+	}
+	return 0;
+}
+
+static int run_pg_promote(struct sd_core *core, struct sd_request *req)
+{
+	char err[512];
+	long timeline = 0;
+	if (sd_pg_promote(sd_core_pg(core), req->target, &timeline, err, sizeof(err)) != 0)
+		return refuse(req, "%s", err);
+	snprintf(req->result, sizeof(req->result),
+		 "promoted, timeline %ld. Next: point applications and the other standbys "
+		 "(primary_conninfo) at %s",
+		 timeline, req->target);
+	return 0;
+}
+
+/* ---- Redis ---- */
+
+static int check_failover(struct sd_core *core, const struct sd_snapshot *snap,
+			  struct sd_request *req)
+{
+	if (!sd_core_sentinel(core))
+		return refuse(req, "no redis section in the configuration");
+	const struct sd_redis *r = snap->redis;
+	if (!r || !r->master.addr || !*r->master.addr)
+		return refuse(req, "no Sentinel answers: the master is unknown");
+	sd_strlcpy(req->target, r->master.name, sizeof(req->target));
+	sd_strlcpy(req->target_name, r->master.name, sizeof(req->target_name));
+	if (r->failover && *r->failover)
+		return refuse(req, "a failover of %s is already in progress (%s)", r->master.name,
+			      r->failover);
+	ask(req, "Fail over Redis master %s (%s) to a replica (SENTINEL FAILOVER)?", r->master.name,
+	    r->master.addr);
+	return 0;
+}
+
+static int run_failover(struct sd_core *core, struct sd_request *req)
+{
+	char err[512];
+	if (sd_sentinel_failover(sd_core_sentinel(core), err, sizeof(err)) != 0)
+		return refuse(req, "%s", err);
+	snprintf(req->result, sizeof(req->result),
+		 "failover started; watch the event log for +switch-master");
+	return 0;
+}
+
+/* ---- backups (their own issue) ---- */
+
+static int check_unconfigured_backup(struct sd_core *core, const struct sd_snapshot *snap,
+				     struct sd_request *req)
+{
+	(void)snap;
+	if (!sd_core_config(core)->backup.configured)
+		return refuse(req, "no backup section in the configuration");
+	return refuse(req, "backups are not available in this build");
+}
+
+#define NAV(n, h) {.name = n, .group = "Navigation", .help = h}
+#define SWARM(n, h, t, p, c, ck, rn) \
+	{.name = n, .group = "Swarm", .help = h, .mutates = true, .target = t, .prompt = p, \
+	 .confirm = c, .check = ck, .run = rn}
+
+static const struct sd_action registry[] = {
+	NAV("quit", "leave swarmdeck"),
+	NAV("help", "show the keys of this pane and every pane"),
+	NAV("refresh", "ask every backend for fresh data now"),
+	NAV("focus.next", "focus the next pane"),
+	NAV("focus.prev", "focus the previous pane"),
+	NAV("focus.nodes", "focus the nodes pane"),
+	NAV("focus.services", "focus the services pane"),
+	NAV("focus.tasks", "focus the tasks pane"),
+	NAV("focus.postgres", "focus the PostgreSQL pane"),
+	NAV("focus.redis", "focus the Redis Sentinel pane"),
+	NAV("focus.backups", "focus the backups pane"),
+	NAV("cursor.up", "move the cursor up"),
+	NAV("cursor.down", "move the cursor down"),
+	NAV("cursor.top", "move to the first row"),
+	NAV("cursor.bottom", "move to the last row"),
+	NAV("page.up", "one page up"),
+	NAV("page.down", "one page down"),
+	NAV("filter", "filter rows (Enter keeps it, Esc clears it)"),
+	NAV("sort.next", "sort by the next column"),
+	NAV("open", "show the tasks of the selected service or node"),
+	NAV("back", "close the dialog, filter or task view"),
+	NAV("screen.save", "save the screen as text"),
+	SWARM("service.scale", "set a service's number of replicas", SD_TARGET_SERVICE,
+	      "Replicas", SD_CONFIRM_YES, check_scale, run_scale),
+	SWARM("service.rollback", "roll a service back to its previous spec", SD_TARGET_SERVICE,
+	      NULL, SD_CONFIRM_YES, check_rollback, run_rollback),
+	SWARM("service.redeploy", "force-update a service: replace every task", SD_TARGET_SERVICE,
+	      NULL, SD_CONFIRM_YES, check_redeploy, run_redeploy),
+	SWARM("node.drain", "drain a node: move its tasks away", SD_TARGET_NODE, NULL,
+	      SD_CONFIRM_YES, check_drain, run_drain),
+	SWARM("node.pause", "pause a node: no new tasks", SD_TARGET_NODE, NULL, SD_CONFIRM_YES,
+	      check_pause, run_pause),
+	SWARM("node.activate", "make a node active again", SD_TARGET_NODE, NULL, SD_CONFIRM_YES,
+	      check_activate, run_activate),
+	SWARM("node.promote", "promote a worker to manager", SD_TARGET_NODE, NULL, SD_CONFIRM_YES,
+	      check_promote, run_promote),
+	SWARM("node.demote", "demote a manager to worker (quorum checked)", SD_TARGET_NODE, NULL,
+	      SD_CONFIRM_YES, check_demote, run_demote),
+	{.name = "pg.promote", .group = "PostgreSQL", .help = "promote a standby to primary",
+	 .mutates = true, .target = SD_TARGET_PG_MEMBER, .confirm = SD_CONFIRM_YES,
+	 .check = check_pg_promote, .run = run_pg_promote},
+	{.name = "redis.failover", .group = "Redis", .help = "Sentinel failover of the master",
+	 .mutates = true, .target = SD_TARGET_REDIS_MASTER, .confirm = SD_CONFIRM_YES,
+	 .check = check_failover, .run = run_failover},
+	{.name = "backup.take", .group = "Backups", .help = "take a backup (PostgreSQL, Redis, Swarm)",
+	 .mutates = true, .target = SD_TARGET_BACKUP_KIND, .confirm = SD_CONFIRM_YES,
+	 .check = check_unconfigured_backup},
+	{.name = "backup.verify", .group = "Backups", .help = "verify a backup's checksum and contents",
+	 .mutates = true, .target = SD_TARGET_BACKUP, .confirm = SD_CONFIRM_NONE,
+	 .check = check_unconfigured_backup},
+	{.name = "backup.restore", .group = "Backups", .help = "restore a PostgreSQL backup",
+	 .mutates = true, .target = SD_TARGET_BACKUP, .confirm = SD_CONFIRM_TYPE_NAME,
+	 .check = check_unconfigured_backup},
+};
+
+#define NACTIONS (sizeof(registry) / sizeof(registry[0]))
+
+const struct sd_action *const *sd_actions(void)
+{
+	static const struct sd_action *list[NACTIONS + 1];
+	if (!list[0])
+		for (size_t i = 0; i < NACTIONS; i++)
+			list[i] = &registry[i];
+	return list;
+}
+
+const struct sd_action *sd_action_find(const char *name)
+{
+	for (size_t i = 0; name && i < NACTIONS; i++)
+		if (!strcmp(registry[i].name, name))
+			return &registry[i];
+	return NULL;
+}
+
+int sd_action_prepare(struct sd_core *core, const char *name, const char *target,
+		      const char *param, struct sd_request *req)
+{
+	memset(req, 0, sizeof(*req));
+	req->action = sd_action_find(name);
+	sd_strlcpy(req->target, target, sizeof(req->target));
+	sd_strlcpy(req->target_name, target, sizeof(req->target_name));
+	sd_strlcpy(req->param, param, sizeof(req->param));
+	if (!req->action)
+		return refuse(req, "unknown action '%s'", name);
+	req->confirm = req->action->confirm;
+	if (!req->action->mutates)
+		return 0;
+	int rc;
+	if (sd_core_mode(core) == SD_MODE_WATCH) {
+		rc = refuse(req, "refused: watch mode is read-only (%s)", name);
+	} else if (!req->action->check) {
+		rc = refuse(req, "%s is not available", name);
+	} else if (req->action->target != SD_TARGET_NONE &&
+		   req->action->target != SD_TARGET_REDIS_MASTER &&
+		   req->action->target != SD_TARGET_BACKUP_KIND && !*req->target) {
+		rc = refuse(req, "%s: nothing selected", name);
+	} else {
+		struct sd_snapshot *snap = sd_core_snapshot(core);
+		bool need_swarm = req->action->target == SD_TARGET_NODE ||
+				  req->action->target == SD_TARGET_SERVICE;
+		if (need_swarm && !snap->swarm)
+			rc = refuse(req, "%s: no data from the engine yet", name);
+		else
+			rc = req->action->check(core, snap, req);
+		sd_snapshot_unref(snap);
+	}
+	if (rc != 0)
+		sd_core_audit(core, req, "refused");
+	return rc;
+}
+
+static bool answer_accepts(const struct sd_request *req, const char *answer)
+{
+	if (req->confirm == SD_CONFIRM_NONE)
+		return true;
+	if (!answer)
+		return false;
+	if (req->confirm == SD_CONFIRM_TYPE_NAME)
+		return !strcmp(answer, req->target_name);
+	return !strcasecmp(answer, "yes") || !strcasecmp(answer, "y");
+}
+
+int sd_action_submit(struct sd_core *core, struct sd_request *req, const char *answer)
+{
+	if (!req->action || !req->action->mutates || !req->action->run)
+		return refuse(req, "%s cannot be run by the core",
+			      req->action ? req->action->name : "?");
+	int rc = 0;
+	if (sd_core_mode(core) == SD_MODE_WATCH)
+		rc = refuse(req, "refused: watch mode is read-only (%s)", req->action->name);
+	else if (!answer_accepts(req, answer))
+		rc = refuse(req, "%s %s: not confirmed%s", req->action->name, req->target_name,
+			    req->confirm == SD_CONFIRM_TYPE_NAME ? " (the name typed did not match)" : "");
+	else if (sd_core_enqueue(core, req) != 0)
+		rc = refuse(req, "%s: too many actions queued", req->action->name);
+	if (rc != 0)
+		sd_core_audit(core, req, "refused");
+	return rc;
+}

@@ -1,0 +1,546 @@
+/* core.c - a running core: one poller thread per backend, event watchers that make them
+ * refresh early, the action worker, and the store that publishes immutable snapshots. */
+#include "core.h"
+#include "actions.h"
+#include "audit.h"
+#include "docker.h"
+#include "health.h"
+#include "pg.h"
+#include "sentinel.h"
+#include "xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define QUEUE_SIZE 16
+#define DEBOUNCE 0.15 /* seconds of quiet collected after an event before refreshing */
+
+enum backend { B_DOCKER, B_POSTGRES, B_REDIS, B_COUNT };
+
+struct poller {
+	struct sd_core *core;
+	enum backend which;
+	bool configured, running;
+	pthread_t thread;
+	bool dirty;                 /* a refresh was asked for */
+	uint64_t completed_epoch;   /* action epoch seen at the start of the last finished cycle */
+	bool answered;
+};
+
+struct sd_core {
+	const struct sd_config *config;
+	enum sd_mode mode;
+	char *audit_path;
+
+	pthread_mutex_t lock;
+	pthread_cond_t wake;        /* pollers and the worker wait on it */
+	int stop;
+
+	/* store */
+	struct sd_snapshot *current;
+	uint64_t generation;
+	struct sd_swarm *swarm;
+	struct sd_pg *pg;
+	struct sd_redis *redis;
+	struct sd_backend_status status[B_COUNT];
+	char message[2048];
+	enum sd_level message_level;
+	int notify[2];
+
+	/* backends */
+	struct sd_docker *docker;
+	struct sd_pg_backend *pgb;
+	struct sd_sentinel_backend *sentinel;
+	struct poller pollers[B_COUNT];
+	pthread_t docker_events, redis_events;
+	bool docker_events_running, redis_events_running;
+
+	/* action worker */
+	struct sd_request queue[QUEUE_SIZE];
+	size_t qhead, qlen;
+	bool busy;
+	uint64_t action_epoch;      /* bumped when an action finishes */
+	pthread_t worker;
+	bool worker_running;
+};
+
+double sd_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static struct timespec deadline_after(double seconds)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	long long ns = (long long)ts.tv_nsec + (long long)(seconds * 1e9);
+	ts.tv_sec += (time_t)(ns / 1000000000LL);
+	ts.tv_nsec = (long)(ns % 1000000000LL);
+	return ts;
+}
+
+/* ---- the store ---- */
+
+/* Compose and publish a new snapshot from the current parts. Caller holds the lock. */
+static void publish_locked(struct sd_core *core)
+{
+	struct sd_snapshot *snap = sd_part_new(sizeof(*snap));
+	struct sd_arena *arena = snap->part.arena;
+	snap->generation = ++core->generation;
+	snap->time = time(NULL);
+	snap->mode = core->mode;
+	snap->cluster_name = sd_arena_strdup(arena, core->config->cluster_name);
+	snap->docker_status = core->status[B_DOCKER];
+	snap->pg_status = core->status[B_POSTGRES];
+	snap->redis_status = core->status[B_REDIS];
+	snap->swarm = sd_part_ref(core->swarm);
+	snap->pg = sd_part_ref(core->pg);
+	snap->redis = sd_part_ref(core->redis);
+	snap->message = sd_arena_strdup(arena, core->message);
+	snap->message_level = core->message_level;
+	if ((!snap->cluster_name || !*snap->cluster_name) && snap->swarm)
+		snap->cluster_name = sd_arena_strdup(arena, snap->swarm->engine_name);
+	sd_health_evaluate(snap, core->config);
+
+	struct sd_snapshot *old = core->current;
+	core->current = snap;
+	sd_snapshot_unref(old);
+	if (core->notify[1] >= 0) {
+		char byte = 1;
+		ssize_t n = write(core->notify[1], &byte, 1); /* full pipe: already notified */
+		(void)n;
+	}
+}
+
+struct sd_snapshot *sd_core_snapshot(struct sd_core *core)
+{
+	pthread_mutex_lock(&core->lock);
+	struct sd_snapshot *snap = sd_part_ref(core->current);
+	pthread_mutex_unlock(&core->lock);
+	return snap;
+}
+
+int sd_core_notify_fd(const struct sd_core *core) { return core->notify[0]; }
+
+void sd_core_drain_notify(struct sd_core *core)
+{
+	char buf[64];
+	while (read(core->notify[0], buf, sizeof(buf)) > 0)
+		;
+}
+
+void sd_core_message(struct sd_core *core, enum sd_level level, const char *fmt, ...)
+{
+	pthread_mutex_lock(&core->lock);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(core->message, sizeof(core->message), fmt, ap);
+	va_end(ap);
+	core->message_level = level;
+	publish_locked(core);
+	pthread_mutex_unlock(&core->lock);
+}
+
+bool sd_core_clear_message(struct sd_core *core)
+{
+	pthread_mutex_lock(&core->lock);
+	bool had = core->message[0] != '\0';
+	if (had) {
+		core->message[0] = '\0';
+		publish_locked(core);
+	}
+	pthread_mutex_unlock(&core->lock);
+	return had;
+}
+
+/* Record the outcome of one backend attempt. */
+static void set_status_locked(struct sd_core *core, enum backend which, int rc, const char *err)
+{
+	struct sd_backend_status *st = &core->status[which];
+	time_t now = time(NULL);
+	st->answered = true;
+	if (rc == 0) {
+		st->reachable = true;
+		st->error[0] = '\0';
+		st->unreachable_since = 0;
+		st->last_ok = now;
+	} else {
+		if (st->reachable || !st->unreachable_since)
+			st->unreachable_since = now;
+		st->reachable = false;
+		sd_strlcpy(st->error, err && *err ? err : "no answer", sizeof(st->error));
+	}
+}
+
+/* ---- pollers ---- */
+
+static void fetch_docker(struct sd_core *core)
+{
+	char err[256] = "";
+	struct sd_swarm *swarm = NULL;
+	int rc = sd_docker_fetch(core->docker, &swarm, err, sizeof(err));
+	pthread_mutex_lock(&core->lock);
+	if (rc == 0) {
+		sd_part_unref(core->swarm);
+		core->swarm = swarm;
+	} else {
+		sd_part_unref(swarm); /* keep the last good data, marked stale by the status */
+	}
+	set_status_locked(core, B_DOCKER, rc, err);
+	publish_locked(core);
+	pthread_mutex_unlock(&core->lock);
+}
+
+static void fetch_postgres(struct sd_core *core)
+{
+	char err[256] = "";
+	struct sd_pg *pg = NULL;
+	pthread_mutex_lock(&core->lock);
+	struct sd_pg *previous = sd_part_ref(core->pg);
+	pthread_mutex_unlock(&core->lock);
+	int rc = sd_pg_fetch(core->pgb, previous, &pg, err, sizeof(err));
+	sd_part_unref(previous);
+	pthread_mutex_lock(&core->lock);
+	if (pg) {
+		sd_part_unref(core->pg);
+		core->pg = pg;
+	}
+	set_status_locked(core, B_POSTGRES, rc, err);
+	publish_locked(core);
+	pthread_mutex_unlock(&core->lock);
+}
+
+static void fetch_redis(struct sd_core *core)
+{
+	char err[256] = "";
+	struct sd_redis *redis = NULL;
+	pthread_mutex_lock(&core->lock);
+	struct sd_redis *previous = sd_part_ref(core->redis);
+	pthread_mutex_unlock(&core->lock);
+	int rc = sd_sentinel_fetch(core->sentinel, previous, &redis, err, sizeof(err));
+	sd_part_unref(previous);
+	pthread_mutex_lock(&core->lock);
+	if (redis) {
+		sd_part_unref(core->redis);
+		core->redis = redis;
+	}
+	set_status_locked(core, B_REDIS, rc, err);
+	publish_locked(core);
+	pthread_mutex_unlock(&core->lock);
+}
+
+static void (*const fetchers[B_COUNT])(struct sd_core *) = {fetch_docker, fetch_postgres,
+							      fetch_redis};
+
+static void *poller_main(void *arg)
+{
+	struct poller *p = arg;
+	struct sd_core *core = p->core;
+	pthread_mutex_lock(&core->lock);
+	while (!core->stop) {
+		uint64_t epoch = core->action_epoch;
+		p->dirty = false;
+		pthread_mutex_unlock(&core->lock);
+		fetchers[p->which](core);
+		pthread_mutex_lock(&core->lock);
+		p->completed_epoch = epoch;
+		p->answered = true;
+		pthread_cond_broadcast(&core->wake);
+		/* sleep until the interval passes or somebody asks for a refresh */
+		struct timespec until = deadline_after(core->config->interval);
+		while (!core->stop && !p->dirty)
+			if (pthread_cond_timedwait(&core->wake, &core->lock, &until) == ETIMEDOUT)
+				break;
+		if (p->dirty && !core->stop) {
+			/* debounce: let a burst of events settle into one refresh */
+			struct timespec quiet = deadline_after(DEBOUNCE);
+			while (!core->stop &&
+			       pthread_cond_timedwait(&core->wake, &core->lock, &quiet) != ETIMEDOUT)
+				;
+		}
+	}
+	pthread_mutex_unlock(&core->lock);
+	return NULL;
+}
+
+static void mark_dirty(struct sd_core *core, enum backend which)
+{
+	pthread_mutex_lock(&core->lock);
+	core->pollers[which].dirty = true;
+	pthread_cond_broadcast(&core->wake);
+	pthread_mutex_unlock(&core->lock);
+}
+
+void sd_core_refresh(struct sd_core *core)
+{
+	pthread_mutex_lock(&core->lock);
+	for (int i = 0; i < B_COUNT; i++)
+		core->pollers[i].dirty = true;
+	pthread_cond_broadcast(&core->wake);
+	pthread_mutex_unlock(&core->lock);
+}
+
+static void on_docker_event(void *user, const char *type, const char *action, const char *actor)
+{
+	(void)type, (void)action, (void)actor;
+	mark_dirty(user, B_DOCKER);
+}
+
+/* Sleep up to SECONDS unless the core stops. Returns false when stopping. */
+static bool pause_unless_stopped(struct sd_core *core, double seconds)
+{
+	pthread_mutex_lock(&core->lock);
+	struct timespec until = deadline_after(seconds);
+	while (!core->stop && pthread_cond_timedwait(&core->wake, &core->lock, &until) != ETIMEDOUT)
+		;
+	bool go_on = !core->stop;
+	pthread_mutex_unlock(&core->lock);
+	return go_on;
+}
+
+static void *docker_events_main(void *arg)
+{
+	struct sd_core *core = arg;
+	do {
+		char err[256];
+		sd_docker_watch_events(core->docker, on_docker_event, core, &core->stop, err,
+				       sizeof(err));
+		/* the stream ended (engine gone or restarted): resync now, retry shortly */
+		mark_dirty(core, B_DOCKER);
+	} while (pause_unless_stopped(core, 1.0));
+	return NULL;
+}
+
+static void on_sentinel_event(void *user, const char *channel)
+{
+	(void)channel;
+	mark_dirty(user, B_REDIS);
+}
+
+static void *redis_events_main(void *arg)
+{
+	struct sd_core *core = arg;
+	sd_sentinel_watch_events(core->sentinel, on_sentinel_event, core, &core->stop);
+	return NULL;
+}
+
+/* ---- the action worker ---- */
+
+int sd_core_enqueue(struct sd_core *core, const struct sd_request *req)
+{
+	pthread_mutex_lock(&core->lock);
+	int rc = -1;
+	if (core->qlen < QUEUE_SIZE) {
+		core->queue[(core->qhead + core->qlen) % QUEUE_SIZE] = *req;
+		core->qlen++;
+		rc = 0;
+		pthread_cond_broadcast(&core->wake);
+	}
+	pthread_mutex_unlock(&core->lock);
+	return rc;
+}
+
+void sd_core_audit(struct sd_core *core, const struct sd_request *req, const char *result)
+{
+	if (sd_audit_append(core->audit_path, req, result) != 0) {
+		/* an audit failure is said, never silent */
+		pthread_mutex_lock(&core->lock);
+		snprintf(core->message, sizeof(core->message), "audit log %s: %s", core->audit_path,
+			 strerror(errno));
+		core->message_level = SD_WARNING;
+		pthread_mutex_unlock(&core->lock);
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct sd_core *core = arg;
+	pthread_mutex_lock(&core->lock);
+	for (;;) {
+		while (!core->stop && core->qlen == 0)
+			pthread_cond_wait(&core->wake, &core->lock);
+		if (core->stop)
+			break;
+		struct sd_request req = core->queue[core->qhead];
+		core->qhead = (core->qhead + 1) % QUEUE_SIZE;
+		core->qlen--;
+		core->busy = true;
+		snprintf(core->message, sizeof(core->message), "%s %s ...", req.action->name,
+			 req.target_name);
+		core->message_level = SD_OK;
+		publish_locked(core);
+		pthread_mutex_unlock(&core->lock);
+
+		req.started = sd_now();
+		int rc = core->mode == SD_MODE_WATCH && req.action->mutates ? -1
+			 : req.action->run(core, &req);
+		if (rc != 0 && core->mode == SD_MODE_WATCH && req.action->mutates)
+			snprintf(req.result, sizeof(req.result), "refused: watch mode is read-only");
+		req.status = rc;
+		req.duration = sd_now() - req.started;
+		sd_core_audit(core, &req, rc == 0 ? "ok" : "failed");
+
+		pthread_mutex_lock(&core->lock);
+		core->busy = false;
+		core->action_epoch++;
+		snprintf(core->message, sizeof(core->message), "%s %s: %s", req.action->name,
+			 req.target_name, req.result[0] ? req.result : (rc == 0 ? "done" : "failed"));
+		core->message_level = rc == 0 ? SD_OK : SD_CRITICAL;
+		for (int i = 0; i < B_COUNT; i++)
+			core->pollers[i].dirty = true;
+		pthread_cond_broadcast(&core->wake);
+		publish_locked(core);
+	}
+	pthread_mutex_unlock(&core->lock);
+	return NULL;
+}
+
+bool sd_core_settled(struct sd_core *core)
+{
+	pthread_mutex_lock(&core->lock);
+	bool settled = !core->busy && core->qlen == 0;
+	for (int i = 0; settled && i < B_COUNT; i++) {
+		const struct poller *p = &core->pollers[i];
+		if (p->configured && (!p->answered || p->completed_epoch < core->action_epoch))
+			settled = false;
+	}
+	pthread_mutex_unlock(&core->lock);
+	return settled;
+}
+
+bool sd_core_wait_first(struct sd_core *core, double timeout)
+{
+	struct timespec until = deadline_after(timeout);
+	pthread_mutex_lock(&core->lock);
+	bool all = false;
+	for (;;) {
+		all = true;
+		for (int i = 0; i < B_COUNT; i++)
+			if (core->pollers[i].configured && !core->pollers[i].answered)
+				all = false;
+		if (all || pthread_cond_timedwait(&core->wake, &core->lock, &until) == ETIMEDOUT)
+			break;
+	}
+	pthread_mutex_unlock(&core->lock);
+	return all;
+}
+
+/* ---- life cycle ---- */
+
+struct sd_core *sd_core_new(const struct sd_config *config, enum sd_mode mode,
+			    struct sd_error *err)
+{
+	struct sd_core *core = xcalloc(1, sizeof(*core));
+	core->config = config;
+	core->mode = mode;
+	core->audit_path = config->audit_log ? xstrdup(config->audit_log) : sd_audit_default_path();
+	pthread_mutex_init(&core->lock, NULL);
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&core->wake, &attr);
+	pthread_condattr_destroy(&attr);
+	if (pipe2(core->notify, O_NONBLOCK | O_CLOEXEC) != 0) {
+		sd_error_set(err, "swarmdeck", 0, 0, "pipe: %s", strerror(errno));
+		free(core->audit_path);
+		free(core);
+		return NULL;
+	}
+
+	struct sd_docker_config dc = {
+		.host = config->docker.host,
+		.tls_verify = config->docker.tls_verify,
+		.cert_path = config->docker.cert_path,
+		.timeout_ms = config->docker.timeout_ms,
+		.read_only = mode == SD_MODE_WATCH,
+	};
+	char why[256] = "";
+	core->docker = sd_docker_open(&dc, why, sizeof(why));
+	if (!core->docker) {
+		sd_error_set(err, config->path ? config->path : "DOCKER_HOST", 0, 0, "%s", why);
+		sd_core_free(core);
+		return NULL;
+	}
+	if (config->postgres.configured)
+		core->pgb = sd_pg_open(config);
+	if (config->redis.configured)
+		core->sentinel = sd_sentinel_open(config);
+
+	for (int i = 0; i < B_COUNT; i++) {
+		core->pollers[i].core = core;
+		core->pollers[i].which = (enum backend)i;
+	}
+	core->pollers[B_DOCKER].configured = true;
+	core->pollers[B_POSTGRES].configured = core->pgb != NULL;
+	core->pollers[B_REDIS].configured = core->sentinel != NULL;
+	for (int i = 0; i < B_COUNT; i++)
+		core->status[i].configured = core->pollers[i].configured;
+	pthread_mutex_lock(&core->lock);
+	publish_locked(core);
+	pthread_mutex_unlock(&core->lock);
+	return core;
+}
+
+void sd_core_start(struct sd_core *core)
+{
+	for (int i = 0; i < B_COUNT; i++) {
+		struct poller *p = &core->pollers[i];
+		if (p->configured)
+			p->running = pthread_create(&p->thread, NULL, poller_main, p) == 0;
+	}
+	core->docker_events_running =
+		pthread_create(&core->docker_events, NULL, docker_events_main, core) == 0;
+	if (core->sentinel)
+		core->redis_events_running =
+			pthread_create(&core->redis_events, NULL, redis_events_main, core) == 0;
+	core->worker_running = pthread_create(&core->worker, NULL, worker_main, core) == 0;
+}
+
+void sd_core_free(struct sd_core *core)
+{
+	if (!core)
+		return;
+	pthread_mutex_lock(&core->lock);
+	core->stop = 1;
+	pthread_cond_broadcast(&core->wake);
+	pthread_mutex_unlock(&core->lock);
+	for (int i = 0; i < B_COUNT; i++)
+		if (core->pollers[i].running)
+			pthread_join(core->pollers[i].thread, NULL);
+	if (core->docker_events_running)
+		pthread_join(core->docker_events, NULL);
+	if (core->redis_events_running)
+		pthread_join(core->redis_events, NULL);
+	if (core->worker_running)
+		pthread_join(core->worker, NULL);
+	sd_docker_close(core->docker);
+	if (core->pgb)
+		sd_pg_close(core->pgb);
+	if (core->sentinel)
+		sd_sentinel_close(core->sentinel);
+	sd_snapshot_unref(core->current);
+	sd_part_unref(core->swarm);
+	sd_part_unref(core->pg);
+	sd_part_unref(core->redis);
+	for (int i = 0; i < 2; i++)
+		if (core->notify[i] >= 0)
+			close(core->notify[i]);
+	pthread_cond_destroy(&core->wake);
+	pthread_mutex_destroy(&core->lock);
+	free(core->audit_path);
+	free(core);
+}
+
+enum sd_mode sd_core_mode(const struct sd_core *core) { return core->mode; }
+const struct sd_config *sd_core_config(const struct sd_core *core) { return core->config; }
+struct sd_docker *sd_core_docker(struct sd_core *core) { return core->docker; }
+struct sd_pg_backend *sd_core_pg(struct sd_core *core) { return core->pgb; }
+struct sd_sentinel_backend *sd_core_sentinel(struct sd_core *core) { return core->sentinel; }

@@ -1,0 +1,219 @@
+/* health.c - health rules: each finding becomes an alert; the worst decides the level.
+ * Order of severity: CRITICAL > UNKNOWN > WARNING > OK (what cannot be seen outranks a
+ * warning, never a known outage). */
+#include "health.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_ALERTS 256
+
+struct findings {
+	struct sd_snapshot *snap;
+	struct sd_alert list[MAX_ALERTS];
+	size_t n;
+};
+
+static void add(struct findings *f, enum sd_level level, const char *source, const char *target,
+		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void add(struct findings *f, enum sd_level level, const char *source, const char *target,
+		const char *fmt, ...)
+{
+	if (f->n == MAX_ALERTS)
+		return;
+	struct sd_arena *arena = f->snap->part.arena;
+	char text[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	f->list[f->n++] = (struct sd_alert){level, source, sd_arena_strdup(arena, target),
+					    sd_arena_strdup(arena, text)};
+}
+
+int sd_quorum(int managers) { return managers / 2 + 1; }
+
+static int severity(enum sd_level level)
+{
+	static const int rank[] = {0, 1, 3, 2}; /* OK, WARNING, CRITICAL, UNKNOWN */
+	return rank[level];
+}
+
+static void backend_down(struct findings *f, const struct sd_backend_status *st,
+			 const char *source, const char *what)
+{
+	if (!st->configured || !st->answered || st->reachable)
+		return;
+	add(f, SD_UNKNOWN, source, what, "%s unreachable: %s", what, st->error);
+}
+
+static void swarm_rules(struct findings *f, const struct sd_swarm *sw)
+{
+	for (size_t i = 0; i < sw->nnodes; i++) {
+		const struct sd_node *n = &sw->nodes[i];
+		bool manager = !strcmp(n->role, "manager");
+		if (strcmp(n->state, "ready") != 0)
+			add(f, manager ? SD_CRITICAL : SD_WARNING, "swarm", n->hostname,
+			    "%s %s is %s", manager ? "manager" : "worker", n->hostname, n->state);
+		else if (manager && !strcmp(n->manager, "unreachable"))
+			add(f, SD_CRITICAL, "swarm", n->hostname, "manager %s is unreachable",
+			    n->hostname);
+	}
+	if (sw->managers > 0) {
+		int quorum = sd_quorum(sw->managers);
+		if (sw->managers_reachable < quorum)
+			add(f, SD_CRITICAL, "swarm", "quorum",
+			    "manager quorum lost: %d/%d reachable, %d needed", sw->managers_reachable,
+			    sw->managers, quorum);
+		else if (sw->managers_reachable == quorum)
+			add(f, SD_WARNING, "swarm", "quorum",
+			    "manager quorum at the edge: %d/%d reachable, losing one more loses it",
+			    sw->managers_reachable, sw->managers);
+	}
+	for (size_t i = 0; i < sw->nservices; i++) {
+		const struct sd_service *s = &sw->services[i];
+		if (strstr(s->mode, "job"))
+			continue;
+		if (s->desired > 0 && s->running == 0)
+			add(f, SD_CRITICAL, "swarm", s->name, "%s: 0/%ld running", s->name, s->desired);
+		else if (s->running < s->desired)
+			add(f, SD_WARNING, "swarm", s->name, "%s: %ld/%ld running", s->name, s->running,
+			    s->desired);
+		const char *u = s->update_state;
+		if (!strcmp(u, "paused") || !strcmp(u, "rollback_paused") ||
+		    !strcmp(u, "rollback_started"))
+			add(f, SD_WARNING, "swarm", s->name, "%s: update %s%s%s", s->name, u,
+			    *s->update_message ? ": " : "", s->update_message);
+	}
+}
+
+static void pg_rules(struct findings *f, const struct sd_pg *pg, long lag_warning)
+{
+	size_t primaries = 0;
+	for (size_t i = 0; i < pg->nmembers; i++) {
+		const struct sd_pg_member *m = &pg->members[i];
+		if (!m->reachable) {
+			add(f, SD_WARNING, "postgres", m->name, "%s unreachable: %s", m->name,
+			    m->error ? m->error : "no answer");
+			continue;
+		}
+		if (!strcmp(m->role, "primary")) {
+			primaries++;
+			continue;
+		}
+		if (strcmp(m->role, "standby") != 0)
+			continue;
+		if (!m->repl_state || strcmp(m->repl_state, "streaming") != 0)
+			add(f, SD_WARNING, "postgres", m->name, "standby %s is not streaming%s%s",
+			    m->name, m->repl_state && *m->repl_state ? " (" : "",
+			    m->repl_state && *m->repl_state ? m->repl_state : "");
+		if (m->lag_bytes > lag_warning)
+			add(f, SD_WARNING, "postgres", m->name, "standby %s lags %lld bytes (> %ld)",
+			    m->name, m->lag_bytes, lag_warning);
+	}
+	if (primaries == 0 && pg->nmembers > 0)
+		add(f, SD_CRITICAL, "postgres", "primary", "no reachable PostgreSQL primary");
+	else if (primaries > 1) {
+		char names[256] = "";
+		for (size_t i = 0; i < pg->nmembers; i++)
+			if (pg->members[i].reachable && !strcmp(pg->members[i].role, "primary")) {
+				if (*names)
+					strncat(names, ", ", sizeof(names) - strlen(names) - 1);
+				strncat(names, pg->members[i].name, sizeof(names) - strlen(names) - 1);
+			}
+		add(f, SD_CRITICAL, "postgres", "primary",
+		    "SPLIT BRAIN: %zu writable primaries (%s)", primaries, names);
+	}
+	for (size_t i = 0; i < pg->nslots; i++)
+		if (!pg->slots[i].active)
+			add(f, SD_WARNING, "postgres", pg->slots[i].name,
+			    "replication slot %s is inactive (retains %lld bytes)", pg->slots[i].name,
+			    pg->slots[i].retained_bytes);
+	const struct sd_pg_archiver *a = &pg->archiver;
+	if (a->present && a->failed_count > 0 && a->last_failed_time > a->last_archived_time)
+		add(f, SD_WARNING, "postgres", "archiver", "WAL archiving failing (%s)",
+		    a->last_failed_wal ? a->last_failed_wal : "?");
+}
+
+static void redis_rules(struct findings *f, const struct sd_redis *r)
+{
+	const struct sd_redis_master *m = &r->master;
+	const char *name = m->name && *m->name ? m->name : "master";
+	if (m->flags && strstr(m->flags, "o_down"))
+		add(f, SD_CRITICAL, "redis", name, "master %s (%s) is objectively down", name,
+		    m->addr ? m->addr : "?");
+	else if (m->flags && strstr(m->flags, "s_down"))
+		add(f, SD_WARNING, "redis", name, "master %s (%s) is subjectively down", name,
+		    m->addr ? m->addr : "?");
+	if (m->addr && *m->addr && !m->ckquorum)
+		add(f, SD_CRITICAL, "redis", name, "CKQUORUM fails: %s",
+		    m->ckquorum_message ? m->ckquorum_message : "?");
+	for (size_t i = 0; i < r->nreplicas; i++) {
+		const struct sd_redis_replica *rep = &r->replicas[i];
+		if ((rep->link && !strcmp(rep->link, "down")) ||
+		    (rep->flags && strstr(rep->flags, "down")))
+			add(f, SD_WARNING, "redis", rep->addr, "replica %s link down", rep->addr);
+	}
+	const char *agreed = NULL;
+	for (size_t i = 0; i < r->nsentinels; i++) {
+		const struct sd_redis_sentinel *s = &r->sentinels[i];
+		if (!s->reachable) {
+			add(f, SD_WARNING, "redis", s->addr, "sentinel %s unreachable", s->addr);
+			continue;
+		}
+		if (!s->master_addr || !*s->master_addr)
+			continue;
+		if (!agreed)
+			agreed = s->master_addr;
+		else if (strcmp(agreed, s->master_addr) != 0)
+			add(f, SD_WARNING, "redis", s->addr,
+			    "sentinels disagree on the master: %s says %s, another %s", s->addr,
+			    s->master_addr, agreed);
+	}
+}
+
+void sd_health_evaluate(struct sd_snapshot *snap, const struct sd_config *config)
+{
+	struct findings f = {.snap = snap};
+
+	backend_down(&f, &snap->docker_status, "swarm", "docker engine");
+	if (snap->swarm)
+		swarm_rules(&f, snap->swarm);
+	if (snap->pg_status.configured) {
+		if (snap->pg)
+			pg_rules(&f, snap->pg,
+				 config && config->postgres.lag_warning_bytes > 0
+					 ? config->postgres.lag_warning_bytes
+					 : 1048576);
+		else
+			backend_down(&f, &snap->pg_status, "postgres", "postgres");
+	}
+	if (snap->redis_status.configured) {
+		backend_down(&f, &snap->redis_status, "redis", "sentinels");
+		if (snap->redis)
+			redis_rules(&f, snap->redis);
+	}
+
+	enum sd_level worst = SD_OK;
+	if (!snap->docker_status.answered)
+		worst = SD_UNKNOWN;
+	for (size_t i = 0; i < f.n; i++)
+		if (severity(f.list[i].level) > severity(worst))
+			worst = f.list[i].level;
+	snap->health = worst;
+	snap->nalerts = f.n;
+	snap->alerts = sd_arena_alloc(snap->part.arena, (f.n ? f.n : 1) * sizeof(struct sd_alert));
+	memcpy(snap->alerts, f.list, f.n * sizeof(struct sd_alert));
+	/* most severe first, stable */
+	for (size_t i = 1; i < f.n; i++) {
+		struct sd_alert a = snap->alerts[i];
+		size_t j = i;
+		while (j > 0 && severity(snap->alerts[j - 1].level) < severity(a.level)) {
+			snap->alerts[j] = snap->alerts[j - 1];
+			j--;
+		}
+		snap->alerts[j] = a;
+	}
+}

@@ -1,0 +1,216 @@
+/* snapjson.c - the snapshot as a JSON tree: the schema of PRODUCT.md. Sections a deployment
+ * does not configure are null, never absent. */
+#include "snapjson.h"
+
+#include <string.h>
+
+const char *sd_time_rfc3339(time_t t, char *buf, size_t size)
+{
+	struct tm tm;
+	if (t <= 0 || !gmtime_r(&t, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, size, "%s", "");
+	return buf;
+}
+
+static json_t *str(const char *s) { return json_string(s ? s : ""); }
+
+static json_t *time_or_null(time_t t)
+{
+	char buf[32];
+	return t > 0 ? json_string(sd_time_rfc3339(t, buf, sizeof(buf))) : json_null();
+}
+
+static json_t *error_or_null(const struct sd_backend_status *st)
+{
+	return st->answered && !st->reachable ? json_string(st->error) : json_null();
+}
+
+static json_t *cluster_json(const struct sd_snapshot *snap)
+{
+	const struct sd_swarm *sw = snap->swarm;
+	json_t *c = json_object();
+	json_object_set_new(c, "name", str(snap->cluster_name));
+	json_object_set_new(c, "reachable", json_boolean(snap->docker_status.reachable));
+	json_object_set_new(c, "error", error_or_null(&snap->docker_status));
+	json_object_set_new(c, "unreachable_since", time_or_null(snap->docker_status.unreachable_since));
+	json_object_set_new(c, "stale", json_boolean(sw && !snap->docker_status.reachable));
+	json_object_set_new(c, "engine", sw ? str(sw->engine_name) : json_null());
+	json_object_set_new(c, "managers", json_integer(sw ? sw->managers : 0));
+	json_object_set_new(c, "managers_reachable", json_integer(sw ? sw->managers_reachable : 0));
+	json_object_set_new(c, "leader", sw && sw->leader && *sw->leader ? str(sw->leader) : json_null());
+	return c;
+}
+
+static json_t *nodes_json(const struct sd_swarm *sw)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < sw->nnodes; i++) {
+		const struct sd_node *n = &sw->nodes[i];
+		json_t *labels = json_object();
+		for (size_t j = 0; j < n->nlabels; j++)
+			json_object_set_new(labels, n->labels[j].key, str(n->labels[j].value));
+		json_array_append_new(a, json_pack("{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:i}",
+			"id", str(n->id), "hostname", str(n->hostname), "role", str(n->role),
+			"availability", str(n->availability), "state", str(n->state),
+			"manager", n->manager && *n->manager ? str(n->manager) : json_null(),
+			"engine", str(n->engine), "addr", str(n->addr), "labels", labels,
+			"tasks", n->tasks));
+	}
+	return a;
+}
+
+static json_t *services_json(const struct sd_swarm *sw)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < sw->nservices; i++) {
+		const struct sd_service *s = &sw->services[i];
+		json_t *ports = json_array();
+		for (size_t j = 0; j < s->nports; j++)
+			json_array_append_new(ports, json_pack("{s:I s:I s:o s:o}",
+				"published", (json_int_t)s->ports[j].published,
+				"target", (json_int_t)s->ports[j].target,
+				"protocol", str(s->ports[j].protocol), "mode", str(s->ports[j].mode)));
+		json_array_append_new(a, json_pack("{s:o s:o s:o s:o s:I s:I s:o s:o s:o}",
+			"id", str(s->id), "name", str(s->name), "stack", str(s->stack),
+			"mode", str(s->mode), "desired", (json_int_t)s->desired,
+			"running", (json_int_t)s->running, "image", str(s->image),
+			"update_state", *s->update_state ? str(s->update_state) : json_null(),
+			"ports", ports));
+	}
+	return a;
+}
+
+static json_t *tasks_json(const struct sd_swarm *sw)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < sw->ntasks; i++) {
+		const struct sd_task *t = &sw->tasks[i];
+		json_array_append_new(a, json_pack("{s:o s:o s:I s:o s:o s:o s:o s:o}",
+			"id", str(t->id), "service", str(t->service), "slot", (json_int_t)t->slot,
+			"node", str(t->node), "desired_state", str(t->desired_state),
+			"state", str(t->state), "error", str(t->error), "since", time_or_null(t->since)));
+	}
+	return a;
+}
+
+static json_t *postgres_json(const struct sd_snapshot *snap)
+{
+	const struct sd_pg *pg = snap->pg;
+	json_t *o = json_object();
+	json_object_set_new(o, "error", error_or_null(&snap->pg_status));
+	json_t *members = json_array(), *slots = json_array();
+	for (size_t i = 0; pg && i < pg->nmembers; i++) {
+		const struct sd_pg_member *m = &pg->members[i];
+		json_t *j = json_pack("{s:o s:o s:b s:I s:o s:I s:f s:o s:o s:o s:o}",
+			"name", str(m->name), "role", str(m->role), "reachable", m->reachable,
+			"timeline", (json_int_t)m->timeline, "lsn", str(m->lsn),
+			"lag_bytes", (json_int_t)m->lag_bytes,
+			"replay_lag_seconds", m->replay_lag_seconds,
+			"sync_state", m->sync_state && *m->sync_state ? str(m->sync_state) : json_null(),
+			"state", m->repl_state && *m->repl_state ? str(m->repl_state) : json_null(),
+			"upstream", m->upstream && *m->upstream ? str(m->upstream) : json_null(),
+			"error", m->error && *m->error ? str(m->error) : json_null());
+		json_object_set_new(j, "unreachable_since", time_or_null(m->unreachable_since));
+		json_array_append_new(members, j);
+	}
+	for (size_t i = 0; pg && i < pg->nslots; i++)
+		json_array_append_new(slots, json_pack("{s:o s:o s:o s:b s:I}",
+			"member", str(pg->slots[i].member), "name", str(pg->slots[i].name),
+			"type", str(pg->slots[i].type), "active", pg->slots[i].active,
+			"retained_bytes", (json_int_t)pg->slots[i].retained_bytes));
+	json_object_set_new(o, "members", members);
+	json_object_set_new(o, "slots", slots);
+	json_t *arch = json_object();
+	if (pg && pg->archiver.present) {
+		const struct sd_pg_archiver *a = &pg->archiver;
+		json_object_set_new(arch, "archived_count", json_integer(a->archived_count));
+		json_object_set_new(arch, "failed_count", json_integer(a->failed_count));
+		json_object_set_new(arch, "last_archived_wal", str(a->last_archived_wal));
+		json_object_set_new(arch, "last_archived_time", time_or_null(a->last_archived_time));
+		json_object_set_new(arch, "last_failed_wal", str(a->last_failed_wal));
+		json_object_set_new(arch, "last_failed_time", time_or_null(a->last_failed_time));
+	}
+	json_object_set_new(o, "archiver", arch);
+	return o;
+}
+
+static json_t *redis_json(const struct sd_snapshot *snap)
+{
+	const struct sd_redis *r = snap->redis;
+	json_t *o = json_object();
+	json_object_set_new(o, "error", error_or_null(&snap->redis_status));
+	json_t *replicas = json_array(), *sentinels = json_array(), *events = json_array();
+	json_t *master = json_null();
+	if (r) {
+		const struct sd_redis_master *m = &r->master;
+		master = json_pack("{s:o s:o s:o s:I s:b}", "name", str(m->name), "addr", str(m->addr),
+				   "flags", str(m->flags), "quorum", (json_int_t)m->quorum,
+				   "ckquorum", m->ckquorum);
+		for (size_t i = 0; i < r->nreplicas; i++)
+			json_array_append_new(replicas, json_pack("{s:o s:o s:o s:I}",
+				"addr", str(r->replicas[i].addr), "flags", str(r->replicas[i].flags),
+				"link", str(r->replicas[i].link),
+				"lag_bytes", (json_int_t)r->replicas[i].lag_bytes));
+		for (size_t i = 0; i < r->nsentinels; i++)
+			json_array_append_new(sentinels, json_pack("{s:o s:o s:b s:o}",
+				"addr", str(r->sentinels[i].addr), "flags", str(r->sentinels[i].flags),
+				"reachable", r->sentinels[i].reachable,
+				"master_addr", str(r->sentinels[i].master_addr)));
+		for (size_t i = 0; i < r->nevents; i++)
+			json_array_append_new(events, json_pack("{s:o s:o s:o s:o}",
+				"time", time_or_null(r->events[i].time),
+				"sentinel", str(r->events[i].sentinel),
+				"event", str(r->events[i].channel), "message", str(r->events[i].message)));
+		json_object_set_new(o, "failover", r->failover && *r->failover ? str(r->failover)
+									    : json_null());
+	}
+	json_object_set_new(o, "master", master);
+	json_object_set_new(o, "replicas", replicas);
+	json_object_set_new(o, "sentinels", sentinels);
+	json_object_set_new(o, "events", events);
+	return o;
+}
+
+static json_t *backups_json(const struct sd_backups *b)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < b->nitems; i++) {
+		const struct sd_backup *x = &b->items[i];
+		json_array_append_new(a, json_pack("{s:o s:o s:o s:I s:o s:o s:o}",
+			"kind", str(x->kind), "file", str(x->file), "time", time_or_null(x->time),
+			"size", (json_int_t)x->size, "verified", str(x->verified),
+			"verify_message", str(x->verify_message), "sha256", str(x->sha256)));
+	}
+	return a;
+}
+
+json_t *sd_snapshot_json(const struct sd_snapshot *snap)
+{
+	json_t *root = json_object();
+	char when[32];
+	json_object_set_new(root, "version", json_string(SD_VERSION));
+	json_object_set_new(root, "time", json_string(sd_time_rfc3339(snap->time, when, sizeof(when))));
+	json_object_set_new(root, "mode", json_string(sd_mode_name(snap->mode)));
+	json_object_set_new(root, "health", json_string(sd_level_name(snap->health)));
+	json_t *alerts = json_array();
+	for (size_t i = 0; i < snap->nalerts; i++) {
+		const struct sd_alert *a = &snap->alerts[i];
+		char level[16];
+		snprintf(level, sizeof(level), "%s", sd_level_name(a->level));
+		json_array_append_new(alerts, json_pack("{s:s s:o s:o s:o}", "level", level,
+			"source", str(a->source), "target", str(a->target), "message", str(a->message)));
+	}
+	json_object_set_new(root, "alerts", alerts);
+	json_object_set_new(root, "cluster", cluster_json(snap));
+	const struct sd_swarm *sw = snap->swarm;
+	json_object_set_new(root, "nodes", sw ? nodes_json(sw) : json_null());
+	json_object_set_new(root, "services", sw ? services_json(sw) : json_null());
+	json_object_set_new(root, "tasks", sw ? tasks_json(sw) : json_null());
+	json_object_set_new(root, "postgres", snap->pg_status.configured ? postgres_json(snap)
+									 : json_null());
+	json_object_set_new(root, "redis", snap->redis_status.configured ? redis_json(snap)
+								       : json_null());
+	json_object_set_new(root, "backups", snap->backups ? backups_json(snap->backups)
+							   : json_null());
+	return root;
+}

@@ -1,0 +1,335 @@
+/* main.c - the command line: interactive console, --watch, --once [--json], --play, --keys,
+ * --check-config. The only place that exits. */
+#include "config.h"
+#include "core.h"
+#include "drill.h"
+#include "keys.h"
+#include "play.h"
+#include "snapjson.h"
+#include "ui.h"
+#include "xalloc.h"
+
+#include <curses.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+enum { EXIT_USAGE = 2 };
+
+struct options {
+	const char *config, *theme, *keymap, *play, *report, *record;
+	double interval;
+	bool watch, once, json, headless, check_config, allow_exec, keys;
+};
+
+static void usage(FILE *out)
+{
+	fputs("usage: swarmdeck [--watch] [--config FILE] [--theme NAME|FILE] [--keymap NAME|FILE]\n"
+	      "                 [--interval SECONDS]\n"
+	      "       swarmdeck --once [--json]        one snapshot; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN\n"
+	      "       swarmdeck --play DRILL.yaml [--headless] [--report FILE] [--allow-exec] [--watch]\n"
+	      "       swarmdeck --check-config         validate config, theme and keymap\n"
+	      "       swarmdeck --keys                 print every binding of the keymap\n",
+	      out);
+}
+
+static void restore_terminal(void) { term_stop(); }
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	ui_interrupted = 1;
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'}, {"theme", required_argument, NULL, 't'},
+		{"keymap", required_argument, NULL, 'k'}, {"interval", required_argument, NULL, 'i'},
+		{"play", required_argument, NULL, 'p'},   {"report", required_argument, NULL, 'r'},
+		{"record", required_argument, NULL, 'R'}, {"watch", no_argument, NULL, 'w'},
+		{"once", no_argument, NULL, 'o'},         {"json", no_argument, NULL, 'j'},
+		{"headless", no_argument, NULL, 'H'},     {"check-config", no_argument, NULL, 'C'},
+		{"allow-exec", no_argument, NULL, 'x'},   {"keys", no_argument, NULL, 'K'},
+		{"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': o->config = optarg; break;
+		case 't': o->theme = optarg; break;
+		case 'k': o->keymap = optarg; break;
+		case 'i': {
+			char *end;
+			o->interval = strtod(optarg, &end);
+			if (*end || o->interval <= 0) {
+				fprintf(stderr, "swarmdeck: --interval: '%s' is not a positive number of seconds\n", optarg);
+				return -1;
+			}
+			break;
+		}
+		case 'p': o->play = optarg; break;
+		case 'r': o->report = optarg; break;
+		case 'R': o->record = optarg; break;
+		case 'w': o->watch = true; break;
+		case 'o': o->once = true; break;
+		case 'j': o->json = true; break;
+		case 'H': o->headless = true; break;
+		case 'C': o->check_config = true; break;
+		case 'x': o->allow_exec = true; break;
+		case 'K': o->keys = true; break;
+		case 'h': usage(stdout); exit(0);
+		case 'V': printf("swarmdeck %s\n", SD_VERSION); exit(0);
+		default: usage(stderr); return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "swarmdeck: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	if (o->json && !o->once) {
+		fprintf(stderr, "swarmdeck: --json goes with --once\n");
+		return -1;
+	}
+	if ((o->headless || o->report || o->allow_exec) && !o->play) {
+		fprintf(stderr, "swarmdeck: --headless, --report and --allow-exec go with --play\n");
+		return -1;
+	}
+	if (o->record) {
+		fprintf(stderr, "swarmdeck: --record is not available in this build\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* Load config, theme and keymap; print the first error. */
+static int load_all(const struct options *o, struct sd_config *config, struct sd_theme *theme,
+		    struct sd_keymap *keymap)
+{
+	struct sd_error err = {{0}};
+	char *path = o->config ? xstrdup(o->config) : sd_config_default_path();
+	int rc = sd_config_load(path, config, &err);
+	free(path);
+	if (rc != 0) {
+		fprintf(stderr, "swarmdeck: %s\n", err.text);
+		return -1;
+	}
+	if (o->interval > 0)
+		config->interval = o->interval;
+	const char *theme_name = o->theme ? o->theme : config->theme;
+	if (!theme_name && getenv("NO_COLOR") && *getenv("NO_COLOR"))
+		theme_name = "monochrome";
+	if (sd_theme_load(theme_name, theme, &err) != 0) {
+		fprintf(stderr, "swarmdeck: %s\n", err.text);
+		sd_config_free(config);
+		return -1;
+	}
+	if (sd_keymap_load(o->keymap ? o->keymap : config->keymap, keymap, &err) != 0) {
+		fprintf(stderr, "swarmdeck: %s\n", err.text);
+		sd_theme_free(theme);
+		sd_config_free(config);
+		return -1;
+	}
+	return 0;
+}
+
+static void print_keys(const struct sd_keymap *keymap)
+{
+	printf("# keymap %s\n", keymap->source ? keymap->source : "default");
+	for (int scope = 0; scope < SD_SCOPE_COUNT; scope++)
+		for (size_t i = 0; i < keymap->n; i++) {
+			const struct sd_binding *b = &keymap->bindings[i];
+			if ((int)b->scope != scope)
+				continue;
+			char name[32];
+			const struct sd_action *a = sd_action_find(b->action);
+			printf("%-9s %-12s %-18s %s\n", sd_scope_name(b->scope),
+			       sd_key_name(b->key, name, sizeof(name)), b->action, a ? a->help : "");
+		}
+}
+
+static void print_text(const struct sd_snapshot *s)
+{
+	char since[32];
+	printf("swarmdeck %s  cluster %s  health %s\n", SD_VERSION,
+	       s->cluster_name && *s->cluster_name ? s->cluster_name : "-", sd_level_name(s->health));
+	if (!s->docker_status.reachable)
+		printf("engine unreachable: %s\n", s->docker_status.error);
+	for (size_t i = 0; i < s->nalerts; i++)
+		printf("%-8s %-8s %s\n", sd_level_name(s->alerts[i].level), s->alerts[i].source,
+		       s->alerts[i].message);
+	const struct sd_swarm *sw = s->swarm;
+	if (sw) {
+		printf("\nmanagers %d/%d reachable, leader %s\n", sw->managers_reachable, sw->managers,
+		       sw->leader && *sw->leader ? sw->leader : "none");
+		printf("%-16s %-8s %-7s %-8s %-12s %s\n", "NODE", "ROLE", "AVAIL", "STATE", "MANAGER", "TASKS");
+		for (size_t i = 0; i < sw->nnodes; i++) {
+			const struct sd_node *n = &sw->nodes[i];
+			printf("%-16s %-8s %-7s %-8s %-12s %d\n", n->hostname, n->role, n->availability,
+			       n->state, *n->manager ? n->manager : "-", n->tasks);
+		}
+		printf("\n%-32s %-11s %-9s %s\n", "SERVICE", "MODE", "REPLICAS", "UPDATE");
+		for (size_t i = 0; i < sw->nservices; i++) {
+			const struct sd_service *v = &sw->services[i];
+			char rep[32];
+			snprintf(rep, sizeof(rep), "%ld/%ld", v->running, v->desired);
+			printf("%-32s %-11s %-9s %s\n", v->name, v->mode, rep,
+			       *v->update_state ? v->update_state : "-");
+		}
+	}
+	if (s->pg) {
+		printf("\n%-10s %-8s %-10s %-4s %-12s %s\n", "MEMBER", "ROLE", "STATE", "TL", "LSN", "LAG");
+		for (size_t i = 0; i < s->pg->nmembers; i++) {
+			const struct sd_pg_member *m = &s->pg->members[i];
+			printf("%-10s %-8s %-10s %-4ld %-12s %lld\n", m->name, m->role,
+			       m->reachable ? (m->repl_state && *m->repl_state ? m->repl_state : "up") : "DOWN",
+			       m->timeline, m->lsn ? m->lsn : "", m->lag_bytes);
+		}
+	}
+	if (s->redis && s->redis->master.addr) {
+		printf("\nredis master %s at %s (%s), %zu replicas, %zu sentinels, ckquorum %s\n",
+		       s->redis->master.name, s->redis->master.addr, s->redis->master.flags,
+		       s->redis->nreplicas, s->redis->nsentinels, s->redis->master.ckquorum ? "ok" : "FAILS");
+	}
+	(void)since;
+}
+
+static int run_once(struct sd_core *core, const struct sd_config *config, bool json)
+{
+	sd_core_start(core);
+	double wait = config->docker.timeout_ms / 1000.0 + 2;
+	if (config->postgres.configured)
+		wait += config->postgres.connect_timeout + config->postgres.statement_timeout_ms / 1000.0;
+	sd_core_wait_first(core, wait);
+	struct sd_snapshot *snap = sd_core_snapshot(core);
+	if (json) {
+		json_t *root = sd_snapshot_json(snap);
+		json_dumpf(root, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+		fputc('\n', stdout);
+		json_decref(root);
+	} else {
+		print_text(snap);
+	}
+	int code = (int)snap->health;
+	sd_snapshot_unref(snap);
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = {0};
+	if (parse_options(argc, argv, &o) != 0)
+		return EXIT_USAGE;
+
+	struct sd_config config;
+	struct sd_theme theme;
+	struct sd_keymap keymap;
+	if (load_all(&o, &config, &theme, &keymap) != 0)
+		return EXIT_USAGE;
+
+	struct sd_drill drill;
+	bool have_drill = false;
+	if (o.play) {
+		struct sd_error err = {{0}};
+		if (sd_drill_load(o.play, &drill, &err) != 0) {
+			fprintf(stderr, "swarmdeck: %s\n", err.text);
+			return EXIT_USAGE;
+		}
+		have_drill = true;
+		if (drill.has_exec && !o.allow_exec) {
+			for (size_t i = 0; i < drill.nsteps; i++)
+				if (drill.steps[i].kind == SD_STEP_EXEC) {
+					fprintf(stderr, "swarmdeck: %s:%d:%d: exec steps run only with --allow-exec; nothing was played\n",
+						drill.file, drill.steps[i].line, drill.steps[i].column);
+					break;
+				}
+			return EXIT_USAGE;
+		}
+	}
+
+	int code = 0;
+	if (o.check_config || o.keys) {
+		if (o.keys)
+			print_keys(&keymap);
+		else
+			printf("config %s: ok\ntheme %s: ok\nkeymap %s: ok\n",
+			       config.path ? config.path : "(built-in defaults)",
+			       theme.source ? theme.source : "default",
+			       keymap.source ? keymap.source : "default");
+		goto done;
+	}
+
+	enum sd_mode mode = o.watch ? SD_MODE_WATCH : o.play ? SD_MODE_DRILL : SD_MODE_LIVE;
+	struct sd_error err = {{0}};
+	struct sd_core *core = sd_core_new(&config, mode, &err);
+	if (!core) {
+		fprintf(stderr, "swarmdeck: %s\n", err.text);
+		code = EXIT_USAGE;
+		goto done;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	if (o.play)
+		sigaction(SIGINT, &sa, NULL);
+
+	if (o.once) {
+		code = run_once(core, &config, o.json);
+		sd_core_free(core);
+		goto done;
+	}
+
+	sd_set_fatal_hook(restore_terminal);
+	bool utf8 = false, color = false;
+	if (term_start(o.headless, &theme, &utf8, &color) != 0) {
+		fprintf(stderr, "swarmdeck: cannot start the terminal (TERM=%s)\n",
+			getenv("TERM") ? getenv("TERM") : "");
+		sd_core_free(core);
+		code = EXIT_USAGE;
+		goto done;
+	}
+	sd_core_start(core);
+	struct ui ui;
+	ui_init(&ui, core, &config, &keymap, &theme);
+	ui.utf8 = utf8;
+	ui.color = color;
+	ui.headless = o.headless;
+	if (o.play) {
+		struct play_result result;
+		sd_core_wait_first(core, config.docker.timeout_ms / 1000.0 + 2);
+		ui_update(&ui);
+		code = play_drill(&ui, &drill, &result) == 0 ? 0 : 1;
+		ui_free(&ui);
+		term_stop();
+		if (o.report && play_report(o.report, &drill, &result) != 0) {
+			fprintf(stderr, "swarmdeck: cannot write the report %s\n", o.report);
+			code = 1;
+		}
+		for (size_t i = 0; i < result.nsteps; i++)
+			if (result.steps[i].ran && !result.steps[i].passed)
+				fprintf(stderr, "swarmdeck: %s:%d: step %zu failed: %s\n", drill.file,
+					drill.steps[i].line, i + 1, result.steps[i].message);
+		if (!result.rto_met)
+			fprintf(stderr, "swarmdeck: %s: RTO not met (measured %.1f s, target %.0f s)\n",
+				drill.file, result.rto, drill.target_rto);
+		play_result_free(&result);
+	} else {
+		ui_run(&ui);
+		ui_free(&ui);
+		term_stop();
+	}
+	sd_core_free(core);
+done:
+	if (have_drill)
+		sd_drill_free(&drill);
+	sd_keymap_free(&keymap);
+	sd_theme_free(&theme);
+	sd_config_free(&config);
+	return code;
+}

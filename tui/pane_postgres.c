@@ -1,0 +1,151 @@
+/* pane_postgres.c - PostgreSQL streaming replication: members, lag with its history, slots
+ * and the archiver. */
+#include "ui.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct pane_column columns[] = {
+	{"MEMBER", 8, 1, false}, {"ROLE", 8, 0, false},     {"STATE", 11, 0, false},
+	{"TL", 3, 0, true},      {"LSN", 11, 0, false},     {"LAG", 9, 0, true},
+	{"REPLAY", 7, 0, true},  {"SYNC", 6, 0, false},     {"HISTORY", 8, 2, false},
+};
+
+static bool shown(const struct ui *ui, const struct sd_snapshot *snap)
+{
+	(void)ui;
+	return snap->pg_status.configured;
+}
+
+static size_t count(const struct ui *ui, const struct sd_snapshot *snap)
+{
+	(void)ui;
+	return snap->pg ? snap->pg->nmembers : 0;
+}
+
+static void sparkline(const struct ui *ui, const struct sd_pg_member *m, char *buf, size_t len)
+{
+	static const char *const blocks[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+	static const char ascii[] = "_.-~=*#@";
+	double max = 0;
+	for (int i = 0; i < m->nhistory; i++)
+		if (m->lag_history[i] > max)
+			max = m->lag_history[i];
+	size_t n = 0;
+	int first = m->nhistory > 24 ? m->nhistory - 24 : 0;
+	for (int i = first; i < m->nhistory && n + 4 < len; i++) {
+		int level = max > 0 ? (int)(m->lag_history[i] * 7.0 / max + 0.5) : 0;
+		if (ui->utf8)
+			n += (size_t)snprintf(buf + n, len - n, "%s", blocks[level]);
+		else
+			buf[n++] = ascii[level], buf[n] = '\0';
+	}
+}
+
+static void row(const struct ui *ui, const struct sd_snapshot *snap, size_t i, struct pane_row *out)
+{
+	const struct sd_pg_member *m = &snap->pg->members[i];
+	snprintf(out->key, sizeof(out->key), "%s", m->name);
+	snprintf(out->cells[0], PANE_CELL, "%s", m->name);
+	snprintf(out->cells[1], PANE_CELL, "%s", m->role);
+	if (!m->reachable) {
+		char since[32];
+		fmt_age(m->unreachable_since, since, sizeof(since));
+		snprintf(out->cells[2], PANE_CELL, "DOWN %s", since);
+		snprintf(out->cells[5], PANE_CELL, "%s", m->error ? m->error : "");
+		out->role = !strcmp(m->role, "primary") ? SD_ROLE_CRITICAL : SD_ROLE_WARNING;
+		return;
+	}
+	bool standby = !strcmp(m->role, "standby");
+	snprintf(out->cells[2], PANE_CELL, "%s",
+		 standby ? (m->repl_state && *m->repl_state ? m->repl_state : "not streaming")
+			 : "writable");
+	snprintf(out->cells[3], PANE_CELL, "%ld", m->timeline);
+	snprintf(out->cells[4], PANE_CELL, "%s", m->lsn ? m->lsn : "");
+	if (standby) {
+		if (m->lag_bytes >= 0)
+			fmt_bytes(m->lag_bytes, out->cells[5], PANE_CELL);
+		if (m->replay_lag_seconds >= 0)
+			snprintf(out->cells[6], PANE_CELL, "%.1fs", m->replay_lag_seconds);
+		snprintf(out->cells[7], PANE_CELL, "%s", m->sync_state && *m->sync_state ? m->sync_state : "-");
+		sparkline(ui, m, out->cells[8], PANE_CELL);
+		long warn = ui->config->postgres.lag_warning_bytes;
+		if (!m->repl_state || strcmp(m->repl_state, "streaming") != 0 ||
+		    (warn > 0 && m->lag_bytes > warn))
+			out->role = SD_ROLE_WARNING;
+	} else if (!strcmp(m->role, "primary")) {
+		out->cell_role[1] = SD_ROLE_OK;
+	}
+}
+
+static void empty(const struct ui *ui, const struct sd_snapshot *snap, char *buf, size_t len)
+{
+	(void)ui;
+	if (!snap->pg_status.answered)
+		snprintf(buf, len, "waiting for PostgreSQL...");
+	else
+		snprintf(buf, len, "no member answers: %s", snap->pg_status.error);
+}
+
+static void summary(const struct ui *ui, const struct sd_snapshot *snap, char *buf, size_t len)
+{
+	(void)ui;
+	const struct sd_pg *pg = snap->pg;
+	if (!pg)
+		return;
+	int primaries = 0, standbys = 0;
+	const char *primary = "NONE";
+	for (size_t i = 0; i < pg->nmembers; i++) {
+		if (!pg->members[i].reachable)
+			continue;
+		if (!strcmp(pg->members[i].role, "primary"))
+			primaries++, primary = pg->members[i].name;
+		else if (!strcmp(pg->members[i].role, "standby"))
+			standbys++;
+	}
+	if (primaries > 1)
+		snprintf(buf, len, "SPLIT BRAIN: %d primaries", primaries);
+	else
+		snprintf(buf, len, "primary %s  %d standbys", primary, standbys);
+}
+
+static size_t extra(const struct ui *ui, const struct sd_snapshot *snap, size_t selected,
+		    char (*lines)[256], size_t max)
+{
+	(void)ui;
+	const struct sd_pg *pg = snap->pg;
+	size_t n = 0;
+	if (!pg)
+		return 0;
+	if (selected < pg->nmembers && n < max) {
+		const struct sd_pg_member *m = &pg->members[selected];
+		if (m->error && *m->error)
+			snprintf(lines[n++], 256, " %s: %s", m->name, m->error);
+		else if (!strcmp(m->role, "standby") && m->upstream && !*m->upstream)
+			snprintf(lines[n++], 256, " %s follows no primary: point its primary_conninfo at the primary and restart it",
+				 m->name);
+	}
+	for (size_t i = 0; i < pg->nslots && n < max; i++) {
+		char bytes[32];
+		fmt_bytes(pg->slots[i].retained_bytes, bytes, sizeof(bytes));
+		snprintf(lines[n++], 256, " slot %-14s %-8s %-8s retains %s", pg->slots[i].name,
+			 pg->slots[i].type, pg->slots[i].active ? "active" : "INACTIVE", bytes);
+	}
+	const struct sd_pg_archiver *a = &pg->archiver;
+	if (a->present && n < max) {
+		char ago[32];
+		fmt_age(a->last_archived_time, ago, sizeof(ago));
+		snprintf(lines[n++], 256, " archiver: %lld archived (last %s, %s ago), %lld failed%s%s",
+			 a->archived_count, a->last_archived_wal ? a->last_archived_wal : "-", ago,
+			 a->failed_count, a->failed_count ? " last " : "",
+			 a->failed_count && a->last_failed_wal ? a->last_failed_wal : "");
+	}
+	return n;
+}
+
+const struct pane_ops pane_postgres = {
+	.name = "postgres", .title = "PostgreSQL", .scope = SD_SCOPE_POSTGRES,
+	.columns = columns, .ncolumns = sizeof(columns) / sizeof(columns[0]),
+	.shown = shown, .count = count, .row = row, .empty = empty, .summary = summary,
+	.extra = extra,
+};

@@ -1,0 +1,247 @@
+/* term.c - the terminal: ncurses (wide) setup, headless off-screen terminal, theme colours,
+ * key codes, and clipped UTF-8 output. */
+#include "keys.h"
+#include "ui.h"
+#include "xalloc.h"
+
+#include <curses.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+static SCREEN *screen;
+static FILE *null_out, *null_in;
+static int role_attr[SD_ROLE_COUNT];
+static bool started;
+
+static short color_number(int color, bool *ok)
+{
+	if (color == SD_COLOR_DEFAULT)
+		return -1;
+	if (color & SD_COLOR_RGB) {
+		/* nearest of the 6x6x6 cube when the terminal cannot take #rrggbb */
+		int r = (color >> 16) & 0xff, g = (color >> 8) & 0xff, b = color & 0xff;
+		int n = 16 + 36 * (r * 5 / 255) + 6 * (g * 5 / 255) + (b * 5 / 255);
+		if (COLORS < 256)
+			n = (r > 127 ? 1 : 0) | (g > 127 ? 2 : 0) | (b > 127 ? 4 : 0);
+		return (short)n;
+	}
+	if (color >= COLORS) {
+		*ok = false;
+		return (short)(color % 8);
+	}
+	return (short)color;
+}
+
+static void setup_colors(const struct sd_theme *theme, bool color)
+{
+	for (int r = 0; r < SD_ROLE_COUNT; r++) {
+		const struct sd_style *s = &theme->styles[r];
+		int attr = (s->bold ? A_BOLD : 0) | (s->underline ? A_UNDERLINE : 0) |
+			   (s->reverse ? A_REVERSE : 0) | (s->dim ? A_DIM : 0);
+		if (color && (s->fg != SD_COLOR_DEFAULT || s->bg != SD_COLOR_DEFAULT) &&
+		    r + 1 < COLOR_PAIRS) {
+			bool ok = true;
+			init_pair((short)(r + 1), color_number(s->fg, &ok), color_number(s->bg, &ok));
+			attr |= (int)COLOR_PAIR(r + 1);
+		}
+		role_attr[r] = attr;
+	}
+	if (!color) /* the cursor must stay visible without colours */
+		role_attr[SD_ROLE_CURSOR] |= A_REVERSE;
+}
+
+int term_start(bool headless, const struct sd_theme *theme, bool *utf8, bool *color)
+{
+	setlocale(LC_ALL, "");
+	*utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");
+	if (headless) {
+		null_out = fopen("/dev/null", "w");
+		null_in = fopen("/dev/null", "r");
+		if (!null_out || !null_in)
+			return -1;
+		const char *term = getenv("TERM");
+		screen = newterm(term && *term ? term : "xterm-256color", null_out, null_in);
+		if (!screen)
+			screen = newterm("vt100", null_out, null_in);
+		if (!screen)
+			return -1;
+		set_term(screen);
+	} else {
+		if (!initscr())
+			return -1;
+	}
+	started = true;
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	curs_set(0);
+	set_escdelay(25);
+	*color = has_colors() && !getenv("NO_COLOR");
+	if (*color) {
+		start_color();
+		use_default_colors();
+	}
+	setup_colors(theme, *color);
+	return 0;
+}
+
+void term_stop(void)
+{
+	if (!started)
+		return;
+	started = false;
+	endwin();
+	if (screen) {
+		delscreen(screen);
+		screen = NULL;
+	}
+	if (null_out)
+		fclose(null_out);
+	if (null_in)
+		fclose(null_in);
+	null_out = null_in = NULL;
+}
+
+int term_attr(enum sd_color_role role)
+{
+	return (unsigned)role < SD_ROLE_COUNT ? role_attr[role] : 0;
+}
+
+static int map_key(int ch, bool function)
+{
+	if (!function) {
+		switch (ch) {
+		case '\r': case '\n': return SD_KEY_ENTER;
+		case 27: return SD_KEY_ESC;
+		case '\t': return SD_KEY_TAB;
+		case ' ': return SD_KEY_SPACE;
+		case 127: case 8: return SD_KEY_BACKSPACE;
+		}
+		if (ch >= 1 && ch <= 26)
+			return SD_KEY_CTRL + 'a' + ch - 1;
+		return ch;
+	}
+	switch (ch) {
+	case KEY_UP: return SD_KEY_UP;
+	case KEY_DOWN: return SD_KEY_DOWN;
+	case KEY_LEFT: return SD_KEY_LEFT;
+	case KEY_RIGHT: return SD_KEY_RIGHT;
+	case KEY_PPAGE: return SD_KEY_PPAGE;
+	case KEY_NPAGE: return SD_KEY_NPAGE;
+	case KEY_HOME: return SD_KEY_HOME;
+	case KEY_END: return SD_KEY_END;
+	case KEY_BTAB: return SD_KEY_BTAB;
+	case KEY_ENTER: return SD_KEY_ENTER;
+	case KEY_BACKSPACE: return SD_KEY_BACKSPACE;
+	case KEY_DC: return SD_KEY_DELETE;
+	case KEY_RESIZE: return SD_KEY_RESIZE;
+	}
+	if (ch >= KEY_F(1) && ch <= KEY_F(12))
+		return SD_KEY_F0 + ch - KEY_F0;
+	return SD_KEY_NONE;
+}
+
+int term_read_key(int timeout_ms)
+{
+	wtimeout(stdscr, timeout_ms);
+	wint_t ch;
+	int rc = wget_wch(stdscr, &ch);
+	if (rc == ERR)
+		return SD_KEY_NONE;
+	return map_key((int)ch, rc == KEY_CODE_YES);
+}
+
+int text_width(const char *s)
+{
+	mbstate_t st;
+	memset(&st, 0, sizeof(st));
+	int width = 0;
+	while (*s) {
+		wchar_t wc;
+		size_t n = mbrtowc(&wc, s, MB_CUR_MAX, &st);
+		if (n == (size_t)-1 || n == (size_t)-2) {
+			memset(&st, 0, sizeof(st));
+			s++;
+			width++;
+			continue;
+		}
+		int w = wcwidth(wc);
+		width += w > 0 ? w : 0;
+		s += n;
+	}
+	return width;
+}
+
+void term_put(int y, int x, const char *s, int width, int attr)
+{
+	if (width <= 0 || y < 0 || y >= LINES || x >= COLS)
+		return;
+	if (x + width > COLS)
+		width = COLS - x;
+	wattrset(stdscr, attr);
+	wmove(stdscr, y, x);
+	mbstate_t st;
+	memset(&st, 0, sizeof(st));
+	int used = 0;
+	while (*s && used < width) {
+		wchar_t wc;
+		size_t n = mbrtowc(&wc, s, MB_CUR_MAX, &st);
+		if (n == (size_t)-1 || n == (size_t)-2) {
+			memset(&st, 0, sizeof(st));
+			wc = L'?';
+			n = 1;
+		}
+		if (wc == L'\n' || wc == L'\t' || wc < 32)
+			wc = L' ';
+		int w = wcwidth(wc);
+		if (w < 0)
+			w = 1, wc = L'?';
+		if (used + w > width)
+			break;
+		/* the last column of a clipped cell shows an ellipsis */
+		cchar_t cc;
+		wchar_t str[2] = {wc, 0};
+		setcchar(&cc, str, 0, 0, NULL);
+		wadd_wch(stdscr, &cc);
+		used += w;
+		s += n;
+	}
+	while (used++ < width)
+		waddch(stdscr, ' ');
+	wattrset(stdscr, A_NORMAL);
+}
+
+char *ui_screen_text(void)
+{
+	size_t cap = (size_t)(LINES * (COLS * 4 + 1) + 1), len = 0;
+	char *out = xmalloc(cap);
+	wchar_t *line = xmalloc(((size_t)COLS + 1) * sizeof(wchar_t));
+	for (int y = 0; y < LINES; y++) {
+		int n = mvwinnwstr(stdscr, y, 0, line, COLS);
+		if (n < 0)
+			n = 0;
+		line[n] = 0;
+		/* trailing blanks are not content */
+		while (n > 0 && line[n - 1] == L' ')
+			line[--n] = 0;
+		for (int i = 0; i < n; i++) {
+			char mb[8];
+			mbstate_t st;
+			memset(&st, 0, sizeof(st));
+			size_t k = wcrtomb(mb, line[i], &st);
+			if (k == (size_t)-1)
+				mb[0] = '?', k = 1;
+			memcpy(out + len, mb, k);
+			len += k;
+		}
+		out[len++] = '\n';
+	}
+	out[len] = '\0';
+	free(line);
+	return out;
+}

@@ -1,0 +1,741 @@
+/* ui.c - the screen: layout of the header, alerts, panes and status line; the key state
+ * machine (normal, filter, prompt, confirmation, help); actions by name through the core. */
+#include "ui.h"
+#include "keys.h"
+#include "xalloc.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+volatile sig_atomic_t ui_interrupted;
+
+#define MIN_COLS 80
+#define MIN_LINES 24
+
+static const struct pane_ops *const pane_table[PANE_COUNT] = {
+	&pane_nodes, &pane_services, &pane_tasks, &pane_postgres, &pane_redis, &pane_backups,
+};
+
+const char *ui_line(const struct ui *ui) { return ui->utf8 ? "─" : "-"; }
+
+void fmt_age(time_t since, char *buf, size_t len)
+{
+	if (since <= 0) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	long s = (long)(time(NULL) - since);
+	if (s < 0)
+		s = 0;
+	if (s < 120)
+		snprintf(buf, len, "%lds", s);
+	else if (s < 7200)
+		snprintf(buf, len, "%ldm", s / 60);
+	else if (s < 172800)
+		snprintf(buf, len, "%ldh", s / 3600);
+	else
+		snprintf(buf, len, "%ldd", s / 86400);
+}
+
+void fmt_bytes(long long bytes, char *buf, size_t len)
+{
+	const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	double v = (double)bytes;
+	int u = 0;
+	while ((v >= 1024 || v <= -1024) && u < 4)
+		v /= 1024, u++;
+	if (u == 0)
+		snprintf(buf, len, "%lld B", bytes);
+	else
+		snprintf(buf, len, "%.1f %s", v, units[u]);
+}
+
+void ui_init(struct ui *ui, struct sd_core *core, const struct sd_config *config,
+	     const struct sd_keymap *keymap, const struct sd_theme *theme)
+{
+	memset(ui, 0, sizeof(*ui));
+	ui->core = core;
+	ui->config = config;
+	ui->keymap = keymap;
+	ui->theme = theme;
+	ui->snap = sd_core_snapshot(core);
+	for (int i = 0; i < PANE_COUNT; i++) {
+		ui->views[i].ops = pane_table[i];
+		ui->views[i].sort_column = -1;
+	}
+	ui->focus = PANE_SERVICES;
+	ui->tasks_opened_from = PANE_SERVICES;
+	ui->dirty = true;
+	snprintf(ui->screen_dir, sizeof(ui->screen_dir), ".");
+}
+
+void ui_free(struct ui *ui)
+{
+	for (int i = 0; i < PANE_COUNT; i++)
+		free(ui->views[i].rows);
+	sd_snapshot_unref(ui->snap);
+	ui->snap = NULL;
+}
+
+bool ui_update(struct ui *ui)
+{
+	sd_core_drain_notify(ui->core);
+	struct sd_snapshot *snap = sd_core_snapshot(ui->core);
+	if (snap->generation == ui->snap->generation) {
+		sd_snapshot_unref(snap);
+		return false;
+	}
+	sd_snapshot_unref(ui->snap);
+	ui->snap = snap;
+	ui->dirty = true;
+	return true;
+}
+
+const char *ui_selected(const struct ui *ui, enum pane_id pane)
+{
+	return view_selected_key((struct ui *)ui, (struct pane_view *)&ui->views[pane]);
+}
+
+static bool pane_shown(const struct ui *ui, enum pane_id id)
+{
+	const struct pane_ops *ops = pane_table[id];
+	return !ops->shown || ops->shown(ui, ui->snap);
+}
+
+/* ---- drawing ---- */
+
+static enum sd_color_role level_role(enum sd_level level)
+{
+	switch (level) {
+	case SD_OK: return SD_ROLE_OK;
+	case SD_WARNING: return SD_ROLE_WARNING;
+	case SD_CRITICAL: return SD_ROLE_CRITICAL;
+	default: return SD_ROLE_UNKNOWN;
+	}
+}
+
+static void draw_header(struct ui *ui)
+{
+	const struct sd_snapshot *s = ui->snap;
+	char left[512], clock[16], since[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
+	const char *engine = s->swarm ? s->swarm->engine_name : "?";
+	int n = snprintf(left, sizeof(left), " swarmdeck  cluster %s  manager %s",
+			 s->cluster_name && *s->cluster_name ? s->cluster_name : "-", engine);
+	if (!s->docker_status.reachable && s->docker_status.answered) {
+		fmt_age(s->docker_status.unreachable_since, since, sizeof(since));
+		snprintf(left + n, sizeof(left) - (size_t)n, "  ENGINE UNREACHABLE %s", since);
+	}
+	term_put(0, 0, left, COLS, term_attr(SD_ROLE_HEADER));
+	const char *mode = s->mode == SD_MODE_WATCH ? "WATCH" : s->mode == SD_MODE_DRILL ? "DRILL"
+											 : "LIVE";
+	char right[128];
+	snprintf(right, sizeof(right), " %s  %s  %s ", sd_level_name(s->health), mode, clock);
+	int rw = text_width(right);
+	int x = COLS - rw;
+	if (x < text_width(left))
+		x = text_width(left) < COLS - rw ? text_width(left) : COLS - rw;
+	char level[32];
+	snprintf(level, sizeof(level), " %s ", sd_level_name(s->health));
+	term_put(0, x, level, text_width(level), term_attr(level_role(s->health)) | (int)A_BOLD);
+	x += text_width(level);
+	char modebuf[32];
+	snprintf(modebuf, sizeof(modebuf), " %s ", mode);
+	enum sd_color_role mrole = s->mode == SD_MODE_WATCH ? SD_ROLE_WATCH
+				   : s->mode == SD_MODE_DRILL ? SD_ROLE_DRILL : SD_ROLE_HEADER;
+	term_put(0, x, modebuf, text_width(modebuf), term_attr(mrole) | (int)A_BOLD);
+	x += text_width(modebuf);
+	term_put(0, x, clock, COLS - x, term_attr(SD_ROLE_HEADER));
+}
+
+static void draw_alerts(struct ui *ui)
+{
+	const struct sd_snapshot *s = ui->snap;
+	char line[1024];
+	if (ui->drill_step) {
+		snprintf(line, sizeof(line), " DRILL %s", ui->drill_step);
+		term_put(1, 0, line, COLS, term_attr(SD_ROLE_DRILL));
+		return;
+	}
+	if (s->nalerts == 0) {
+		term_put(1, 0, " no alerts", COLS, term_attr(SD_ROLE_OK));
+		return;
+	}
+	int n = snprintf(line, sizeof(line), " %zu alert%s: ", s->nalerts, s->nalerts == 1 ? "" : "s");
+	for (size_t i = 0; i < s->nalerts && n < (int)sizeof(line) - 8; i++)
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "%s%s %s", i ? " | " : "",
+			      sd_level_name(s->alerts[i].level), s->alerts[i].message);
+	term_put(1, 0, line, COLS, term_attr(level_role(s->alerts[0].level)));
+}
+
+static void draw_status(struct ui *ui)
+{
+	int y = LINES - 1;
+	char line[1024];
+	const struct sd_snapshot *s = ui->snap;
+	switch (ui->mode) {
+	case UI_FILTER:
+		snprintf(line, sizeof(line), "/%s", ui->input);
+		term_put(y, 0, line, COLS, term_attr(SD_ROLE_STATUS));
+		return;
+	case UI_PROMPT:
+		snprintf(line, sizeof(line), "%s for %s: %s", ui->request.action->prompt,
+			 ui->request.target_name, ui->input);
+		term_put(y, 0, line, COLS, term_attr(SD_ROLE_STATUS));
+		return;
+	default:
+		break;
+	}
+	if (s->message && *s->message) {
+		term_put(y, 0, s->message, COLS, term_attr(level_role(s->message_level)));
+		return;
+	}
+	if (!s->docker_status.reachable && s->docker_status.answered) {
+		char since[32];
+		fmt_age(s->docker_status.unreachable_since, since, sizeof(since));
+		snprintf(line, sizeof(line), "engine unreachable for %s: %s (showing the last data, "
+			 "stale; reconnecting)", since, s->docker_status.error);
+		term_put(y, 0, line, COLS, term_attr(SD_ROLE_CRITICAL));
+		return;
+	}
+	snprintf(line, sizeof(line), "? help  / filter  <Tab> next pane  q quit");
+	term_put(y, 0, line, COLS, term_attr(SD_ROLE_STATUS));
+}
+
+/* Split HEIGHT lines among PANES (ids) in one column; the focused pane is favoured. */
+static void layout_column(struct ui *ui, const enum pane_id *panes, int count, int y, int x,
+			  int height, int width)
+{
+	int lines[PANE_COUNT] = {0}, need[PANE_COUNT];
+	int left = height;
+	for (int i = 0; i < count; i++) {
+		struct pane_view *v = &ui->views[panes[i]];
+		view_rebuild(ui, v);
+		need[i] = 2 + (v->nrows ? (int)v->nrows : 1) + (v->ops->extra ? 6 : 0);
+		lines[i] = 1;
+		left--;
+	}
+	while (left > 0) {
+		bool gave = false;
+		for (int i = 0; i < count && left > 0; i++) {
+			int share = panes[i] == ui->focus ? 3 : 1;
+			for (int k = 0; k < share && left > 0 && lines[i] < need[i]; k++) {
+				lines[i]++;
+				left--;
+				gave = true;
+			}
+		}
+		if (!gave)
+			break;
+	}
+	if (left > 0) /* everything fits: the rest goes to the last pane */
+		lines[count - 1] += left;
+	for (int i = 0; i < count; i++) {
+		view_draw(ui, &ui->views[panes[i]], y, x, lines[i], width, panes[i] == ui->focus);
+		y += lines[i];
+	}
+}
+
+static void draw_dialog(struct ui *ui)
+{
+	const struct sd_request *r = &ui->request;
+	char text[2048];
+	const char *answer = r->confirm == SD_CONFIRM_TYPE_NAME ? r->target_name : "yes";
+	snprintf(text, sizeof(text), "%s\n\nType %s and Enter to confirm, Esc to cancel.\n> %s",
+		 r->question, answer, ui->input);
+	/* measure */
+	int lines = 1, width = 0, w = 0;
+	for (const char *p = text; *p; p++) {
+		if (*p == '\n') {
+			lines++;
+			w = 0;
+			continue;
+		}
+		if (++w > width)
+			width = w;
+	}
+	int bw = width + 4 < COLS - 2 ? width + 4 : COLS - 2, bh = lines + 2;
+	if (bw < 40)
+		bw = 40 < COLS ? 40 : COLS;
+	int by = (LINES - bh) / 2 > 0 ? (LINES - bh) / 2 : 0, bx = (COLS - bw) / 2;
+	int battr = term_attr(SD_ROLE_DIALOG_BORDER), dattr = term_attr(SD_ROLE_DIALOG);
+	char title[400];
+	snprintf(title, sizeof(title), " %s %s ", r->action->name, r->target_name);
+	for (int i = 0; i < bh; i++)
+		term_put(by + i, bx, "", bw, dattr);
+	for (int i = 0; i < bw; i++) {
+		term_put(by, bx + i, ui_line(ui), 1, battr);
+		term_put(by + bh - 1, bx + i, ui_line(ui), 1, battr);
+	}
+	term_put(by, bx + 2, title, bw - 4, battr | (int)A_BOLD);
+	int y = by + 1;
+	char *copy = xstrdup(text), *save = NULL;
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		int attr = strstr(line, "DANGER") || strstr(line, "WARNING") ? term_attr(SD_ROLE_CRITICAL)
+									      : dattr;
+		term_put(y++, bx + 2, line, bw - 4, attr);
+		if (y >= by + bh - 1)
+			break;
+	}
+	free(copy);
+}
+
+static const char *binding_for(const struct ui *ui, enum sd_scope scope, const char *action,
+			       char *buf, size_t len)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < ui->keymap->n; i++) {
+		const struct sd_binding *b = &ui->keymap->bindings[i];
+		if ((b->scope != scope && b->scope != SD_SCOPE_GENERIC) || strcmp(b->action, action))
+			continue;
+		/* a pane binding hides the generic one for the same key */
+		if (b->scope == SD_SCOPE_GENERIC && scope != SD_SCOPE_GENERIC) {
+			const char *over = sd_keymap_lookup(ui->keymap, scope, b->key);
+			if (over && strcmp(over, action) != 0)
+				continue;
+		}
+		char name[32];
+		n += (size_t)snprintf(buf + n, len > n ? len - n : 0, "%s%s", n ? " " : "",
+				      sd_key_name(b->key, name, sizeof(name)));
+		if (n >= len)
+			break;
+	}
+	return buf;
+}
+
+static void draw_help(struct ui *ui)
+{
+	enum sd_scope scope = pane_table[ui->focus]->scope;
+	char lines[128][160];
+	int n = 0;
+	const char *group = NULL;
+	snprintf(lines[n++], 160, "Keys in the %s pane (keymap %s). Esc or q closes.",
+		 pane_table[ui->focus]->title, ui->keymap->source ? ui->keymap->source : "default");
+	for (const struct sd_action *const *a = sd_actions(); *a && n < 126; a++) {
+		char keys[64];
+		binding_for(ui, scope, (*a)->name, keys, sizeof(keys));
+		if (!*keys)
+			continue;
+		if (!group || strcmp(group, (*a)->group)) {
+			group = (*a)->group;
+			snprintf(lines[n++], 160, "%s", "");
+			snprintf(lines[n++], 160, "%s", group);
+		}
+		snprintf(lines[n++], 160, "  %-14s %-18s %s%s", keys, (*a)->name, (*a)->help,
+			 (*a)->mutates && ui->snap->mode == SD_MODE_WATCH ? " (refused: watch mode)"
+									    : "");
+	}
+	if (ui->help_top > n - 1)
+		ui->help_top = n - 1;
+	int attr = term_attr(SD_ROLE_DIALOG);
+	for (int y = 1; y < LINES - 1; y++) {
+		int i = ui->help_top + y - 1;
+		term_put(y, 0, i < n ? lines[i] : "", COLS,
+			 i < n && lines[i][0] && lines[i][0] != ' ' ? attr | (int)A_BOLD : attr);
+	}
+}
+
+void ui_draw(struct ui *ui)
+{
+	if (COLS < MIN_COLS || LINES < MIN_LINES) {
+		erase();
+		char msg[128];
+		snprintf(msg, sizeof(msg), "terminal too small: %dx%d, swarmdeck needs %dx%d", COLS,
+			 LINES, MIN_COLS, MIN_LINES);
+		term_put(LINES / 2, 0, msg, COLS, term_attr(SD_ROLE_WARNING) | (int)A_BOLD);
+		wnoutrefresh(stdscr);
+		doupdate();
+		ui->dirty = false;
+		return;
+	}
+	draw_header(ui);
+	draw_alerts(ui);
+	int top = 2, height = LINES - 3;
+	if (ui->mode == UI_HELP) {
+		draw_help(ui);
+	} else {
+		enum pane_id left[PANE_COUNT], right[PANE_COUNT];
+		int nl = 0, nr = 0;
+		bool two = COLS >= 160;
+		for (int i = 0; i < PANE_COUNT; i++) {
+			if (!pane_shown(ui, (enum pane_id)i))
+				continue;
+			if (two && i >= PANE_POSTGRES)
+				right[nr++] = (enum pane_id)i;
+			else
+				left[nl++] = (enum pane_id)i;
+		}
+		if (nr > 0) {
+			int lw = COLS / 2;
+			layout_column(ui, left, nl, top, 0, height, lw - 1);
+			for (int y = top; y < top + height; y++)
+				term_put(y, lw - 1, ui->utf8 ? "│" : "|", 1, term_attr(SD_ROLE_BORDER));
+			layout_column(ui, right, nr, top, lw, height, COLS - lw);
+		} else {
+			layout_column(ui, left, nl, top, 0, height, COLS);
+		}
+		if (ui->mode == UI_CONFIRM)
+			draw_dialog(ui);
+	}
+	draw_status(ui);
+	wnoutrefresh(stdscr);
+	doupdate();
+	ui->dirty = false;
+}
+
+/* ---- actions ---- */
+
+static void focus(struct ui *ui, enum pane_id id)
+{
+	if (pane_shown(ui, id))
+		ui->focus = id;
+}
+
+static void focus_step(struct ui *ui, int step)
+{
+	int id = (int)ui->focus;
+	for (int i = 0; i < PANE_COUNT; i++) {
+		id = (id + step + PANE_COUNT) % PANE_COUNT;
+		if (pane_shown(ui, (enum pane_id)id)) {
+			ui->focus = (enum pane_id)id;
+			return;
+		}
+	}
+}
+
+static void say(struct ui *ui, enum sd_level level, const char *text)
+{
+	sd_core_message(ui->core, level, "%s", text);
+	ui_update(ui);
+}
+
+static void save_screen_action(struct ui *ui)
+{
+	char path[1024], err[256], stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	snprintf(path, sizeof(path), "%s/swarmdeck-%s.txt", ui->screen_dir, stamp);
+	char msg[1200];
+	if (ui_save_screen(ui, path, err, sizeof(err)) == 0)
+		snprintf(msg, sizeof(msg), "screen saved to %s", path);
+	else
+		snprintf(msg, sizeof(msg), "screen not saved: %s", err);
+	say(ui, SD_OK, msg);
+}
+
+/* The target of an action in the focused pane. */
+static const char *action_target(struct ui *ui, const struct sd_action *action)
+{
+	enum pane_id want;
+	switch (action->target) {
+	case SD_TARGET_NODE: want = PANE_NODES; break;
+	case SD_TARGET_SERVICE: want = PANE_SERVICES; break;
+	case SD_TARGET_PG_MEMBER: want = PANE_POSTGRES; break;
+	case SD_TARGET_BACKUP: want = PANE_BACKUPS; break;
+	default: return "";
+	}
+	/* from the tasks pane, a node or service action means the selected task's */
+	if (ui->focus != want && !(ui->focus == PANE_TASKS && (want == PANE_NODES || want == PANE_SERVICES)))
+		return NULL;
+	if (ui->focus == PANE_TASKS) {
+		static char subject[128];
+		const char *task = ui_selected(ui, PANE_TASKS);
+		const struct sd_swarm *sw = ui->snap->swarm;
+		for (size_t i = 0; sw && i < sw->ntasks; i++)
+			if (!strcmp(sw->tasks[i].id, task)) {
+				sd_strlcpy(subject, want == PANE_NODES ? sw->tasks[i].node_id
+								       : sw->tasks[i].service_id,
+					   sizeof(subject));
+				return subject;
+			}
+		return "";
+	}
+	return ui_selected(ui, want);
+}
+
+static void start_mutation(struct ui *ui, const struct sd_action *action)
+{
+	const char *target = action_target(ui, action);
+	if (!target) {
+		char msg[256];
+		snprintf(msg, sizeof(msg), "%s works in the %s pane", action->name,
+			 action->target == SD_TARGET_NODE ? "nodes" :
+			 action->target == SD_TARGET_SERVICE ? "services" :
+			 action->target == SD_TARGET_PG_MEMBER ? "postgres" : "backups");
+		say(ui, SD_WARNING, msg);
+		return;
+	}
+	struct sd_request *req = &ui->request;
+	ui->input[0] = '\0';
+	if (action->prompt && sd_core_mode(ui->core) != SD_MODE_WATCH) {
+		/* ask for the parameter first; the check runs on the answer */
+		memset(req, 0, sizeof(*req));
+		req->action = action;
+		sd_strlcpy(req->target, target, sizeof(req->target));
+		const struct sd_service *s = sd_swarm_service(ui->snap->swarm, target);
+		sd_strlcpy(req->target_name, s ? s->name : target, sizeof(req->target_name));
+		ui->mode = UI_PROMPT;
+		return;
+	}
+	if (sd_action_prepare(ui->core, action->name, target, "", req) != 0) {
+		say(ui, SD_WARNING, req->result);
+		return;
+	}
+	if (req->confirm == SD_CONFIRM_NONE) {
+		if (sd_action_submit(ui->core, req, NULL) != 0)
+			say(ui, SD_WARNING, req->result);
+		return;
+	}
+	ui->mode = UI_CONFIRM;
+}
+
+void ui_action(struct ui *ui, const char *name)
+{
+	const struct sd_action *action = sd_action_find(name);
+	struct pane_view *view = &ui->views[ui->focus];
+	ui->dirty = true;
+	if (!action)
+		return;
+	if (action->mutates) {
+		start_mutation(ui, action);
+		return;
+	}
+	long page = view->height > 1 ? view->height - 1 : 1;
+	if (!strcmp(name, "quit"))
+		ui->quit = true;
+	else if (!strcmp(name, "help"))
+		ui->mode = UI_HELP, ui->help_top = 0;
+	else if (!strcmp(name, "refresh"))
+		sd_core_refresh(ui->core);
+	else if (!strcmp(name, "focus.next"))
+		focus_step(ui, 1);
+	else if (!strcmp(name, "focus.prev"))
+		focus_step(ui, -1);
+	else if (!strncmp(name, "focus.", 6)) {
+		for (int i = 0; i < PANE_COUNT; i++)
+			if (!strcmp(name + 6, pane_table[i]->name))
+				focus(ui, (enum pane_id)i);
+	} else if (!strcmp(name, "cursor.up"))
+		view_move(view, -1);
+	else if (!strcmp(name, "cursor.down"))
+		view_move(view, 1);
+	else if (!strcmp(name, "cursor.top"))
+		view_move(view, -(long)view->nrows);
+	else if (!strcmp(name, "cursor.bottom"))
+		view_move(view, (long)view->nrows);
+	else if (!strcmp(name, "page.up"))
+		view_move(view, -page);
+	else if (!strcmp(name, "page.down"))
+		view_move(view, page);
+	else if (!strcmp(name, "filter")) {
+		sd_strlcpy(ui->filter_saved, view->filter, sizeof(ui->filter_saved));
+		sd_strlcpy(ui->input, view->filter, sizeof(ui->input));
+		ui->mode = UI_FILTER;
+	} else if (!strcmp(name, "sort.next")) {
+		int next = view->sort_column + 1;
+		view->sort_column = next >= (int)view->ops->ncolumns ? -1 : next;
+	} else if (!strcmp(name, "open")) {
+		if (ui->focus == PANE_NODES) {
+			sd_strlcpy(ui->tasks_node, ui_selected(ui, PANE_NODES), sizeof(ui->tasks_node));
+			ui->tasks_opened_from = PANE_NODES;
+			view_select_first(&ui->views[PANE_TASKS]);
+			ui->focus = PANE_TASKS;
+		} else if (ui->focus == PANE_SERVICES) {
+			ui->tasks_node[0] = '\0';
+			ui->tasks_opened_from = PANE_SERVICES;
+			view_select_first(&ui->views[PANE_TASKS]);
+			ui->focus = PANE_TASKS;
+		}
+	} else if (!strcmp(name, "back")) {
+		if (*view->filter) {
+			view->filter[0] = '\0';
+		} else if (ui->focus == PANE_TASKS) {
+			ui->focus = ui->tasks_opened_from;
+			ui->tasks_node[0] = '\0';
+		} else if (sd_core_clear_message(ui->core)) {
+			ui_update(ui);
+		}
+	} else if (!strcmp(name, "screen.save"))
+		save_screen_action(ui);
+}
+
+/* ---- keys ---- */
+
+/* Line editing shared by the filter, the prompt and the confirmation. True when the key
+ * was a character or an edit. */
+static bool edit_input(struct ui *ui, int key)
+{
+	size_t len = strlen(ui->input);
+	if (key == SD_KEY_BACKSPACE || key == SD_KEY_CTRL + 'h') {
+		while (len > 0 && ((unsigned char)ui->input[len - 1] & 0xC0) == 0x80)
+			len--; /* a whole UTF-8 character */
+		if (len > 0)
+			len--;
+		ui->input[len] = '\0';
+		return true;
+	}
+	if (key == SD_KEY_CTRL + 'u') {
+		ui->input[0] = '\0';
+		return true;
+	}
+	if (key == SD_KEY_SPACE)
+		key = ' ';
+	if (key < 32 || key >= SD_KEY_BASE)
+		return false;
+	char mb[8];
+	size_t n = 0;
+	if (key < 0x80) mb[n++] = (char)key;
+	else if (key < 0x800) mb[n++] = (char)(0xC0 | (key >> 6)), mb[n++] = (char)(0x80 | (key & 0x3F));
+	else if (key < 0x10000) mb[n++] = (char)(0xE0 | (key >> 12)), mb[n++] = (char)(0x80 | ((key >> 6) & 0x3F)), mb[n++] = (char)(0x80 | (key & 0x3F));
+	else mb[n++] = (char)(0xF0 | (key >> 18)), mb[n++] = (char)(0x80 | ((key >> 12) & 0x3F)), mb[n++] = (char)(0x80 | ((key >> 6) & 0x3F)), mb[n++] = (char)(0x80 | (key & 0x3F));
+	if (len + n < sizeof(ui->input)) {
+		memcpy(ui->input + len, mb, n);
+		ui->input[len + n] = '\0';
+	}
+	return true;
+}
+
+static void key_filter(struct ui *ui, int key)
+{
+	struct pane_view *view = &ui->views[ui->focus];
+	if (key == SD_KEY_ESC) {
+		sd_strlcpy(view->filter, ui->filter_saved, sizeof(view->filter));
+		ui->mode = UI_NORMAL;
+	} else if (key == SD_KEY_ENTER) {
+		ui->mode = UI_NORMAL;
+		view_rebuild(ui, view);
+		view_select_first(view);
+	} else if (edit_input(ui, key)) {
+		sd_strlcpy(view->filter, ui->input, sizeof(view->filter));
+		view_select_first(view);
+	}
+}
+
+static void key_prompt(struct ui *ui, int key)
+{
+	if (key == SD_KEY_ESC) {
+		ui->mode = UI_NORMAL;
+		say(ui, SD_OK, "cancelled");
+		return;
+	}
+	if (key != SD_KEY_ENTER) {
+		edit_input(ui, key);
+		return;
+	}
+	char target[256], param[256];
+	sd_strlcpy(target, ui->request.target, sizeof(target));
+	sd_strlcpy(param, ui->input, sizeof(param));
+	const char *name = ui->request.action->name;
+	ui->input[0] = '\0';
+	ui->mode = UI_NORMAL;
+	if (sd_action_prepare(ui->core, name, target, param, &ui->request) != 0) {
+		say(ui, SD_WARNING, ui->request.result);
+		return;
+	}
+	ui->mode = ui->request.confirm == SD_CONFIRM_NONE ? UI_NORMAL : UI_CONFIRM;
+	if (ui->mode == UI_NORMAL && sd_action_submit(ui->core, &ui->request, NULL) != 0)
+		say(ui, SD_WARNING, ui->request.result);
+}
+
+static void key_confirm(struct ui *ui, int key)
+{
+	if (key == SD_KEY_ESC) {
+		ui->mode = UI_NORMAL;
+		say(ui, SD_OK, "cancelled");
+		return;
+	}
+	if (key != SD_KEY_ENTER) {
+		edit_input(ui, key);
+		return;
+	}
+	ui->mode = UI_NORMAL;
+	char answer[256];
+	sd_strlcpy(answer, ui->input, sizeof(answer));
+	ui->input[0] = '\0';
+	if (sd_action_submit(ui->core, &ui->request, answer) != 0)
+		say(ui, SD_WARNING, ui->request.result);
+}
+
+void ui_key(struct ui *ui, int key)
+{
+	ui->dirty = true;
+	if (key == SD_KEY_RESIZE)
+		return;
+	switch (ui->mode) {
+	case UI_FILTER: key_filter(ui, key); return;
+	case UI_PROMPT: key_prompt(ui, key); return;
+	case UI_CONFIRM: key_confirm(ui, key); return;
+	case UI_HELP: {
+		const char *a = sd_keymap_lookup(ui->keymap, SD_SCOPE_GENERIC, key);
+		if (key == SD_KEY_ESC || key == 'q' || (a && (!strcmp(a, "help") || !strcmp(a, "back"))))
+			ui->mode = UI_NORMAL;
+		else if (a && !strcmp(a, "cursor.down"))
+			ui->help_top++;
+		else if (a && !strcmp(a, "cursor.up") && ui->help_top > 0)
+			ui->help_top--;
+		return;
+	}
+	default:
+		break;
+	}
+	const char *name = sd_keymap_lookup(ui->keymap, pane_table[ui->focus]->scope, key);
+	if (name)
+		ui_action(ui, name);
+}
+
+int ui_save_screen(struct ui *ui, const char *path, char *err, size_t errlen)
+{
+	(void)ui;
+	char *text = ui_screen_text();
+	FILE *f = fopen(path, "w");
+	int rc = -1;
+	if (f) {
+		rc = fputs(text, f) < 0 ? -1 : 0;
+		if (fclose(f) != 0)
+			rc = -1;
+	}
+	if (rc != 0)
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	free(text);
+	return rc;
+}
+
+void ui_run(struct ui *ui)
+{
+	int fd = sd_core_notify_fd(ui->core);
+	time_t drawn = 0;
+	while (!ui->quit && !ui_interrupted) {
+		if (ui->dirty || time(NULL) != drawn) {
+			ui_draw(ui);
+			drawn = time(NULL);
+		}
+		struct pollfd fds[2] = {{.fd = 0, .events = POLLIN}, {.fd = fd, .events = POLLIN}};
+		int rc = poll(fds, 2, 250);
+		if (rc < 0 && errno != EINTR)
+			break;
+		if (fds[1].revents & POLLIN)
+			ui_update(ui);
+		if (fds[0].revents & (POLLIN | POLLHUP)) {
+			int key;
+			while ((key = term_read_key(0)) != SD_KEY_NONE) {
+				ui_key(ui, key);
+				if (ui->quit)
+					break;
+			}
+			if (fds[0].revents & POLLHUP && !(fds[0].revents & POLLIN))
+				break;
+		}
+	}
+}
