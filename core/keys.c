@@ -206,7 +206,8 @@ const char *sd_key_name(int key, char *buf, size_t size)
 		snprintf(buf, size, "<lt>");
 		return buf;
 	}
-	for (size_t i = 0; i < sizeof(named_keys) / sizeof(named_keys[0]); i++) {
+	for (size_t i = 0; key >= SD_KEY_BASE && i < sizeof(named_keys) / sizeof(named_keys[0]);
+	     i++) {
 		if (named_keys[i].key == key) {
 			snprintf(buf, size, "<%s>", named_keys[i].name);
 			return buf;
