@@ -794,6 +794,7 @@ static int read_step(const struct reader *r, const struct sd_yaml *map, struct s
 			return -1;
 		break;
 	case SD_STEP_EXEC:
+		step->timeout = 60; /* the command is killed after that */
 		drill->has_exec = true;
 		break;
 	case SD_STEP_WAIT:

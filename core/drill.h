@@ -31,8 +31,8 @@ struct sd_step {
 	int *keys;               /* keys: parsed codes */
 	size_t nkeys;
 	struct sd_condition cond;/* until */
-	double timeout;          /* seconds; default 30 for until, 10 for expect_screen, 0 (not
-	                            given) for the others; for wait: how long it waits */
+	double timeout;          /* seconds; default 30 for until, 10 for expect_screen, 60 for
+	                            exec, 0 (not given) for the others; wait: how long it waits */
 	char *mark;              /* NULL or the mark name */
 };
 

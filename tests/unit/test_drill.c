@@ -52,6 +52,7 @@ static void test_drill_worker_loss(void **state)
 	assert_string_equal(s[0].mark, "fault");
 	assert_int_equal(s[0].line, 5);
 	assert_int_equal(s[0].column, 5);
+	assert_true(s[0].timeout == 60);
 
 	assert_int_equal(s[1].kind, SD_STEP_UNTIL);
 	assert_string_equal(s[1].cond.path, "nodes[hostname=worker-1].state");
