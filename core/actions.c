@@ -508,12 +508,14 @@ static bool answer_accepts(const struct sd_request *req, const char *answer)
 
 int sd_action_submit(struct sd_core *core, struct sd_request *req, const char *answer)
 {
-	if (!req->action || !req->action->mutates || !req->action->run)
-		return refuse(req, "%s cannot be run by the core",
+	if (!req->action || !req->action->mutates)
+		return refuse(req, "%s is not an action the core runs",
 			      req->action ? req->action->name : "?");
 	int rc = 0;
 	if (sd_core_mode(core) == SD_MODE_WATCH)
 		rc = refuse(req, "refused: watch mode is read-only (%s)", req->action->name);
+	else if (!req->action->run)
+		rc = refuse(req, "%s is not available", req->action->name);
 	else if (!answer_accepts(req, answer))
 		rc = refuse(req, "%s %s: not confirmed%s", req->action->name, req->target_name,
 			    req->confirm == SD_CONFIRM_TYPE_NAME ? " (the name typed did not match)" : "");

@@ -89,6 +89,8 @@ static struct timespec deadline_after(double seconds)
 
 /* ---- the store ---- */
 
+static void set_status_locked(struct sd_core *core, enum backend which, int rc, const char *err);
+
 /* Compose and publish a new snapshot from the current parts. Caller holds the lock. */
 static void publish_locked(struct sd_core *core)
 {
@@ -145,6 +147,16 @@ void sd_core_message(struct sd_core *core, enum sd_level level, const char *fmt,
 	vsnprintf(core->message, sizeof(core->message), fmt, ap);
 	va_end(ap);
 	core->message_level = level;
+	publish_locked(core);
+	pthread_mutex_unlock(&core->lock);
+}
+
+void sd_core_put_swarm(struct sd_core *core, struct sd_swarm *swarm)
+{
+	pthread_mutex_lock(&core->lock);
+	sd_part_unref(core->swarm);
+	core->swarm = swarm;
+	set_status_locked(core, B_DOCKER, 0, NULL);
 	publish_locked(core);
 	pthread_mutex_unlock(&core->lock);
 }

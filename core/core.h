@@ -44,6 +44,10 @@ bool sd_core_wait_first(struct sd_core *core, double timeout);
 void sd_core_message(struct sd_core *core, enum sd_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Publish SWARM (a part the caller hands over) as if the Docker poller had fetched it:
+ * replays captured data in tests and benchmarks. */
+void sd_core_put_swarm(struct sd_core *core, struct sd_swarm *swarm);
+
 /* Clear the status-line message; true when there was one. */
 bool sd_core_clear_message(struct sd_core *core);
 

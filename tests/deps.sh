@@ -1,0 +1,29 @@
+#!/bin/sh
+# deps.sh - installs what a fresh Debian 12 machine lacks to build, test and demo swarmdeck
+# (Debian packages only). Quiet when everything is there.
+set -eu
+packages="gcc make pkg-config libncurses-dev libcurl4-openssl-dev libjansson-dev libpq-dev
+libhiredis-dev libyaml-dev libcmocka-dev docker.io busybox-static iproute2 iptables tmux curl
+postgresql-15 postgresql-client-15 redis-server redis-sentinel redis-tools util-linux procps
+ncurses-term valgrind jq"
+missing=""
+for p in $packages; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: missing packages:$missing (run as root, or install them)" >&2
+	exit 1
+fi
+echo "deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1
+# services of these packages are started by the lab, never by the package scripts
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+	chmod +x /usr/sbin/policy-rc.d
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
