@@ -58,9 +58,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsdcore.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BUILD)/libsdcore.a $(PKG_LIBS) -lcmocka -lm $(LDFLAGS)
 
-$(BENCH_BIN): tests/bench/bench.c $(BUILD)/libsdcore.a $(filter-out $(BUILD)/tui/main.o,$(TUI_OBJ))
+BENCH_SRC := tests/bench/bench.c tests/bench/synth.c
+$(BENCH_BIN): $(BENCH_SRC) tests/bench/synth.h $(filter-out $(BUILD)/tui/main.o,$(TUI_OBJ)) $(BUILD)/libsdcore.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itui -o $@ $^ $(PKG_LIBS) -lm $(LDFLAGS)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itui -Itests/bench -o $@ $(BENCH_SRC) \
+	  $(filter-out $(BUILD)/tui/main.o,$(TUI_OBJ)) $(BUILD)/libsdcore.a $(PKG_LIBS) -lm $(LDFLAGS)
 
 # ASan + UBSan build of everything, in its own folder
 sanitize:

@@ -1,0 +1,52 @@
+/* backup.h - backups: PostgreSQL (pg_dump -Fc of the current primary), Redis (BGSAVE on the
+ * master, the RDB copied out), Swarm state (service specs, node labels and availability,
+ * networks, configs and secret names, never secret values). Files are written under a
+ * temporary name and renamed when complete; a manifest beside each holds its SHA-256 and the
+ * last verification. */
+#ifndef SD_BACKUP_H
+#define SD_BACKUP_H
+
+#include "config.h"
+#include "docker.h"
+#include "model.h"
+#include "pg.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct sd_backup_runner;
+
+struct sd_backup_runner *sd_backup_open(const struct sd_config *config, struct sd_pg_backend *pg,
+					struct sd_docker *docker);
+void sd_backup_close(struct sd_backup_runner *runner);
+
+/* Scan the backup folder and manifests into a new part, newest first, with the progress of a
+ * backup or restore under way (set by the functions below, from another thread). */
+int sd_backup_list(struct sd_backup_runner *runner, struct sd_backups **out, char *err,
+		   size_t errlen);
+
+/* KIND: postgres | redis | swarm. SNAP tells the current primary / master / stack. On success
+ * FILE gets the final path. Long running: progress goes to the runner (bytes, rate). On
+ * failure no file is left under a final name and ERR says why. */
+int sd_backup_take(struct sd_backup_runner *runner, const char *kind,
+		   const struct sd_snapshot *snap, char *file, size_t filelen, char *err,
+		   size_t errlen);
+
+/* Checksum against the manifest, and for PostgreSQL dumps `pg_restore --list`; the result is
+ * stored in the manifest. 0 verified, -1 failed (RESULT says why either way). */
+int sd_backup_verify(struct sd_backup_runner *runner, const char *file, char *result,
+		     size_t resultlen);
+
+/* Retention: the files older than retention_days that may go (a newer verified backup of the
+ * same kind exists). malloc'ed NULL-terminated list (free each and the list). */
+char **sd_backup_expired(struct sd_backup_runner *runner);
+int sd_backup_delete(struct sd_backup_runner *runner, char **files, char *err, size_t errlen);
+
+/* Restore a PostgreSQL dump into DATABASE on the current primary, following the recovery
+ * flow as visible steps: scale config.backup.services to 0 (remembering their replicas),
+ * pg_restore --clean --if-exists, scale them back. Stops at the first failing step with the
+ * services put back as they were. Refuses a standby target. */
+int sd_backup_restore(struct sd_backup_runner *runner, const char *file, const char *database,
+		      const struct sd_snapshot *snap, char *result, size_t resultlen);
+
+#endif

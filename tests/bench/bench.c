@@ -1,0 +1,210 @@
+/* bench.c - the figures behind `make bench` that need no lab: a full refresh (decode + model +
+ * health) of a synthetic swarm of 100 nodes, 2,000 services and 20,000 tasks made from the
+ * lab's captured responses; one frame at 200x60 of the console drawing it; and the peak RSS
+ * of the real binary following a fake engine that serves that swarm. */
+#include "core.h"
+#include "docker.h"
+#include "health.h"
+#include "synth.h"
+#include "ui.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define NODES 100
+#define SERVICES 2000
+#define TASKS 20000
+
+static int compare_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(double), compare_double);
+	return v[n / 2];
+}
+
+struct texts {
+	char *info, *nodes, *services, *tasks;
+	size_t info_len, nodes_len, services_len, tasks_len;
+};
+
+static struct sd_swarm *decode(const struct texts *t)
+{
+	char err[256];
+	struct sd_swarm *sw = NULL;
+	if (sd_docker_decode(t->info, t->info_len, t->nodes, t->nodes_len, t->services,
+			     t->services_len, t->tasks, t->tasks_len, &sw, err, sizeof(err)) != 0) {
+		fprintf(stderr, "bench: decode: %s\n", err);
+		exit(1);
+	}
+	return sw;
+}
+
+static void bench_refresh(const struct texts *t)
+{
+	enum { RUNS = 15 };
+	double total[RUNS], health[RUNS];
+	for (int i = 0; i < RUNS; i++) {
+		double t0 = sd_now();
+		struct sd_swarm *sw = decode(t);
+		double t1 = sd_now();
+		struct sd_snapshot *snap = sd_part_new(sizeof(*snap));
+		snap->swarm = sw;
+		snap->docker_status.configured = snap->docker_status.answered = true;
+		snap->docker_status.reachable = true;
+		sd_health_evaluate(snap, NULL);
+		double t2 = sd_now();
+		total[i] = (t2 - t0) * 1000;
+		health[i] = (t2 - t1) * 1000;
+		sd_snapshot_unref(snap);
+	}
+	double mb = (double)(t->nodes_len + t->services_len + t->tasks_len) / 1e6;
+	printf("full refresh, %d nodes / %d services / %d tasks (%.1f MB of JSON):\n", NODES,
+	       SERVICES, TASKS, mb);
+	printf("  decode + model + health: median %.1f ms (health alone %.2f ms), goal < 50 ms\n",
+	       median(total, RUNS), median(health, RUNS));
+}
+
+static void bench_frame(const struct texts *t)
+{
+	setenv("LINES", "60", 1);
+	setenv("COLUMNS", "200", 1);
+	setenv("TERM", "xterm-256color", 1);
+	struct sd_config config = {0};
+	config.docker.host = (char *)"unix:///nonexistent/bench.sock";
+	config.docker.timeout_ms = 100;
+	config.docker.tls_verify = -1;
+	config.interval = 1000;
+	config.scale_max = 100;
+	config.audit_log = (char *)"/dev/null";
+	config.cluster_name = (char *)"bench";
+	struct sd_theme theme;
+	struct sd_keymap keymap;
+	struct sd_error err;
+	if (sd_theme_load(NULL, &theme, &err) != 0 || sd_keymap_load(NULL, &keymap, &err) != 0) {
+		fprintf(stderr, "bench: %s\n", err.text);
+		exit(1);
+	}
+	struct sd_core *core = sd_core_new(&config, SD_MODE_LIVE, &err);
+	bool utf8, color;
+	if (!core || term_start(true, &theme, &utf8, &color) != 0) {
+		fprintf(stderr, "bench: cannot start the core or the off-screen terminal\n");
+		exit(1);
+	}
+	struct ui ui;
+	ui_init(&ui, core, &config, &keymap, &theme);
+	ui.utf8 = utf8;
+	ui.color = color;
+	enum { RUNS = 40 };
+	double fresh[RUNS], steady[RUNS];
+	for (int i = 0; i < RUNS; i++) {
+		/* a new snapshot arrives: views rebuild, then the frame is drawn */
+		sd_core_put_swarm(core, decode(t));
+		ui_update(&ui);
+		double t0 = sd_now();
+		ui_draw(&ui);
+		double t1 = sd_now();
+		ui.dirty = true;
+		ui_draw(&ui);
+		double t2 = sd_now();
+		fresh[i] = (t1 - t0) * 1000;
+		steady[i] = (t2 - t1) * 1000;
+		ui_key(&ui, 'j'); /* move, so the next frame differs */
+	}
+	/* the heaviest subject: the tasks of a node (a scan of every task) */
+	ui_action(&ui, "focus.nodes");
+	ui_action(&ui, "open");
+	double node[RUNS];
+	for (int i = 0; i < RUNS; i++) {
+		sd_core_put_swarm(core, decode(t));
+		ui_update(&ui);
+		double t0 = sd_now();
+		ui_draw(&ui);
+		node[i] = (sd_now() - t0) * 1000;
+	}
+	ui_free(&ui);
+	term_stop();
+	sd_core_free(core);
+	sd_keymap_free(&keymap);
+	sd_theme_free(&theme);
+	printf("one frame at 200x60 (off-screen terminal, %s):\n", utf8 ? "UTF-8" : "ASCII");
+	printf("  after a new snapshot: median %.2f ms; unchanged snapshot: median %.2f ms;\n"
+	       "  tasks of a node after a new snapshot: median %.2f ms; goal < 5 ms\n",
+	       median(fresh, RUNS), median(steady, RUNS), median(node, RUNS));
+}
+
+/* The real binary, headless, following a fake engine with the large swarm. */
+static void bench_rss(const char *binary)
+{
+	char dir[] = "/tmp/sdbench.XXXXXX";
+	if (!mkdtemp(dir)) {
+		perror("bench: mkdtemp");
+		return;
+	}
+	char sock[256], config[256], drill[256];
+	snprintf(sock, sizeof(sock), "%s/engine.sock", dir);
+	snprintf(config, sizeof(config), "%s/config.yaml", dir);
+	snprintf(drill, sizeof(drill), "%s/drill.yaml", dir);
+	pid_t engine = sd_synth_serve(sock, NODES, SERVICES, TASKS);
+	if (engine < 0) {
+		fprintf(stderr, "bench: fake engine: %s\n", sd_synth_error());
+		return;
+	}
+	FILE *f = fopen(config, "w");
+	fprintf(f, "docker:\n  host: unix://%s\n  timeout_ms: 20000\ninterval: 1\naudit_log: %s/audit.log\n",
+		sock, dir);
+	fclose(f);
+	f = fopen(drill, "w");
+	fprintf(f, "drill: rss\nsteps:\n  - expect_screen: \"Services \\\\(%d\\\\)\"\n    timeout: 60s\n"
+		   "  - keys: \"1<Enter>\"\n  - wait: 5s\n  - keys: \"2jjj\"\n  - wait: 3s\n", SERVICES);
+	fclose(f);
+	pid_t child = fork();
+	if (child == 0) {
+		setenv("LINES", "60", 1);
+		setenv("COLUMNS", "200", 1);
+		execl(binary, binary, "--config", config, "--play", drill, "--headless", (char *)NULL);
+		_exit(127);
+	}
+	int status = 0;
+	struct rusage ru;
+	wait4(child, &status, 0, &ru);
+	sd_synth_stop(engine);
+	printf("peak RSS of swarmdeck following that swarm for ~10 s (headless, refresh every 1 s):\n");
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		printf("  %.1f MB, goal < 30 MB\n", (double)ru.ru_maxrss / 1024);
+	else
+		printf("  the run failed (status %d); no figure\n", status);
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "bench: could not remove %s\n", dir);
+}
+
+int main(int argc, char **argv)
+{
+	struct texts t = {0};
+	t.info = sd_synth_info(&t.info_len);
+	t.nodes = sd_synth_nodes(NODES, &t.nodes_len);
+	t.services = sd_synth_services(SERVICES, &t.services_len);
+	t.tasks = sd_synth_tasks(TASKS, SERVICES, NODES, &t.tasks_len);
+	if (!t.info || !t.nodes || !t.services || !t.tasks) {
+		fprintf(stderr, "bench: synthetic swarm: %s\n", sd_synth_error());
+		return 1;
+	}
+	bench_refresh(&t);
+	bench_frame(&t);
+	free(t.info);
+	free(t.nodes);
+	free(t.services);
+	free(t.tasks);
+	bench_rss(argc > 1 ? argv[1] : "./swarmdeck");
+	return 0;
+}

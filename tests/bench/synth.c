@@ -1,0 +1,518 @@
+/* synth.c - clone the captured lab responses into a large, consistent synthetic swarm (bench). */
+#include "synth.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define STACK_SIZE 50           /* services per synthetic stack */
+#define MANAGERS 3
+
+static char fixture_dir[4096];
+static char error_text[512];
+
+static void set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void set_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(error_text, sizeof(error_text), fmt, ap);
+	va_end(ap);
+}
+
+const char *sd_synth_error(void) { return error_text; }
+
+void sd_synth_set_dir(const char *dir)
+{
+	snprintf(fixture_dir, sizeof(fixture_dir), "%s", dir ? dir : "");
+}
+
+static const char *dir(void)
+{
+	if (fixture_dir[0])
+		return fixture_dir;
+	const char *env = getenv("SD_FIXTURE_DIR");
+	return env && *env ? env : "tests/fixtures/docker";
+}
+
+static json_t *load(const char *name, int want_array)
+{
+	char path[4200];
+	json_error_t jerr;
+	snprintf(path, sizeof(path), "%s/%s", dir(), name);
+	json_t *root = json_load_file(path, 0, &jerr);
+	if (!root) {
+		set_error("%s: %s (line %d)", path, jerr.text, jerr.line);
+		return NULL;
+	}
+	if (want_array && (!json_is_array(root) || json_array_size(root) == 0)) {
+		set_error("%s: expected a non-empty JSON array", path);
+		json_decref(root);
+		return NULL;
+	}
+	return root;
+}
+
+/* A growing text: the JSON array being written. */
+struct text {
+	char *data;
+	size_t len, cap;
+};
+
+static void text_add(struct text *t, const char *s, size_t n)
+{
+	if (t->len + n + 1 > t->cap) {
+		size_t cap = t->cap ? t->cap : 1 << 16;
+		while (cap < t->len + n + 1)
+			cap *= 2;
+		char *p = realloc(t->data, cap);
+		if (!p)
+			abort();
+		t->data = p;
+		t->cap = cap;
+	}
+	memcpy(t->data + t->len, s, n);
+	t->len += n;
+	t->data[t->len] = '\0';
+}
+
+static void text_element(struct text *t, json_t *element)
+{
+	char *s = json_dumps(element, JSON_COMPACT);
+	if (!s)
+		abort();
+	text_add(t, t->len > 1 ? "," : "", t->len > 1 ? 1 : 0);
+	text_add(t, s, strlen(s));
+	free(s);
+}
+
+static char *text_finish(struct text *t, size_t *len)
+{
+	text_add(t, "]", 1);
+	if (len)
+		*len = t->len;
+	return t->data;
+}
+
+/* Docker-like IDs: 25 lower-case alphanumerics, unique per kind and index. */
+static void synth_id(char out[26], char kind, size_t i)
+{
+	snprintf(out, 26, "%c%024zu", kind, i);
+}
+
+static void node_hostname(char *out, size_t size, size_t i)
+{
+	if (i < MANAGERS)
+		snprintf(out, size, "manager-%zu", i + 1);
+	else
+		snprintf(out, size, "worker-%zu", i - MANAGERS + 1);
+}
+
+static void set_path_string(json_t *obj, const char *a, const char *b, const char *value)
+{
+	json_t *inner = json_object_get(obj, a);
+	if (!json_is_object(inner)) {
+		inner = json_object();
+		json_object_set_new(obj, a, inner);
+	}
+	json_object_set_new(inner, b, json_string(value));
+}
+
+static void rfc3339(char *out, size_t size, time_t t, long nanos)
+{
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	size_t n = strftime(out, size, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, size - n, ".%09ldZ", nanos);
+}
+
+char *sd_synth_info(size_t *len)
+{
+	json_t *info = load("info.json", 0);
+	if (!info)
+		return NULL;
+	char *s = json_dumps(info, JSON_COMPACT);
+	json_decref(info);
+	if (len)
+		*len = s ? strlen(s) : 0;
+	return s;
+}
+
+char *sd_synth_nodes(size_t n, size_t *len)
+{
+	json_t *nodes = load("nodes.json", 1);
+	if (!nodes)
+		return NULL;
+	json_t *manager = NULL, *worker = NULL, *item;
+	size_t i;
+	json_array_foreach(nodes, i, item) {
+		if (json_object_get(item, "ManagerStatus")) {
+			if (!manager)
+				manager = item;
+		} else if (!worker) {
+			worker = item;
+		}
+	}
+	if (!manager)
+		manager = json_array_get(nodes, 0);
+	if (!worker)
+		worker = manager;
+
+	struct text t = {0};
+	text_add(&t, "[", 1);
+	for (i = 0; i < n; i++) {
+		bool is_manager = i < MANAGERS;
+		json_t *node = json_deep_copy(is_manager ? manager : worker);
+		char id[26], hostname[64], addr[32];
+		synth_id(id, 'n', i);
+		node_hostname(hostname, sizeof(hostname), i);
+		snprintf(addr, sizeof(addr), "10.%zu.%zu.%zu", (i >> 16) & 255, (i >> 8) & 255,
+			 (i & 255) + 1);
+		json_object_set_new(node, "ID", json_string(id));
+		json_object_set_new(json_object_get(node, "Version"), "Index",
+				    json_integer((json_int_t)(100 + i)));
+		set_path_string(node, "Description", "Hostname", hostname);
+		set_path_string(node, "Status", "Addr", addr);
+		json_t *spec = json_object_get(node, "Spec");
+		json_object_set_new(spec, "Role", json_string(is_manager ? "manager" : "worker"));
+		if (is_manager) {
+			json_t *ms = json_object();
+			if (i == 0)
+				json_object_set_new(ms, "Leader", json_true());
+			json_object_set_new(ms, "Reachability", json_string("reachable"));
+			char maddr[48];
+			snprintf(maddr, sizeof(maddr), "%s:2377", addr);
+			json_object_set_new(ms, "Addr", json_string(maddr));
+			json_object_set_new(node, "ManagerStatus", ms);
+		} else {
+			json_object_del(node, "ManagerStatus");
+		}
+		text_element(&t, node);
+		json_decref(node);
+	}
+	json_decref(nodes);
+	return text_finish(&t, len);
+}
+
+/* "iot-guardian_backend" -> "backend" */
+static const char *base_name(const char *name)
+{
+	const char *us = strchr(name, '_');
+	return us ? us + 1 : name;
+}
+
+static void synth_service_name(char *out, size_t size, size_t i, const char *template_name)
+{
+	snprintf(out, size, "stack%02zu_%s-%04zu", i / STACK_SIZE, base_name(template_name), i);
+}
+
+static void rename_spec(json_t *spec, const char *name, const char *stack)
+{
+	if (!json_is_object(spec))
+		return;
+	json_object_set_new(spec, "Name", json_string(name));
+	json_t *labels = json_object_get(spec, "Labels");
+	if (json_is_object(labels))
+		json_object_set_new(labels, "com.docker.stack.namespace", json_string(stack));
+}
+
+char *sd_synth_services(size_t n, size_t *len)
+{
+	json_t *services = load("services.json", 1);
+	if (!services)
+		return NULL;
+	size_t ntemplates = json_array_size(services);
+	struct text t = {0};
+	text_add(&t, "[", 1);
+	for (size_t i = 0; i < n; i++) {
+		json_t *svc = json_deep_copy(json_array_get(services, i % ntemplates));
+		char id[26], name[160], stack[32];
+		synth_id(id, 's', i);
+		json_t *spec = json_object_get(svc, "Spec");
+		synth_service_name(name, sizeof(name), i,
+				   json_string_value(json_object_get(spec, "Name")) ?: "svc");
+		snprintf(stack, sizeof(stack), "stack%02zu", i / STACK_SIZE);
+		json_object_set_new(svc, "ID", json_string(id));
+		rename_spec(spec, name, stack);
+		rename_spec(json_object_get(svc, "PreviousSpec"), name, stack);
+		/* some variety the decoder must handle: pinned digests, updates in progress */
+		json_t *cs = json_object_get(json_object_get(spec, "TaskTemplate"), "ContainerSpec");
+		const char *image = json_string_value(json_object_get(cs, "Image"));
+		if (image && i % 2 == 0 && !strchr(image, '@')) {
+			char pinned[512];
+			snprintf(pinned, sizeof(pinned),
+				 "%s@sha256:%064x", image, (unsigned)(i * 2654435761u));
+			json_object_set_new(cs, "Image", json_string(pinned));
+		}
+		if (i % 10 == 3 && !json_object_get(svc, "UpdateStatus")) {
+			json_t *us = json_object();
+			json_object_set_new(us, "State", json_string(i % 20 == 3 ? "updating"
+									   : "completed"));
+			json_object_set_new(us, "StartedAt", json_string("2026-11-21T05:40:00.123456789Z"));
+			json_object_set_new(us, "Message", json_string(i % 20 == 3 ? "update in progress"
+									      : "update completed"));
+			json_object_set_new(svc, "UpdateStatus", us);
+		}
+		text_element(&t, svc);
+		json_decref(svc);
+	}
+	json_decref(services);
+	return text_finish(&t, len);
+}
+
+static long template_replicas(json_t *svc)
+{
+	json_t *r = json_object_get(json_object_get(json_object_get(json_object_get(svc, "Spec"),
+								    "Mode"), "Replicated"),
+				    "Replicas");
+	return json_is_integer(r) && json_integer_value(r) > 0 ? (long)json_integer_value(r) : 0;
+}
+
+char *sd_synth_tasks(size_t n, size_t nservices, size_t nnodes, size_t *len)
+{
+	json_t *services = load("services.json", 1);
+	json_t *tasks = services ? load("tasks.json", 1) : NULL;
+	if (!tasks) {
+		json_decref(services);
+		return NULL;
+	}
+	if (nservices == 0 || nnodes == 0) {
+		set_error("tasks need at least one service and one node");
+		json_decref(services);
+		json_decref(tasks);
+		return NULL;
+	}
+	size_t ntemplates = json_array_size(services);
+	/* per template service: its tasks wanted running, and the others (history) */
+	json_t **running = calloc(ntemplates, sizeof(json_t *));
+	json_t **history = calloc(ntemplates, sizeof(json_t *));
+	for (size_t s = 0; s < ntemplates; s++) {
+		running[s] = json_array();
+		history[s] = json_array();
+	}
+	size_t i;
+	json_t *item;
+	json_array_foreach(tasks, i, item) {
+		const char *sid = json_string_value(json_object_get(item, "ServiceID"));
+		const char *desired = json_string_value(json_object_get(item, "DesiredState"));
+		for (size_t s = 0; sid && s < ntemplates; s++) {
+			const char *id = json_string_value(json_object_get(json_array_get(services, s),
+									   "ID"));
+			if (id && !strcmp(id, sid)) {
+				bool run = desired && !strcmp(desired, "running");
+				json_array_append(run ? running[s] : history[s], item);
+			}
+		}
+	}
+
+	time_t base = 1795240000;   /* a fixed clock keeps the output deterministic */
+	struct text t = {0};
+	text_add(&t, "[", 1);
+	for (size_t k = 0; k < n; k++) {
+		size_t s = k % nservices, round = k / nservices, ts = s % ntemplates;
+		json_t *tpl_service = json_array_get(services, ts);
+		long replicas = template_replicas(tpl_service);
+		bool want_running = replicas ? (long)round < replicas : round == 0;
+		json_t *pool = want_running ? running[ts] : history[ts];
+		if (json_array_size(pool) == 0)
+			pool = want_running ? history[ts] : running[ts];
+		json_t *tpl = json_array_size(pool) ? json_array_get(pool, round % json_array_size(pool))
+						    : json_array_get(tasks, k % json_array_size(tasks));
+		json_t *task = json_deep_copy(tpl);
+		char id[26], sid[26], nid[26], stamp[48];
+		synth_id(id, 't', k);
+		synth_id(sid, 's', s);
+		synth_id(nid, 'n', (s * 7 + round) % nnodes);
+		json_object_set_new(task, "ID", json_string(id));
+		json_object_set_new(task, "ServiceID", json_string(sid));
+		const char *node = json_string_value(json_object_get(task, "NodeID"));
+		if (node && *node)
+			json_object_set_new(task, "NodeID", json_string(nid));
+		if (replicas)
+			json_object_set_new(task, "Slot", json_integer((json_int_t)(round % (size_t)replicas) + 1));
+		rfc3339(stamp, sizeof(stamp), base - (time_t)(round * 7 + s % 60), (long)(k % 1000000000));
+		set_path_string(task, "Status", "Timestamp", stamp);
+		text_element(&t, task);
+		json_decref(task);
+	}
+	for (size_t s = 0; s < ntemplates; s++) {
+		json_decref(running[s]);
+		json_decref(history[s]);
+	}
+	free(running);
+	free(history);
+	json_decref(services);
+	json_decref(tasks);
+	return text_finish(&t, len);
+}
+
+/* ---- the fake engine ---- */
+
+struct served {
+	const char *path;
+	char *body;
+	size_t len;
+};
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Answer requests on one connection until the client closes it. */
+static void serve_connection(int fd, const struct served *routes, size_t nroutes)
+{
+	char req[8192];
+	size_t have = 0;
+	for (;;) {
+		char *end = NULL;
+		while (!(end = memmem(req, have, "\r\n\r\n", 4))) {
+			if (have == sizeof(req))
+				return;
+			ssize_t r = recv(fd, req + have, sizeof(req) - have, 0);
+			if (r <= 0)
+				return;
+			have += (size_t)r;
+		}
+		size_t used = (size_t)(end + 4 - req);
+		char method[16], target[2048];
+		if (sscanf(req, "%15s %2047s", method, target) != 2)
+			return;
+		char *q = strchr(target, '?');
+		if (q)
+			*q = '\0';
+		const char *path = target;
+		if (path[0] == '/' && path[1] == 'v' && path[2] >= '0' && path[2] <= '9') {
+			const char *slash = strchr(path + 1, '/');
+			path = slash ? slash : "/";
+		}
+		const struct served *hit = NULL;
+		for (size_t i = 0; i < nroutes; i++)
+			if (!strcmp(routes[i].path, path))
+				hit = &routes[i];
+		static const char missing[] = "{\"message\":\"page not found\"}";
+		char head[256];
+		int hl = snprintf(head, sizeof(head),
+				  "HTTP/1.1 %s\r\nContent-Type: application/json\r\n"
+				  "Api-Version: 1.41\r\nContent-Length: %zu\r\n\r\n",
+				  hit ? "200 OK" : "404 Not Found",
+				  hit ? hit->len : sizeof(missing) - 1);
+		if (write_all(fd, head, (size_t)hl) < 0 ||
+		    write_all(fd, hit ? hit->body : missing, hit ? hit->len : sizeof(missing) - 1) < 0)
+			return;
+		memmove(req, req + used, have - used);
+		have -= used;
+	}
+}
+
+static void child_fail(int ready_fd, const char *what)
+{
+	char msg[600];
+	int n = snprintf(msg, sizeof(msg), "E%s", what);
+	if (write(ready_fd, msg, (size_t)n) < 0)
+		_exit(2);
+	_exit(1);
+}
+
+pid_t sd_synth_serve(const char *path, size_t nnodes, size_t nservices, size_t ntasks)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		set_error("socket path too long: %s", path);
+		return -1;
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	int pipefd[2];
+	if (pipe(pipefd) < 0) {
+		set_error("pipe: %s", strerror(errno));
+		return -1;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		set_error("fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		close(pipefd[0]);
+		signal(SIGCHLD, SIG_IGN);   /* connection children reap themselves */
+		struct served routes[6] = {
+			{.path = "/version"}, {.path = "/info"}, {.path = "/nodes"},
+			{.path = "/services"}, {.path = "/tasks"}, {.path = "/_ping"},
+		};
+		json_t *version = load("version.json", 0);
+		routes[0].body = version ? json_dumps(version, JSON_COMPACT)
+			: strdup("{\"Version\":\"20.10.24\",\"ApiVersion\":\"1.41\"}");
+		json_decref(version);
+		routes[1].body = sd_synth_info(&routes[1].len);
+		routes[2].body = sd_synth_nodes(nnodes, &routes[2].len);
+		routes[3].body = sd_synth_services(nservices, &routes[3].len);
+		routes[4].body = sd_synth_tasks(ntasks, nservices, nnodes, &routes[4].len);
+		routes[5].body = strdup("OK");
+		for (int i = 0; i < 6; i++) {
+			if (!routes[i].body)
+				child_fail(pipefd[1], error_text);
+			if (i == 0 || i == 5)
+				routes[i].len = strlen(routes[i].body);
+		}
+		unlink(path);
+		int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 16) < 0)
+			child_fail(pipefd[1], strerror(errno));
+		if (write(pipefd[1], "R", 1) != 1)
+			_exit(1);
+		close(pipefd[1]);
+		for (;;) {
+			int fd = accept(lfd, NULL, NULL);
+			if (fd < 0) {
+				if (errno == EINTR)
+					continue;
+				_exit(1);
+			}
+			if (fork() == 0) {
+				prctl(PR_SET_PDEATHSIG, SIGTERM);
+				close(lfd);
+				serve_connection(fd, routes, 6);
+				_exit(0);
+			}
+			close(fd);
+		}
+	}
+	close(pipefd[1]);
+	char msg[600] = "";
+	ssize_t n = read(pipefd[0], msg, sizeof(msg) - 1);
+	close(pipefd[0]);
+	if (n == 1 && msg[0] == 'R')
+		return pid;
+	msg[n > 0 ? n : 0] = '\0';
+	set_error("fake engine: %s", n > 1 ? msg + 1 : "exited before listening");
+	waitpid(pid, NULL, 0);
+	return -1;
+}
+
+void sd_synth_stop(pid_t pid)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+}

@@ -1,0 +1,30 @@
+/* synth.h - a large synthetic swarm made from the captured lab responses, for the benchmark.
+ *
+ * The captured /nodes, /services and /tasks answers (tests/fixtures/docker, or the folder in
+ * SD_FIXTURE_DIR, read at run time) are used as templates and cloned to any size with unique
+ * IDs and consistent references: task i belongs to service i % nservices and runs on a node
+ * chosen among nnodes; the first nodes are managers (one leader), the rest workers. Names are
+ * deterministic, so separate calls with the same sizes agree. Each function returns a
+ * malloc'ed compact JSON text (like the engine's) or NULL; sd_synth_error() says why. */
+#ifndef SD_SYNTH_H
+#define SD_SYNTH_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+void sd_synth_set_dir(const char *dir);   /* default: $SD_FIXTURE_DIR or tests/fixtures/docker */
+const char *sd_synth_error(void);
+
+char *sd_synth_info(size_t *len);         /* the captured /info as is */
+char *sd_synth_nodes(size_t n, size_t *len);
+char *sd_synth_services(size_t n, size_t *len);
+char *sd_synth_tasks(size_t n, size_t nservices, size_t nnodes, size_t *len);
+
+/* A fake engine in a child process answering GET /version, /v1.xx/info, /nodes, /services and
+ * /tasks with a synthetic swarm of that size on the unix socket PATH (made fresh). The child
+ * builds the texts itself, so the caller's memory stays its own. Returns the child's pid once
+ * it listens, or -1 (sd_synth_error()). Stop it with sd_synth_stop. */
+pid_t sd_synth_serve(const char *path, size_t nnodes, size_t nservices, size_t ntasks);
+void sd_synth_stop(pid_t pid);
+
+#endif
