@@ -265,6 +265,7 @@ struct sd_sentinel_backend {
 	struct event_entry ring[EVENT_RING];
 	size_t ring_first, ring_count;
 	struct failover_state *failover;      /* one per configured Sentinel, plus one */
+	char switched_from[128];              /* the master before the last +switch-master */
 };
 
 static void endpoint_resolve(struct endpoint *ep)
@@ -617,22 +618,23 @@ static const char *address_reply(struct sd_arena *arena, const redisReply *r)
 	return format_addr(arena, r->element[0]->str, r->element[1]->str);
 }
 
-/* The flags another Sentinel's SENTINEL SENTINELS reports for EP, or NULL. */
+/* The flags the other Sentinels' SENTINEL SENTINELS report for EP, the source's view first;
+ * NULL when none lists it (N: the source, or N when there is none). */
 static const char *sentinel_flags_seen(const struct sentinel_answer *answers, size_t n,
 				       size_t source, const struct endpoint *ep)
 {
-	for (size_t pass = 0; pass < 2; pass++)
-		for (size_t i = 0; i < n; i++) {
-			if ((pass == 0) != (i == source) || !answers[i].reachable)
-				continue;
-			const redisReply *list = answers[i].reply[ASK_SENTINELS];
-			if (list->type != REDIS_REPLY_ARRAY)
-				continue;
-			for (size_t k = 0; k < list->elements; k++)
-				if (endpoint_matches(ep, reply_field(list->element[k], "ip"),
-						     reply_field(list->element[k], "port")))
-					return reply_field(list->element[k], "flags");
-		}
+	for (size_t step = 0; step < n; step++) {
+		size_t i = (source + step) % n;
+		if (!answers[i].reachable)
+			continue;
+		const redisReply *list = answers[i].reply[ASK_SENTINELS];
+		if (list->type != REDIS_REPLY_ARRAY)
+			continue;
+		for (size_t k = 0; k < list->elements; k++)
+			if (endpoint_matches(ep, reply_field(list->element[k], "ip"),
+					     reply_field(list->element[k], "port")))
+				return reply_field(list->element[k], "flags");
+	}
 	return NULL;
 }
 
@@ -716,7 +718,8 @@ int sd_sentinel_fetch(struct sd_sentinel_backend *b, const struct sd_redis *prev
 		s->addr = sd_arena_strdup(arena, b->sentinels[i].label);
 		s->reachable = a->reachable;
 		s->master_addr = a->reachable ? address_reply(arena, a->reply[ASK_ADDR]) : "";
-		const char *flags = sentinel_flags_seen(answers, b->nsentinels, i, &b->sentinels[i]);
+		const char *flags =
+			sentinel_flags_seen(answers, b->nsentinels, source, &b->sentinels[i]);
 		s->flags = sd_arena_strdup(arena, flags ? flags : a->reachable ? "sentinel" : "");
 		if (a->reachable && a->reply[ASK_MASTER]->type == REDIS_REPLY_ERROR)
 			set_error(a->error, sizeof a->error, "%s", a->reply[ASK_MASTER]->str);
@@ -947,9 +950,10 @@ int sd_sentinel_failover(struct sd_sentinel_backend *b, char *err, size_t errlen
 
 /* ---- events ---- */
 
-/* The master an event is about: "master NAME ...", "... @ NAME ip port", or "NAME ..." for
- * +switch-master. Copied into BUF. */
-static const char *event_master(const char *message, char *buf, size_t size)
+/* The master an event is about: "master NAME IP PORT ...", "... @ NAME IP PORT", or
+ * "NAME OLDIP OLDPORT NEWIP NEWPORT" for +switch-master. Its name goes to NAME and its
+ * "ip:port" (the old one for +switch-master) to ADDR, "" when the message has none. */
+static void event_master(const char *message, char name[static 128], char addr[static 128])
 {
 	char copy[512];
 	sd_strlcpy(copy, message, sizeof copy);
@@ -957,16 +961,20 @@ static const char *event_master(const char *message, char *buf, size_t size)
 	size_t n = 0;
 	for (char *t = strtok_r(copy, " ", &save); t && n < 16; t = strtok_r(NULL, " ", &save))
 		tokens[n++] = t;
-	const char *name = NULL;
-	for (size_t i = 0; i + 1 < n && !name; i++)
+	size_t at = n;
+	for (size_t i = 0; i + 1 < n && at == n; i++)
 		if (!strcmp(tokens[i], "@"))
-			name = tokens[i + 1];
-	if (!name && n >= 2 && !strcmp(tokens[0], "master"))
-		name = tokens[1];
-	if (!name && n >= 1)
-		name = tokens[0];
-	sd_strlcpy(buf, name ? name : "", size);
-	return buf;
+			at = i + 1;
+	if (at == n && n >= 2 && !strcmp(tokens[0], "master"))
+		at = 1;
+	if (at == n && n >= 1)
+		at = 0;
+	name[0] = addr[0] = '\0';
+	if (at < n)
+		sd_strlcpy(name, tokens[at], 128);
+	if (at + 2 < n)
+		snprintf(addr, 128, strchr(tokens[at + 1], ':') ? "[%s]:%s" : "%s:%s",
+			 tokens[at + 1], tokens[at + 2]);
 }
 
 static bool starts_with(const char *s, const char *prefix)
@@ -977,20 +985,26 @@ static bool starts_with(const char *s, const char *prefix)
 static void failover_track(struct sd_sentinel_backend *b, size_t who, const char *channel,
 			   const char *message, time_t now)
 {
-	char name[256];
-	if (strcmp(event_master(message, name, sizeof name), b->master_name))
+	char name[128], addr[128];
+	event_master(message, name, addr);
+	if (strcmp(name, b->master_name))
 		return;
 	struct failover_state *f = &b->failover[who];
-	if (!strcmp(channel, "+failover-end") || !strcmp(channel, "+switch-master") ||
-	    starts_with(channel, "-failover-abort") ||
+	if (!strcmp(channel, "+switch-master")) {
+		/* the new configuration ends every failover we were following; the leader may
+		 * still report reconfiguring replicas of the old master: that is over for us */
+		for (size_t i = 0; i <= b->nsentinels; i++)
+			b->failover[i].state[0] = '\0';
+		sd_strlcpy(b->switched_from, addr, sizeof b->switched_from);
+		return;
+	}
+	if (!strcmp(channel, "+failover-end") || starts_with(channel, "-failover-abort") ||
 	    !strcmp(channel, "+failover-end-for-timeout")) {
-		/* the new configuration ends every failover we were following */
-		if (!strcmp(channel, "+switch-master"))
-			for (size_t i = 0; i <= b->nsentinels; i++)
-				b->failover[i].state[0] = '\0';
 		f->state[0] = '\0';
 		return;
 	}
+	if (addr[0] && !strcmp(addr, b->switched_from))
+		return;
 	if (!strcmp(channel, "+try-failover") || starts_with(channel, "+failover-state-") ||
 	    !strcmp(channel, "+elected-leader") || !strcmp(channel, "+selected-slave") ||
 	    !strcmp(channel, "+promoted-slave") || starts_with(channel, "+slave-reconf-")) {
@@ -1219,12 +1233,17 @@ static void watcher_write(struct watcher *w, double now)
 	w->outlen = w->outsent = 0;
 }
 
+static bool stop_requested(const volatile int *stop)
+{
+	return __atomic_load_n(stop, __ATOMIC_ACQUIRE) != 0;
+}
+
 void sd_sentinel_watch_events(struct sd_sentinel_backend *b,
 			      void (*on_event)(void *user, const char *channel), void *user,
 			      const volatile int *stop)
 {
 	if (!b || !b->nsentinels) {
-		while (!*stop)
+		while (!stop_requested(stop))
 			poll(NULL, 0, WATCH_SLICE_MS);
 		return;
 	}
@@ -1235,7 +1254,7 @@ void sd_sentinel_watch_events(struct sd_sentinel_backend *b,
 		ws[i].index = i;
 		ws[i].fd = -1;
 	}
-	while (!*stop) {
+	while (!stop_requested(stop)) {
 		double now = monotonic_seconds(), wake = now + WATCH_SLICE_MS / 1000.0;
 		for (size_t i = 0; i < n; i++) {
 			struct watcher *w = &ws[i];
@@ -1269,7 +1288,7 @@ void sd_sentinel_watch_events(struct sd_sentinel_backend *b,
 		if (ready <= 0)
 			continue;
 		now = monotonic_seconds();
-		for (size_t i = 0; i < n && !*stop; i++) {
+		for (size_t i = 0; i < n && !stop_requested(stop); i++) {
 			struct watcher *w = &ws[i];
 			if (w->fd < 0 || !fds[i].revents)
 				continue;

@@ -427,7 +427,7 @@ static void test_nothing_listens(void **state)
 	assert_int_equal(pthread_create(&t, NULL, watch_thread, &s), 0);
 	sleep_ms(700);
 	s.started = now_seconds();
-	s.stop = 1;
+	__atomic_store_n(&s.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
 	print_message("watch_events returned %.0f ms after STOP\n",
 		      (s.returned - s.started) * 1000);
@@ -641,6 +641,17 @@ static void test_sentinel_killed(void **state)
 	assert_int_equal(sd_sentinel_fetch(backend, NULL, &r, err, sizeof err), 0);
 	sd_part_unref(r);
 
+	/* stopped: answers nothing, costs one timeout, marked unreachable */
+	assert_int_equal(kill(lab.pid[SENTINEL3], SIGSTOP), 0);
+	double t0 = now_seconds();
+	assert_int_equal(sd_sentinel_fetch(backend, NULL, &r, err, sizeof err), 0);
+	print_message("fetch with a stopped Sentinel: %.0f ms\n", (now_seconds() - t0) * 1000);
+	assert_false(r->sentinels[2].reachable);
+	assert_true(has_text(r->sentinels[2].error, "no answer within"));
+	assert_true(r->sentinels[0].reachable && r->sentinels[1].reachable);
+	assert_string_equal(r->master.addr, port_addr(MASTER));
+	sd_part_unref(r);
+
 	kill(lab.pid[SENTINEL3], SIGKILL);
 	waitpid(lab.pid[SENTINEL3], NULL, 0);
 	lab.pid[SENTINEL3] = 0;
@@ -813,7 +824,7 @@ static void test_failover_and_events(void **state)
 	sd_part_unref(r);
 
 	double s0 = now_seconds();
-	run.stop = 1;
+	__atomic_store_n(&run.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(thread, NULL);
 	print_message("watch_events returned %.0f ms after STOP\n", (now_seconds() - s0) * 1000);
 	sd_sentinel_close(backend);
