@@ -662,55 +662,11 @@ static void copy_events(struct sd_sentinel_backend *b, struct sd_redis *part)
 	pthread_mutex_unlock(&b->event_lock);
 }
 
-int sd_sentinel_fetch(struct sd_sentinel_backend *b, const struct sd_redis *previous,
-		      struct sd_redis **out, char *err, size_t errlen)
+/* The Sentinel list: every configured one, then those the answering ones know of. */
+static void fill_sentinels(struct sd_sentinel_backend *b, struct sd_redis *part,
+			   struct sentinel_answer *answers, size_t source)
 {
-	(void)previous;
-	struct sd_redis *part = sd_part_new(sizeof *part);
 	struct sd_arena *arena = part->part.arena;
-	*out = part;
-	part->fetched_at = time(NULL);
-	part->master.name = sd_arena_strdup(arena, b ? b->master_name : "");
-	part->master.addr = part->master.flags = part->master.ckquorum_message = "";
-	part->master.error = "";
-	part->master.offset = -1;
-	part->failover = "";
-	if (!b) {
-		set_error(err, errlen, "Redis Sentinel is not configured");
-		return -1;
-	}
-	if (!b->nsentinels) {
-		copy_events(b, part);
-		set_error(err, errlen, "no Sentinel configured");
-		return -1;
-	}
-
-	pthread_mutex_lock(&b->fetch_lock);
-	b->fetches++;
-	struct sentinel_answer *answers = xcalloc(b->nsentinels, sizeof *answers);
-	ask_sentinels(b, answers);
-
-	/* The first Sentinel that knows the master speaks for it, unless another one has a
-	 * newer view: a newer configuration epoch, or the same epoch with the failover done.
-	 * During a failover the Sentinels learn the new master at different moments (the
-	 * others from the leader's hello, up to 2 s apart; the leader itself only once it
-	 * has reconfigured the replicas), and +switch-master from any of them must show. */
-	size_t source = b->nsentinels;
-	long long source_rank = -1;
-	for (size_t i = 0; i < b->nsentinels; i++) {
-		const redisReply *m = answers[i].reply[ASK_MASTER];
-		if (!answers[i].reachable || m->type != REDIS_REPLY_ARRAY)
-			continue;
-		long long epoch = field_number(reply_field(m, "config-epoch"), 0);
-		bool busy = flag_set(reply_field(m, "flags"), "failover_in_progress");
-		long long rank = (epoch < 0 ? 0 : epoch) * 2 + (busy ? 0 : 1);
-		if (rank > source_rank) {
-			source = i;
-			source_rank = rank;
-		}
-	}
-
-	/* every configured Sentinel, then those the others know of */
 	part->sentinels = sd_arena_alloc(arena, (b->nsentinels + 1) * sizeof *part->sentinels);
 	for (size_t i = 0; i < b->nsentinels; i++) {
 		struct sentinel_answer *a = &answers[i];
@@ -768,129 +724,190 @@ int sd_sentinel_fetch(struct sd_sentinel_backend *b, const struct sd_redis *prev
 		}
 	}
 
+}
+
+/* The master and its replicas as SOURCE sees them, then INFO replication on each. */
+static void fill_master(struct sd_sentinel_backend *b, struct sd_redis *part,
+			const struct sentinel_answer *a)
+{
+	struct sd_arena *arena = part->part.arena;
+	const redisReply *m = a->reply[ASK_MASTER];
+	const char *ip = reply_field(m, "ip"), *port = reply_field(m, "port");
+	struct sd_redis_master *master = &part->master;
+	master->name = sd_arena_strdup(arena, reply_field(m, "name"));
+	master->addr = ip && port ? format_addr(arena, ip, port) : "";
+	master->flags = sd_arena_strdup(arena, reply_field(m, "flags"));
+	master->quorum = (long)field_number(reply_field(m, "quorum"), 0);
+	master->num_other_sentinels =
+		(long)field_number(reply_field(m, "num-other-sentinels"), 0);
+	master->num_slaves = (long)field_number(reply_field(m, "num-slaves"), 0);
+	const redisReply *q = a->reply[ASK_CKQUORUM];
+	master->ckquorum = q->type == REDIS_REPLY_STATUS;
+	master->ckquorum_message = sd_arena_strdup(
+		arena, (q->type == REDIS_REPLY_STATUS || q->type == REDIS_REPLY_ERROR ||
+			q->type == REDIS_REPLY_STRING) ? q->str : "");
+
+	const redisReply *list = a->reply[ASK_REPLICAS];
+	size_t nlisted = list->type == REDIS_REPLY_ARRAY ? list->elements : 0;
+	part->replicas = sd_arena_alloc(arena, (nlisted + 1) * sizeof *part->replicas);
+	struct node_probe *probes = xcalloc(nlisted + 1, sizeof *probes);
+	size_t nprobes = 0;
+	if (ip && port) {
+		probes[0].host = sd_arena_strdup(arena, ip);
+		probes[0].port = sd_arena_strdup(arena, port);
+		probes[0].addr = master->addr;
+		nprobes = 1;
+	}
+	for (size_t k = 0; k < nlisted; k++) {
+		const redisReply *r = list->element[k];
+		const char *rip = reply_field(r, "ip"), *rport = reply_field(r, "port");
+		if (!rip || !rport)
+			continue;
+		struct sd_redis_replica *rep = &part->replicas[part->nreplicas++];
+		rep->addr = format_addr(arena, rip, rport);
+		rep->flags = sd_arena_strdup(arena, reply_field(r, "flags"));
+		const char *link = reply_field(r, "master-link-status");
+		rep->link = !link ? "" : !strcmp(link, "ok") ? "up" : "down";
+		rep->offset = field_number(reply_field(r, "slave-repl-offset"), -1);
+		rep->lag_bytes = -1;
+		rep->error = "";
+		probes[nprobes].host = sd_arena_strdup(arena, rip);
+		probes[nprobes].port = sd_arena_strdup(arena, rport);
+		probes[nprobes].addr = rep->addr;
+		nprobes++;
+	}
+	qsort(part->replicas, part->nreplicas, sizeof *part->replicas, compare_replicas);
+	ask_nodes(b, probes, nprobes);
+
+	const struct node_probe *mp = ip && port ? &probes[0] : NULL;
+	const char *master_info = mp && mp->reachable ? mp->info->str : NULL;
+	char value[256];
+	if (mp) {
+		master->reachable = mp->reachable;
+		master->error = sd_arena_strdup(arena, mp->error);
+	}
+	if (master_info) {
+		master->offset = field_number(
+			info_field(master_info, "master_repl_offset", value, sizeof value), -1);
+		const char *role = info_field(master_info, "role", value, sizeof value);
+		if (role && strcmp(role, "master"))
+			master->error = sd_arena_printf(arena, "reports role:%s", role);
+	}
+	for (size_t k = mp ? 1 : 0; k < nprobes; k++) {
+		const struct node_probe *p = &probes[k];
+		struct sd_redis_replica *rep = NULL;
+		for (size_t j = 0; j < part->nreplicas && !rep; j++)
+			if (part->replicas[j].addr == p->addr)
+				rep = &part->replicas[j];
+		if (!rep)
+			continue;
+		rep->reachable = p->reachable;
+		rep->error = sd_arena_strdup(arena, p->error);
+		if (p->reachable) {
+			const char *info = p->info->str;
+			const char *v = info_field(info, "master_link_status", value, sizeof value);
+			if (v)
+				rep->link = sd_arena_strdup(arena, v);
+			long long off = field_number(
+				info_field(info, "slave_repl_offset", value, sizeof value), -1);
+			if (off >= 0)
+				rep->offset = off;
+			const char *role = info_field(info, "role", value, sizeof value);
+			if (role && strcmp(role, "slave"))
+				rep->error = sd_arena_printf(arena, "reports role:%s", role);
+		} else if (master_info) {
+			long long off = info_replica_offset(master_info, p->host, p->port);
+			if (off >= 0)
+				rep->offset = off;
+		}
+		if (master->offset >= 0 && rep->offset >= 0)
+			rep->lag_bytes = master->offset > rep->offset
+						 ? master->offset - rep->offset : 0;
+	}
+	for (size_t k = 0; k < nprobes; k++)
+		if (probes[k].info)
+			freeReplyObject(probes[k].info);
+	free(probes);
+}
+
+/* Why no Sentinel could speak for the master, with each one's reason. */
+static void explain_no_source(const struct sd_sentinel_backend *b,
+			      const struct sentinel_answer *answers, char *err, size_t errlen)
+{
+	if (!err || !errlen)
+		return;
+	char detail[768] = "";
+	size_t len = 0;
+	bool any = false;
+	for (size_t i = 0; i < b->nsentinels; i++) {
+		any = any || answers[i].reachable;
+		if (len < sizeof detail)
+			len += (size_t)snprintf(detail + len, sizeof detail - len, "%s%s: %s",
+						i ? "; " : "", b->sentinels[i].label,
+						answers[i].error);
+	}
+	if (any)
+		set_error(err, errlen, "no Sentinel answered for master %s (%s)", b->master_name,
+			  detail);
+	else
+		set_error(err, errlen, "no Sentinel answered (%s)", detail);
+}
+
+int sd_sentinel_fetch(struct sd_sentinel_backend *b, const struct sd_redis *previous,
+		      struct sd_redis **out, char *err, size_t errlen)
+{
+	(void)previous;
+	struct sd_redis *part = sd_part_new(sizeof *part);
+	struct sd_arena *arena = part->part.arena;
+	*out = part;
+	part->fetched_at = time(NULL);
+	part->master.name = sd_arena_strdup(arena, b ? b->master_name : "");
+	part->master.addr = part->master.flags = part->master.ckquorum_message = "";
+	part->master.error = "";
+	part->master.offset = -1;
+	part->failover = "";
+	if (!b) {
+		set_error(err, errlen, "Redis Sentinel is not configured");
+		return -1;
+	}
+	if (!b->nsentinels) {
+		copy_events(b, part);
+		set_error(err, errlen, "no Sentinel configured");
+		return -1;
+	}
+
+	pthread_mutex_lock(&b->fetch_lock);
+	b->fetches++;
+	struct sentinel_answer *answers = xcalloc(b->nsentinels, sizeof *answers);
+	ask_sentinels(b, answers);
+
+	/* The first Sentinel that knows the master speaks for it, unless another one has a
+	 * newer view: a newer configuration epoch, or the same epoch with the failover done.
+	 * During a failover the Sentinels learn the new master at different moments (the
+	 * others from the leader's hello, up to 2 s apart; the leader itself only once it
+	 * has reconfigured the replicas), and +switch-master from any of them must show. */
+	size_t source = b->nsentinels;
+	long long source_rank = -1;
+	for (size_t i = 0; i < b->nsentinels; i++) {
+		const redisReply *m = answers[i].reply[ASK_MASTER];
+		if (!answers[i].reachable || m->type != REDIS_REPLY_ARRAY)
+			continue;
+		long long epoch = field_number(reply_field(m, "config-epoch"), 0);
+		bool busy = flag_set(reply_field(m, "flags"), "failover_in_progress");
+		long long rank = (epoch < 0 ? 0 : epoch) * 2 + (busy ? 0 : 1);
+		if (rank > source_rank) {
+			source = i;
+			source_rank = rank;
+		}
+	}
+
+	fill_sentinels(b, part, answers, source);
 	int rc = 0;
 	if (source == b->nsentinels) {
-		size_t len = 0;
-		bool any = false;
-		if (err && errlen)
-			err[0] = '\0';
-		for (size_t i = 0; i < b->nsentinels; i++) {
-			any = any || answers[i].reachable;
-			if (err && len < errlen)
-				len += (size_t)snprintf(err + len, errlen - len, "%s%s: %s",
-							i ? "; " : "", b->sentinels[i].label,
-							answers[i].error);
-		}
-		if (any && err && errlen) {
-			char detail[512];
-			sd_strlcpy(detail, err, sizeof detail);
-			set_error(err, errlen, "no Sentinel answered for master %s (%s)", b->master_name,
-				  detail);
-		} else if (err && errlen) {
-			char detail[512];
-			sd_strlcpy(detail, err, sizeof detail);
-			set_error(err, errlen, "no Sentinel answered (%s)", detail);
-		}
+		explain_no_source(b, answers, err, errlen);
 		rc = -1;
 	} else {
-		const struct sentinel_answer *a = &answers[source];
-		const redisReply *m = a->reply[ASK_MASTER];
-		const char *ip = reply_field(m, "ip"), *port = reply_field(m, "port");
-		struct sd_redis_master *master = &part->master;
-		master->name = sd_arena_strdup(arena, reply_field(m, "name"));
-		master->addr = ip && port ? format_addr(arena, ip, port) : "";
-		master->flags = sd_arena_strdup(arena, reply_field(m, "flags"));
-		master->quorum = (long)field_number(reply_field(m, "quorum"), 0);
-		master->num_other_sentinels =
-			(long)field_number(reply_field(m, "num-other-sentinels"), 0);
-		master->num_slaves = (long)field_number(reply_field(m, "num-slaves"), 0);
-		const redisReply *q = a->reply[ASK_CKQUORUM];
-		master->ckquorum = q->type == REDIS_REPLY_STATUS;
-		master->ckquorum_message = sd_arena_strdup(
-			arena, (q->type == REDIS_REPLY_STATUS || q->type == REDIS_REPLY_ERROR ||
-				q->type == REDIS_REPLY_STRING) ? q->str : "");
-
-		const redisReply *list = a->reply[ASK_REPLICAS];
-		size_t nlisted = list->type == REDIS_REPLY_ARRAY ? list->elements : 0;
-		part->replicas = sd_arena_alloc(arena, (nlisted + 1) * sizeof *part->replicas);
-		struct node_probe *probes = xcalloc(nlisted + 1, sizeof *probes);
-		size_t nprobes = 0;
-		if (ip && port) {
-			probes[0].host = sd_arena_strdup(arena, ip);
-			probes[0].port = sd_arena_strdup(arena, port);
-			probes[0].addr = master->addr;
-			nprobes = 1;
-		}
-		for (size_t k = 0; k < nlisted; k++) {
-			const redisReply *r = list->element[k];
-			const char *rip = reply_field(r, "ip"), *rport = reply_field(r, "port");
-			if (!rip || !rport)
-				continue;
-			struct sd_redis_replica *rep = &part->replicas[part->nreplicas++];
-			rep->addr = format_addr(arena, rip, rport);
-			rep->flags = sd_arena_strdup(arena, reply_field(r, "flags"));
-			const char *link = reply_field(r, "master-link-status");
-			rep->link = !link ? "" : !strcmp(link, "ok") ? "up" : "down";
-			rep->offset = field_number(reply_field(r, "slave-repl-offset"), -1);
-			rep->lag_bytes = -1;
-			rep->error = "";
-			probes[nprobes].host = sd_arena_strdup(arena, rip);
-			probes[nprobes].port = sd_arena_strdup(arena, rport);
-			probes[nprobes].addr = rep->addr;
-			nprobes++;
-		}
-		qsort(part->replicas, part->nreplicas, sizeof *part->replicas, compare_replicas);
-		ask_nodes(b, probes, nprobes);
-
-		const struct node_probe *mp = ip && port ? &probes[0] : NULL;
-		const char *master_info = mp && mp->reachable ? mp->info->str : NULL;
-		char value[256];
-		if (mp) {
-			master->reachable = mp->reachable;
-			master->error = sd_arena_strdup(arena, mp->error);
-		}
-		if (master_info) {
-			master->offset = field_number(
-				info_field(master_info, "master_repl_offset", value, sizeof value), -1);
-			const char *role = info_field(master_info, "role", value, sizeof value);
-			if (role && strcmp(role, "master"))
-				master->error = sd_arena_printf(arena, "reports role:%s", role);
-		}
-		for (size_t k = mp ? 1 : 0; k < nprobes; k++) {
-			const struct node_probe *p = &probes[k];
-			struct sd_redis_replica *rep = NULL;
-			for (size_t j = 0; j < part->nreplicas && !rep; j++)
-				if (part->replicas[j].addr == p->addr)
-					rep = &part->replicas[j];
-			if (!rep)
-				continue;
-			rep->reachable = p->reachable;
-			rep->error = sd_arena_strdup(arena, p->error);
-			if (p->reachable) {
-				const char *info = p->info->str;
-				const char *v = info_field(info, "master_link_status", value, sizeof value);
-				if (v)
-					rep->link = sd_arena_strdup(arena, v);
-				long long off = field_number(
-					info_field(info, "slave_repl_offset", value, sizeof value), -1);
-				if (off >= 0)
-					rep->offset = off;
-				const char *role = info_field(info, "role", value, sizeof value);
-				if (role && strcmp(role, "slave"))
-					rep->error = sd_arena_printf(arena, "reports role:%s", role);
-			} else if (master_info) {
-				long long off = info_replica_offset(master_info, p->host, p->port);
-				if (off >= 0)
-					rep->offset = off;
-			}
-			if (master->offset >= 0 && rep->offset >= 0)
-				rep->lag_bytes = master->offset > rep->offset
-							 ? master->offset - rep->offset : 0;
-		}
-		for (size_t k = 0; k < nprobes; k++)
-			if (probes[k].info)
-				freeReplyObject(probes[k].info);
-		free(probes);
+		fill_master(b, part, &answers[source]);
 	}
 	node_connections_prune(b);
 	for (size_t i = 0; i < b->nsentinels; i++)
