@@ -147,6 +147,9 @@ static void redis_rules(struct findings *f, const struct sd_redis *r)
 	else if (m->flags && strstr(m->flags, "s_down"))
 		add(f, SD_WARNING, "redis", name, "master %s (%s) is subjectively down", name,
 		    m->addr ? m->addr : "?");
+	if (m->addr && *m->addr && !m->reachable && !(m->flags && strstr(m->flags, "o_down")))
+		add(f, SD_WARNING, "redis", name, "master %s (%s) does not answer swarmdeck: %s", name,
+		    m->addr, m->error && *m->error ? m->error : "no answer");
 	if (m->addr && *m->addr && !m->ckquorum)
 		add(f, SD_CRITICAL, "redis", name, "CKQUORUM fails: %s",
 		    m->ckquorum_message ? m->ckquorum_message : "?");
@@ -155,6 +158,8 @@ static void redis_rules(struct findings *f, const struct sd_redis *r)
 		if ((rep->link && !strcmp(rep->link, "down")) ||
 		    (rep->flags && strstr(rep->flags, "down")))
 			add(f, SD_WARNING, "redis", rep->addr, "replica %s link down", rep->addr);
+		else if (rep->error && *rep->error)
+			add(f, SD_WARNING, "redis", rep->addr, "replica %s: %s", rep->addr, rep->error);
 	}
 	const char *agreed = NULL;
 	for (size_t i = 0; i < r->nsentinels; i++) {

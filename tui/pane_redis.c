@@ -34,7 +34,10 @@ static void row(const struct ui *ui, const struct sd_snapshot *snap, size_t i, s
 	if (has_master && i == 0) {
 		snprintf(out->cells[0], PANE_CELL, "master");
 		snprintf(out->cells[1], PANE_CELL, "%s", r->master.addr);
-		snprintf(out->cells[2], PANE_CELL, "%s", r->master.flags ? r->master.flags : "");
+		snprintf(out->cells[2], PANE_CELL, "%s", !r->master.reachable && r->master.error &&
+			 *r->master.error ? r->master.error : r->master.flags ? r->master.flags : "");
+		if (r->master.offset >= 0)
+			snprintf(out->cells[4], PANE_CELL, "@%lld", r->master.offset);
 		snprintf(out->key, sizeof(out->key), "master");
 		if (r->master.flags && strstr(r->master.flags, "o_down"))
 			out->role = SD_ROLE_CRITICAL;
@@ -49,12 +52,14 @@ static void row(const struct ui *ui, const struct sd_snapshot *snap, size_t i, s
 		const struct sd_redis_replica *rep = &r->replicas[k];
 		snprintf(out->cells[0], PANE_CELL, "replica");
 		snprintf(out->cells[1], PANE_CELL, "%s", rep->addr);
-		snprintf(out->cells[2], PANE_CELL, "%s", rep->flags ? rep->flags : "");
+		snprintf(out->cells[2], PANE_CELL, "%s", rep->error && *rep->error ? rep->error
+							: rep->flags ? rep->flags : "");
 		snprintf(out->cells[3], PANE_CELL, "%s", rep->link && *rep->link ? rep->link : "-");
 		if (rep->lag_bytes >= 0)
 			fmt_bytes(rep->lag_bytes, out->cells[4], PANE_CELL);
 		snprintf(out->key, sizeof(out->key), "replica %s", rep->addr);
-		if ((rep->link && !strcmp(rep->link, "down")) || (rep->flags && strstr(rep->flags, "down")))
+		if ((rep->link && !strcmp(rep->link, "down")) || (rep->flags && strstr(rep->flags, "down")) ||
+		    (rep->error && *rep->error))
 			out->role = SD_ROLE_WARNING;
 		return;
 	}
