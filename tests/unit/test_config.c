@@ -32,18 +32,28 @@ static const char *const contract_actions[] = {
 };
 
 /* Temporary: the registry (core/actions.c) does not link on its own yet, its backends being
- * unwritten; this weak copy of its lookup keeps the test linkable and is overridden by the
- * real one as soon as something pulls it in. Delete it when core/ links alone. */
+ * unwritten; these weak copies of its lookups keep the test linkable and give way to the
+ * real ones as soon as something pulls them in. Delete them when core/ links alone. */
+#define NCONTRACT (sizeof(contract_actions) / sizeof(contract_actions[0]))
+static struct sd_action stub_actions[NCONTRACT];
+static const struct sd_action *stub_registry[NCONTRACT];
+
+__attribute__((weak)) const struct sd_action *const *sd_actions(void);
+__attribute__((weak)) const struct sd_action *const *sd_actions(void)
+{
+	for (size_t i = 0; contract_actions[i]; i++) {
+		stub_actions[i].name = contract_actions[i];
+		stub_registry[i] = &stub_actions[i];
+	}
+	return stub_registry;
+}
+
 __attribute__((weak)) const struct sd_action *sd_action_find(const char *name);
 __attribute__((weak)) const struct sd_action *sd_action_find(const char *name)
 {
-	static struct sd_action stub[sizeof(contract_actions) / sizeof(contract_actions[0])];
-	for (size_t i = 0; name && contract_actions[i]; i++) {
-		if (strcmp(contract_actions[i], name) == 0) {
-			stub[i].name = contract_actions[i];
-			return &stub[i];
-		}
-	}
+	for (const struct sd_action *const *a = sd_actions(); name && *a; a++)
+		if (strcmp((*a)->name, name) == 0)
+			return *a;
 	return NULL;
 }
 
@@ -510,6 +520,9 @@ static void test_keymap_shipped(void **state)
 		for (const char *const *a = contract_actions; *a; a++)
 			if (!bound(&k, *a))
 				fail_msg("keymap %s does not bind %s", names[count], *a);
+		for (const struct sd_action *const *a = sd_actions(); *a; a++)
+			if (!bound(&k, (*a)->name))
+				fail_msg("keymap %s does not bind %s", names[count], (*a)->name);
 		len += (size_t)snprintf(listing + len, cap - len, "# keymaps/%s.yaml\n",
 					names[count]);
 		for (size_t i = 0; i < k.n; i++) {
