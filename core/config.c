@@ -163,7 +163,7 @@ static int get_required_string(const struct reader *r, const struct sd_yaml *nod
 {
 	if (get_string(r, node, what, out) < 0)
 		return -1;
-	if (!*out)
+	if (!*out || !**out)
 		return FAIL(r, node, "%s: must not be empty", what);
 	return 0;
 }
@@ -634,7 +634,7 @@ static int read_config(const struct reader *r, const struct sd_yaml *root, struc
 			rc = get_long(r, v, k, 1, &c->scale_max);
 		else if (strcmp(k, "audit_log") == 0) {
 			rc = get_path(r, v, k, &c->audit_log);
-			if (rc == 0 && !c->audit_log)
+			if (rc == 0 && (!c->audit_log || !c->audit_log[0]))
 				rc = FAIL(r, v, "audit_log: must not be empty");
 		} else if (strcmp(k, "theme") == 0)
 			rc = get_path(r, v, k, &c->theme);
