@@ -4,7 +4,7 @@
 #   make demo     install what is missing, bring the lab up, open the console on it
 #   make bench    print the performance figures
 
-PKGS      := ncursesw libcurl jansson libpq hiredis yaml-0.1
+PKGS      := ncursesw libcurl jansson libpq hiredis yaml-0.1 libcrypto
 CC        ?= cc
 BUILD     ?= build
 OPT       ?= -O2 -g

@@ -192,6 +192,8 @@ struct sd_backup {
 	const char *verified;                /* "yes" | "no" | "failed" */
 	const char *verify_message;
 	time_t verified_at;
+	const char *source;                  /* member, master address or engine it came from */
+	const char *database;                /* postgres: the database dumped; "" otherwise */
 };
 
 struct sd_backups {
