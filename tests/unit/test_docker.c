@@ -1,0 +1,1863 @@
+/* test_docker.c - the Docker backend: decoding of the captured lab responses field by field
+ * (checked against jansson's reading of the same files), sorting and grouping, quorum counts,
+ * digests, broken JSON, DOCKER_HOST parsing, the read-only refusal, and fetch, mutations and
+ * events against a fake engine on a unix socket that records every request. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "docker.h"
+#include "jsonscan.h"
+#include "model.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+/* the captured lab responses; SD_FIXTURE_DIR points elsewhere */
+static const char *fixture_dir(void)
+{
+	const char *dir = getenv("SD_FIXTURE_DIR");
+	return dir && *dir ? dir : "tests/fixtures/docker";
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* helpers                                                                                  */
+
+static char *read_text(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		fail_msg("cannot open %s: %s", path, strerror(errno));
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	if (len)
+		*len = (size_t)n;
+	return buf;
+}
+
+/* The captured responses come from the lab (tests/lab/capture-fixtures); a checkout without
+ * them skips the tests that need them, saying which file is missing. */
+static void need_fixtures(void)
+{
+	static const char *const names[] = {"info.json", "nodes.json", "services.json", "tasks.json"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		char path[256];
+		snprintf(path, sizeof(path), "%s/%s", fixture_dir(), names[i]);
+		if (access(path, R_OK) != 0) {
+			print_message("skipped: no %s (captured from the lab)\n", path);
+			skip();
+		}
+	}
+}
+
+static char *fixture(const char *name, size_t *len)
+{
+	need_fixtures();
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", fixture_dir(), name);
+	return read_text(path, len);
+}
+
+static json_t *fixture_json(const char *name)
+{
+	need_fixtures();
+	char path[256];
+	json_error_t jerr;
+	snprintf(path, sizeof(path), "%s/%s", fixture_dir(), name);
+	json_t *root = json_load_file(path, 0, &jerr);
+	if (!root)
+		fail_msg("%s: %s", path, jerr.text);
+	return root;
+}
+
+struct fixtures {
+	char *info, *nodes, *services, *tasks;
+	size_t info_len, nodes_len, services_len, tasks_len;
+};
+
+static void load_fixtures(struct fixtures *f)
+{
+	need_fixtures();
+	f->info = fixture("info.json", &f->info_len);
+	f->nodes = fixture("nodes.json", &f->nodes_len);
+	f->services = fixture("services.json", &f->services_len);
+	f->tasks = fixture("tasks.json", &f->tasks_len);
+}
+
+static void free_fixtures(struct fixtures *f)
+{
+	free(f->info);
+	free(f->nodes);
+	free(f->services);
+	free(f->tasks);
+}
+
+static struct sd_swarm *decode_fixtures(void)
+{
+	struct fixtures f;
+	load_fixtures(&f);
+	struct sd_swarm *sw = NULL;
+	char err[256] = "";
+	int rc = sd_docker_decode(f.info, f.info_len, f.nodes, f.nodes_len, f.services,
+				  f.services_len, f.tasks, f.tasks_len, &sw, err, sizeof(err));
+	free_fixtures(&f);
+	if (rc != 0)
+		fail_msg("decode failed: %s", err);
+	assert_non_null(sw);
+	return sw;
+}
+
+static struct sd_swarm *decode_texts(const char *nodes, const char *services, const char *tasks)
+{
+	struct sd_swarm *sw = NULL;
+	char err[256] = "";
+	int rc = sd_docker_decode(NULL, 0, nodes, nodes ? strlen(nodes) : 0, services,
+				  services ? strlen(services) : 0, tasks, tasks ? strlen(tasks) : 0,
+				  &sw, err, sizeof(err));
+	if (rc != 0)
+		fail_msg("decode failed: %s", err);
+	return sw;
+}
+
+static const char *jstr(json_t *obj, const char *path)
+{
+	/* "A.B.C" */
+	char buf[128];
+	snprintf(buf, sizeof(buf), "%s", path);
+	json_t *v = obj;
+	for (char *save = NULL, *part = strtok_r(buf, ".", &save); part;
+	     part = strtok_r(NULL, ".", &save))
+		v = json_object_get(v, part);
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+static long long jint(json_t *obj, const char *path)
+{
+	char buf[128];
+	snprintf(buf, sizeof(buf), "%s", path);
+	json_t *v = obj;
+	for (char *save = NULL, *part = strtok_r(buf, ".", &save); part;
+	     part = strtok_r(NULL, ".", &save))
+		v = json_object_get(v, part);
+	return json_is_integer(v) ? (long long)json_integer_value(v) : -1;
+}
+
+/* An independent RFC 3339 reading (whole seconds, UTC) for the oracle. */
+static time_t oracle_time(const char *s)
+{
+	struct tm tm = {0};
+	if (!s || !*s || !strptime(s, "%Y-%m-%dT%H:%M:%S", &tm))
+		return 0;
+	if (tm.tm_year + 1900 <= 1)
+		return 0;
+	return timegm(&tm);
+}
+
+static const struct sd_node *node_by_id(const struct sd_swarm *sw, const char *id)
+{
+	for (size_t i = 0; i < sw->nnodes; i++)
+		if (!strcmp(sw->nodes[i].id, id))
+			return &sw->nodes[i];
+	return NULL;
+}
+
+static const struct sd_task *task_by_id(const struct sd_swarm *sw, const char *id)
+{
+	for (size_t i = 0; i < sw->ntasks; i++)
+		if (!strcmp(sw->tasks[i].id, id))
+			return &sw->tasks[i];
+	return NULL;
+}
+
+static void assert_all_strings_set(const struct sd_swarm *sw)
+{
+	for (size_t i = 0; i < sw->nnodes; i++) {
+		const struct sd_node *n = &sw->nodes[i];
+		const char *s[] = {n->id, n->hostname, n->role, n->availability, n->state,
+				   n->manager, n->engine, n->addr, n->message};
+		for (size_t j = 0; j < sizeof(s) / sizeof(*s); j++)
+			assert_non_null(s[j]);
+	}
+	for (size_t i = 0; i < sw->nservices; i++) {
+		const struct sd_service *v = &sw->services[i];
+		const char *s[] = {v->id, v->name, v->stack, v->mode, v->image, v->update_state,
+				   v->update_message};
+		for (size_t j = 0; j < sizeof(s) / sizeof(*s); j++)
+			assert_non_null(s[j]);
+	}
+	for (size_t i = 0; i < sw->ntasks; i++) {
+		const struct sd_task *t = &sw->tasks[i];
+		const char *s[] = {t->id, t->service_id, t->service, t->node_id, t->node,
+				   t->desired_state, t->state, t->error, t->message};
+		for (size_t j = 0; j < sizeof(s) / sizeof(*s); j++)
+			assert_non_null(s[j]);
+	}
+	assert_non_null(sw->engine_name);
+	assert_non_null(sw->engine_version);
+	assert_non_null(sw->api_version);
+	assert_non_null(sw->cluster_id);
+	assert_non_null(sw->leader);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* decoding the captured lab responses                                                      */
+
+static void test_decode_info_fixture(void **state)
+{
+	(void)state;
+	struct sd_swarm *sw = decode_fixtures();
+	json_t *info = fixture_json("info.json");
+	assert_string_equal(sw->engine_name, jstr(info, "Name"));
+	assert_string_equal(sw->cluster_id, jstr(info, "Swarm.Cluster.ID"));
+	assert_string_equal(sw->engine_version, jstr(info, "ServerVersion"));
+	assert_true(strlen(sw->cluster_id) > 0);
+	assert_all_strings_set(sw);
+	json_decref(info);
+	sd_part_unref(sw);
+}
+
+static void test_decode_nodes_fixture(void **state)
+{
+	(void)state;
+	struct sd_swarm *sw = decode_fixtures();
+	json_t *nodes = fixture_json("nodes.json"), *tasks = fixture_json("tasks.json");
+	assert_int_equal(sw->nnodes, json_array_size(nodes));
+	int managers = 0, reachable = 0;
+	const char *leader = "";
+	size_t i;
+	json_t *jn;
+	json_array_foreach(nodes, i, jn) {
+		const struct sd_node *n = node_by_id(sw, jstr(jn, "ID"));
+		assert_non_null(n);
+		assert_string_equal(n->hostname, jstr(jn, "Description.Hostname"));
+		assert_string_equal(n->role, jstr(jn, "Spec.Role"));
+		assert_string_equal(n->availability, jstr(jn, "Spec.Availability"));
+		assert_string_equal(n->state, jstr(jn, "Status.State"));
+		assert_string_equal(n->addr, jstr(jn, "Status.Addr"));
+		assert_string_equal(n->message, jstr(jn, "Status.Message"));
+		assert_string_equal(n->engine, jstr(jn, "Description.Engine.EngineVersion"));
+		assert_int_equal(n->version, jint(jn, "Version.Index"));
+		json_t *ms = json_object_get(jn, "ManagerStatus");
+		const char *want = !ms ? ""
+			: json_is_true(json_object_get(ms, "Leader")) ? "leader"
+								      : jstr(ms, "Reachability");
+		assert_string_equal(n->manager, want);
+		if (!strcmp(jstr(jn, "Spec.Role"), "manager")) {
+			managers++;
+			if (!strcmp(want, "leader") || !strcmp(want, "reachable"))
+				reachable++;
+		}
+		if (!strcmp(want, "leader"))
+			leader = jstr(jn, "Description.Hostname");
+		json_t *labels = json_object_get(json_object_get(jn, "Spec"), "Labels");
+		assert_int_equal(n->nlabels, json_object_size(labels));
+		size_t l = 0;
+		const char *key;
+		json_t *value;
+		json_object_foreach(labels, key, value) {
+			assert_string_equal(n->labels[l].key, key);
+			assert_string_equal(n->labels[l].value, json_string_value(value));
+			l++;
+		}
+		int want_tasks = 0;
+		size_t t;
+		json_t *jt;
+		json_array_foreach(tasks, t, jt)
+			if (!strcmp(jstr(jt, "NodeID"), n->id) &&
+			    !strcmp(jstr(jt, "DesiredState"), "running"))
+				want_tasks++;
+		assert_int_equal(n->tasks, want_tasks);
+	}
+	/* the lab: 3 managers and 2 workers */
+	assert_int_equal(sw->managers, managers);
+	assert_int_equal(sw->managers_reachable, reachable);
+	assert_int_equal(sw->managers, 3);
+	assert_string_equal(sw->leader, leader);
+	assert_true(strlen(sw->leader) > 0);
+	for (i = 1; i < sw->nnodes; i++)
+		assert_true(strcmp(sw->nodes[i - 1].hostname, sw->nodes[i].hostname) <= 0);
+	json_decref(nodes);
+	json_decref(tasks);
+	sd_part_unref(sw);
+}
+
+static void test_decode_services_fixture(void **state)
+{
+	(void)state;
+	struct sd_swarm *sw = decode_fixtures();
+	json_t *services = fixture_json("services.json"), *tasks = fixture_json("tasks.json");
+	assert_int_equal(sw->nservices, json_array_size(services));
+	size_t i;
+	json_t *js;
+	json_array_foreach(services, i, js) {
+		const struct sd_service *s = sd_swarm_service(sw, jstr(js, "ID"));
+		assert_non_null(s);
+		assert_string_equal(s->id, jstr(js, "ID"));
+		assert_string_equal(s->name, jstr(js, "Spec.Name"));
+		assert_ptr_equal(sd_swarm_service(sw, s->name), s);
+		json_t *labels = json_object_get(json_object_get(js, "Spec"), "Labels");
+		assert_string_equal(s->stack, json_string_value(json_object_get(
+			labels, "com.docker.stack.namespace")) ?: "");
+		json_t *mode = json_object_get(json_object_get(js, "Spec"), "Mode");
+		if (json_object_get(mode, "Replicated")) {
+			assert_string_equal(s->mode, "replicated");
+			assert_int_equal(s->desired, jint(mode, "Replicated.Replicas"));
+		} else if (json_object_get(mode, "Global")) {
+			assert_string_equal(s->mode, "global");
+		}
+		if (json_object_get(js, "ServiceStatus")) {
+			assert_int_equal(s->running, jint(js, "ServiceStatus.RunningTasks"));
+			assert_int_equal(s->desired, jint(js, "ServiceStatus.DesiredTasks"));
+		}
+		char image[256];
+		snprintf(image, sizeof(image), "%s", jstr(js, "Spec.TaskTemplate.ContainerSpec.Image"));
+		char *at = strchr(image, '@');
+		if (at)
+			*at = '\0';
+		assert_string_equal(s->image, image);
+		assert_null(strchr(s->image, '@'));
+		assert_string_equal(s->update_state, jstr(js, "UpdateStatus.State"));
+		assert_string_equal(s->update_message, jstr(js, "UpdateStatus.Message"));
+		assert_int_equal(s->version, jint(js, "Version.Index"));
+		assert_int_equal(s->has_previous_spec, json_is_object(json_object_get(js, "PreviousSpec")));
+		assert_int_equal(s->updated_at, oracle_time(jstr(js, "UpdatedAt")));
+		assert_true(s->updated_at > 1600000000);
+		json_t *ports = json_object_get(json_object_get(js, "Endpoint"), "Ports");
+		assert_int_equal(s->nports, json_array_size(ports));
+		for (size_t p = 0; p < s->nports; p++) {
+			json_t *jp = json_array_get(ports, p);
+			assert_int_equal(s->ports[p].published, jint(jp, "PublishedPort"));
+			assert_int_equal(s->ports[p].target, jint(jp, "TargetPort"));
+			assert_string_equal(s->ports[p].protocol, jstr(jp, "Protocol"));
+			assert_string_equal(s->ports[p].mode, jstr(jp, "PublishMode"));
+		}
+		size_t count = 0, t;
+		json_t *jt;
+		json_array_foreach(tasks, t, jt)
+			count += !strcmp(jstr(jt, "ServiceID"), s->id);
+		assert_int_equal(s->task_count, count);
+	}
+	/* the lab's stack */
+	const struct sd_service *nginx = sd_swarm_service(sw, "iot-guardian_nginx");
+	assert_non_null(nginx);
+	assert_string_equal(nginx->stack, "iot-guardian");
+	assert_string_equal(nginx->mode, "replicated");
+	assert_true(nginx->nports >= 1);
+	assert_int_equal(nginx->ports[0].published, 80);
+	assert_string_equal(nginx->ports[0].mode, "host");
+	assert_non_null(sd_swarm_service(sw, "iot-guardian_backend"));
+	for (i = 1; i < sw->nservices; i++)
+		assert_true(strcmp(sw->services[i - 1].name, sw->services[i].name) < 0);
+	json_decref(services);
+	json_decref(tasks);
+	sd_part_unref(sw);
+}
+
+static void assert_task_order(const struct sd_swarm *sw)
+{
+	size_t covered = 0;
+	for (size_t i = 0; i < sw->nservices; i++) {
+		const struct sd_service *s = &sw->services[i];
+		if (s->task_count == 0)
+			continue;
+		assert_int_equal(s->task_first, covered);   /* groups follow the services' order */
+		covered += s->task_count;
+		for (size_t t = s->task_first; t < s->task_first + s->task_count; t++) {
+			assert_string_equal(sw->tasks[t].service_id, s->id);
+			assert_string_equal(sw->tasks[t].service, s->name);
+			if (t == s->task_first)
+				continue;
+			const struct sd_task *a = &sw->tasks[t - 1], *b = &sw->tasks[t];
+			assert_true(a->slot <= b->slot);
+			if (a->slot == b->slot && a->slot == 0)
+				assert_true(strcmp(a->node, b->node) <= 0);
+			if (a->slot == b->slot && (a->slot != 0 || !strcmp(a->node, b->node)))
+				assert_true(a->since >= b->since);   /* newest first */
+		}
+	}
+	for (size_t t = covered; t < sw->ntasks; t++)
+		assert_string_equal(sw->tasks[t].service, "");   /* only orphans after the groups */
+}
+
+static void test_decode_tasks_fixture(void **state)
+{
+	(void)state;
+	struct sd_swarm *sw = decode_fixtures();
+	json_t *tasks = fixture_json("tasks.json"), *nodes = fixture_json("nodes.json");
+	assert_int_equal(sw->ntasks, json_array_size(tasks));
+	size_t i;
+	json_t *jt;
+	json_array_foreach(tasks, i, jt) {
+		const struct sd_task *t = task_by_id(sw, jstr(jt, "ID"));
+		assert_non_null(t);
+		assert_string_equal(t->service_id, jstr(jt, "ServiceID"));
+		const struct sd_service *s = sd_swarm_service(sw, t->service_id);
+		assert_string_equal(t->service, s ? s->name : "");
+		assert_string_equal(t->node_id, jstr(jt, "NodeID"));
+		const char *hostname = "";
+		size_t n;
+		json_t *jn;
+		json_array_foreach(nodes, n, jn)
+			if (!strcmp(jstr(jn, "ID"), t->node_id))
+				hostname = jstr(jn, "Description.Hostname");
+		assert_string_equal(t->node, *t->node_id && !*hostname ? t->node_id : hostname);
+		assert_int_equal(t->slot, json_object_get(jt, "Slot") ? jint(jt, "Slot") : 0);
+		assert_string_equal(t->desired_state, jstr(jt, "DesiredState"));
+		assert_string_equal(t->state, jstr(jt, "Status.State"));
+		assert_string_equal(t->error, jstr(jt, "Status.Err"));
+		assert_string_equal(t->message, jstr(jt, "Status.Message"));
+		assert_int_equal(t->since, oracle_time(jstr(jt, "Status.Timestamp")));
+		assert_true(t->since > 1600000000);
+	}
+	assert_task_order(sw);
+	json_decref(tasks);
+	json_decref(nodes);
+	sd_part_unref(sw);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* decoding: edge cases on small texts                                                      */
+
+static void test_quorum_counts(void **state)
+{
+	(void)state;
+	const char *nodes =
+		"[{\"ID\":\"n1\",\"Description\":{\"Hostname\":\"m1\"},\"Spec\":{\"Role\":\"manager\","
+		"\"Availability\":\"active\"},\"Status\":{\"State\":\"ready\"},"
+		"\"ManagerStatus\":{\"Leader\":true,\"Reachability\":\"reachable\"}},"
+		"{\"ID\":\"n2\",\"Description\":{\"Hostname\":\"m2\"},\"Spec\":{\"Role\":\"manager\"},"
+		"\"Status\":{\"State\":\"down\"},\"ManagerStatus\":{\"Reachability\":\"unreachable\"}},"
+		"{\"ID\":\"n3\",\"Description\":{\"Hostname\":\"m3\"},\"Spec\":{\"Role\":\"manager\"},"
+		"\"ManagerStatus\":{\"Reachability\":\"reachable\"}},"
+		"{\"ID\":\"n4\",\"Description\":{\"Hostname\":\"m4\"},\"Spec\":{\"Role\":\"manager\"}},"
+		"{\"ID\":\"n5\",\"Description\":{\"Hostname\":\"w1\"},\"Spec\":{\"Role\":\"worker\","
+		"\"Labels\":null},\"ManagerStatus\":null}]";
+	struct sd_swarm *sw = decode_texts(nodes, NULL, NULL);
+	assert_int_equal(sw->nnodes, 5);
+	assert_int_equal(sw->managers, 4);            /* n4: promoted, not yet in the raft */
+	assert_int_equal(sw->managers_reachable, 2);  /* the leader counts */
+	assert_string_equal(sw->leader, "m1");
+	assert_string_equal(sd_swarm_node(sw, "m1")->manager, "leader");
+	assert_string_equal(sd_swarm_node(sw, "m2")->manager, "unreachable");
+	assert_string_equal(sd_swarm_node(sw, "m3")->manager, "reachable");
+	assert_string_equal(sd_swarm_node(sw, "m4")->manager, "");
+	assert_string_equal(sd_swarm_node(sw, "w1")->manager, "");
+	assert_int_equal(sd_swarm_node(sw, "w1")->nlabels, 0);
+	assert_string_equal(sw->nodes[0].hostname, "m1");
+	assert_string_equal(sw->nodes[4].hostname, "w1");
+	sd_part_unref(sw);
+
+	sw = decode_texts("[{\"ID\":\"n1\",\"Spec\":{\"Role\":\"manager\"},"
+			  "\"ManagerStatus\":{\"Reachability\":\"unreachable\"}}]", NULL, NULL);
+	assert_int_equal(sw->managers, 1);
+	assert_int_equal(sw->managers_reachable, 0);
+	assert_string_equal(sw->leader, "");
+	sd_part_unref(sw);
+}
+
+static void test_digest_stripped(void **state)
+{
+	(void)state;
+	const char *services =
+		"[{\"ID\":\"s1\",\"Spec\":{\"Name\":\"a\",\"TaskTemplate\":{\"ContainerSpec\":"
+		"{\"Image\":\"registry.local:5000/team/api:2.1@sha256:0123456789abcdef0123456789abcdef"
+		"0123456789abcdef0123456789abcdef\"}},\"Mode\":{\"Replicated\":{\"Replicas\":2}}}},"
+		"{\"ID\":\"s2\",\"Spec\":{\"Name\":\"b\",\"TaskTemplate\":{\"ContainerSpec\":"
+		"{\"Image\":\"nginx@sha256:abc\"}},\"Mode\":{\"Replicated\":{\"Replicas\":1}}}},"
+		"{\"ID\":\"s3\",\"Spec\":{\"Name\":\"c\",\"TaskTemplate\":{\"ContainerSpec\":"
+		"{\"Image\":\"redis:7\"}},\"Mode\":{\"Replicated\":{\"Replicas\":1}}}}]";
+	struct sd_swarm *sw = decode_texts(NULL, services, NULL);
+	assert_string_equal(sd_swarm_service(sw, "a")->image, "registry.local:5000/team/api:2.1");
+	assert_string_equal(sd_swarm_service(sw, "b")->image, "nginx");
+	assert_string_equal(sd_swarm_service(sw, "c")->image, "redis:7");
+	sd_part_unref(sw);
+}
+
+static void test_service_modes_and_counts(void **state)
+{
+	(void)state;
+	const char *nodes = "[{\"ID\":\"n1\",\"Description\":{\"Hostname\":\"h1\"}},"
+			    "{\"ID\":\"n2\",\"Description\":{\"Hostname\":\"h2\"}}]";
+	/* no ServiceStatus (an older API): running and desired come from the tasks */
+	const char *services =
+		"[{\"ID\":\"g\",\"Spec\":{\"Name\":\"agent\",\"Mode\":{\"Global\":{}},"
+		"\"Labels\":{\"com.docker.stack.namespace\":\"mon\",\"x\":\"y\"}},"
+		"\"UpdateStatus\":{\"State\":\"rollback_completed\",\"Message\":\"rolled back\"},"
+		"\"PreviousSpec\":{\"Name\":\"agent\"}},"
+		"{\"ID\":\"r\",\"Spec\":{\"Name\":\"web\",\"Mode\":{\"Replicated\":{\"Replicas\":3}}},"
+		"\"PreviousSpec\":null},"
+		"{\"ID\":\"j\",\"Spec\":{\"Name\":\"job\",\"Mode\":{\"ReplicatedJob\":"
+		"{\"MaxConcurrent\":2,\"TotalCompletions\":5}}}},"
+		"{\"ID\":\"gj\",\"Spec\":{\"Name\":\"gjob\",\"Mode\":{\"GlobalJob\":{}}},"
+		"\"ServiceStatus\":{\"RunningTasks\":1,\"DesiredTasks\":2,\"CompletedTasks\":0}}]";
+	const char *tasks =
+		"[{\"ID\":\"t1\",\"ServiceID\":\"g\",\"NodeID\":\"n1\",\"DesiredState\":\"running\","
+		"\"Status\":{\"State\":\"running\"}},"
+		"{\"ID\":\"t2\",\"ServiceID\":\"g\",\"NodeID\":\"n2\",\"DesiredState\":\"running\","
+		"\"Status\":{\"State\":\"starting\"}},"
+		"{\"ID\":\"t3\",\"ServiceID\":\"r\",\"NodeID\":\"n1\",\"Slot\":1,\"DesiredState\":\"running\","
+		"\"Status\":{\"State\":\"running\"}},"
+		"{\"ID\":\"t4\",\"ServiceID\":\"r\",\"NodeID\":\"n2\",\"Slot\":2,\"DesiredState\":\"shutdown\","
+		"\"Status\":{\"State\":\"running\"}},"
+		"{\"ID\":\"t5\",\"ServiceID\":\"r\",\"Slot\":3,\"DesiredState\":\"running\","
+		"\"Status\":{\"State\":\"pending\",\"Err\":\"no suitable node\"}}]";
+	struct sd_swarm *sw = decode_texts(nodes, services, tasks);
+	const struct sd_service *g = sd_swarm_service(sw, "agent");
+	assert_string_equal(g->mode, "global");
+	assert_int_equal(g->desired, 2);
+	assert_int_equal(g->running, 1);
+	assert_string_equal(g->stack, "mon");
+	assert_string_equal(g->update_state, "rollback_completed");
+	assert_string_equal(g->update_message, "rolled back");
+	assert_true(g->has_previous_spec);
+	const struct sd_service *r = sd_swarm_service(sw, "web");
+	assert_string_equal(r->mode, "replicated");
+	assert_int_equal(r->desired, 3);
+	assert_int_equal(r->running, 1);   /* t4 runs but is meant to stop */
+	assert_false(r->has_previous_spec);
+	assert_string_equal(r->stack, "");
+	assert_string_equal(r->update_state, "");
+	const struct sd_service *j = sd_swarm_service(sw, "job");
+	assert_string_equal(j->mode, "replicated-job");
+	assert_int_equal(j->desired, 5);
+	const struct sd_service *gj = sd_swarm_service(sw, "gjob");
+	assert_string_equal(gj->mode, "global-job");
+	assert_int_equal(gj->desired, 2);
+	assert_int_equal(gj->running, 1);
+	const struct sd_task *t5 = &sw->tasks[r->task_first + 2];
+	assert_string_equal(t5->id, "t5");
+	assert_string_equal(t5->node, "");
+	assert_string_equal(t5->node_id, "");
+	assert_string_equal(t5->error, "no suitable node");
+	assert_int_equal(sd_swarm_node(sw, "h1")->tasks, 2);
+	assert_int_equal(sd_swarm_node(sw, "h2")->tasks, 1);
+	sd_part_unref(sw);
+}
+
+static void test_task_order(void **state)
+{
+	(void)state;
+	const char *nodes = "[{\"ID\":\"na\",\"Description\":{\"Hostname\":\"alpha\"}},"
+			    "{\"ID\":\"nb\",\"Description\":{\"Hostname\":\"beta\"}}]";
+	const char *services = "[{\"ID\":\"s2\",\"Spec\":{\"Name\":\"zeta\"}},"
+			       "{\"ID\":\"s1\",\"Spec\":{\"Name\":\"alpha\",\"Mode\":{\"Global\":{}}}}]";
+#define T(id, svc, node, slot, ts) \
+	"{\"ID\":\"" id "\",\"ServiceID\":\"" svc "\",\"NodeID\":\"" node "\",\"Slot\":" #slot \
+	",\"Status\":{\"Timestamp\":\"" ts "\"}}"
+	const char *tasks = "[" T("z2old", "s2", "na", 2, "2026-01-01T10:00:00.5Z") ","
+			    T("z1", "s2", "na", 1, "2026-01-01T10:00:00Z") ","
+			    T("gone", "s9", "na", 1, "2026-01-01T10:00:00Z") ","
+			    T("z2new", "s2", "nb", 2, "2026-01-01T11:00:00Z") ","
+			    T("gb", "s1", "nb", 0, "2026-01-01T09:00:00Z") ","
+			    T("ga-old", "s1", "na", 0, "2026-01-01T08:00:00Z") ","
+			    T("ga-new", "s1", "na", 0, "2026-01-01T12:00:00Z") ","
+			    T("lost", "s2", "n-removed", 3, "2026-01-01T12:00:00Z") "]";
+#undef T
+	struct sd_swarm *sw = decode_texts(nodes, services, tasks);
+	const char *want[] = {"ga-new", "ga-old", "gb", "z1", "z2new", "z2old", "lost", "gone"};
+	assert_int_equal(sw->ntasks, 8);
+	for (size_t i = 0; i < 8; i++)
+		assert_string_equal(sw->tasks[i].id, want[i]);
+	assert_string_equal(sw->services[0].name, "alpha");
+	assert_int_equal(sw->services[0].task_first, 0);
+	assert_int_equal(sw->services[0].task_count, 3);
+	assert_int_equal(sw->services[1].task_first, 3);
+	assert_int_equal(sw->services[1].task_count, 4);
+	/* a task of a service that is gone: last, no name; of a node that left: its ID */
+	assert_string_equal(sw->tasks[7].service, "");
+	assert_string_equal(sw->tasks[7].service_id, "s9");
+	assert_string_equal(sw->tasks[6].node, "n-removed");
+	assert_int_equal(sw->tasks[0].since, 1767268800);   /* 2026-01-01T12:00:00Z */
+	assert_task_order(sw);
+	sd_part_unref(sw);
+}
+
+static void test_strings_and_times(void **state)
+{
+	(void)state;
+	const char *nodes =
+		"[ {\"ID\" : \"n\\u0031\", \"Description\": {\"Hostname\": \"caf\\u00e9-\\ud83d\\ude00\","
+		"\"Engine\": {\"EngineVersion\": \"20.10\"}}, \"Spec\": {\"Labels\": "
+		"{\"zone\\\"x\": \"a\\\\b\\/c\\n\", \"empty\": \"\"}, \"Role\": \"worker\"},"
+		"\"Status\": {\"State\": \"ready\", \"Message\": \"tab\\there\", \"Addr\": \"10.0.0.1\"},"
+		"\"Extra\": [1, -2.5e3, true, false, null, {\"a\": [[]]}, \"]}\\\"\"]} ]\n";
+	const char *tasks =
+		"[{\"ID\":\"a\",\"Status\":{\"Timestamp\":\"2026-11-21T05:35:46.541969771Z\"}},"
+		"{\"ID\":\"b\",\"Status\":{\"Timestamp\":\"2026-11-21T07:35:46+02:00\"}},"
+		"{\"ID\":\"c\",\"Status\":{\"Timestamp\":\"0001-01-01T00:00:00Z\"}},"
+		"{\"ID\":\"d\",\"Status\":{\"Timestamp\":\"garbage\"}},"
+		"{\"ID\":\"e\",\"Status\":{\"Timestamp\":\"2024-02-29T23:59:59.999999999-00:30\"}}]";
+	struct sd_swarm *sw = decode_texts(nodes, NULL, tasks);
+	const struct sd_node *n = &sw->nodes[0];
+	assert_string_equal(n->id, "n1");
+	assert_string_equal(n->hostname, "caf\xc3\xa9-\xf0\x9f\x98\x80");
+	assert_int_equal(n->nlabels, 2);
+	assert_string_equal(n->labels[0].key, "zone\"x");
+	assert_string_equal(n->labels[0].value, "a\\b/c\n");
+	assert_string_equal(n->labels[1].value, "");
+	assert_string_equal(n->message, "tab\there");
+	assert_string_equal(n->engine, "20.10");
+	assert_int_equal(task_by_id(sw, "a")->since, 1795239346);
+	assert_int_equal(task_by_id(sw, "b")->since, 1795239346);
+	assert_int_equal(task_by_id(sw, "c")->since, 0);
+	assert_int_equal(task_by_id(sw, "d")->since, 0);
+	assert_int_equal(task_by_id(sw, "e")->since, 1709251199 + 1800);
+	sd_part_unref(sw);
+}
+
+static void test_empty_inputs(void **state)
+{
+	(void)state;
+	struct sd_swarm *sw = NULL;
+	char err[128] = "";
+	assert_int_equal(sd_docker_decode(NULL, 0, NULL, 0, NULL, 0, NULL, 0, &sw, err, sizeof(err)), 0);
+	assert_non_null(sw);
+	assert_int_equal(sw->nnodes + sw->nservices + sw->ntasks, 0);
+	assert_int_equal(sw->managers, 0);
+	assert_all_strings_set(sw);
+	sd_part_unref(sw);
+	sw = decode_texts("[]", " [ ] ", "[]\n");
+	assert_int_equal(sw->nnodes + sw->nservices + sw->ntasks, 0);
+	sd_part_unref(sw);
+}
+
+static void expect_decode_error(const char *nodes, const char *services, const char *tasks,
+				const char *fragment)
+{
+	struct sd_swarm *sw = (struct sd_swarm *)1;
+	char err[256] = "";
+	int rc = sd_docker_decode(NULL, 0, nodes, nodes ? strlen(nodes) : 0, services,
+				  services ? strlen(services) : 0, tasks, tasks ? strlen(tasks) : 0,
+				  &sw, err, sizeof(err));
+	if (rc != -1 || !strstr(err, fragment))
+		fail_msg("expected an error with \"%s\", got rc %d \"%s\" for %s", fragment, rc, err,
+			 nodes ? nodes : services ? services : tasks);
+	assert_null(sw);
+}
+
+static void test_garbled_json(void **state)
+{
+	(void)state;
+	expect_decode_error("[{\"ID\":}]", NULL, NULL, "nodes: bad JSON at byte 7");
+	expect_decode_error("[{\"ID\":\"a\"} {\"ID\":\"b\"}]", NULL, NULL, "bad JSON");
+	expect_decode_error("[{\"ID\":\"a\",}]", NULL, NULL, "bad JSON");
+	expect_decode_error("[1,]", NULL, NULL, "bad JSON");
+	expect_decode_error(NULL, "{\"message\":\"page not found\"}", NULL,
+			    "services: expected a JSON array");
+	expect_decode_error(NULL, NULL, "nope", "tasks: expected a JSON array");
+	expect_decode_error(NULL, NULL, "[{\"ID\":tru}]", "bad JSON");
+	expect_decode_error(NULL, NULL, "[{\"Slot\":1", "tasks: truncated JSON");
+	expect_decode_error("[", NULL, NULL, "nodes: truncated JSON");
+	expect_decode_error("[{\"ID\":\"abc", NULL, NULL, "truncated JSON");
+
+	struct sd_swarm *sw = NULL;
+	char err[256];
+	assert_int_equal(sd_docker_decode("{\"Name\":", 8, NULL, 0, NULL, 0, NULL, 0, &sw, err,
+					  sizeof(err)), -1);
+	assert_non_null(strstr(err, "info: bad JSON"));
+
+	/* every byte of the captured nodes replaced by something hostile: an error or a
+	 * decode, never a crash (the sanitizer build watches) */
+	struct fixtures f;
+	load_fixtures(&f);
+	const char hostile[] = {'}', ']', '"', ',', ':', '\\', 'x', '\0', '{'};
+	for (size_t i = 0; i < f.nodes_len; i += 3) {
+		char saved = f.nodes[i];
+		f.nodes[i] = hostile[i % sizeof(hostile)];
+		if (sd_docker_decode(NULL, 0, f.nodes, f.nodes_len, NULL, 0, NULL, 0, &sw, err,
+				     sizeof(err)) == 0)
+			sd_part_unref(sw);
+		else
+			assert_true(strlen(err) > 0);
+		f.nodes[i] = saved;
+	}
+	free_fixtures(&f);
+}
+
+static void test_truncated_json(void **state)
+{
+	(void)state;
+	struct fixtures f;
+	load_fixtures(&f);
+	char err[256];
+	struct sd_swarm *sw;
+	/* every prefix of the nodes, a spread of prefixes of services and tasks (trailing
+	 * white space does not count) */
+	while (f.nodes_len > 0 && strchr(" \t\r\n", f.nodes[f.nodes_len - 1]))
+		f.nodes_len--;
+	while (f.services_len > 0 && strchr(" \t\r\n", f.services[f.services_len - 1]))
+		f.services_len--;
+	while (f.tasks_len > 0 && strchr(" \t\r\n", f.tasks[f.tasks_len - 1]))
+		f.tasks_len--;
+	for (size_t n = 1; n < f.nodes_len; n++) {
+		if (sd_docker_decode(NULL, 0, f.nodes, n, NULL, 0, NULL, 0, &sw, err, sizeof(err)) != -1)
+			fail_msg("prefix %zu of nodes decoded", n);
+		assert_non_null(strstr(err, "nodes: truncated JSON"));
+	}
+	for (size_t n = 1; n < f.services_len; n += 7) {
+		assert_int_equal(sd_docker_decode(NULL, 0, NULL, 0, f.services, n, NULL, 0, &sw, err,
+						  sizeof(err)), -1);
+		assert_non_null(strstr(err, "services: truncated JSON"));
+	}
+	for (size_t n = 1; n < f.tasks_len; n += 61) {
+		assert_int_equal(sd_docker_decode(NULL, 0, NULL, 0, NULL, 0, f.tasks, n, &sw, err,
+						  sizeof(err)), -1);
+		assert_non_null(strstr(err, "tasks: truncated JSON"));
+	}
+	free_fixtures(&f);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* the scanner itself                                                                       */
+
+static const char tricky[] =
+	"[{\"a\":\"x\\\"y\\\\\",\"n\":-12.5e+3,\"i\":12345678901,\"t\":true,\"f\":false,"
+	"\"z\":null,\"o\":{\"p\":[[],{},[1,[2,{\"q\":\"}]\\u00e9\"}]]]},\"e\":\"\",\"u\":"
+	"\"\\ud83d\\ude00\\n\"} , 7 ,\"s\", [ ] ]";
+
+/* Walk TEXT the way the decoder does: read what can be read, skip the rest. */
+static int walk(const char *text, size_t len)
+{
+	struct js s;
+	js_init(&s, text, len);
+	const char *k;
+	size_t kl;
+	for (int i = 0; js_array_next(&s, &i);) {
+		if (js_peek(&s) != '{') {
+			js_skip(&s);
+			continue;
+		}
+		for (int j = 0; js_object_next(&s, &j, &k, &kl);) {
+			if (JS_KEY(k, kl, "i") || JS_KEY(k, kl, "n"))
+				js_int(&s);
+			else if (JS_KEY(k, kl, "t") || JS_KEY(k, kl, "f"))
+				js_bool(&s);
+			else if (JS_KEY(k, kl, "z"))
+				assert_true(js_is_null(&s) || s.err);
+			else if (JS_KEY(k, kl, "a") || JS_KEY(k, kl, "u")) {
+				const char *raw;
+				size_t rl;
+				js_string_raw(&s, &raw, &rl, NULL);
+			} else
+				js_skip(&s);
+		}
+	}
+	return s.err;
+}
+
+static void test_scanner_values(void **state)
+{
+	(void)state;
+	struct sd_arena *arena = sd_arena_new();
+	struct js s;
+	js_init(&s, tricky, strlen(tricky));
+	const char *k;
+	size_t kl;
+	int i = 0;
+	assert_true(js_array_next(&s, &i));
+	for (int j = 0; js_object_next(&s, &j, &k, &kl);) {
+		if (JS_KEY(k, kl, "a"))
+			assert_string_equal(js_string_dup(&s, arena), "x\"y\\");
+		else if (JS_KEY(k, kl, "n"))
+			assert_int_equal(js_int(&s), -12);
+		else if (JS_KEY(k, kl, "i"))
+			assert_int_equal(js_int(&s), 12345678901LL);
+		else if (JS_KEY(k, kl, "t"))
+			assert_true(js_bool(&s));
+		else if (JS_KEY(k, kl, "f"))
+			assert_false(js_bool(&s));
+		else if (JS_KEY(k, kl, "z"))
+			assert_true(js_is_null(&s));
+		else if (JS_KEY(k, kl, "e"))
+			assert_string_equal(js_string_dup(&s, arena), "");
+		else if (JS_KEY(k, kl, "u"))
+			assert_string_equal(js_string_dup(&s, arena), "\xf0\x9f\x98\x80\n");
+		else
+			js_skip(&s);
+	}
+	assert_true(js_array_next(&s, &i));
+	assert_int_equal(js_int(&s), 7);
+	assert_true(js_array_next(&s, &i));
+	assert_string_equal(js_string_dup(&s, arena), "s");
+	assert_true(js_array_next(&s, &i));
+	int n = 0;
+	assert_false(js_array_next(&s, &n));   /* the empty array */
+	assert_false(js_array_next(&s, &i));
+	assert_int_equal(s.err, JS_OK);
+	assert_int_equal(walk(tricky, strlen(tricky)), JS_OK);
+	/* wrong types are skipped, not errors */
+	js_init(&s, "[\"str\",{\"a\":1},5]", 18);
+	i = 0;
+	assert_true(js_array_next(&s, &i));
+	assert_int_equal(js_int(&s), 0);
+	assert_true(js_array_next(&s, &i));
+	assert_null(js_string_dup(&s, arena) ? NULL : "x");
+	assert_true(js_array_next(&s, &i));
+	int m = 0;
+	assert_false(js_object_next(&s, &m, &k, &kl));
+	assert_false(js_array_next(&s, &i));
+	assert_int_equal(s.err, JS_OK);
+	char out[16];
+	assert_int_equal(js_unescape("a\\u00", 5, out), 5);   /* a short \\u stays as is */
+	assert_memory_equal(out, "a\\u00", 5);
+	sd_arena_free(arena);
+}
+
+static void test_scanner_every_prefix_is_truncated(void **state)
+{
+	(void)state;
+	/* what makes streaming work: a document cut anywhere reads as "more to come", never as
+	 * bad, wherever the cut falls (inside a key, an escape, a number, a literal, between
+	 * tokens) */
+	size_t len = strlen(tricky);
+	for (size_t n = 0; n < len; n++) {
+		char *copy = malloc(n ? n : 1);   /* exact size: ASan sees any read past the cut */
+		memcpy(copy, tricky, n);
+		int err = walk(copy, n);
+		if (err != JS_EOF)
+			fail_msg("prefix of %zu bytes: error %d, want JS_EOF", n, err);
+		free(copy);
+	}
+	/* and the captured tasks, at every 13th byte */
+	struct fixtures f;
+	load_fixtures(&f);
+	while (f.tasks_len > 0 && strchr(" \t\r\n", f.tasks[f.tasks_len - 1]))
+		f.tasks_len--;
+	assert_int_equal(walk(f.tasks, f.tasks_len), JS_OK);
+	for (size_t n = 0; n < f.tasks_len; n += 13)
+		assert_int_equal(walk(f.tasks, n), JS_EOF);
+	free_fixtures(&f);
+}
+
+static void test_scanner_bad_input(void **state)
+{
+	(void)state;
+	const char *bad[] = {"[}", "[1 2]", "[{\"a\" 1}]", "[{1:2}]", "[{\"a\":1,}]", "[tru,1]",
+			     "[nul]", "[@]", "[{\"a\":x}]", "[,]"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		if (walk(bad[i], strlen(bad[i])) != JS_BAD)
+			fail_msg("%s was not refused", bad[i]);
+	struct js s;
+	char text[160];
+	const char *doc = "{\"a\":x}";
+	js_init(&s, doc, strlen(doc));
+	const char *k;
+	size_t kl;
+	int n = 0;
+	assert_true(js_object_next(&s, &n, &k, &kl));
+	js_skip(&s);
+	assert_int_equal(s.err, JS_BAD);
+	assert_string_equal(js_error_text(&s, text, sizeof(text)), "bad JSON at byte 5 near 'x}'");
+	js_init(&s, "[1", 2);
+	js_skip(&s);
+	assert_string_equal(js_error_text(&s, text, sizeof(text)), "truncated JSON at byte 2");
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* DOCKER_HOST and TLS settings                                                             */
+
+static struct sd_docker *open_host(const char *host, int tls, char *err, size_t errlen)
+{
+	struct sd_docker_config c = {.host = host, .tls_verify = tls, .timeout_ms = 1000};
+	return sd_docker_open(&c, err, errlen);
+}
+
+static void expect_host(const char *host, int tls, const char *canonical)
+{
+	char err[256] = "";
+	struct sd_docker *d = open_host(host, tls, err, sizeof(err));
+	if (!d)
+		fail_msg("%s: %s", host, err);
+	assert_string_equal(sd_docker_host(d), canonical);
+	sd_docker_close(d);
+}
+
+static void expect_bad_host(const char *host, const char *fragment)
+{
+	char err[256] = "";
+	struct sd_docker *d = open_host(host, 0, err, sizeof(err));
+	if (d)
+		fail_msg("%s was accepted as %s", host, sd_docker_host(d));
+	if (!strstr(err, fragment))
+		fail_msg("%s: \"%s\" lacks \"%s\"", host, err, fragment);
+}
+
+static void test_docker_host_parsing(void **state)
+{
+	(void)state;
+	expect_host("unix:///var/run/docker.sock", 0, "unix:///var/run/docker.sock");
+	expect_host("unix:///run/swarmdeck-lab/manager-1/docker.sock", 1,
+		    "unix:///run/swarmdeck-lab/manager-1/docker.sock");
+	expect_host("tcp://10.0.0.5:2375", 0, "tcp://10.0.0.5:2375");
+	expect_host("tcp://manager-1.example:2376/", 0, "tcp://manager-1.example:2376");
+	expect_host("tcp://10.0.0.5", 0, "tcp://10.0.0.5:2375");
+	expect_host("tcp://[fd00::1]:2376", 0, "tcp://[fd00::1]:2376");
+	expect_host("tcp://[fd00::1]", 0, "tcp://[fd00::1]:2375");
+	expect_bad_host("ssh://admin@manager-1", "unsupported Docker host scheme \"ssh\"");
+	expect_bad_host("http://localhost:2375", "unsupported Docker host scheme \"http\"");
+	expect_bad_host("npipe:////./pipe/docker_engine", "unsupported Docker host scheme");
+	expect_bad_host("/var/run/docker.sock", "expected unix:///path or tcp://host:port");
+	expect_bad_host("unix://", "must be absolute");
+	expect_bad_host("unix://relative.sock", "must be absolute");
+	expect_bad_host("tcp://", "no host name");
+	expect_bad_host("tcp://host:notaport", "bad port");
+	expect_bad_host("tcp://host:99999", "bad port");
+	expect_bad_host("tcp://:2375", "no host name");
+
+	/* from the environment when the config says nothing */
+	char err[256];
+	setenv("DOCKER_HOST", "tcp://192.168.213.11:2375", 1);
+	struct sd_docker *d = open_host(NULL, 0, err, sizeof(err));
+	assert_non_null(d);
+	assert_string_equal(sd_docker_host(d), "tcp://192.168.213.11:2375");
+	sd_docker_close(d);
+	setenv("DOCKER_HOST", "fd://", 1);
+	assert_null(open_host(NULL, 0, err, sizeof(err)));
+	unsetenv("DOCKER_HOST");
+	d = open_host(NULL, 0, err, sizeof(err));
+	assert_string_equal(sd_docker_host(d), "unix:///var/run/docker.sock");
+	sd_docker_close(d);
+	setenv("DOCKER_HOST", "", 1);
+	d = open_host(NULL, 0, err, sizeof(err));
+	assert_string_equal(sd_docker_host(d), "unix:///var/run/docker.sock");
+	sd_docker_close(d);
+	unsetenv("DOCKER_HOST");
+}
+
+static void test_tls_settings(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/sdtest-certs-XXXXXX", err[512] = "";
+	assert_non_null(mkdtemp(dir));
+	/* DOCKER_TLS_VERIFY: TLS and the TLS port for a tcp host without one */
+	setenv("DOCKER_TLS_VERIFY", "1", 1);
+	setenv("DOCKER_CERT_PATH", dir, 1);
+	struct sd_docker *d = open_host("tcp://127.0.0.1", -1, err, sizeof(err));
+	assert_non_null(d);
+	assert_string_equal(sd_docker_host(d), "tcp://127.0.0.1:2376");
+	/* the certificates are missing: every request says so, without a connection */
+	struct sd_swarm *sw = NULL;
+	assert_int_equal(sd_docker_fetch(d, &sw, err, sizeof(err)), -1);
+	char want[300];
+	snprintf(want, sizeof(want), "TLS: cannot read %s/ca.pem: No such file or directory", dir);
+	if (!strstr(err, want))
+		fail_msg("\"%s\" lacks \"%s\"", err, want);
+	assert_null(sw);
+	sd_docker_close(d);
+	/* "0" and "" mean no TLS */
+	setenv("DOCKER_TLS_VERIFY", "0", 1);
+	d = open_host("tcp://127.0.0.1", -1, err, sizeof(err));
+	assert_string_equal(sd_docker_host(d), "tcp://127.0.0.1:2375");
+	sd_docker_close(d);
+	setenv("DOCKER_TLS_VERIFY", "", 1);
+	d = open_host("tcp://127.0.0.1", -1, err, sizeof(err));
+	assert_string_equal(sd_docker_host(d), "tcp://127.0.0.1:2375");
+	sd_docker_close(d);
+	unsetenv("DOCKER_TLS_VERIFY");
+	unsetenv("DOCKER_CERT_PATH");
+	rmdir(dir);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* a fake engine on a unix socket                                                           */
+
+enum { SEND_WHOLE, SEND_TRICKLE, SEND_EVENTS, SEND_NOTHING };
+
+struct route {
+	const char *method, *path;   /* PATH matches the target without its query, unless it
+				      * has a '?' itself */
+	int status;
+	const char *body;
+	int send;
+};
+
+struct logged {
+	char method[8], target[512];
+	char *body;
+};
+
+#define MAX_ROUTES 24
+#define MAX_LOG 64
+#define MAX_CONNECTIONS 32
+
+struct fake {
+	char path[108];
+	int lfd;
+	pthread_t thread;
+	struct route routes[MAX_ROUTES];
+	int nroutes;
+	pthread_mutex_t lock;
+	struct logged log[MAX_LOG];
+	int nlog;
+	int connections;
+	pthread_t conn_threads[MAX_CONNECTIONS];
+	int nconn_threads;
+	volatile int stop;
+	volatile int end_events;      /* the event stream closes when set */
+};
+
+struct conn {
+	struct fake *fake;
+	int fd;
+};
+
+static void fake_route(struct fake *f, const char *method, const char *path, int status,
+		       const char *body, int send)
+{
+	assert_true(f->nroutes < MAX_ROUTES);
+	f->routes[f->nroutes++] = (struct route){method, path, status, body, send};
+}
+
+static int send_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static const struct route *find_route(struct fake *f, const char *method, const char *target)
+{
+	for (int i = 0; i < f->nroutes; i++) {
+		const struct route *r = &f->routes[i];
+		if (strcmp(r->method, method) != 0)
+			continue;
+		if (strchr(r->path, '?') ? !strcmp(r->path, target)
+					 : !strncmp(r->path, target, strlen(r->path)) &&
+					   (target[strlen(r->path)] == '\0' ||
+					    target[strlen(r->path)] == '?'))
+			return r;
+	}
+	return NULL;
+}
+
+static void *fake_connection(void *arg)
+{
+	struct conn *c = arg;
+	struct fake *f = c->fake;
+	char buf[1 << 16];
+	size_t have = 0;
+	while (!f->stop) {
+		char *end = memmem(buf, have, "\r\n\r\n", 4);
+		if (!end) {
+			struct pollfd p = {.fd = c->fd, .events = POLLIN};
+			if (poll(&p, 1, 50) <= 0)
+				continue;
+			ssize_t r = recv(c->fd, buf + have, sizeof(buf) - 1 - have, 0);
+			if (r <= 0)
+				break;
+			have += (size_t)r;
+			continue;
+		}
+		size_t head = (size_t)(end + 4 - buf);
+		buf[head - 1] = '\0';
+		size_t body_len = 0;
+		const char *cl = strcasestr(buf, "\r\nContent-Length:");
+		if (cl)
+			body_len = (size_t)atol(cl + 17);
+		while (have < head + body_len) {
+			ssize_t r = recv(c->fd, buf + have, sizeof(buf) - 1 - have, 0);
+			if (r <= 0)
+				goto out;
+			have += (size_t)r;
+		}
+		struct logged entry = {0};
+		sscanf(buf, "%7s %511s", entry.method, entry.target);
+		entry.body = strndup(buf + head, body_len);
+		pthread_mutex_lock(&f->lock);
+		if (f->nlog < MAX_LOG)
+			f->log[f->nlog++] = entry;
+		else
+			free(entry.body);
+		pthread_mutex_unlock(&f->lock);
+		memmove(buf, buf + head + body_len, have - head - body_len);
+		have -= head + body_len;
+
+		const struct route *r = find_route(f, entry.method, entry.target);
+		static const struct route missing = {"", "", 404,
+						     "{\"message\":\"page not found\"}", SEND_WHOLE};
+		if (!r)
+			r = &missing;
+		if (r->send == SEND_NOTHING) {
+			while (!f->stop)
+				usleep(10000);
+			break;
+		}
+		const char *body = r->body ? r->body : "";
+		size_t len = strlen(body);
+		char hdr[256];
+		if (r->send == SEND_EVENTS) {
+			int n = snprintf(hdr, sizeof(hdr),
+					 "HTTP/1.1 %d OK\r\nContent-Type: application/json\r\n"
+					 "Transfer-Encoding: chunked\r\n\r\n", r->status);
+			send_all(c->fd, hdr, (size_t)n);
+			/* one chunk per line, then silence until told to end */
+			for (const char *p = body; *p;) {
+				const char *nl = strchr(p, '\n');
+				size_t l = nl ? (size_t)(nl - p + 1) : strlen(p);
+				n = snprintf(hdr, sizeof(hdr), "%zx\r\n", l);
+				send_all(c->fd, hdr, (size_t)n);
+				send_all(c->fd, p, l);
+				send_all(c->fd, "\r\n", 2);
+				p += l;
+				usleep(2000);
+			}
+			while (!f->stop && !f->end_events)
+				usleep(5000);
+			send_all(c->fd, "0\r\n\r\n", 5);
+			break;
+		}
+		int n = snprintf(hdr, sizeof(hdr),
+				 "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
+				 "Content-Length: %zu\r\n\r\n", r->status, len);
+		send_all(c->fd, hdr, (size_t)n);
+		if (r->send == SEND_TRICKLE) {
+			/* pieces of 1 to 1500 bytes, so elements, strings, numbers and escapes
+			 * are cut everywhere */
+			size_t sizes[] = {1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377, 610, 987, 1500};
+			size_t i = 0;
+			for (size_t off = 0; off < len; i++) {
+				size_t piece = sizes[i % 16];
+				if (piece > len - off)
+					piece = len - off;
+				if (send_all(c->fd, body + off, piece) < 0)
+					break;
+				off += piece;
+				usleep(100);
+			}
+		} else {
+			send_all(c->fd, body, len);
+		}
+	}
+out:
+	close(c->fd);
+	free(c);
+	return NULL;
+}
+
+static void *fake_main(void *arg)
+{
+	struct fake *f = arg;
+	while (!f->stop) {
+		struct pollfd p = {.fd = f->lfd, .events = POLLIN};
+		if (poll(&p, 1, 20) <= 0)
+			continue;
+		int fd = accept(f->lfd, NULL, NULL);
+		if (fd < 0)
+			continue;
+		pthread_mutex_lock(&f->lock);
+		f->connections++;
+		pthread_mutex_unlock(&f->lock);
+		struct conn *c = malloc(sizeof(*c));
+		c->fake = f;
+		c->fd = fd;
+		if (f->nconn_threads < MAX_CONNECTIONS)
+			pthread_create(&f->conn_threads[f->nconn_threads++], NULL, fake_connection, c);
+		else
+			close(fd), free(c);
+	}
+	return NULL;
+}
+
+static int fake_counter;
+
+/* A fake engine with /version saying API_VERSION. */
+static struct fake *fake_start(const char *api_version)
+{
+	struct fake *f = calloc(1, sizeof(*f));
+	pthread_mutex_init(&f->lock, NULL);
+	snprintf(f->path, sizeof(f->path), "/tmp/sdtest-docker-%d-%d.sock", (int)getpid(),
+		 fake_counter++);
+	unlink(f->path);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", f->path);
+	f->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(f->lfd >= 0);
+	assert_int_equal(bind(f->lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(f->lfd, 16), 0);
+	static char version[8][128];
+	char *v = version[fake_counter % 8];
+	snprintf(v, 128, "{\"Version\":\"20.10.24+dfsg1\",\"ApiVersion\":\"%s\","
+		 "\"MinAPIVersion\":\"1.12\"}", api_version);
+	fake_route(f, "GET", "/version", 200, v, SEND_WHOLE);
+	pthread_create(&f->thread, NULL, fake_main, f);
+	return f;
+}
+
+static void fake_stop(struct fake *f)
+{
+	f->stop = 1;
+	pthread_join(f->thread, NULL);
+	for (int i = 0; i < f->nconn_threads; i++)
+		pthread_join(f->conn_threads[i], NULL);
+	close(f->lfd);
+	unlink(f->path);
+	for (int i = 0; i < f->nlog; i++)
+		free(f->log[i].body);
+	pthread_mutex_destroy(&f->lock);
+	free(f);
+}
+
+static struct sd_docker *fake_client(struct fake *f, bool read_only, long timeout_ms)
+{
+	char host[160], err[256];
+	snprintf(host, sizeof(host), "unix://%s", f->path);
+	struct sd_docker_config c = {.host = host, .tls_verify = 0, .timeout_ms = timeout_ms,
+				     .read_only = read_only};
+	struct sd_docker *d = sd_docker_open(&c, err, sizeof(err));
+	assert_non_null(d);
+	return d;
+}
+
+static int log_count(struct fake *f, const char *method, const char *target)
+{
+	int n = 0;
+	pthread_mutex_lock(&f->lock);
+	for (int i = 0; i < f->nlog; i++)
+		n += !strcmp(f->log[i].method, method) && !strcmp(f->log[i].target, target);
+	pthread_mutex_unlock(&f->lock);
+	return n;
+}
+
+static const struct logged *last_request(struct fake *f, const char *method)
+{
+	const struct logged *hit = NULL;
+	pthread_mutex_lock(&f->lock);
+	for (int i = 0; i < f->nlog; i++)
+		if (!strcmp(f->log[i].method, method))
+			hit = &f->log[i];
+	pthread_mutex_unlock(&f->lock);
+	return hit;
+}
+
+static void serve_fixtures(struct fake *f, struct fixtures *fx, int send)
+{
+	fake_route(f, "GET", "/v1.41/info", 200, fx->info, send);
+	fake_route(f, "GET", "/v1.41/nodes", 200, fx->nodes, send);
+	fake_route(f, "GET", "/v1.41/services", 200, fx->services, send);
+	fake_route(f, "GET", "/v1.41/tasks", 200, fx->tasks, send);
+	fake_route(f, "GET", "/v1.40/info", 200, fx->info, send);
+	fake_route(f, "GET", "/v1.40/nodes", 200, fx->nodes, send);
+	fake_route(f, "GET", "/v1.40/services", 200, fx->services, send);
+	fake_route(f, "GET", "/v1.40/tasks", 200, fx->tasks, send);
+}
+
+static void assert_same_swarm(const struct sd_swarm *a, const struct sd_swarm *b)
+{
+	assert_int_equal(a->nnodes, b->nnodes);
+	assert_int_equal(a->nservices, b->nservices);
+	assert_int_equal(a->ntasks, b->ntasks);
+	assert_int_equal(a->managers, b->managers);
+	assert_int_equal(a->managers_reachable, b->managers_reachable);
+	assert_string_equal(a->leader, b->leader);
+	assert_string_equal(a->cluster_id, b->cluster_id);
+	assert_string_equal(a->engine_name, b->engine_name);
+	for (size_t i = 0; i < a->nnodes; i++) {
+		assert_string_equal(a->nodes[i].id, b->nodes[i].id);
+		assert_string_equal(a->nodes[i].manager, b->nodes[i].manager);
+		assert_int_equal(a->nodes[i].tasks, b->nodes[i].tasks);
+	}
+	for (size_t i = 0; i < a->nservices; i++) {
+		assert_string_equal(a->services[i].name, b->services[i].name);
+		assert_string_equal(a->services[i].image, b->services[i].image);
+		assert_int_equal(a->services[i].running, b->services[i].running);
+		assert_int_equal(a->services[i].desired, b->services[i].desired);
+		assert_int_equal(a->services[i].task_first, b->services[i].task_first);
+		assert_int_equal(a->services[i].task_count, b->services[i].task_count);
+	}
+	for (size_t i = 0; i < a->ntasks; i++) {
+		assert_string_equal(a->tasks[i].id, b->tasks[i].id);
+		assert_string_equal(a->tasks[i].node, b->tasks[i].node);
+		assert_string_equal(a->tasks[i].state, b->tasks[i].state);
+		assert_string_equal(a->tasks[i].error, b->tasks[i].error);
+		assert_int_equal(a->tasks[i].since, b->tasks[i].since);
+	}
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* fetch                                                                                    */
+
+static void test_fetch_streams_like_decode(void **state)
+{
+	(void)state;
+	struct fixtures fx;
+	load_fixtures(&fx);
+	struct fake *f = fake_start("1.41");
+	serve_fixtures(f, &fx, SEND_TRICKLE);
+	struct sd_docker *d = fake_client(f, false, 5000);
+	struct sd_swarm *got = NULL, *want = decode_fixtures();
+	char err[256] = "";
+	if (sd_docker_fetch(d, &got, err, sizeof(err)) != 0)
+		fail_msg("fetch: %s", err);
+	assert_same_swarm(got, want);
+	assert_string_equal(got->api_version, "1.41");
+	assert_string_equal(got->engine_version, "20.10.24+dfsg1");
+	assert_true(got->fetched_at > 0);
+	sd_part_unref(got);
+	/* the version is asked once; the lists use it; services with their status */
+	assert_int_equal(sd_docker_fetch(d, &got, err, sizeof(err)), 0);
+	sd_part_unref(got);
+	assert_int_equal(log_count(f, "GET", "/version"), 1);
+	assert_int_equal(log_count(f, "GET", "/v1.41/info"), 2);
+	assert_int_equal(log_count(f, "GET", "/v1.41/nodes"), 2);
+	assert_int_equal(log_count(f, "GET", "/v1.41/services?status=true"), 2);
+	assert_int_equal(log_count(f, "GET", "/v1.41/tasks"), 2);
+	assert_int_equal(f->connections, 1);   /* one connection, reused */
+	sd_part_unref(want);
+	sd_docker_close(d);
+	fake_stop(f);
+	free_fixtures(&fx);
+}
+
+static void test_fetch_negotiates_version(void **state)
+{
+	(void)state;
+	struct fixtures fx;
+	load_fixtures(&fx);
+	/* a newer engine: we stay at the newest version we know */
+	struct fake *f = fake_start("1.45");
+	serve_fixtures(f, &fx, SEND_WHOLE);
+	struct sd_docker *d = fake_client(f, false, 5000);
+	struct sd_swarm *sw = NULL;
+	char err[256] = "";
+	assert_int_equal(sd_docker_fetch(d, &sw, err, sizeof(err)), 0);
+	assert_string_equal(sw->api_version, "1.41");
+	sd_part_unref(sw);
+	sd_docker_close(d);
+	fake_stop(f);
+	/* an older one: its version, and no ?status=true it would not know */
+	f = fake_start("1.40");
+	serve_fixtures(f, &fx, SEND_WHOLE);
+	d = fake_client(f, false, 5000);
+	assert_int_equal(sd_docker_fetch(d, &sw, err, sizeof(err)), 0);
+	assert_string_equal(sw->api_version, "1.40");
+	assert_int_equal(log_count(f, "GET", "/v1.40/services"), 1);
+	sd_part_unref(sw);
+	sd_docker_close(d);
+	fake_stop(f);
+	free_fixtures(&fx);
+}
+
+static void test_fetch_errors(void **state)
+{
+	(void)state;
+	char err[256] = "";
+	struct sd_swarm *sw = (struct sd_swarm *)1;
+	/* nobody there */
+	struct sd_docker_config c = {.host = "unix:///run/sdtest-nothing/docker.sock",
+				     .tls_verify = 0, .timeout_ms = 1000};
+	struct sd_docker *d = sd_docker_open(&c, err, sizeof(err));
+	assert_int_equal(sd_docker_fetch(d, &sw, err, sizeof(err)), -1);
+	assert_null(sw);
+	assert_string_equal(err, "cannot connect to unix:///run/sdtest-nothing/docker.sock: "
+				 "No such file or directory");
+	sd_docker_close(d);
+
+	/* the engine's message, verbatim */
+	struct fixtures fx;
+	load_fixtures(&fx);
+	struct fake *f = fake_start("1.41");
+	fake_route(f, "GET", "/v1.41/info", 200, fx.info, SEND_WHOLE);
+	fake_route(f, "GET", "/v1.41/nodes", 503,
+		   "{\"message\":\"This node is not a swarm manager. Use \\\"docker swarm init\\\" "
+		   "or \\\"docker swarm join\\\" to connect this node to swarm and try again.\"}\n",
+		   SEND_WHOLE);
+	d = fake_client(f, false, 5000);
+	assert_int_equal(sd_docker_fetch(d, &sw, err, sizeof(err)), -1);
+	assert_string_equal(err, "This node is not a swarm manager. Use \"docker swarm init\" or "
+				 "\"docker swarm join\" to connect this node to swarm and try again.");
+	sd_docker_close(d);
+	fake_stop(f);
+
+	/* a broken list body in the middle of a stream */
+	f = fake_start("1.41");
+	fake_route(f, "GET", "/v1.41/info", 200, fx.info, SEND_WHOLE);
+	fake_route(f, "GET", "/v1.41/nodes", 200, fx.nodes, SEND_TRICKLE);
+	fake_route(f, "GET", "/v1.41/services", 200, "[{\"ID\":\"x\",\"Spec\":{\"Name\":\"a\"}},"
+		   "{\"ID\":\"y\",\"Spec\":{\"Name\" \"b\"}}]", SEND_TRICKLE);
+	d = fake_client(f, false, 5000);
+	assert_int_equal(sd_docker_fetch(d, &sw, err, sizeof(err)), -1);
+	if (!strstr(err, "services: bad JSON at byte 57"))
+		fail_msg("got: %s", err);
+	sd_docker_close(d);
+	fake_stop(f);
+
+	/* a body cut short */
+	f = fake_start("1.41");
+	fake_route(f, "GET", "/v1.41/info", 200, fx.info, SEND_WHOLE);
+	fake_route(f, "GET", "/v1.41/nodes", 200, "[{\"ID\":\"x\"}", SEND_WHOLE);
+	d = fake_client(f, false, 5000);
+	assert_int_equal(sd_docker_fetch(d, &sw, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "nodes: truncated JSON"));
+	sd_docker_close(d);
+	fake_stop(f);
+
+	/* an engine that accepts and never answers: the timeout */
+	f = fake_start("1.41");
+	fake_route(f, "GET", "/v1.41/info", 200, NULL, SEND_NOTHING);
+	d = fake_client(f, false, 300);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(sd_docker_fetch(d, &sw, err, sizeof(err)), -1);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	assert_true(took < 2.0);
+	char want[200];
+	snprintf(want, sizeof(want), "unix://%s: no answer within 300 ms", f->path);
+	assert_string_equal(err, want);
+	sd_docker_close(d);
+	fake_stop(f);
+	free_fixtures(&fx);
+}
+
+struct fetcher {
+	struct sd_docker *d;
+	int ok;
+};
+
+static void *fetch_loop(void *arg)
+{
+	struct fetcher *w = arg;
+	for (int i = 0; i < 5; i++) {
+		struct sd_swarm *sw = NULL;
+		char err[256];
+		if (sd_docker_fetch(w->d, &sw, err, sizeof(err)) == 0 && sw->ntasks > 0)
+			w->ok++;
+		sd_part_unref(sw);
+		size_t len;
+		char *body = sd_docker_get(w->d, "/nodes", &len, err, sizeof(err));
+		if (body && len > 0)
+			w->ok++;
+		free(body);
+	}
+	return NULL;
+}
+
+static void test_concurrent_callers(void **state)
+{
+	(void)state;
+	struct fixtures fx;
+	load_fixtures(&fx);
+	struct fake *f = fake_start("1.41");
+	serve_fixtures(f, &fx, SEND_WHOLE);
+	struct sd_docker *d = fake_client(f, false, 5000);
+	struct fetcher w[4];
+	pthread_t th[4];
+	for (int i = 0; i < 4; i++) {
+		w[i] = (struct fetcher){d, 0};
+		pthread_create(&th[i], NULL, fetch_loop, &w[i]);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(w[i].ok, 10);
+	}
+	sd_docker_close(d);
+	fake_stop(f);
+	free_fixtures(&fx);
+}
+
+static void test_raw_get(void **state)
+{
+	(void)state;
+	struct fake *f = fake_start("1.41");
+	fake_route(f, "GET", "/v1.41/services", 200, "[{\"ID\":\"a\"}]", SEND_WHOLE);
+	fake_route(f, "GET", "/v1.24/secrets", 200, "[]", SEND_WHOLE);
+	struct sd_docker *d = fake_client(f, true, 5000);   /* GETs are fine read-only */
+	char err[256] = "";
+	size_t len = 0;
+	char *body = sd_docker_get(d, "/services", &len, err, sizeof(err));
+	assert_non_null(body);
+	assert_string_equal(body, "[{\"ID\":\"a\"}]");
+	assert_int_equal(len, 12);
+	free(body);
+	body = sd_docker_get(d, "/v1.24/secrets", &len, err, sizeof(err));
+	assert_string_equal(body, "[]");
+	free(body);
+	assert_null(sd_docker_get(d, "/configs", &len, err, sizeof(err)));
+	assert_string_equal(err, "page not found");
+	assert_int_equal(len, 0);
+	sd_docker_close(d);
+	fake_stop(f);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* the read-only guarantee                                                                  */
+
+static void test_read_only_refusal(void **state)
+{
+	(void)state;
+	/* a listener that only counts: not one connection may be attempted */
+	struct fake *f = fake_start("1.41");
+	struct sd_docker *d = fake_client(f, true, 1000);
+	char err[256];
+	const char *refusal = "refused: read-only (watch mode)";
+	memset(err, 0, sizeof(err));
+	assert_int_equal(sd_docker_service_scale(d, "iot-guardian_backend", 5, err, sizeof(err)), -1);
+	assert_string_equal(err, refusal);
+	memset(err, 0, sizeof(err));
+	assert_int_equal(sd_docker_service_rollback(d, "iot-guardian_backend", err, sizeof(err)), -1);
+	assert_string_equal(err, refusal);
+	memset(err, 0, sizeof(err));
+	assert_int_equal(sd_docker_service_redeploy(d, "iot-guardian_backend", err, sizeof(err)), -1);
+	assert_string_equal(err, refusal);
+	memset(err, 0, sizeof(err));
+	assert_int_equal(sd_docker_node_availability(d, "worker-1", "drain", err, sizeof(err)), -1);
+	assert_string_equal(err, refusal);
+	memset(err, 0, sizeof(err));
+	assert_int_equal(sd_docker_node_role(d, "manager-3", "worker", err, sizeof(err)), -1);
+	assert_string_equal(err, refusal);
+	usleep(100000);
+	assert_int_equal(f->connections, 0);
+	assert_int_equal(f->nlog, 0);
+	sd_docker_close(d);
+	fake_stop(f);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* mutations                                                                                */
+
+static const char *service_inspect(const char *mode_json, bool previous)
+{
+	static char buf[2048];
+	snprintf(buf, sizeof(buf),
+		 "{\"ID\":\"svc0123456789abcdefghijkl\",\"Version\":{\"Index\":4242},"
+		 "\"Spec\":{\"Name\":\"iot-guardian_backend\",\"Labels\":{\"com.docker.stack.namespace\":"
+		 "\"iot-guardian\"},\"TaskTemplate\":{\"ContainerSpec\":{\"Image\":\"sdlab/busybox:1\"},"
+		 "\"ForceUpdate\":%d},\"Mode\":%s,\"UpdateConfig\":{\"FailureAction\":\"rollback\"}}%s}",
+		 previous ? 2 : 0, mode_json,
+		 previous ? ",\"PreviousSpec\":{\"Name\":\"iot-guardian_backend\",\"Mode\":"
+			    "{\"Replicated\":{\"Replicas\":2}}}" : "");
+	return buf;
+}
+
+static json_t *posted_spec(struct fake *f, const char *target)
+{
+	const struct logged *req = last_request(f, "POST");
+	assert_non_null(req);
+	assert_string_equal(req->target, target);
+	json_error_t jerr;
+	json_t *spec = json_loads(req->body, 0, &jerr);
+	if (!spec)
+		fail_msg("posted body is not JSON: %s", req->body);
+	return spec;
+}
+
+static void test_service_scale(void **state)
+{
+	(void)state;
+	struct fake *f = fake_start("1.41");
+	char inspect[2048];
+	snprintf(inspect, sizeof(inspect), "%s", service_inspect("{\"Replicated\":{\"Replicas\":3}}", false));
+	fake_route(f, "GET", "/v1.41/services/iot-guardian_backend", 200, inspect, SEND_WHOLE);
+	fake_route(f, "POST", "/v1.41/services/svc0123456789abcdefghijkl/update", 200,
+		   "{\"Warnings\":null}", SEND_WHOLE);
+	struct sd_docker *d = fake_client(f, false, 5000);
+	char err[256] = "";
+	if (sd_docker_service_scale(d, "iot-guardian_backend", 5, err, sizeof(err)) != 0)
+		fail_msg("scale: %s", err);
+	json_t *spec = posted_spec(f, "/v1.41/services/svc0123456789abcdefghijkl/update?version=4242");
+	assert_int_equal(jint(spec, "Mode.Replicated.Replicas"), 5);
+	assert_string_equal(jstr(spec, "Name"), "iot-guardian_backend");
+	assert_string_equal(jstr(spec, "UpdateConfig.FailureAction"), "rollback");  /* kept */
+	assert_int_equal(json_object_size(json_object_get(spec, "Labels")), 1);
+	json_decref(spec);
+	assert_int_equal(sd_docker_service_scale(d, "iot-guardian_backend", -1, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "cannot scale iot-guardian_backend to -1"));
+	sd_docker_close(d);
+	fake_stop(f);
+
+	/* global mode: refused before anything is posted */
+	f = fake_start("1.41");
+	snprintf(inspect, sizeof(inspect), "%s", service_inspect("{\"Global\":{}}", false));
+	fake_route(f, "GET", "/v1.41/services/agent", 200, inspect, SEND_WHOLE);
+	d = fake_client(f, false, 5000);
+	assert_int_equal(sd_docker_service_scale(d, "agent", 2, err, sizeof(err)), -1);
+	assert_string_equal(err, "cannot scale iot-guardian_backend: it is a global service "
+				 "(one task per node)");
+	assert_null(last_request(f, "POST"));
+	/* an unknown service: the engine's words */
+	fake_route(f, "GET", "/v1.41/services/nope", 404,
+		   "{\"message\":\"service nope not found\"}", SEND_WHOLE);
+	assert_int_equal(sd_docker_service_scale(d, "nope", 2, err, sizeof(err)), -1);
+	assert_string_equal(err, "service nope not found");
+	sd_docker_close(d);
+	fake_stop(f);
+}
+
+static void test_service_rollback_and_redeploy(void **state)
+{
+	(void)state;
+	struct fake *f = fake_start("1.41");
+	char with_previous[2048], without[2048];
+	snprintf(with_previous, sizeof(with_previous), "%s",
+		 service_inspect("{\"Replicated\":{\"Replicas\":3}}", true));
+	snprintf(without, sizeof(without), "%s",
+		 service_inspect("{\"Replicated\":{\"Replicas\":3}}", false));
+	fake_route(f, "GET", "/v1.41/services/web", 200, with_previous, SEND_WHOLE);
+	fake_route(f, "GET", "/v1.41/services/fresh", 200, without, SEND_WHOLE);
+	fake_route(f, "POST", "/v1.41/services/svc0123456789abcdefghijkl/update", 200,
+		   "{\"Warnings\":null}", SEND_WHOLE);
+	struct sd_docker *d = fake_client(f, false, 5000);
+	char err[256] = "";
+	if (sd_docker_service_rollback(d, "web", err, sizeof(err)) != 0)
+		fail_msg("rollback: %s", err);
+	/* the CLI's way: the current spec as the body, rollback=previous in the query */
+	json_t *spec = posted_spec(
+		f, "/v1.41/services/svc0123456789abcdefghijkl/update?version=4242&rollback=previous");
+	assert_int_equal(jint(spec, "Mode.Replicated.Replicas"), 3);
+	assert_int_equal(jint(spec, "TaskTemplate.ForceUpdate"), 2);
+	json_decref(spec);
+
+	assert_int_equal(sd_docker_service_rollback(d, "fresh", err, sizeof(err)), -1);
+	assert_string_equal(err, "no previous spec to roll back to");
+
+	if (sd_docker_service_redeploy(d, "web", err, sizeof(err)) != 0)
+		fail_msg("redeploy: %s", err);
+	spec = posted_spec(f, "/v1.41/services/svc0123456789abcdefghijkl/update?version=4242");
+	assert_int_equal(jint(spec, "TaskTemplate.ForceUpdate"), 3);
+	assert_string_equal(jstr(spec, "TaskTemplate.ContainerSpec.Image"), "sdlab/busybox:1");
+	json_decref(spec);
+	sd_docker_close(d);
+	fake_stop(f);
+
+	/* the engine refusing the update: its message verbatim */
+	f = fake_start("1.41");
+	fake_route(f, "GET", "/v1.41/services/web", 200, with_previous, SEND_WHOLE);
+	fake_route(f, "POST", "/v1.41/services/svc0123456789abcdefghijkl/update", 500,
+		   "{\"message\":\"rpc error: code = Unknown desc = update out of sequence\"}",
+		   SEND_WHOLE);
+	d = fake_client(f, false, 5000);
+	assert_int_equal(sd_docker_service_redeploy(d, "web", err, sizeof(err)), -1);
+	assert_string_equal(err, "rpc error: code = Unknown desc = update out of sequence");
+	sd_docker_close(d);
+	fake_stop(f);
+}
+
+static void test_node_updates(void **state)
+{
+	(void)state;
+	struct fixtures fx;
+	load_fixtures(&fx);
+	json_t *nodes = json_loads(fx.nodes, 0, NULL);
+	json_t *worker = NULL;
+	size_t i;
+	json_t *n;
+	json_array_foreach(nodes, i, n)
+		if (!strcmp(jstr(n, "Spec.Role"), "worker") && !worker)
+			worker = n;
+	assert_non_null(worker);
+	const char *id = jstr(worker, "ID"), *hostname = jstr(worker, "Description.Hostname");
+	char *inspect = json_dumps(worker, JSON_COMPACT);
+	char by_host[256], by_id[256], update[256], expected[300];
+	snprintf(by_host, sizeof(by_host), "/v1.41/nodes/%s", hostname);
+	snprintf(by_id, sizeof(by_id), "/v1.41/nodes/%s", id);
+	snprintf(update, sizeof(update), "/v1.41/nodes/%s/update", id);
+	snprintf(expected, sizeof(expected), "%s?version=%lld", update, jint(worker, "Version.Index"));
+
+	struct fake *f = fake_start("1.41");
+	fake_route(f, "GET", by_host, 404, "{\"message\":\"node not found\"}", SEND_WHOLE);
+	fake_route(f, "GET", by_id, 200, inspect, SEND_WHOLE);
+	fake_route(f, "GET", "/v1.41/nodes", 200, fx.nodes, SEND_WHOLE);
+	fake_route(f, "POST", update, 200, "", SEND_WHOLE);
+	struct sd_docker *d = fake_client(f, false, 5000);
+	char err[256] = "";
+	/* by hostname: the 404 leads to the list */
+	if (sd_docker_node_availability(d, hostname, "drain", err, sizeof(err)) != 0)
+		fail_msg("drain: %s", err);
+	json_t *spec = posted_spec(f, expected);
+	assert_string_equal(jstr(spec, "Availability"), "drain");
+	assert_string_equal(jstr(spec, "Role"), "worker");
+	json_decref(spec);
+	/* by ID: straight */
+	if (sd_docker_node_role(d, id, "manager", err, sizeof(err)) != 0)
+		fail_msg("promote: %s", err);
+	spec = posted_spec(f, expected);
+	assert_string_equal(jstr(spec, "Role"), "manager");
+	assert_string_equal(jstr(spec, "Availability"), jstr(worker, "Spec.Availability"));
+	json_decref(spec);
+	int posts = 0;
+	for (int k = 0; k < f->nlog; k++)
+		posts += !strcmp(f->log[k].method, "POST");
+	/* bad values never reach the engine */
+	assert_int_equal(sd_docker_node_availability(d, id, "asleep", err, sizeof(err)), -1);
+	assert_string_equal(err, "bad node availability \"asleep\" (expected active or pause or drain)");
+	assert_int_equal(sd_docker_node_role(d, id, "leader", err, sizeof(err)), -1);
+	assert_string_equal(err, "bad node role \"leader\" (expected manager or worker)");
+	int after = 0;
+	for (int k = 0; k < f->nlog; k++)
+		after += !strcmp(f->log[k].method, "POST");
+	assert_int_equal(after, posts);
+	/* a name nobody has */
+	fake_route(f, "GET", "/v1.41/nodes/ghost", 404, "{\"message\":\"node ghost not found\"}",
+		   SEND_WHOLE);
+	assert_int_equal(sd_docker_node_availability(d, "ghost", "active", err, sizeof(err)), -1);
+	assert_string_equal(err, "node ghost not found");
+	sd_docker_close(d);
+	fake_stop(f);
+	free(inspect);
+	json_decref(nodes);
+	free_fixtures(&fx);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* events                                                                                   */
+
+struct seen {
+	int count;
+	char log[1024];
+	volatile int *stop_after;   /* set *stop when COUNT reaches this */
+	int stop_at;
+};
+
+static void on_event(void *user, const char *type, const char *action, const char *actor)
+{
+	struct seen *s = user;
+	s->count++;
+	size_t n = strlen(s->log);
+	snprintf(s->log + n, sizeof(s->log) - n, "%s/%s/%s;", type, action, actor);
+	if (s->stop_after && s->count == s->stop_at)
+		*s->stop_after = 1;
+}
+
+static const char events_body[] =
+	"{\"Type\":\"service\",\"Action\":\"update\",\"Actor\":{\"ID\":\"v16vdq574mwg\","
+	"\"Attributes\":{\"name\":\"iot-guardian_backend\",\"replicas.new\":\"4\"}},"
+	"\"scope\":\"swarm\",\"time\":1795239600}\n"
+	"{\"Type\":\"node\",\"Action\":\"update\",\"Actor\":{\"ID\":\"si8s8oy5xpjo\","
+	"\"Attributes\":{\"name\":\"worker-1\",\"state.new\":\"down\"}},\"scope\":\"swarm\"}\n"
+	"{\"Type\":\"container\",\"Action\":\"die\",\"Actor\":{\"ID\":\"f5ee0de97fa7\"}}\n";
+
+struct stopper {
+	volatile int *stop;
+	int after_ms;
+};
+
+static void *stop_later(void *arg)
+{
+	struct stopper *s = arg;
+	usleep((useconds_t)s->after_ms * 1000);
+	*s->stop = 1;
+	return NULL;
+}
+
+static void test_events(void **state)
+{
+	(void)state;
+	struct fake *f = fake_start("1.41");
+	fake_route(f, "GET", "/v1.41/events", 200, events_body, SEND_EVENTS);
+	struct sd_docker *d = fake_client(f, true, 1000);   /* a watch mode follows events too */
+	char err[256] = "";
+	struct seen seen = {0};
+	volatile int stop = 0;
+	/* the stream stays open and silent: STOP ends it within half a second */
+	struct stopper st = {&stop, 300};
+	pthread_t th;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pthread_create(&th, NULL, stop_later, &st);
+	int rc = sd_docker_watch_events(d, on_event, &seen, &stop, err, sizeof(err));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	pthread_join(th, NULL);
+	assert_int_equal(rc, 0);
+	double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	assert_true(took >= 0.29 && took < 0.3 + 0.5);
+	assert_int_equal(seen.count, 3);
+	assert_string_equal(seen.log, "service/update/iot-guardian_backend;node/update/worker-1;"
+				      "container/die/f5ee0de97fa7;");
+	/* swarm objects and the local containers, filtered by the engine */
+	const struct logged *req = last_request(f, "GET");
+	assert_non_null(strstr(req->target, "/v1.41/events?filters="));
+	assert_non_null(strstr(req->target, "%22service%22"));
+	assert_non_null(strstr(req->target, "%22node%22"));
+
+	/* the engine goes away: -1 and why */
+	memset(&seen, 0, sizeof(seen));
+	stop = 0;
+	f->end_events = 1;
+	rc = sd_docker_watch_events(d, on_event, &seen, &stop, err, sizeof(err));
+	assert_int_equal(rc, -1);
+	assert_int_equal(seen.count, 3);
+	assert_non_null(strstr(err, "the event stream ended"));
+	sd_docker_close(d);
+	fake_stop(f);
+
+	/* nobody there */
+	struct sd_docker_config c = {.host = "unix:///run/sdtest-nothing/docker.sock",
+				     .tls_verify = 0, .timeout_ms = 1000};
+	d = sd_docker_open(&c, err, sizeof(err));
+	stop = 0;
+	assert_int_equal(sd_docker_watch_events(d, on_event, &seen, &stop, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "cannot connect to unix:///run/sdtest-nothing/docker.sock"));
+	sd_docker_close(d);
+
+	/* stopping from the callback */
+	f = fake_start("1.41");
+	fake_route(f, "GET", "/v1.41/events", 200, events_body, SEND_EVENTS);
+	d = fake_client(f, false, 1000);
+	memset(&seen, 0, sizeof(seen));
+	stop = 0;
+	seen.stop_after = &stop;
+	seen.stop_at = 1;
+	assert_int_equal(sd_docker_watch_events(d, on_event, &seen, &stop, err, sizeof(err)), 0);
+	assert_true(seen.count >= 1);
+	sd_docker_close(d);
+	fake_stop(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_decode_info_fixture),
+		cmocka_unit_test(test_decode_nodes_fixture),
+		cmocka_unit_test(test_decode_services_fixture),
+		cmocka_unit_test(test_decode_tasks_fixture),
+		cmocka_unit_test(test_quorum_counts),
+		cmocka_unit_test(test_digest_stripped),
+		cmocka_unit_test(test_service_modes_and_counts),
+		cmocka_unit_test(test_task_order),
+		cmocka_unit_test(test_strings_and_times),
+		cmocka_unit_test(test_empty_inputs),
+		cmocka_unit_test(test_garbled_json),
+		cmocka_unit_test(test_truncated_json),
+		cmocka_unit_test(test_scanner_values),
+		cmocka_unit_test(test_scanner_every_prefix_is_truncated),
+		cmocka_unit_test(test_scanner_bad_input),
+		cmocka_unit_test(test_docker_host_parsing),
+		cmocka_unit_test(test_tls_settings),
+		cmocka_unit_test(test_fetch_streams_like_decode),
+		cmocka_unit_test(test_fetch_negotiates_version),
+		cmocka_unit_test(test_fetch_errors),
+		cmocka_unit_test(test_concurrent_callers),
+		cmocka_unit_test(test_raw_get),
+		cmocka_unit_test(test_read_only_refusal),
+		cmocka_unit_test(test_service_scale),
+		cmocka_unit_test(test_service_rollback_and_redeploy),
+		cmocka_unit_test(test_node_updates),
+		cmocka_unit_test(test_events),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
