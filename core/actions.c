@@ -2,6 +2,7 @@
  * Navigation actions are listed here too (their work is the TUI's) so that keymaps, help
  * and drills know one set of names. */
 #include "actions.h"
+#include "backup.h"
 #include "core.h"
 #include "docker.h"
 #include "health.h"
@@ -367,15 +368,186 @@ static int run_failover(struct sd_core *core, struct sd_request *req)
 	return 0;
 }
 
-/* ---- backups (their own issue) ---- */
+/* ---- backups ---- */
 
-static int check_unconfigured_backup(struct sd_core *core, const struct sd_snapshot *snap,
-				     struct sd_request *req)
+static const struct sd_pg_member *reachable_primary(const struct sd_snapshot *snap)
 {
-	(void)snap;
-	if (!sd_core_config(core)->backup.configured)
+	for (size_t i = 0; snap->pg && i < snap->pg->nmembers; i++)
+		if (snap->pg->members[i].reachable && !strcmp(snap->pg->members[i].role, "primary"))
+			return &snap->pg->members[i];
+	return NULL;
+}
+
+static const struct sd_backup *find_backup(const struct sd_snapshot *snap, const char *file)
+{
+	for (size_t i = 0; snap->backups && i < snap->backups->nitems; i++)
+		if (!strcmp(snap->backups->items[i].file, file))
+			return &snap->backups->items[i];
+	return NULL;
+}
+
+static const char *backup_kind(const char *answer)
+{
+	static const char *const kinds[] = {"postgres", "redis", "swarm"};
+	for (size_t i = 0; i < 3; i++)
+		if (*answer && !strncasecmp(kinds[i], answer, strlen(answer)))
+			return kinds[i];
+	return NULL;
+}
+
+static int check_backup_take(struct sd_core *core, const struct sd_snapshot *snap,
+			     struct sd_request *req)
+{
+	const struct sd_config *config = sd_core_config(core);
+	if (!sd_core_backup(core))
 		return refuse(req, "no backup section in the configuration");
-	return refuse(req, "backups are not available in this build");
+	const char *kind = backup_kind(req->param);
+	if (!kind)
+		return refuse(req, "backup: '%s' is not one of postgres, redis, swarm", req->param);
+	snprintf(req->param, sizeof(req->param), "%s", kind);
+	snprintf(req->target, sizeof(req->target), "%s", kind);
+	snprintf(req->target_name, sizeof(req->target_name), "%s backup", kind);
+	if (!strcmp(kind, "postgres")) {
+		const struct sd_pg_member *p = reachable_primary(snap);
+		if (!p)
+			return refuse(req, "backup: no reachable PostgreSQL primary (a standby is never dumped)");
+		ask(req, "Take a PostgreSQL backup (pg_dump -Fc) of");
+		for (size_t i = 0; i < config->backup.ndatabases; i++)
+			ask(req, " %s", config->backup.databases[i]);
+		ask(req, " from the primary %s into %s?", p->name, config->backup.dir);
+	} else if (!strcmp(kind, "redis")) {
+		if (!snap->redis || !snap->redis->master.addr || !*snap->redis->master.addr)
+			return refuse(req, "backup: the Redis master is unknown (no Sentinel answers)");
+		ask(req, "Take a Redis backup (BGSAVE) of the master %s into %s?",
+		    snap->redis->master.addr, config->backup.dir);
+	} else {
+		if (!snap->docker_status.reachable)
+			return refuse(req, "backup: the engine is unreachable");
+		ask(req, "Export the Swarm state (%s%s service specs, nodes, networks, configs, secret "
+			 "names without values) into %s?",
+		    config->backup.stack ? "stack " : "all", config->backup.stack ? config->backup.stack : "",
+		    config->backup.dir);
+	}
+	char **expired = sd_backup_expired(sd_core_backup(core));
+	size_t n = 0;
+	for (char **e = expired; e && *e; e++)
+		if (strstr(*e, kind) && n++ < 5)
+			ask(req, "%s %s", n == 1 ? "\nRetention: once this backup is verified, deletes" : ",",
+			    strrchr(*e, '/') ? strrchr(*e, '/') + 1 : *e);
+	if (n > 5)
+		ask(req, " and %zu more", n - 5);
+	for (char **e = expired; e && *e; e++)
+		free(*e);
+	free(expired);
+	return 0;
+}
+
+static int run_backup_take(struct sd_core *core, struct sd_request *req)
+{
+	struct sd_backup_runner *runner = sd_core_backup(core);
+	struct sd_snapshot *snap = sd_core_snapshot(core);
+	char file[1024], err[512], verdict[512];
+	int rc = sd_backup_take(runner, req->param, snap, file, sizeof(file), err, sizeof(err));
+	sd_snapshot_unref(snap);
+	if (rc != 0)
+		return refuse(req, "backup failed: %s", err);
+	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+	if (sd_backup_verify(runner, file, verdict, sizeof(verdict)) != 0)
+		return refuse(req, "%s written but verification FAILED: %s", base, verdict);
+	/* retention only now: a newer verified backup of this kind exists */
+	char **expired = sd_backup_expired(runner), **mine = NULL;
+	size_t n = 0, cap = 0;
+	for (char **e = expired; e && *e; e++) {
+		if (!strstr(*e, req->param)) {
+			free(*e);
+			continue;
+		}
+		if (n + 2 > cap)
+			mine = xrealloc(mine, (cap = cap * 2 + 4) * sizeof(char *));
+		mine[n++] = *e;
+		mine[n] = NULL;
+	}
+	free(expired);
+	char deleted[128] = "";
+	if (n && sd_backup_delete(runner, mine, err, sizeof(err)) == 0)
+		snprintf(deleted, sizeof(deleted), "; retention deleted %zu old", n);
+	else if (n)
+		snprintf(deleted, sizeof(deleted), "; retention failed: %.80s", err);
+	for (size_t i = 0; i < n; i++)
+		free(mine[i]);
+	free(mine);
+	snprintf(req->result, sizeof(req->result), "%.200s taken and verified (%.500s)%s", base, verdict,
+		 deleted);
+	return 0;
+}
+
+static int check_backup_verify(struct sd_core *core, const struct sd_snapshot *snap,
+			       struct sd_request *req)
+{
+	if (!sd_core_backup(core))
+		return refuse(req, "no backup section in the configuration");
+	const struct sd_backup *b = find_backup(snap, req->target);
+	if (!b)
+		return refuse(req, "no backup '%s'", req->target);
+	const char *base = strrchr(b->file, '/');
+	sd_strlcpy(req->target_name, base ? base + 1 : b->file, sizeof(req->target_name));
+	return 0;
+}
+
+static int run_backup_verify(struct sd_core *core, struct sd_request *req)
+{
+	char verdict[768];
+	int rc = sd_backup_verify(sd_core_backup(core), req->target, verdict, sizeof(verdict));
+	snprintf(req->result, sizeof(req->result), "%s: %s", rc == 0 ? "verified" : "verification FAILED",
+		 verdict);
+	return rc;
+}
+
+static int check_backup_restore(struct sd_core *core, const struct sd_snapshot *snap,
+				struct sd_request *req)
+{
+	const struct sd_config *config = sd_core_config(core);
+	if (!sd_core_backup(core))
+		return refuse(req, "no backup section in the configuration");
+	const struct sd_backup *b = find_backup(snap, req->target);
+	if (!b)
+		return refuse(req, "no backup '%s'", req->target);
+	if (strcmp(b->kind, "postgres") != 0)
+		return refuse(req, "only PostgreSQL dumps are restored from the console (this is a %s backup)",
+			      b->kind);
+	const struct sd_pg_member *p = reachable_primary(snap);
+	if (!p)
+		return refuse(req, "restore: no reachable primary; a standby is never restored into");
+	const char *db = b->database && *b->database ? b->database
+			 : config->backup.ndatabases ? config->backup.databases[0] : "";
+	if (!*db)
+		return refuse(req, "restore: the backup does not say which database it holds");
+	sd_strlcpy(req->param, db, sizeof(req->param));
+	sd_strlcpy(req->target_name, db, sizeof(req->target_name));
+	const char *base = strrchr(b->file, '/');
+	ask(req, "RESTORE %s into database %s on the primary %s.\nSteps:", base ? base + 1 : b->file,
+	    db, p->name);
+	for (size_t i = 0; i < config->backup.nservices; i++) {
+		const struct sd_service *s = sd_swarm_service(snap->swarm, config->backup.services[i]);
+		ask(req, "\n  scale %s from %ld to 0", config->backup.services[i], s ? s->desired : -1L);
+	}
+	ask(req, "\n  pg_restore --clean --if-exists into %s (its current data is REPLACED)", db);
+	ask(req, "\n  scale the services back; on any failure they are put back as they were");
+	if (strcmp(b->verified, "yes") != 0)
+		ask(req, "\nWARNING: this backup is not verified (%s).", b->verified);
+	ask(req, "\nDANGER: type the database name %s to go on.", db);
+	req->confirm = SD_CONFIRM_TYPE_NAME;
+	return 0;
+}
+
+static int run_backup_restore(struct sd_core *core, struct sd_request *req)
+{
+	struct sd_snapshot *snap = sd_core_snapshot(core);
+	int rc = sd_backup_restore(sd_core_backup(core), req->target, req->param, snap, req->result,
+				   sizeof(req->result));
+	sd_snapshot_unref(snap);
+	req->status = rc;
+	return rc;
 }
 
 #define NAV(n, h) {.name = n, .group = "Navigation", .help = h}
@@ -429,14 +601,14 @@ static const struct sd_action registry[] = {
 	 .mutates = true, .target = SD_TARGET_REDIS_MASTER, .confirm = SD_CONFIRM_YES,
 	 .check = check_failover, .run = run_failover},
 	{.name = "backup.take", .group = "Backups", .help = "take a backup (PostgreSQL, Redis, Swarm)",
-	 .mutates = true, .target = SD_TARGET_BACKUP_KIND, .confirm = SD_CONFIRM_YES,
-	 .check = check_unconfigured_backup},
+	 .mutates = true, .target = SD_TARGET_BACKUP_KIND, .prompt = "Backup (postgres/redis/swarm)",
+	 .confirm = SD_CONFIRM_YES, .check = check_backup_take, .run = run_backup_take},
 	{.name = "backup.verify", .group = "Backups", .help = "verify a backup's checksum and contents",
 	 .mutates = true, .target = SD_TARGET_BACKUP, .confirm = SD_CONFIRM_NONE,
-	 .check = check_unconfigured_backup},
-	{.name = "backup.restore", .group = "Backups", .help = "restore a PostgreSQL backup",
+	 .check = check_backup_verify, .run = run_backup_verify},
+	{.name = "backup.restore", .group = "Backups", .help = "restore a PostgreSQL backup (services scaled down and back)",
 	 .mutates = true, .target = SD_TARGET_BACKUP, .confirm = SD_CONFIRM_TYPE_NAME,
-	 .check = check_unconfigured_backup},
+	 .check = check_backup_restore, .run = run_backup_restore},
 };
 
 #define NACTIONS (sizeof(registry) / sizeof(registry[0]))

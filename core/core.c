@@ -3,6 +3,7 @@
 #include "core.h"
 #include "actions.h"
 #include "audit.h"
+#include "backup.h"
 #include "docker.h"
 #include "health.h"
 #include "pg.h"
@@ -21,7 +22,7 @@
 #define QUEUE_SIZE 16
 #define DEBOUNCE 0.15 /* seconds of quiet collected after an event before refreshing */
 
-enum backend { B_DOCKER, B_POSTGRES, B_REDIS, B_COUNT };
+enum backend { B_DOCKER, B_POSTGRES, B_REDIS, B_BACKUPS, B_COUNT };
 
 struct poller {
 	struct sd_core *core;
@@ -48,6 +49,7 @@ struct sd_core {
 	struct sd_swarm *swarm;
 	struct sd_pg *pg;
 	struct sd_redis *redis;
+	struct sd_backups *backups;
 	struct sd_backend_status status[B_COUNT];
 	char message[2048];
 	enum sd_level message_level;
@@ -57,6 +59,7 @@ struct sd_core {
 	struct sd_docker *docker;
 	struct sd_pg_backend *pgb;
 	struct sd_sentinel_backend *sentinel;
+	struct sd_backup_runner *backup;
 	struct poller pollers[B_COUNT];
 	pthread_t docker_events, redis_events;
 	bool docker_events_running, redis_events_running;
@@ -103,6 +106,8 @@ static void publish_locked(struct sd_core *core)
 	snap->docker_status = core->status[B_DOCKER];
 	snap->pg_status = core->status[B_POSTGRES];
 	snap->redis_status = core->status[B_REDIS];
+	snap->backups_status = core->status[B_BACKUPS];
+	snap->backups = sd_part_ref(core->backups);
 	snap->swarm = sd_part_ref(core->swarm);
 	snap->pg = sd_part_ref(core->pg);
 	snap->redis = sd_part_ref(core->redis);
@@ -249,8 +254,32 @@ static void fetch_redis(struct sd_core *core)
 	pthread_mutex_unlock(&core->lock);
 }
 
+static void fetch_backups(struct sd_core *core)
+{
+	char err[256] = "";
+	struct sd_backups *list = NULL;
+	int rc = sd_backup_list(core->backup, &list, err, sizeof(err));
+	pthread_mutex_lock(&core->lock);
+	if (list) {
+		sd_part_unref(core->backups);
+		core->backups = list;
+	}
+	set_status_locked(core, B_BACKUPS, rc, err);
+	publish_locked(core);
+	pthread_mutex_unlock(&core->lock);
+}
+
 static void (*const fetchers[B_COUNT])(struct sd_core *) = {fetch_docker, fetch_postgres,
-							      fetch_redis};
+							      fetch_redis, fetch_backups};
+
+/* Seconds until the poller's next look; a backup under way is followed closely. */
+static double poll_interval(struct sd_core *core, enum backend which)
+{
+	if (which == B_BACKUPS && core->backups && core->backups->running &&
+	    *core->backups->running)
+		return 0.5;
+	return core->config->interval;
+}
 
 static void *poller_main(void *arg)
 {
@@ -267,7 +296,7 @@ static void *poller_main(void *arg)
 		p->answered = true;
 		pthread_cond_broadcast(&core->wake);
 		/* sleep until the interval passes or somebody asks for a refresh */
-		struct timespec until = deadline_after(core->config->interval);
+		struct timespec until = deadline_after(poll_interval(core, p->which));
 		while (!core->stop && !p->dirty)
 			if (pthread_cond_timedwait(&core->wake, &core->lock, &until) == ETIMEDOUT)
 				break;
@@ -485,6 +514,8 @@ struct sd_core *sd_core_new(const struct sd_config *config, enum sd_mode mode,
 		core->pgb = sd_pg_open(config);
 	if (config->redis.configured)
 		core->sentinel = sd_sentinel_open(config);
+	if (config->backup.configured)
+		core->backup = sd_backup_open(config, core->pgb, core->docker);
 
 	for (int i = 0; i < B_COUNT; i++) {
 		core->pollers[i].core = core;
@@ -493,6 +524,7 @@ struct sd_core *sd_core_new(const struct sd_config *config, enum sd_mode mode,
 	core->pollers[B_DOCKER].configured = true;
 	core->pollers[B_POSTGRES].configured = core->pgb != NULL;
 	core->pollers[B_REDIS].configured = core->sentinel != NULL;
+	core->pollers[B_BACKUPS].configured = core->backup != NULL;
 	for (int i = 0; i < B_COUNT; i++)
 		core->status[i].configured = core->pollers[i].configured;
 	pthread_mutex_lock(&core->lock);
@@ -538,10 +570,13 @@ void sd_core_free(struct sd_core *core)
 		sd_pg_close(core->pgb);
 	if (core->sentinel)
 		sd_sentinel_close(core->sentinel);
+	if (core->backup)
+		sd_backup_close(core->backup);
 	sd_snapshot_unref(core->current);
 	sd_part_unref(core->swarm);
 	sd_part_unref(core->pg);
 	sd_part_unref(core->redis);
+	sd_part_unref(core->backups);
 	for (int i = 0; i < 2; i++)
 		if (core->notify[i] >= 0)
 			close(core->notify[i]);
@@ -556,3 +591,4 @@ const struct sd_config *sd_core_config(const struct sd_core *core) { return core
 struct sd_docker *sd_core_docker(struct sd_core *core) { return core->docker; }
 struct sd_pg_backend *sd_core_pg(struct sd_core *core) { return core->pgb; }
 struct sd_sentinel_backend *sd_core_sentinel(struct sd_core *core) { return core->sentinel; }
+struct sd_backup_runner *sd_core_backup(struct sd_core *core) { return core->backup; }

@@ -62,6 +62,8 @@ struct sd_sentinel_backend;
 struct sd_docker *sd_core_docker(struct sd_core *core);
 struct sd_pg_backend *sd_core_pg(struct sd_core *core);
 struct sd_sentinel_backend *sd_core_sentinel(struct sd_core *core);
+struct sd_backup_runner;
+struct sd_backup_runner *sd_core_backup(struct sd_core *core);
 /* Queue REQ on the action worker (copied). -1 when the queue is full. */
 struct sd_request;
 int sd_core_enqueue(struct sd_core *core, const struct sd_request *req);

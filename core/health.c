@@ -179,6 +179,36 @@ static void redis_rules(struct findings *f, const struct sd_redis *r)
 	}
 }
 
+time_t sd_backup_newest_verified(const struct sd_backups *b, const char *kind)
+{
+	time_t newest = 0;
+	for (size_t i = 0; b && i < b->nitems; i++)
+		if (!strcmp(b->items[i].kind, kind) && !strcmp(b->items[i].verified, "yes") &&
+		    b->items[i].time > newest)
+			newest = b->items[i].time;
+	return newest;
+}
+
+static void backup_rules(struct findings *f, const struct sd_backups *b, long rpo, time_t now)
+{
+	time_t newest = sd_backup_newest_verified(b, "postgres");
+	if (!newest)
+		add(f, SD_WARNING, "backups", "rpo",
+		    "no verified PostgreSQL backup: the recovery point cannot be met");
+	else if (now - newest > 2 * rpo)
+		add(f, SD_CRITICAL, "backups", "rpo",
+		    "newest verified PostgreSQL backup is %lds old: past twice the RPO (%lds)",
+		    (long)(now - newest), rpo);
+	else if (now - newest > rpo)
+		add(f, SD_WARNING, "backups", "rpo",
+		    "newest verified PostgreSQL backup is %lds old: past the RPO (%lds)",
+		    (long)(now - newest), rpo);
+	for (size_t i = 0; b && i < b->nitems; i++)
+		if (!strcmp(b->items[i].verified, "failed"))
+			add(f, SD_WARNING, "backups", b->items[i].file, "backup %s failed verification: %s",
+			    b->items[i].file, b->items[i].verify_message ? b->items[i].verify_message : "");
+}
+
 void sd_health_evaluate(struct sd_snapshot *snap, const struct sd_config *config)
 {
 	struct findings f = {.snap = snap};
@@ -199,6 +229,15 @@ void sd_health_evaluate(struct sd_snapshot *snap, const struct sd_config *config
 		backend_down(&f, &snap->redis_status, "redis", "sentinels");
 		if (snap->redis)
 			redis_rules(&f, snap->redis);
+	}
+
+	if (snap->backups_status.configured) {
+		backend_down(&f, &snap->backups_status, "backups", "backup folder");
+		if (snap->backups)
+			backup_rules(&f, snap->backups,
+				     config && config->backup.rpo_seconds > 0 ? config->backup.rpo_seconds
+									      : 300,
+				     snap->time ? snap->time : time(NULL));
 	}
 
 	enum sd_level worst = SD_OK;

@@ -1,6 +1,7 @@
 /* ui.c - the screen: layout of the header, alerts, panes and status line; the key state
  * machine (normal, filter, prompt, confirmation, help); actions by name through the core. */
 #include "ui.h"
+#include "health.h"
 #include "keys.h"
 #include "xalloc.h"
 
@@ -133,7 +134,18 @@ static void draw_header(struct ui *ui)
 			 s->cluster_name && *s->cluster_name ? s->cluster_name : "-", engine);
 	if (!s->docker_status.reachable && s->docker_status.answered) {
 		fmt_age(s->docker_status.unreachable_since, since, sizeof(since));
-		snprintf(left + n, sizeof(left) - (size_t)n, "  ENGINE UNREACHABLE %s", since);
+		n += snprintf(left + n, sizeof(left) - (size_t)n, "  ENGINE UNREACHABLE %s", since);
+	}
+	if (ui->config->backup.configured && n < (int)sizeof(left)) {
+		time_t newest = sd_backup_newest_verified(s->backups, "postgres");
+		long rpo = ui->config->backup.rpo_seconds;
+		if (!newest)
+			snprintf(left + n, sizeof(left) - (size_t)n, "  RPO: no verified backup");
+		else {
+			fmt_age(newest, since, sizeof(since));
+			snprintf(left + n, sizeof(left) - (size_t)n, "  RPO %s%s (%lds)", since,
+				 time(NULL) - newest > rpo ? " PAST" : " ok", rpo);
+		}
 	}
 	term_put(0, 0, left, COLS, term_attr(SD_ROLE_HEADER));
 	const char *mode = s->mode == SD_MODE_WATCH ? "WATCH" : s->mode == SD_MODE_DRILL ? "DRILL"
@@ -188,8 +200,8 @@ static void draw_status(struct ui *ui)
 		term_put(y, 0, line, COLS, term_attr(SD_ROLE_STATUS));
 		return;
 	case UI_PROMPT:
-		snprintf(line, sizeof(line), "%s for %s: %s", ui->request.action->prompt,
-			 ui->request.target_name, ui->input);
+		snprintf(line, sizeof(line), "%s%s%s: %s", ui->request.action->prompt,
+			 *ui->request.target_name ? " for " : "", ui->request.target_name, ui->input);
 		term_put(y, 0, line, COLS, term_attr(SD_ROLE_STATUS));
 		return;
 	default:
