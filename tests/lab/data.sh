@@ -108,7 +108,8 @@ _data_ns() {
 }
 
 # Start CMD... detached in NODE's namespace as USER under a tini subreaper, output to LOG;
-# no descriptor of the caller's is inherited (the lab holds its lock on fd 9).
+# no descriptor of the caller's is inherited (the lab holds its lock on fd 9). umask 077:
+# Redis and Sentinel rewrite their configs, passwords included, with it.
 _data_spawn() { # NODE USER LOG CMD...
 	local node user log
 	node=$1 user=$2 log=$3
@@ -116,7 +117,7 @@ _data_spawn() { # NODE USER LOG CMD...
 	[ -n "$DATA_TINI" ] || { _data_say "tini is not installed"; return 1; }
 	(cd / && exec setsid "$DATA_TINI" -s -- nsenter --net="$(_data_netns "$node")" -- \
 		setpriv --reuid="$user" --regid="$user" --init-groups -- \
-		env -i PATH="$DATA_PATH" HOME=/ LANG=C.UTF-8 "$@") \
+		env -i PATH="$DATA_PATH" HOME=/ LANG=C.UTF-8 sh -c 'umask 077 && exec "$@"' sh "$@") \
 		</dev/null >>"$log" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
 }
 
@@ -291,7 +292,8 @@ _data_pg_start() { # MEMBER
 	newest='' newest_tli=0 seen_tli=0
 	for m in $DATA_PG_MEMBERS; do
 		[ "$m" = "$member" ] && continue
-		answer=$(_data_pg_probe "$m" "$DATA_SQL_ROLE") || continue
+		_data_pg_running "$m" || continue
+		answer=$(_data_pg_admin "$m" postgres -c "$DATA_SQL_ROLE" 2>/dev/null) || continue
 		role=${answer% *} tli=${answer#* }
 		case $tli in '' | *[!0-9]*) continue ;; esac
 		[ "$tli" -gt "$seen_tli" ] && seen_tli=$tli
@@ -339,66 +341,106 @@ _data_pg_stop() { # MEMBER
 	return 0
 }
 
-_data_pg_init() {
-	local m data node other
-	mkdir -p "$DATA_STATE/pg" "$DATA_STATE/pg-archive" "$DATA_STATE/pg/log"
-	chown postgres:postgres "$DATA_STATE/pg" "$DATA_STATE/pg-archive" "$DATA_STATE/pg/log"
-	chmod 700 "$DATA_STATE/pg" "$DATA_STATE/pg-archive"
-	data=$(_data_pgdata pg-1)
-	if [ ! -f "$data/PG_VERSION" ]; then
-		rm -rf "$data"
-		_data_ns worker-1 postgres initdb -D "$data" --data-checksums --auth-local=peer \
-			--auth-host=scram-sha-256 -U postgres -E UTF8 --locale=C.UTF-8 >/dev/null ||
-			{ _data_say "pg-1: initdb failed"; return 1; }
-		echo "include = 'lab.conf'" >>"$data/postgresql.conf"
-		_data_pg_write_hba pg-1
-	fi
-	if [ ! -f "$DATA_STATE/pg/roles.done" ]; then
-		# first start only: later starts go through _data_pg_start and its timeline check
-		_data_pg_running pg-1 || _data_pg_launch pg-1 || return 1
-		# passwords go from the secret files to psql variables (backquotes run in psql)
-		_data_pg_admin pg-1 postgres <<EOF >/dev/null || { _data_say "pg-1: creating roles failed"; return 1; }
-\\set replicator_pw \`cut -d: -f5- $DATA_SECRETS/pg-replicator.pgpass\`
-\\set swarmdeck_pw \`cut -d: -f5- $DATA_SECRETS/pg-swarmdeck.pgpass\`
-\\set app_pw \`cut -d: -f5- $DATA_SECRETS/pg-app.pgpass\`
-create role replicator login replication password :'replicator_pw';
+# The member that is the primary now, asked over the unix sockets (so a partitioned one
+# counts too); the newest timeline if several claim it.
+_data_pg_primary_local() {
+	local m answer best best_tli
+	best='' best_tli=0
+	for m in $DATA_PG_MEMBERS; do
+		_data_pg_running "$m" || continue
+		answer=$(_data_pg_admin "$m" postgres -c "$DATA_SQL_ROLE" 2>/dev/null) || continue
+		[ "${answer% *}" = primary ] || continue
+		[ "${answer#* }" -gt "$best_tli" ] && best=$m best_tli=${answer#* }
+	done
+	[ -n "$best" ] && echo "$best"
+}
+
+# Roles, passwords (set again on every up, from the secret files' first line), the app
+# database and the slots of the other members, on the current PRIMARY. Idempotent; local
+# commits so that a missing synchronous standby cannot make it wait.
+_data_pg_roles() { # PRIMARY
+	local primary m slots
+	primary=$1
+	slots=''
+	for m in $DATA_PG_MEMBERS; do
+		[ "$m" = "$primary" ] || slots="$slots${slots:+, }('$(_data_slot "$m")')"
+	done
+	_data_pg_admin "$primary" postgres >/dev/null <<EOF || return 1
+set synchronous_commit = local;
+set client_min_messages = warning;
+\\set replicator_pw \`head -n1 $DATA_SECRETS/pg-replicator.pgpass | cut -d: -f5-\`
+\\set swarmdeck_pw \`head -n1 $DATA_SECRETS/pg-swarmdeck.pgpass | cut -d: -f5-\`
+\\set app_pw \`head -n1 $DATA_SECRETS/pg-app.pgpass | cut -d: -f5-\`
+select format('create role %I', r) from unnest(array['replicator', 'swarmdeck', 'app']) as r
+  where not exists (select from pg_roles where rolname = r) \\gexec
+alter role replicator login replication password :'replicator_pw';
+alter role swarmdeck login password :'swarmdeck_pw';
+alter role app login password :'app_pw';
 -- pg_rewind (data_start of an old primary) connects as replicator
 grant execute on function pg_catalog.pg_ls_dir(text, boolean, boolean) to replicator;
 grant execute on function pg_catalog.pg_stat_file(text, boolean) to replicator;
 grant execute on function pg_catalog.pg_read_binary_file(text) to replicator;
 grant execute on function pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean) to replicator;
-create role app login password :'app_pw';
-create role swarmdeck login password :'swarmdeck_pw';
+-- monitoring and promotion
 grant pg_monitor to swarmdeck;
 grant execute on function pg_catalog.pg_promote(boolean, integer) to swarmdeck;
 -- backups: pg_dump reads every table, pg_restore recreates app's objects
 grant pg_read_all_data to swarmdeck;
 grant app to swarmdeck;
-create database app owner app;
-select pg_create_physical_replication_slot('pg_2', true);
-select pg_create_physical_replication_slot('pg_3', true);
+select 'create database app owner app'
+  where not exists (select from pg_database where datname = 'app') \\gexec
+select pg_create_physical_replication_slot(s, true) from (values $slots) as v(s)
+  where not exists (select from pg_replication_slots where slot_name = s);
 EOF
-		_data_pg_admin pg-1 app <<'EOF' || { _data_say "pg-1: creating the app table failed"; return 1; }
+	_data_pg_admin "$primary" app >/dev/null <<'EOF'
+set synchronous_commit = local;
+set client_min_messages = warning;
 set role app;
-create table readings (
+create table if not exists readings (
 	id bigserial primary key,
 	device text not null,
 	value double precision not null,
 	recorded_at timestamptz not null default now()
 );
 insert into readings (device, value)
-  select 'sensor-' || (i % 10), i * 0.5 from generate_series(1, 100) as i;
+  select 'sensor-' || (i % 10), i * 0.5 from generate_series(1, 100) as i
+  where not exists (select from readings);
 EOF
-		touch "$DATA_STATE/pg/roles.done"
+}
+
+_data_pg_init() {
+	local m data node other primary
+	mkdir -p "$DATA_STATE/pg" "$DATA_STATE/pg-archive" "$DATA_STATE/pg/log"
+	chown postgres:postgres "$DATA_STATE/pg" "$DATA_STATE/pg-archive" "$DATA_STATE/pg/log"
+	chmod 700 "$DATA_STATE/pg" "$DATA_STATE/pg-archive"
+	# a brand-new lab: pg-1 is the primary
+	primary=''
+	for m in $DATA_PG_MEMBERS; do [ -f "$(_data_pgdata "$m")/PG_VERSION" ] && primary=$m; done
+	if [ -z "$primary" ]; then
+		data=$(_data_pgdata pg-1)
+		rm -rf "$data"
+		_data_ns worker-1 postgres initdb -D "$data" --data-checksums --auth-local=peer \
+			--auth-host=scram-sha-256 -U postgres -E UTF8 --locale=C.UTF-8 >/dev/null ||
+			{ _data_say "pg-1: initdb failed"; return 1; }
+		echo "include = 'lab.conf'" >>"$data/postgresql.conf"
+		_data_pg_write_hba pg-1
+		_data_pg_launch pg-1 || return 1
 	fi
-	for m in pg-2 pg-3; do
+	# members that exist start as they should (see _data_pg_start)
+	for m in $DATA_PG_MEMBERS; do
+		if [ -f "$(_data_pgdata "$m")/PG_VERSION" ]; then _data_pg_start "$m" || true; fi
+	done
+	primary=$(_data_pg_primary_local) || { _data_say "no PostgreSQL primary is running"; return 1; }
+	_data_pg_roles "$primary" || { _data_say "$primary: setting up roles failed"; return 1; }
+	# members that do not exist yet are cloned from the primary
+	for m in $DATA_PG_MEMBERS; do
 		data=$(_data_pgdata "$m")
 		[ -f "$data/PG_VERSION" ] && continue
 		node=$(_data_pg_node "$m")
 		rm -rf "$data"
 		mkdir -p "$data" && chown postgres:postgres "$data" && chmod 700 "$data"
 		_data_ns "$node" postgres PGPASSFILE="$DATA_SECRETS/pg-replicator.pgpass" \
-			pg_basebackup -h "$(_data_addr worker-1)" -p 5432 -U replicator -D "$data" \
+			pg_basebackup -h "$(_data_addr "$(_data_pg_node "$primary")")" -p 5432 -U replicator -D "$data" \
 			-X stream -S "$(_data_slot "$m")" -c fast -w >"$DATA_STATE/pg/log/$m.basebackup.log" 2>&1 ||
 			{ _data_say "$m: pg_basebackup failed (see $DATA_STATE/pg/log/$m.basebackup.log)"; rm -rf "$data"; return 1; }
 		touch "$data/standby.signal" && chown postgres:postgres "$data/standby.signal"
@@ -550,8 +592,10 @@ _data_wait() { # SECONDS DESCRIPTION COMMAND...
 	return 1
 }
 
-_data_streaming_is() { # N: the primary pg-1 streams to N standbys
-	[ "$(_data_pg_probe pg-1 "select count(*) from pg_stat_replication where state = 'streaming'")" = "$1" ]
+_data_streaming_is() { # N: the primary streams to N standbys
+	local primary
+	primary=$(_data_pg_primary_local) || return 1
+	[ "$(_data_pg_admin "$primary" postgres -c "select count(*) from pg_stat_replication where state = 'streaming'")" = "$1" ]
 }
 
 _data_redis_ready() {
@@ -585,13 +629,10 @@ data_up() {
 		_data_secret "$DATA_SECRETS/pg-app.pgpass" root app &&
 		_data_secret "$DATA_SECRETS/redis.pass" root - || { _data_say "cannot write secrets"; return 1; }
 	_data_pg_init || return 1
-	for m in $DATA_PG_MEMBERS; do _data_pg_start "$m" || true; done
 	_data_redis_init || return 1
 	for node in $DATA_REDIS_NODES; do _data_redis_start "$node" || return 1; done
 	for node in $DATA_SENTINEL_NODES; do _data_sentinel_start "$node" || return 1; done
-	if [ "$(_data_pg_probe pg-1 "select pg_is_in_recovery()")" = f ]; then
-		_data_wait 60 "pg-2 and pg-3 streaming from pg-1" _data_streaming_is 2 || return 1
-	fi
+	_data_wait 60 "pg-1..3 streaming" _data_streaming_is 2 || return 1
 	_data_wait 40 "Redis replicas and Sentinels" _data_redis_ready || return 1
 	_data_say "PostgreSQL pg-1..3 and Redis with 3 Sentinels are up"
 }
