@@ -172,8 +172,8 @@ static void last_line(const char *text, char *out, size_t size)
 	out[n] = '\0';
 }
 
-/* Some lines of a child's stderr for an error message: the ones that say "error" or
- * "FATAL" if any, else the last one. */
+/* Some lines of a child's stderr for an error message: the ones that say "error", "FATAL"
+ * or give the server's message, if any; else the last one. */
 static void child_message(const char *text, char *out, size_t size)
 {
 	out[0] = '\0';
@@ -181,7 +181,8 @@ static void child_message(const char *text, char *out, size_t size)
 	while (*p) {
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		if ((memmem(p, len, "error", 5) || memmem(p, len, "FATAL", 5)) && len > 0) {
+		if (memmem(p, len, "error", 5) || memmem(p, len, "FATAL", 5) ||
+		    memmem(p, len, "Error message", 13)) {
 			if (*out)
 				append(out, size, "; ");
 			append(out, size, "%.*s", (int)len, p);
@@ -944,9 +945,11 @@ static void pg_target_free(struct pg_target *t)
 }
 
 /* MEMBER's conninfo from the PostgreSQL backend, for DATABASE, refusing standbys at connect
- * time. A password found in it goes to a private password file. */
+ * time; SETTINGS (may be NULL) are added to its options ("-c lock_timeout=..."). A password
+ * found in it goes to a private password file. */
 static int pg_target_make(struct sd_backup_runner *r, const char *member, const char *database,
-			  const char *purpose, struct pg_target *t, char *err, size_t errlen)
+			  const char *purpose, const char *settings, struct pg_target *t,
+			  char *err, size_t errlen)
 {
 	memset(t, 0, sizeof(*t));
 	if (!r->pg) {
@@ -971,11 +974,16 @@ static int pg_target_make(struct sd_backup_runner *r, const char *member, const 
 	static const char *const replaced[] = {"password", "dbname", "target_session_attrs",
 					       "application_name", NULL};
 	bool has_timeout = false, has_keepalive = false;
+	char options[1024] = "";
 	for (PQconninfoOption *o = opts; o->keyword; o++) {
 		if (!o->val || !*o->val)
 			continue;
 		if (!strcmp(o->keyword, "password"))
 			sd_strlcpy(t->password, o->val, sizeof(t->password));
+		if (settings && !strcmp(o->keyword, "options")) {
+			sd_strlcpy(options, o->val, sizeof(options));
+			continue;
+		}
 		bool skip = false;
 		for (size_t i = 0; replaced[i]; i++)
 			skip = skip || !strcmp(o->keyword, replaced[i]);
@@ -989,6 +997,10 @@ static int pg_target_make(struct sd_backup_runner *r, const char *member, const 
 	conninfo_append(t->conninfo, sizeof(t->conninfo), "dbname", database);
 	conninfo_append(t->conninfo, sizeof(t->conninfo), "target_session_attrs", "read-write");
 	conninfo_append(t->conninfo, sizeof(t->conninfo), "application_name", purpose);
+	if (settings) {
+		append(options, sizeof(options), "%s%s", options[0] ? " " : "", settings);
+		conninfo_append(t->conninfo, sizeof(t->conninfo), "options", options);
+	}
 	if (!has_timeout) {
 		char v[32];
 		snprintf(v, sizeof(v), "%ld", r->config->postgres.connect_timeout > 0
@@ -1036,7 +1048,7 @@ static int take_postgres_one(struct sd_backup_runner *r, const struct sd_pg_memb
 			     size_t errlen)
 {
 	struct pg_target t;
-	if (pg_target_make(r, primary->name, database, "swarmdeck-backup", &t, err, errlen) < 0)
+	if (pg_target_make(r, primary->name, database, "swarmdeck-backup", NULL, &t, err, errlen) < 0)
 		return -1;
 	if (out_open(o, r, "postgres", several ? database : NULL, err, errlen) < 0) {
 		pg_target_free(&t);
@@ -1766,6 +1778,10 @@ struct restore_tick {
 	struct sd_backup_runner *runner;
 	const char *path;
 	long long size;
+	/* restores: a second session that watches pg_restore's for lock waits */
+	PGconn *watch;
+	double next_watch;
+	char blocked[512];           /* why pg_restore was stopped, "" */
 };
 
 /* How far a child has read PATH: its position in /proc/PID/fdinfo. */
@@ -1803,6 +1819,49 @@ static void tick_file_position(void *user, pid_t pid)
 		break;
 	}
 	closedir(d);
+}
+
+#define RESTORE_APP "swarmdeck-restore"
+#define RESTORE_LOCK_LIMIT 60    /* seconds pg_restore may wait for a lock */
+
+/* pg_restore sets lock_timeout = 0 itself (the archive says so), so a session holding a
+ * table would keep the restore, and the services scaled down, waiting for ever: a second
+ * session looks at pg_restore's and stops it after RESTORE_LOCK_LIMIT seconds on one lock,
+ * naming who holds it. */
+static void watch_locks(struct restore_tick *t, pid_t pid)
+{
+	if (!t->watch || t->blocked[0] || monotonic() < t->next_watch)
+		return;
+	t->next_watch = monotonic() + 2.0;
+	static const char sql[] =
+		"select extract(epoch from now() - a.query_start)::int, a.pid, "
+		"  coalesce((select string_agg(coalesce(nullif(b.application_name, ''), b.usename, 'a session') "
+		"     || ' (pid ' || b.pid || coalesce(', ' || host(b.client_addr), '') || ')', ', ') "
+		"   from pg_stat_activity b where b.pid = any(pg_blocking_pids(a.pid))), 'another session') "
+		"from pg_stat_activity a "
+		"where a.application_name = '" RESTORE_APP "' and a.wait_event_type = 'Lock' "
+		"order by 1 desc limit 1";
+	PGresult *res = PQexec(t->watch, sql);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+	    atol(PQgetvalue(res, 0, 0)) >= RESTORE_LOCK_LIMIT) {
+		snprintf(t->blocked, sizeof(t->blocked),
+			 "pg_restore waited %s s for a lock held by %s and was stopped",
+			 PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 2));
+		kill(-pid, SIGKILL);
+		/* and its session, so that its transaction rolls back now, not when the lock
+		 * comes */
+		char terminate[128];
+		snprintf(terminate, sizeof(terminate), "select pg_terminate_backend(%ld)",
+			 atol(PQgetvalue(res, 0, 1)));
+		PQclear(PQexec(t->watch, terminate));
+	}
+	PQclear(res);
+}
+
+static void tick_restore(void *user, pid_t pid)
+{
+	tick_file_position(user, pid);
+	watch_locks(user, pid);
 }
 
 /* Checksum PATH against M, then look inside (pg_restore --list, the RDB magic and
@@ -1856,7 +1915,6 @@ static int check_backup(struct sd_backup_runner *r, const char *path, const stru
 		return -1;
 	}
 	if (!strcmp(m->kind, "postgres")) {
-		runner_step(r, "pg_restore --list");
 		const char *argv[] = {"pg_restore", "--list", path, NULL};
 		char why[1024];
 		if (child_run(argv, NULL, NULL, why, sizeof(why)) < 0) {
@@ -1869,7 +1927,6 @@ static int check_backup(struct sd_backup_runner *r, const char *path, const stru
 			set_err(message, msglen, "sha256 ok, but the file does not start like an RDB");
 			return -1;
 		}
-		runner_step(r, "redis-check-rdb");
 		const char *argv[] = {"redis-check-rdb", path, NULL};
 		char why[1024];
 		if (child_run(argv, NULL, NULL, why, sizeof(why)) < 0) {
@@ -2150,13 +2207,14 @@ int sd_backup_take(struct sd_backup_runner *r, const char *kind, const struct sd
 	}
 	if (runner_begin(r, what, -1, true, err, errlen) < 0)
 		return -1;
-	double started = monotonic();
+	double taking = 0, verifying = 0;     /* seconds */
 	int rc = 0;
 	size_t files = 0;
 	long long bytes = 0;
 	char first[PATH_MAX] = "", verify_notes[1024] = "";
 	bool all_verified = true;
 	for (size_t i = 0; rc == 0 && i < (primary ? ndb : 1); i++) {
+		double file_started = monotonic();
 		struct out o;
 		char source[256] = "", how[PATH_MAX + 64] = "";
 		if (primary) {
@@ -2191,6 +2249,8 @@ int sd_backup_take(struct sd_backup_runner *r, const char *kind, const struct sd
 		if (how[0])
 			append(summary, sizeof(summary), " (%s)", how);
 		/* a fresh backup is checked at once: checksum from disk and a look inside */
+		double verify_started = monotonic();
+		taking += verify_started - file_started;
 		char vresult[1024];
 		set_err(what, sizeof(what), "verify %s", o.name);
 		runner_what(r, what, -1, false);
@@ -2198,18 +2258,18 @@ int sd_backup_take(struct sd_backup_runner *r, const char *kind, const struct sd
 			all_verified = false;
 			append(verify_notes, sizeof(verify_notes), "; %s", vresult);
 		}
+		verifying += monotonic() - verify_started;
 	}
 	if (rc < 0) {
 		set_err(err, errlen, "%s failed: %s", kind, why);
 		runner_end(r, why);
 		return -1;
 	}
-	double seconds = monotonic() - started;
 	char amount[32];
 	format_mb(bytes, amount, sizeof(amount));
-	set_err(err, errlen, "%s backup %s: %s in %.1f s (%.1f MB/s)%s%s", kind, summary, amount,
-		seconds, seconds > 0 ? (double)bytes / 1e6 / seconds : 0.0,
-		all_verified ? ", verified" : "", verify_notes);
+	set_err(err, errlen, "%s backup %s: %s in %.1f s (%.1f MB/s)%s%.1f s%s", kind, summary,
+		amount, taking, taking > 0 ? (double)bytes / 1e6 / taking : 0.0,
+		all_verified ? ", verified in " : ", verification took ", verifying, verify_notes);
 	/* retention, now that a newer verified backup may exist */
 	char **expired = sd_backup_expired(r);
 	size_t nexpired = 0;
@@ -2445,16 +2505,29 @@ int sd_backup_restore(struct sd_backup_runner *r, const char *file, const char *
 	step++;
 	runner_step(r, "step %d/%d: pg_restore into %s on %s", step, nsteps, db, primary->name);
 	{
-		struct pg_target t;
-		if (pg_target_make(r, primary->name, db, "swarmdeck-restore", &t, err, sizeof(err)) < 0) {
+		struct pg_target t, w;
+		if (pg_target_make(r, primary->name, db, RESTORE_APP, NULL, &t, err, sizeof(err)) < 0) {
 			set_err(failed, sizeof(failed), "step %d (pg_restore): %s", step, err);
 			goto out;
 		}
+		struct restore_tick tick = {.runner = r, .path = path, .size = m.size};
+		if (pg_target_make(r, primary->name, db, RESTORE_APP "-watch", "-c statement_timeout=5000",
+				   &w, err, sizeof(err)) == 0) {
+			tick.watch = PQconnectdb(w.conninfo);
+			if (PQstatus(tick.watch) != CONNECTION_OK) {
+				PQfinish(tick.watch);       /* the restore goes on, unwatched */
+				tick.watch = NULL;
+			}
+			pg_target_free(&w);
+		}
 		const char *argv[] = {"pg_restore", "--clean", "--if-exists", "--single-transaction",
 				"-d", t.conninfo, path, NULL};
-		struct restore_tick tick = {.runner = r, .path = path, .size = m.size};
 		t0 = monotonic();
-		int rc = child_run(argv, tick_file_position, &tick, err, sizeof(err));
+		int rc = child_run(argv, tick_restore, &tick, err, sizeof(err));
+		if (tick.watch)
+			PQfinish(tick.watch);
+		if (rc < 0 && tick.blocked[0])
+			sd_strlcpy(err, tick.blocked, sizeof(err));
 		scrub(err, t.password);
 		pg_target_free(&t);
 		if (rc < 0) {
