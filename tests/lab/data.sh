@@ -37,8 +37,12 @@
 #   - data_start on a member that was a primary when it died: if another member is now
 #     the primary on a newer timeline, the old primary is pg_rewind-ed and restarted as a
 #     standby of it (never silently as a second writable primary); if a newer timeline
-#     exists but cannot be rewound to, it is left stopped and says so; if nothing newer
-#     answers, it starts as the primary again.
+#     exists but cannot be rewound to, it is left stopped and says so (status 3, which
+#     data_start reports but does not count as a failure); if nothing newer answers, it
+#     starts as the primary again.
+#   - `lab partition` leaves the processes running: a primary cut off while a standby was
+#     promoted is still a primary after `lab heal` (a real split brain, for swarmdeck to
+#     show). `data pg-stop pg-1; data pg-start pg-1` then rewinds it to follow.
 
 DATA_STATE=${DATA_STATE:-/var/lib/swarmdeck-lab}
 DATA_RUN=${DATA_RUN:-/run/swarmdeck-lab}
@@ -169,7 +173,8 @@ _data_pg_probe() { # MEMBER SQL
 
 # "primary TL" or "standby TL" for a running member
 DATA_SQL_ROLE="select case when pg_is_in_recovery() then 'standby ' ||
-  coalesce((select received_tli from pg_stat_wal_receiver), (select timeline_id from pg_control_checkpoint()))
+  greatest((select received_tli from pg_stat_wal_receiver), (select timeline_id from pg_control_checkpoint()),
+    (select min_recovery_end_timeline from pg_control_recovery()))
   else 'primary ' || ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int end"
 
 _data_pg_running() { # MEMBER
@@ -245,6 +250,21 @@ EOF
 	chmod 600 "$dir/pg_hba.conf" "$dir/pg_ident.conf"
 }
 
+# MEMBER holds a slot for every other member (pg_2 for pg-2, ...), so that whoever is
+# promoted can serve the others at once; reserving WAL only on a primary. pg_rewind and
+# pg_basebackup leave pg_replslot empty, hence after every start.
+_data_pg_ensure_slots() { # MEMBER
+	local m values
+	values=''
+	for m in $DATA_PG_MEMBERS; do
+		[ "$m" = "$1" ] || values="$values${values:+, }('$(_data_slot "$m")')"
+	done
+	_data_pg_admin "$1" postgres >/dev/null 2>&1 <<EOF || _data_say "$1: could not create its replication slots"
+select pg_create_physical_replication_slot(s, not pg_is_in_recovery()) from (values $values) as v(s)
+  where not exists (select from pg_replication_slots where slot_name = s);
+EOF
+}
+
 # Start MEMBER's postmaster in its node's namespace and wait until it accepts connections
 # (no decisions; see _data_pg_start).
 _data_pg_launch() { # MEMBER
@@ -259,7 +279,10 @@ _data_pg_launch() { # MEMBER
 		return 1
 	i=0
 	while [ $i -lt 180 ]; do
-		pg_isready -q -h "$(_data_pgsock "$member")" -p 5432 -U postgres -d postgres -t 1 && return 0
+		if pg_isready -q -h "$(_data_pgsock "$member")" -p 5432 -U postgres -d postgres -t 1; then
+			_data_pg_ensure_slots "$member"
+			return 0
+		fi
 		if [ $i -gt 10 ] && ! _data_pg_running "$member"; then break; fi
 		sleep 0.5
 		i=$((i + 1))
@@ -268,17 +291,49 @@ _data_pg_launch() { # MEMBER
 	return 1
 }
 
-# Timeline in MEMBER's control file (the member must be stopped).
-_data_pg_control_tli() {
-	LANG=C "$DATA_PGBIN/pg_controldata" "$(_data_pgdata "$1")" 2>/dev/null |
-		sed -n "s/^Latest checkpoint's TimeLineID: *//p"
+# The newest timeline named by a history file (NNNNNNNN.history) in DIRS, 0 if none.
+_data_pg_history_tli() { # DIR...
+	local dir f name tli max
+	max=0
+	for dir in "$@"; do
+		for f in "$dir"/*.history; do
+			[ -f "$f" ] || continue
+			name=${f##*/}
+			name=${name%.history}
+			case $name in ????????) ;; *) continue ;; esac
+			case $name in *[!0-9A-Fa-f]*) continue ;; esac
+			tli=$((0x$name))
+			[ "$tli" -gt "$max" ] && max=$tli
+		done
+	done
+	echo "$max"
+}
+
+# MEMBER's own timeline while it is stopped: its control file's, or the newest of its own
+# history files (a promotion writes one before the control file catches up).
+_data_pg_own_tli() { # MEMBER
+	local control history
+	control=$(LANG=C "$DATA_PGBIN/pg_controldata" "$(_data_pgdata "$1")" 2>/dev/null |
+		sed -n "s/^Latest checkpoint's TimeLineID: *//p")
+	history=$(_data_pg_history_tli "$(_data_pgdata "$1")/pg_wal")
+	[ "${control:-0}" -gt "$history" ] && echo "${control:-0}" || echo "$history"
+}
+
+# The newest timeline any member ever reached: every promotion leaves a history file in
+# the promoted member's pg_wal and, through archive_command, in the shared archive.
+_data_pg_newest_tli() {
+	local m dirs
+	dirs=$DATA_STATE/pg-archive
+	for m in $DATA_PG_MEMBERS; do dirs="$dirs $(_data_pgdata "$m")/pg_wal"; done
+	# shellcheck disable=SC2086
+	_data_pg_history_tli $dirs
 }
 
 # Start MEMBER if it is not running. A member that died as a primary comes back as the
 # primary only when no other member has moved to a newer timeline; otherwise it is
 # rewound and follows the new primary, or stays stopped when that fails.
 _data_pg_start() { # MEMBER
-	local member data m answer role tli own newest newest_tli
+	local member data m answer role tli own newest newest_tli seen_tli
 	member=$1
 	data=$(_data_pgdata "$member")
 	_data_pg_running "$member" && return 0
@@ -287,9 +342,9 @@ _data_pg_start() { # MEMBER
 		_data_pg_launch "$member" && _data_say "$member: started as a standby"
 		return
 	fi
-	own=$(_data_pg_control_tli "$member")
-	own=${own:-0}
-	newest='' newest_tli=0 seen_tli=0
+	own=$(_data_pg_own_tli "$member")
+	newest='' newest_tli=0
+	seen_tli=$(_data_pg_newest_tli)         # stopped members count too, through their files
 	for m in $DATA_PG_MEMBERS; do
 		[ "$m" = "$member" ] && continue
 		_data_pg_running "$m" || continue
@@ -307,35 +362,40 @@ _data_pg_start() { # MEMBER
 	fi
 	if [ -z "$newest" ]; then
 		_data_say "$member: left stopped: it was a primary on timeline $own but timeline $seen_tli exists and no primary answers to rewind from"
-		return 1
+		return 3
 	fi
 	if [ "$newest_tli" -le "$own" ]; then
 		_data_say "$member: left stopped: $newest is also a primary (timeline $newest_tli, ours $own); refusing a second writable primary"
-		return 1
+		return 3
 	fi
 	_data_say "$member: was the primary on timeline $own; $newest is the primary on timeline $newest_tli: rewinding $member to follow it"
+	_data_pg_rewind "$member" "$newest" || return 3
+	_data_say "$member: started as a standby of $newest"
+}
+
+# Rewind the stopped MEMBER onto SOURCE's history and start it as a standby.
+_data_pg_rewind() { # MEMBER SOURCE
+	local member data
+	member=$1
+	data=$(_data_pgdata "$member")
+	# pg_rewind finishes a crash recovery in single-user mode first, which refuses standby mode
+	rm -f "$data/standby.signal"
 	if ! _data_ns "$(_data_pg_node "$member")" postgres pg_rewind -D "$data" \
-		--source-server="host=$(_data_addr "$(_data_pg_node "$newest")") port=5432 user=replicator dbname=postgres passfile=$DATA_SECRETS/pg-replicator.pgpass connect_timeout=5" \
+		--source-server="host=$(_data_addr "$(_data_pg_node "$2")") port=5432 user=replicator dbname=postgres passfile=$DATA_SECRETS/pg-replicator.pgpass connect_timeout=5" \
 		>>"$DATA_STATE/pg/log/$member.rewind.log" 2>&1; then
 		_data_say "$member: left stopped: pg_rewind failed (see $DATA_STATE/pg/log/$member.rewind.log)"
 		return 1
 	fi
 	_data_pg_write_hba "$member"
 	touch "$data/standby.signal" && chown postgres:postgres "$data/standby.signal"
-	_data_pg_launch "$member" || return 1
-	# slots kept from its time as primary would pin old WAL: reset them to reserve nothing
-	_data_pg_admin "$member" postgres <<'EOF' >/dev/null || true
-select pg_drop_replication_slot(slot_name), pg_create_physical_replication_slot(slot_name)
-  from pg_replication_slots where not active and restart_lsn is not null;
-EOF
-	_data_say "$member: started as a standby of $newest"
+	_data_pg_launch "$member"
 }
 
-_data_pg_stop() { # MEMBER
+_data_pg_stop() { # MEMBER [MODE: immediate (default) or fast]
 	local data pid
 	data=$(_data_pgdata "$1")
 	_data_pg_running "$1" || return 0
-	_data_ns "$(_data_pg_node "$1")" postgres pg_ctl -D "$data" -m immediate -s -w -t 20 stop >/dev/null 2>&1 && return 0
+	_data_ns "$(_data_pg_node "$1")" postgres pg_ctl -D "$data" -m "${2:-immediate}" -s -w -t 20 stop >/dev/null 2>&1 && return 0
 	pid=$(head -n1 "$data/postmaster.pid" 2>/dev/null) || return 0
 	if _data_pid_alive "$pid" postgres; then kill -KILL "$pid" 2>/dev/null || true; fi
 	return 0
@@ -409,7 +469,7 @@ EOF
 }
 
 _data_pg_init() {
-	local m data node other primary
+	local m data node primary
 	mkdir -p "$DATA_STATE/pg" "$DATA_STATE/pg-archive" "$DATA_STATE/pg/log"
 	chown postgres:postgres "$DATA_STATE/pg" "$DATA_STATE/pg-archive" "$DATA_STATE/pg/log"
 	chmod 700 "$DATA_STATE/pg" "$DATA_STATE/pg-archive"
@@ -446,13 +506,6 @@ _data_pg_init() {
 		touch "$data/standby.signal" && chown postgres:postgres "$data/standby.signal"
 		_data_pg_write_hba "$m"
 		_data_pg_launch "$m" || return 1
-		# slots for the others, so that whoever is promoted can serve them at once
-		for other in $DATA_PG_MEMBERS; do
-			[ "$other" = "$m" ] && continue
-			_data_pg_admin "$m" postgres -c \
-				"select pg_create_physical_replication_slot('$(_data_slot "$other")') where not exists (select from pg_replication_slots where slot_name = '$(_data_slot "$other")')" >/dev/null ||
-				_data_say "$m: could not create slot for $other"
-		done
 	done
 	if [ ! -f "$DATA_STATE/pg/standbys.done" ]; then
 		touch "$DATA_STATE/pg/standbys.done"
@@ -661,12 +714,16 @@ data_down() {
 }
 
 # Restart what NODE hosts (after `lab kill` and `lab heal`). See the header for an old
-# PostgreSQL primary.
+# PostgreSQL primary: one deliberately left stopped is said, not a failure.
 data_start() { # NODE
-	local node m rc
+	local node m rc pgrc
 	node=$1 rc=0
 	_data_addr "$node" >/dev/null || { _data_say "unknown node $node"; return 2; }
-	for m in $(_data_node_pg "$node"); do _data_pg_start "$m" || rc=1; done
+	for m in $(_data_node_pg "$node"); do
+		pgrc=0
+		_data_pg_start "$m" || pgrc=$?
+		[ $pgrc -eq 0 ] || [ $pgrc -eq 3 ] || rc=1
+	done
 	if _data_has "$node" $DATA_REDIS_NODES; then _data_redis_start "$node" || rc=1; fi
 	if _data_has "$node" $DATA_SENTINEL_NODES; then _data_sentinel_start "$node" || rc=1; fi
 	return $rc
@@ -788,6 +845,17 @@ data_pg_stop() { # MEMBER (immediate: like a crash, without killing the node)
 data_pg_start() { # MEMBER
 	_data_pg_node "$1" >/dev/null || { _data_say "unknown member $1"; return 2; }
 	_data_pg_start "$1"
+}
+
+# A standby that replayed WAL the primary does not have (it followed a primary that was
+# later abandoned) cannot follow: stop it, rewind it onto the current primary, start it.
+data_pg_rewind() { # MEMBER
+	local primary
+	_data_pg_node "$1" >/dev/null || { _data_say "unknown member $1"; return 2; }
+	primary=$(_data_pg_primary_local) || { _data_say "no primary is running"; return 1; }
+	[ "$primary" != "$1" ] || { _data_say "$1 is the primary"; return 1; }
+	_data_pg_stop "$1" fast
+	_data_pg_rewind "$1" "$primary" && _data_say "$1: rewound, a standby of $primary"
 }
 
 data_redis_stop() { # NODE
