@@ -554,15 +554,19 @@ static void job_clear(struct job *job)
 
 /* ---- fetch ---- */
 
-/* Four statements, one round trip; every one of them works on a primary and a standby. */
+/* Four statements, one round trip; every one of them works on a primary and a standby.
+ * A standby's timeline: the one its WAL receiver is on; without a receiver (its primary is
+ * gone) the newest of its last restartpoint's and its minimum recovery point's, which can
+ * trail what it replayed until the next restartpoint. */
 static const char FETCH_SQL[] =
 	"SELECT pg_is_in_recovery(),"
 	" CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn() END,"
 	" pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn(),"
 	" extract(epoch FROM pg_last_xact_replay_timestamp())::bigint,"
 	" CASE WHEN pg_is_in_recovery()"
-	"  THEN coalesce((SELECT received_tli FROM pg_stat_wal_receiver),"
-	"                (SELECT timeline_id FROM pg_control_checkpoint()))"
+	"  THEN greatest((SELECT received_tli FROM pg_stat_wal_receiver),"
+	"                (SELECT timeline_id FROM pg_control_checkpoint()),"
+	"                (SELECT min_recovery_end_timeline FROM pg_control_recovery()))"
 	"  ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END,"
 	" (SELECT sender_host FROM pg_stat_wal_receiver),"
 	" (SELECT sender_port FROM pg_stat_wal_receiver);"
