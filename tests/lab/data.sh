@@ -645,21 +645,31 @@ _data_wait() { # SECONDS DESCRIPTION COMMAND...
 	return 1
 }
 
-_data_streaming_is() { # N: the primary streams to N standbys
+_data_streaming_is() { # N: one primary, streaming to N standbys
 	local primary
 	primary=$(_data_pg_primary_local) || return 1
 	[ "$(_data_pg_admin "$primary" postgres -c "select count(*) from pg_stat_replication where state = 'streaming'")" = "$1" ]
 }
 
+# One master, the other two replicas with their link up, and all three Sentinels agreeing
+# on that master and knowing both replicas and the other two Sentinels.
 _data_redis_ready() {
-	local node info
-	for node in $DATA_SENTINEL_NODES; do
-		info=$(_data_sentinel_cli "$node" SENTINEL master mymaster 2>/dev/null | tr '\n' ' ')
-		case $info in *"num-slaves 2 "*"num-other-sentinels 2 "*) ;; *) return 1 ;; esac
-	done
+	local node info masters master addr
+	masters=0 master=''
 	for node in $DATA_REDIS_NODES; do
-		[ "$node" = worker-2 ] && continue
-		_data_redis_cli "$node" INFO replication 2>/dev/null | grep -q 'master_link_status:up' || return 1
+		info=$(_data_redis_cli "$node" INFO replication 2>/dev/null | tr -d '\r') || return 1
+		case $info in
+		*role:master*) masters=$((masters + 1)) master=$(_data_addr "$node") ;;
+		*master_link_status:up*) ;;
+		*) return 1 ;;
+		esac
+	done
+	[ "$masters" -eq 1 ] || return 1
+	for node in $DATA_SENTINEL_NODES; do
+		addr=$(_data_sentinel_cli "$node" SENTINEL get-master-addr-by-name mymaster 2>/dev/null | head -n1) || return 1
+		[ "$addr" = "$master" ] || return 1
+		info=$(_data_sentinel_cli "$node" SENTINEL master mymaster 2>/dev/null | tr '\n' ' ') || return 1
+		case $info in *"num-slaves 2 "*"num-other-sentinels 2 "*) ;; *) return 1 ;; esac
 	done
 }
 
@@ -856,6 +866,15 @@ data_pg_rewind() { # MEMBER
 	[ "$primary" != "$1" ] || { _data_say "$1 is the primary"; return 1; }
 	_data_pg_stop "$1" fast
 	_data_pg_rewind "$1" "$primary" && _data_say "$1: rewound, a standby of $primary"
+}
+
+# Wait until the primary streams to N standbys (default 2) / Redis is settled; 1 on timeout.
+data_wait_streaming() { # [N] [SECONDS]
+	_data_wait "${2:-60}" "PostgreSQL streaming to ${1:-2} standbys" _data_streaming_is "${1:-2}"
+}
+
+data_wait_redis() { # [SECONDS]
+	_data_wait "${1:-60}" "one Redis master, two linked replicas, three agreeing Sentinels" _data_redis_ready
 }
 
 data_redis_stop() { # NODE
