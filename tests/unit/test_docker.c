@@ -53,24 +53,41 @@ static char *read_text(const char *path, size_t *len)
 	return buf;
 }
 
-/* The captured responses come from the lab (tests/lab/capture-fixtures); a checkout without
- * them skips the tests that need them, saying which file is missing. */
-static void need_fixtures(void)
+/* The captured responses come from the lab (tests/lab/capture-fixtures; the *-worker-down and
+ * *-rollback* files only with --scenarios). A checkout without them skips the tests that need
+ * them, saying which file is missing. */
+struct fixture_set {
+	const char *info, *nodes, *services, *tasks;
+};
+
+static const struct fixture_set steady = {"info.json", "nodes.json", "services.json", "tasks.json"};
+static const struct fixture_set worker_down = {"info.json", "nodes-worker-down.json",
+					       "services-worker-down.json", "tasks-worker-down.json"};
+static const struct fixture_set rollback_started = {"info.json", "nodes.json",
+						    "services-rollback-started.json",
+						    "tasks-backend-rollback.json"};
+
+static void need_file(const char *name)
 {
-	static const char *const names[] = {"info.json", "nodes.json", "services.json", "tasks.json"};
-	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
-		char path[256];
-		snprintf(path, sizeof(path), "%s/%s", fixture_dir(), names[i]);
-		if (access(path, R_OK) != 0) {
-			print_message("skipped: no %s (captured from the lab)\n", path);
-			skip();
-		}
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", fixture_dir(), name);
+	if (access(path, R_OK) != 0) {
+		print_message("skipped: no %s (captured from the lab)\n", path);
+		skip();
 	}
+}
+
+static void need_set(const struct fixture_set *set)
+{
+	need_file(set->info);
+	need_file(set->nodes);
+	need_file(set->services);
+	need_file(set->tasks);
 }
 
 static char *fixture(const char *name, size_t *len)
 {
-	need_fixtures();
+	need_file(name);
 	char path[256];
 	snprintf(path, sizeof(path), "%s/%s", fixture_dir(), name);
 	return read_text(path, len);
@@ -78,7 +95,7 @@ static char *fixture(const char *name, size_t *len)
 
 static json_t *fixture_json(const char *name)
 {
-	need_fixtures();
+	need_file(name);
 	char path[256];
 	json_error_t jerr;
 	snprintf(path, sizeof(path), "%s/%s", fixture_dir(), name);
@@ -93,13 +110,18 @@ struct fixtures {
 	size_t info_len, nodes_len, services_len, tasks_len;
 };
 
+static void load_set(struct fixtures *f, const struct fixture_set *set)
+{
+	need_set(set);
+	f->info = fixture(set->info, &f->info_len);
+	f->nodes = fixture(set->nodes, &f->nodes_len);
+	f->services = fixture(set->services, &f->services_len);
+	f->tasks = fixture(set->tasks, &f->tasks_len);
+}
+
 static void load_fixtures(struct fixtures *f)
 {
-	need_fixtures();
-	f->info = fixture("info.json", &f->info_len);
-	f->nodes = fixture("nodes.json", &f->nodes_len);
-	f->services = fixture("services.json", &f->services_len);
-	f->tasks = fixture("tasks.json", &f->tasks_len);
+	load_set(f, &steady);
 }
 
 static void free_fixtures(struct fixtures *f)
@@ -110,19 +132,24 @@ static void free_fixtures(struct fixtures *f)
 	free(f->tasks);
 }
 
-static struct sd_swarm *decode_fixtures(void)
+static struct sd_swarm *decode_set(const struct fixture_set *set)
 {
 	struct fixtures f;
-	load_fixtures(&f);
+	load_set(&f, set);
 	struct sd_swarm *sw = NULL;
 	char err[256] = "";
 	int rc = sd_docker_decode(f.info, f.info_len, f.nodes, f.nodes_len, f.services,
 				  f.services_len, f.tasks, f.tasks_len, &sw, err, sizeof(err));
 	free_fixtures(&f);
 	if (rc != 0)
-		fail_msg("decode failed: %s", err);
+		fail_msg("decode of %s/%s/%s failed: %s", set->nodes, set->services, set->tasks, err);
 	assert_non_null(sw);
 	return sw;
+}
+
+static struct sd_swarm *decode_fixtures(void)
+{
+	return decode_set(&steady);
 }
 
 static struct sd_swarm *decode_texts(const char *nodes, const char *services, const char *tasks)
@@ -234,11 +261,11 @@ static void test_decode_info_fixture(void **state)
 	sd_part_unref(sw);
 }
 
-static void test_decode_nodes_fixture(void **state)
+/* Every node of SET as jansson reads it against the decoded part; returns the hostname of the
+ * leader. Quorum counts follow the same reading. */
+static void check_nodes(const struct sd_swarm *sw, const struct fixture_set *set)
 {
-	(void)state;
-	struct sd_swarm *sw = decode_fixtures();
-	json_t *nodes = fixture_json("nodes.json"), *tasks = fixture_json("tasks.json");
+	json_t *nodes = fixture_json(set->nodes), *tasks = fixture_json(set->tasks);
 	assert_int_equal(sw->nnodes, json_array_size(nodes));
 	int managers = 0, reachable = 0;
 	const char *leader = "";
@@ -286,24 +313,18 @@ static void test_decode_nodes_fixture(void **state)
 				want_tasks++;
 		assert_int_equal(n->tasks, want_tasks);
 	}
-	/* the lab: 3 managers and 2 workers */
 	assert_int_equal(sw->managers, managers);
 	assert_int_equal(sw->managers_reachable, reachable);
-	assert_int_equal(sw->managers, 3);
 	assert_string_equal(sw->leader, leader);
-	assert_true(strlen(sw->leader) > 0);
 	for (i = 1; i < sw->nnodes; i++)
 		assert_true(strcmp(sw->nodes[i - 1].hostname, sw->nodes[i].hostname) <= 0);
 	json_decref(nodes);
 	json_decref(tasks);
-	sd_part_unref(sw);
 }
 
-static void test_decode_services_fixture(void **state)
+static void check_services(const struct sd_swarm *sw, const struct fixture_set *set)
 {
-	(void)state;
-	struct sd_swarm *sw = decode_fixtures();
-	json_t *services = fixture_json("services.json"), *tasks = fixture_json("tasks.json");
+	json_t *services = fixture_json(set->services), *tasks = fixture_json(set->tasks);
 	assert_int_equal(sw->nservices, json_array_size(services));
 	size_t i;
 	json_t *js;
@@ -314,8 +335,9 @@ static void test_decode_services_fixture(void **state)
 		assert_string_equal(s->name, jstr(js, "Spec.Name"));
 		assert_ptr_equal(sd_swarm_service(sw, s->name), s);
 		json_t *labels = json_object_get(json_object_get(js, "Spec"), "Labels");
-		assert_string_equal(s->stack, json_string_value(json_object_get(
-			labels, "com.docker.stack.namespace")) ?: "");
+		const char *stack = json_string_value(json_object_get(labels,
+								      "com.docker.stack.namespace"));
+		assert_string_equal(s->stack, stack ? stack : "");
 		json_t *mode = json_object_get(json_object_get(js, "Spec"), "Mode");
 		if (json_object_get(mode, "Replicated")) {
 			assert_string_equal(s->mode, "replicated");
@@ -355,6 +377,65 @@ static void test_decode_services_fixture(void **state)
 			count += !strcmp(jstr(jt, "ServiceID"), s->id);
 		assert_int_equal(s->task_count, count);
 	}
+	for (i = 1; i < sw->nservices; i++)
+		assert_true(strcmp(sw->services[i - 1].name, sw->services[i].name) < 0);
+	json_decref(services);
+	json_decref(tasks);
+}
+
+static void assert_task_order(const struct sd_swarm *sw);
+
+static void check_tasks(const struct sd_swarm *sw, const struct fixture_set *set)
+{
+	json_t *tasks = fixture_json(set->tasks), *nodes = fixture_json(set->nodes);
+	assert_int_equal(sw->ntasks, json_array_size(tasks));
+	size_t i;
+	json_t *jt;
+	json_array_foreach(tasks, i, jt) {
+		const struct sd_task *t = task_by_id(sw, jstr(jt, "ID"));
+		assert_non_null(t);
+		assert_string_equal(t->service_id, jstr(jt, "ServiceID"));
+		const struct sd_service *s = sd_swarm_service(sw, t->service_id);
+		assert_string_equal(t->service, s ? s->name : "");
+		assert_string_equal(t->node_id, jstr(jt, "NodeID"));
+		const char *hostname = "";
+		size_t n;
+		json_t *jn;
+		json_array_foreach(nodes, n, jn)
+			if (!strcmp(jstr(jn, "ID"), t->node_id))
+				hostname = jstr(jn, "Description.Hostname");
+		assert_string_equal(t->node, *t->node_id && !*hostname ? t->node_id : hostname);
+		assert_int_equal(t->slot, json_object_get(jt, "Slot") ? jint(jt, "Slot") : 0);
+		assert_string_equal(t->desired_state, jstr(jt, "DesiredState"));
+		assert_string_equal(t->state, jstr(jt, "Status.State"));
+		assert_string_equal(t->error, jstr(jt, "Status.Err"));
+		assert_string_equal(t->message, jstr(jt, "Status.Message"));
+		assert_int_equal(t->since, oracle_time(jstr(jt, "Status.Timestamp")));
+		assert_true(t->since > 1600000000);
+	}
+	assert_task_order(sw);
+	json_decref(tasks);
+	json_decref(nodes);
+}
+
+static void test_decode_nodes_fixture(void **state)
+{
+	(void)state;
+	struct sd_swarm *sw = decode_fixtures();
+	check_nodes(sw, &steady);
+	/* the lab: 3 managers, all reachable, one leader */
+	assert_int_equal(sw->managers, 3);
+	assert_int_equal(sw->managers_reachable, 3);
+	assert_true(strlen(sw->leader) > 0);
+	assert_non_null(sd_swarm_node(sw, "worker-1"));
+	sd_part_unref(sw);
+}
+
+static void test_decode_services_fixture(void **state)
+{
+	(void)state;
+	struct sd_swarm *sw = decode_fixtures();
+	check_services(sw, &steady);
 	/* the lab's stack */
 	const struct sd_service *nginx = sd_swarm_service(sw, "iot-guardian_nginx");
 	assert_non_null(nginx);
@@ -364,10 +445,6 @@ static void test_decode_services_fixture(void **state)
 	assert_int_equal(nginx->ports[0].published, 80);
 	assert_string_equal(nginx->ports[0].mode, "host");
 	assert_non_null(sd_swarm_service(sw, "iot-guardian_backend"));
-	for (i = 1; i < sw->nservices; i++)
-		assert_true(strcmp(sw->services[i - 1].name, sw->services[i].name) < 0);
-	json_decref(services);
-	json_decref(tasks);
 	sd_part_unref(sw);
 }
 
@@ -401,35 +478,35 @@ static void test_decode_tasks_fixture(void **state)
 {
 	(void)state;
 	struct sd_swarm *sw = decode_fixtures();
-	json_t *tasks = fixture_json("tasks.json"), *nodes = fixture_json("nodes.json");
-	assert_int_equal(sw->ntasks, json_array_size(tasks));
-	size_t i;
-	json_t *jt;
-	json_array_foreach(tasks, i, jt) {
-		const struct sd_task *t = task_by_id(sw, jstr(jt, "ID"));
-		assert_non_null(t);
-		assert_string_equal(t->service_id, jstr(jt, "ServiceID"));
-		const struct sd_service *s = sd_swarm_service(sw, t->service_id);
-		assert_string_equal(t->service, s ? s->name : "");
-		assert_string_equal(t->node_id, jstr(jt, "NodeID"));
-		const char *hostname = "";
-		size_t n;
-		json_t *jn;
-		json_array_foreach(nodes, n, jn)
-			if (!strcmp(jstr(jn, "ID"), t->node_id))
-				hostname = jstr(jn, "Description.Hostname");
-		assert_string_equal(t->node, *t->node_id && !*hostname ? t->node_id : hostname);
-		assert_int_equal(t->slot, json_object_get(jt, "Slot") ? jint(jt, "Slot") : 0);
-		assert_string_equal(t->desired_state, jstr(jt, "DesiredState"));
-		assert_string_equal(t->state, jstr(jt, "Status.State"));
-		assert_string_equal(t->error, jstr(jt, "Status.Err"));
-		assert_string_equal(t->message, jstr(jt, "Status.Message"));
-		assert_int_equal(t->since, oracle_time(jstr(jt, "Status.Timestamp")));
-		assert_true(t->since > 1600000000);
-	}
-	assert_task_order(sw);
-	json_decref(tasks);
-	json_decref(nodes);
+	check_tasks(sw, &steady);
+	sd_part_unref(sw);
+}
+
+/* captured with --scenarios: worker-1 killed, and a bad update rolling back */
+static void test_scenario_worker_down(void **state)
+{
+	(void)state;
+	struct sd_swarm *sw = decode_set(&worker_down);
+	check_nodes(sw, &worker_down);
+	check_services(sw, &worker_down);
+	check_tasks(sw, &worker_down);
+	const struct sd_node *w = sd_swarm_node(sw, "worker-1");
+	assert_non_null(w);
+	assert_string_equal(w->state, "down");
+	assert_int_equal(sw->managers, 3);   /* a worker does not touch the quorum */
+	sd_part_unref(sw);
+}
+
+static void test_scenario_rollback_started(void **state)
+{
+	(void)state;
+	struct sd_swarm *sw = decode_set(&rollback_started);
+	check_services(sw, &rollback_started);
+	check_tasks(sw, &rollback_started);
+	const struct sd_service *backend = sd_swarm_service(sw, "iot-guardian_backend");
+	assert_non_null(backend);
+	assert_string_equal(backend->update_state, "rollback_started");
+	assert_true(backend->has_previous_spec);
 	sd_part_unref(sw);
 }
 
@@ -1828,6 +1905,199 @@ static void test_events(void **state)
 	fake_stop(f);
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* the other captured answers                                                               */
+
+static void test_captured_error_bodies(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *file;
+		int status;
+	} bodies[] = {{"error-404.json", 404}, {"error-503-not-manager.json", 503}};
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(*bodies); i++) {
+		need_file(bodies[i].file);
+		char *text = fixture(bodies[i].file, NULL);
+		json_t *oracle = json_loads(text, 0, NULL);
+		const char *message = jstr(oracle, "message");
+		assert_true(strlen(message) > 0);
+		struct fake *f = fake_start("1.41");
+		fake_route(f, "GET", "/v1.41/probe", bodies[i].status, text, SEND_WHOLE);
+		struct sd_docker *d = fake_client(f, false, 5000);
+		char err[512] = "";
+		size_t len;
+		assert_null(sd_docker_get(d, "/probe", &len, err, sizeof(err)));
+		assert_string_equal(err, message);   /* verbatim */
+		sd_docker_close(d);
+		fake_stop(f);
+		json_decref(oracle);
+		free(text);
+	}
+}
+
+static void test_captured_worker_info(void **state)
+{
+	(void)state;
+	size_t len;
+	char *text = fixture("info-worker.json", &len);
+	json_t *oracle = json_loads(text, 0, NULL);
+	struct sd_swarm *sw = NULL;
+	char err[256];
+	assert_int_equal(sd_docker_decode(text, len, NULL, 0, NULL, 0, NULL, 0, &sw, err,
+					  sizeof(err)), 0);
+	assert_string_equal(sw->engine_name, jstr(oracle, "Name"));
+	assert_string_equal(sw->cluster_id, jstr(oracle, "Swarm.Cluster.ID"));
+	assert_string_equal(sw->engine_version, jstr(oracle, "ServerVersion"));
+	assert_int_equal(strncmp(sw->engine_name, "worker-", 7), 0);
+	sd_part_unref(sw);
+	json_decref(oracle);
+	free(text);
+}
+
+struct event_list {
+	size_t count, cap;
+	char **items;   /* "type/action/actor" */
+};
+
+static void collect_event(void *user, const char *type, const char *action, const char *actor)
+{
+	struct event_list *l = user;
+	if (l->count == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		l->items = realloc(l->items, l->cap * sizeof(*l->items));
+	}
+	size_t n = strlen(type) + strlen(action) + strlen(actor) + 3;
+	l->items[l->count] = malloc(n);
+	snprintf(l->items[l->count++], n, "%s/%s/%s", type, action, actor);
+}
+
+static void free_events(struct event_list *l)
+{
+	for (size_t i = 0; i < l->count; i++)
+		free(l->items[i]);
+	free(l->items);
+}
+
+static void test_captured_events(void **state)
+{
+	(void)state;
+	char *text = fixture("events.json", NULL);
+	/* what each line says, read by jansson */
+	struct event_list want = {0};
+	for (char *line = text, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		json_t *ev = json_loads(line, 0, NULL);
+		if (!ev)
+			continue;
+		const char *name = jstr(ev, "Actor.Attributes.name");
+		collect_event(&want, jstr(ev, "Type"), jstr(ev, "Action"),
+			      *name ? name : jstr(ev, "Actor.ID"));
+		json_decref(ev);
+		if (next)
+			next[-1] = '\n';
+	}
+	struct fake *f = fake_start("1.41");
+	fake_route(f, "GET", "/v1.41/events", 200, text, SEND_EVENTS);
+	f->end_events = 1;
+	struct sd_docker *d = fake_client(f, true, 5000);
+	struct event_list got = {0};
+	volatile int stop = 0;
+	char err[256];
+	assert_int_equal(sd_docker_watch_events(d, collect_event, &got, &stop, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "the event stream ended"));
+	assert_int_equal(got.count, want.count);
+	for (size_t i = 0; i < got.count; i++)
+		assert_string_equal(got.items[i], want.items[i]);
+	free_events(&got);
+	free_events(&want);
+	sd_docker_close(d);
+	fake_stop(f);
+	free(text);
+}
+
+/* The body posted must be the captured Spec with exactly one change. */
+static void assert_posted_spec(struct fake *f, const char *target, json_t *want)
+{
+	json_t *got = posted_spec(f, target);
+	if (!json_equal(got, want)) {
+		char *a = json_dumps(got, JSON_SORT_KEYS), *b = json_dumps(want, JSON_SORT_KEYS);
+		fail_msg("posted spec differs:\n got %s\nwant %s", a, b);
+	}
+	json_decref(got);
+}
+
+static void test_mutations_on_captured_specs(void **state)
+{
+	(void)state;
+	char *service_text = fixture("service-backend.json", NULL);
+	char *node_text = fixture("node-manager-1.json", NULL);
+	json_t *svc = json_loads(service_text, 0, NULL), *node = json_loads(node_text, 0, NULL);
+	const char *name = jstr(svc, "Spec.Name");
+	char get_service[256], update_service[256], target[320];
+	snprintf(get_service, sizeof(get_service), "/v1.41/services/%s", name);
+	snprintf(update_service, sizeof(update_service), "/v1.41/services/%s/update",
+		 jstr(svc, "ID"));
+	char get_node[256], update_node[256];
+	snprintf(get_node, sizeof(get_node), "/v1.41/nodes/%s", jstr(node, "ID"));
+	snprintf(update_node, sizeof(update_node), "/v1.41/nodes/%s/update", jstr(node, "ID"));
+
+	struct fake *f = fake_start("1.41");
+	fake_route(f, "GET", get_service, 200, service_text, SEND_WHOLE);
+	fake_route(f, "POST", update_service, 200, "{\"Warnings\":null}", SEND_WHOLE);
+	fake_route(f, "GET", get_node, 200, node_text, SEND_WHOLE);
+	fake_route(f, "POST", update_node, 200, "", SEND_WHOLE);
+	struct sd_docker *d = fake_client(f, false, 5000);
+	char err[256] = "";
+	snprintf(target, sizeof(target), "%s?version=%lld", update_service, jint(svc, "Version.Index"));
+
+	long replicas = (long)jint(svc, "Spec.Mode.Replicated.Replicas");
+	assert_true(replicas >= 1);
+	if (sd_docker_service_scale(d, name, replicas + 1, err, sizeof(err)) != 0)
+		fail_msg("scale: %s", err);
+	json_t *want = json_deep_copy(json_object_get(svc, "Spec"));
+	json_object_set_new(json_object_get(json_object_get(want, "Mode"), "Replicated"), "Replicas",
+			    json_integer(replicas + 1));
+	assert_posted_spec(f, target, want);
+	json_decref(want);
+
+	if (sd_docker_service_redeploy(d, name, err, sizeof(err)) != 0)
+		fail_msg("redeploy: %s", err);
+	want = json_deep_copy(json_object_get(svc, "Spec"));
+	json_t *tt = json_object_get(want, "TaskTemplate");
+	json_object_set_new(tt, "ForceUpdate",
+			    json_integer(json_integer_value(json_object_get(tt, "ForceUpdate")) + 1));
+	assert_posted_spec(f, target, want);
+	json_decref(want);
+
+	int rc = sd_docker_service_rollback(d, name, err, sizeof(err));
+	if (json_is_object(json_object_get(svc, "PreviousSpec"))) {
+		assert_int_equal(rc, 0);
+		char rollback[400];
+		snprintf(rollback, sizeof(rollback), "%s&rollback=previous", target);
+		assert_posted_spec(f, rollback, json_object_get(svc, "Spec"));
+	} else {
+		assert_int_equal(rc, -1);
+		assert_string_equal(err, "no previous spec to roll back to");
+	}
+
+	if (sd_docker_node_availability(d, jstr(node, "ID"), "pause", err, sizeof(err)) != 0)
+		fail_msg("pause: %s", err);
+	want = json_deep_copy(json_object_get(node, "Spec"));
+	json_object_set_new(want, "Availability", json_string("pause"));
+	snprintf(target, sizeof(target), "%s?version=%lld", update_node, jint(node, "Version.Index"));
+	assert_posted_spec(f, target, want);
+	json_decref(want);
+
+	sd_docker_close(d);
+	fake_stop(f);
+	json_decref(svc);
+	json_decref(node);
+	free(service_text);
+	free(node_text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1835,6 +2105,8 @@ int main(void)
 		cmocka_unit_test(test_decode_nodes_fixture),
 		cmocka_unit_test(test_decode_services_fixture),
 		cmocka_unit_test(test_decode_tasks_fixture),
+		cmocka_unit_test(test_scenario_worker_down),
+		cmocka_unit_test(test_scenario_rollback_started),
 		cmocka_unit_test(test_quorum_counts),
 		cmocka_unit_test(test_digest_stripped),
 		cmocka_unit_test(test_service_modes_and_counts),
@@ -1858,6 +2130,10 @@ int main(void)
 		cmocka_unit_test(test_service_rollback_and_redeploy),
 		cmocka_unit_test(test_node_updates),
 		cmocka_unit_test(test_events),
+		cmocka_unit_test(test_captured_error_bodies),
+		cmocka_unit_test(test_captured_worker_info),
+		cmocka_unit_test(test_captured_events),
+		cmocka_unit_test(test_mutations_on_captured_specs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
