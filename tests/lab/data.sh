@@ -395,6 +395,7 @@ _data_pg_stop() { # MEMBER [MODE: immediate (default) or fast]
 	local data pid
 	data=$(_data_pgdata "$1")
 	_data_pg_running "$1" || return 0
+	_data_continue "$(head -n1 "$data/postmaster.pid" 2>/dev/null)"
 	_data_ns "$(_data_pg_node "$1")" postgres pg_ctl -D "$data" -m "${2:-immediate}" -s -w -t 20 stop >/dev/null 2>&1 && return 0
 	pid=$(head -n1 "$data/postmaster.pid" 2>/dev/null) || return 0
 	if _data_pid_alive "$pid" postgres; then kill -KILL "$pid" 2>/dev/null || true; fi
@@ -602,10 +603,19 @@ _data_sentinel_start() { # NODE
 		{ _data_say "sentinel on $1: start failed (see $dir/sentinel.log)"; return 1; }
 }
 
+# A test may have SIGSTOPped a server: wake PID and its children so that they can stop.
+_data_continue() { # PID
+	local child
+	[ -n "$1" ] || return 0
+	kill -CONT "$1" 2>/dev/null || true
+	for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do kill -CONT "$child" 2>/dev/null || true; done
+}
+
 _data_kill_pidfile() { # PIDFILE COMM
 	local pid i
 	pid=$(head -n1 "$1" 2>/dev/null) || return 0
 	_data_pid_alive "$pid" "$2" || return 0
+	_data_continue "$pid"
 	kill -TERM "$pid" 2>/dev/null || true
 	i=0
 	while _data_pid_alive "$pid" "$2" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
