@@ -506,7 +506,8 @@ static void test_scenario_rollback_started(void **state)
 	const struct sd_service *backend = sd_swarm_service(sw, "iot-guardian_backend");
 	assert_non_null(backend);
 	assert_string_equal(backend->update_state, "rollback_started");
-	assert_true(backend->has_previous_spec);
+	/* the engine drops PreviousSpec as the rollback starts: no second rollback from here */
+	assert_false(backend->has_previous_spec);
 	sd_part_unref(sw);
 }
 
@@ -2080,6 +2081,31 @@ static void test_mutations_on_captured_specs(void **state)
 	} else {
 		assert_int_equal(rc, -1);
 		assert_string_equal(err, "no previous spec to roll back to");
+	}
+
+	/* after a rollback (--scenarios): whatever the capture says about PreviousSpec decides */
+	char path[256];
+	snprintf(path, sizeof(path), "%s/service-backend-rolled-back.json", fixture_dir());
+	if (access(path, R_OK) == 0) {
+		char *rolled_text = fixture("service-backend-rolled-back.json", NULL);
+		json_t *rolled = json_loads(rolled_text, 0, NULL);
+		fake_route(f, "GET", "/v1.41/services/rolled-back", 200, rolled_text, SEND_WHOLE);
+		int posts = 0;
+		for (int k = 0; k < f->nlog; k++)
+			posts += !strcmp(f->log[k].method, "POST");
+		rc = sd_docker_service_rollback(d, "rolled-back", err, sizeof(err));
+		if (json_is_object(json_object_get(rolled, "PreviousSpec"))) {
+			assert_int_equal(rc, 0);
+		} else {
+			assert_int_equal(rc, -1);
+			assert_string_equal(err, "no previous spec to roll back to");
+			int after = 0;
+			for (int k = 0; k < f->nlog; k++)
+				after += !strcmp(f->log[k].method, "POST");
+			assert_int_equal(after, posts);
+		}
+		json_decref(rolled);
+		free(rolled_text);
 	}
 
 	if (sd_docker_node_availability(d, jstr(node, "ID"), "pause", err, sizeof(err)) != 0)
