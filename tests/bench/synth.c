@@ -325,11 +325,21 @@ char *sd_synth_tasks(size_t n, size_t nservices, size_t nnodes, size_t *len)
 		long replicas = template_replicas(tpl_service);
 		bool want_running = replicas ? (long)round < replicas : round == 0;
 		json_t *pool = want_running ? running[ts] : history[ts];
-		if (json_array_size(pool) == 0)
+		bool retire = false;   /* a running template made into a history entry */
+		if (json_array_size(pool) == 0) {
 			pool = want_running ? history[ts] : running[ts];
+			retire = !want_running;
+		}
 		json_t *tpl = json_array_size(pool) ? json_array_get(pool, round % json_array_size(pool))
 						    : json_array_get(tasks, k % json_array_size(tasks));
 		json_t *task = json_deep_copy(tpl);
+		if (retire) {
+			json_object_set_new(task, "DesiredState", json_string("shutdown"));
+			set_path_string(task, "Status", "State", round % 3 ? "shutdown" : "failed");
+			set_path_string(task, "Status", "Message", round % 3 ? "shutdown" : "started");
+			if (round % 3 == 0)
+				set_path_string(task, "Status", "Err", "task: non-zero exit (1)");
+		}
 		char id[26], sid[26], nid[26], stamp[48];
 		synth_id(id, 't', k);
 		synth_id(sid, 's', s);
