@@ -135,7 +135,9 @@ static const char *base_name(const char *path)
 static void format_mb(long long bytes, char *buf, size_t size)
 {
 	double mb = (double)bytes / 1e6;
-	if (mb < 10)
+	if (mb < 1)
+		snprintf(buf, size, "%.1f kB", (double)bytes / 1e3);
+	else if (mb < 10)
 		snprintf(buf, size, "%.2f MB", mb);
 	else if (mb < 1000)
 		snprintf(buf, size, "%.1f MB", mb);
@@ -1707,10 +1709,13 @@ static json_t *swarm_document(struct sd_backup_runner *r, const struct sd_snapsh
 	json_array_foreach(nodes, i, v) {
 		json_t *spec = json_object_get(v, "Spec");
 		json_t *desc = json_object_get(v, "Description");
-		json_array_append_new(node_list, json_pack("{s:o s:o s:o s:o s:o s:o}",
+		json_t *node = json_pack("{s:o s:o s:o s:o s:o}",
 			"ID", pick(v, "ID"), "Hostname", pick(desc, "Hostname"),
 			"Role", pick(spec, "Role"), "Availability", pick(spec, "Availability"),
-			"Labels", pick(spec, "Labels"), "Name", pick(spec, "Name")));
+			"Labels", pick(spec, "Labels"));
+		if (json_object_get(spec, "Name"))
+			json_object_set(node, "Name", json_object_get(spec, "Name"));
+		json_array_append_new(node_list, node);
 	}
 	json_t *network_list = json_array();
 	json_array_foreach(networks, i, v) {
