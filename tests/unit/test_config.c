@@ -31,32 +31,6 @@ static const char *const contract_actions[] = {
 	"backup.take", "backup.verify", "backup.restore", NULL,
 };
 
-/* Temporary: the registry (core/actions.c) does not link on its own yet, its backends being
- * unwritten; these weak copies of its lookups keep the test linkable and give way to the
- * real ones as soon as something pulls them in. Delete them when core/ links alone. */
-#define NCONTRACT (sizeof(contract_actions) / sizeof(contract_actions[0]))
-static struct sd_action stub_actions[NCONTRACT];
-static const struct sd_action *stub_registry[NCONTRACT];
-
-__attribute__((weak)) const struct sd_action *const *sd_actions(void);
-__attribute__((weak)) const struct sd_action *const *sd_actions(void)
-{
-	for (size_t i = 0; contract_actions[i]; i++) {
-		stub_actions[i].name = contract_actions[i];
-		stub_registry[i] = &stub_actions[i];
-	}
-	return stub_registry;
-}
-
-__attribute__((weak)) const struct sd_action *sd_action_find(const char *name);
-__attribute__((weak)) const struct sd_action *sd_action_find(const char *name)
-{
-	for (const struct sd_action *const *a = sd_actions(); name && *a; a++)
-		if (strcmp((*a)->name, name) == 0)
-			return *a;
-	return NULL;
-}
-
 /* Fixtures are found from the project root or from build/tests. */
 static const char *fixture(const char *name)
 {
