@@ -81,8 +81,8 @@ test: deps
 	@sh tests/run all
 
 demo: deps all
-	@sh tests/lab/lab up
-	@eval "$$(sh tests/lab/lab env)" && ./swarmdeck
+	@tests/lab/lab up
+	@eval "$$(tests/lab/lab env)" && ./swarmdeck
 
 bench: deps all $(BENCH_BIN)
 	@sh tests/bench/run

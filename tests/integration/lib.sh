@@ -3,7 +3,7 @@
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 2
-eval "$(sh tests/lab/lab env)"
+eval "$(tests/lab/lab env)"
 DOCKER=${SDLAB_DOCKER:-/usr/bin/docker}
 SD="$ROOT/swarmdeck"
 TMP=$(mktemp -d /tmp/sdtest.XXXXXX)
@@ -68,3 +68,20 @@ drill() {
 
 # Is the lab node NAME ready according to the engine?
 node_is() { [ "$(node_field "$1" '{{.Status.State}}' 2>/dev/null)" = "$2" ]; }
+
+DATA="$ROOT/tests/lab/data"
+# node_of_addr 192.168.213.22[:port] -> worker-2
+node_of_addr() {
+	case ${1%%:*} in
+	192.168.213.11) echo manager-1 ;; 192.168.213.12) echo manager-2 ;;
+	192.168.213.13) echo manager-3 ;; 192.168.213.21) echo worker-1 ;;
+	192.168.213.22) echo worker-2 ;; *) return 1 ;;
+	esac
+}
+# lsn_num 0/5000148 -> a number to compare
+lsn_num() { printf '%d\n' "$(( (0x${1%%/*} << 32) + 0x${1##*/} ))"; }
+# once_json: a fresh snapshot as JSON into $TMP/once.json
+once_json() { "$SD" --once --json > "$TMP/once.json" 2>/dev/null; jq -e . "$TMP/once.json" >/dev/null; }
+jqo() { jq -r "$1" "$TMP/once.json"; }
+# jq_true FILTER FILE: the filter holds (quietly)
+jq_true() { jq -e "$@" >/dev/null; }

@@ -72,8 +72,8 @@ check "demote worker-2 back by keys" [ $? -eq 0 ]
 check "the engine reports worker-2 a worker" [ "$(node_field worker-2 '{{.Spec.Role}}')" = worker ]
 
 # Demoting a manager while another is down would lose quorum: the name must be typed.
-sh tests/lab/lab kill manager-3 >/dev/null 2>&1
-at_exit "sh tests/lab/lab heal manager-3"
+tests/lab/lab kill manager-3 >/dev/null 2>&1
+at_exit "tests/lab/lab heal manager-3"
 wait_until 60 sh -c "$DOCKER node ls --format '{{.Hostname}} {{.ManagerStatus}}' | grep -q 'manager-3 Unreachable'"
 drill demote-quorum <<YAML
 drill: demote-quorum
@@ -88,5 +88,5 @@ rc=$?
 check "demote below quorum is not accepted with a plain yes" [ $rc -ne 0 ]
 check "the report says the typed name did not match" grep -q "name typed did not match" "$TMP/demote-quorum.md"
 check "manager-2 is still a manager" [ "$(node_field manager-2 '{{.Spec.Role}}')" = manager ]
-sh tests/lab/lab heal manager-3 >/dev/null 2>&1
+tests/lab/lab heal manager-3 >/dev/null 2>&1
 check "manager-3 back" wait_until 120 node_is manager-3 ready
