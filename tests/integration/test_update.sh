@@ -5,10 +5,13 @@ svc=iot-guardian_frontend
 wait_until 120 replicas_are $svc 2/2
 
 # a command whose healthcheck never passes: the update monitor fails, Swarm rolls back
-dk service update --detach --args "httpd -f -p 9999 -h /www" $svc >/dev/null
+dk service update --detach --no-resolve-image --args "httpd -f -p 9999 -h /www" $svc >/dev/null
 drill bad-update <<YAML
 drill: bad-update
 steps:
+  - until: services[name=$svc].update_state == updating
+    timeout: 30s
+  - expect_screen: "$svc .*updating"
   - until: services[name=$svc].update_state == rollback_completed
     timeout: 240s
   - keys: "2/frontend<Enter>"
@@ -19,7 +22,7 @@ args=$(dk service inspect $svc --format '{{json .Spec.TaskTemplate.ContainerSpec
 check "the spec is the previous one again ($args)" sh -c "echo '$args' | grep -q 5173"
 check "frontend converges to 2/2" wait_until 120 replicas_are $svc 2/2
 
-dk service update --detach --image sdlab/busybox:2 $svc >/dev/null
+dk service update --detach --no-resolve-image --image sdlab/busybox:2 $svc >/dev/null
 wait_until 180 sh -c "[ \"\$($DOCKER service inspect $svc --format '{{.UpdateStatus.State}}')\" = completed ]"
 drill rollback <<YAML
 drill: rollback
