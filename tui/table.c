@@ -48,12 +48,6 @@ void view_rebuild(struct ui *ui, struct pane_view *view)
 	    view->built_sort == view->sort_column && !strcmp(view->built_filter, view->filter) &&
 	    !strcmp(view->built_context, context))
 		return;
-	/* remember the selection by key, so a refresh does not move the cursor */
-	if (view->built && view->cursor < view->nrows) {
-		struct pane_row row;
-		ops->row(ui, ui->snap, view->rows[view->cursor], &row);
-		sd_strlcpy(view->selected, row.key, sizeof(view->selected));
-	}
 	size_t n = ops->count(ui, ui->snap);
 	if (view->cap < n + 1) {
 		view->cap = n + 1;
@@ -98,6 +92,13 @@ void view_rebuild(struct ui *ui, struct pane_view *view)
 			}
 		}
 	}
+	/* the selection follows the row's identity across refreshes, not its position */
+	view->selected[0] = '\0';
+	if (cursor < count) {
+		memset(row, 0, sizeof(*row));
+		ops->row(ui, ui->snap, view->rows[cursor], row);
+		sd_strlcpy(view->selected, row->key, sizeof(view->selected));
+	}
 	free(row);
 	view->cursor = cursor;
 	view->built = true;
@@ -107,8 +108,9 @@ void view_rebuild(struct ui *ui, struct pane_view *view)
 	sd_strlcpy(view->built_context, context, sizeof(view->built_context));
 }
 
-void view_move(struct pane_view *view, long delta)
+void view_move(struct ui *ui, struct pane_view *view, long delta)
 {
+	view_rebuild(ui, view); /* the rows must be those of the snapshot on screen */
 	if (view->nrows == 0)
 		return;
 	long c = (long)view->cursor + delta;
@@ -117,7 +119,10 @@ void view_move(struct pane_view *view, long delta)
 	if (c >= (long)view->nrows)
 		c = (long)view->nrows - 1;
 	view->cursor = (size_t)c;
-	view->selected[0] = '\0';
+	struct pane_row row;
+	memset(&row, 0, sizeof(row));
+	view->ops->row(ui, ui->snap, view->rows[view->cursor], &row);
+	sd_strlcpy(view->selected, row.key, sizeof(view->selected));
 }
 
 void view_select_first(struct pane_view *view)

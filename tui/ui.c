@@ -540,17 +540,17 @@ void ui_action(struct ui *ui, const char *name)
 			if (!strcmp(name + 6, pane_table[i]->name))
 				focus(ui, (enum pane_id)i);
 	} else if (!strcmp(name, "cursor.up"))
-		view_move(view, -1);
+		view_move(ui, view, -1);
 	else if (!strcmp(name, "cursor.down"))
-		view_move(view, 1);
+		view_move(ui, view, 1);
 	else if (!strcmp(name, "cursor.top"))
-		view_move(view, -(long)view->nrows);
+		view_move(ui, view, -(long)view->nrows);
 	else if (!strcmp(name, "cursor.bottom"))
-		view_move(view, (long)view->nrows);
+		view_move(ui, view, (long)view->nrows);
 	else if (!strcmp(name, "page.up"))
-		view_move(view, -page);
+		view_move(ui, view, -page);
 	else if (!strcmp(name, "page.down"))
-		view_move(view, page);
+		view_move(ui, view, page);
 	else if (!strcmp(name, "filter")) {
 		sd_strlcpy(ui->filter_saved, view->filter, sizeof(ui->filter_saved));
 		sd_strlcpy(ui->input, view->filter, sizeof(ui->input));

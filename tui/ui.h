@@ -129,7 +129,7 @@ void ui_run(struct ui *ui);
 
 /* table.c: the generic view of a pane */
 void view_rebuild(struct ui *ui, struct pane_view *view);
-void view_move(struct pane_view *view, long delta);
+void view_move(struct ui *ui, struct pane_view *view, long delta);
 void view_select_first(struct pane_view *view);
 void view_draw(struct ui *ui, struct pane_view *view, int y, int x, int height, int width,
 	       bool focused);
