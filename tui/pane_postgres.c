@@ -8,7 +8,7 @@
 static const struct pane_column columns[] = {
 	{"MEMBER", 8, 1, false}, {"ROLE", 8, 0, false},     {"STATE", 11, 0, false},
 	{"TL", 3, 0, true},      {"LSN", 11, 0, false},     {"LAG", 9, 0, true},
-	{"REPLAY", 7, 0, true},  {"SYNC", 6, 0, false},     {"HISTORY", 8, 2, false},
+	{"REPLAY", 7, 0, true},  {"SYNC", 9, 0, false},     {"HISTORY", 8, 2, false},
 };
 
 static bool shown(const struct ui *ui, const struct sd_snapshot *snap)

@@ -114,7 +114,7 @@ static size_t extra(const struct ui *ui, const struct sd_snapshot *snap, size_t 
 		snprintf(lines[n++], 256, " %s %-18s %s", clock, e->channel, e->message);
 	}
 	if (r->nevents == 0)
-		snprintf(lines[n++ - 1], 256, " events: none yet");
+		snprintf(lines[0], 256, " events: none since swarmdeck started");
 	return n;
 }
 
