@@ -1,7 +1,8 @@
 /* config.c - the configuration file, keymaps and themes: YAML into the plain structs of
  * config.h, checked strictly (unknown keys, wrong types, out-of-range numbers, unknown key
  * names, actions, roles and colours are errors naming file:line:column). Built-in keymaps
- * and themes come from the files of keymaps/ and themes/ compiled into the binary. */
+ * and themes come from the files of keymaps/ and themes/ compiled into the binary; a user's
+ * keymap file is merged over the active keymap. */
 #include "config.h"
 #include "actions.h"
 #include "keys.h"
@@ -732,12 +733,21 @@ void sd_keymap_free(struct sd_keymap *keymap)
 	if (!keymap)
 		return;
 	free(keymap->source);
+	free(keymap->user_file);
 	free(keymap->bindings);
 	memset(keymap, 0, sizeof(*keymap));
 }
 
+/* A user's keymap may unbind a key: "none", or no value at all (~, null, nothing). */
+static bool is_unbind(const struct sd_yaml *value)
+{
+	return is_null(value) || (value->kind == SD_YAML_SCALAR && strcmp(value->value, "none") == 0);
+}
+
+/* One scope's "key: action" pairs appended to KEYMAP. With ALLOW_UNBIND (a user's keymap)
+ * a key may be mapped to none, recorded as a binding without an action. */
 static int read_scope(const struct reader *r, enum sd_scope scope, const struct sd_yaml *map,
-		      struct sd_keymap *keymap)
+		      struct sd_keymap *keymap, bool allow_unbind)
 {
 	const char *scope_name = scope_names[scope];
 	if (map->kind != SD_YAML_MAP)
@@ -754,13 +764,19 @@ static int read_scope(const struct reader *r, enum sd_scope scope, const struct 
 				       "unknown key name '%s' in %s (a character, or <Enter>, <C-x>, "
 				       "<F5>, ...; <lt> for '<')",
 				       map->keys[i], scope_name);
-		if (value->kind != SD_YAML_SCALAR || is_null(value))
-			return FAIL(r, value, "%s: expected an action name for '%s', got %s",
-				    scope_name, map->keys[i],
+		const char *action_name = NULL;
+		if (allow_unbind && is_unbind(value)) {
+			action_name = NULL;
+		} else if (value->kind != SD_YAML_SCALAR || is_null(value)) {
+			return FAIL(r, value, "%s: expected an action name for '%s'%s, got %s",
+				    scope_name, map->keys[i], allow_unbind ? " (or none)" : "",
 				    is_null(value) ? "nothing" : kind_name(value));
-		const struct sd_action *action = sd_action_find(value->value);
-		if (!action)
-			return FAIL(r, value, "unknown action '%s'", value->value);
+		} else {
+			const struct sd_action *action = sd_action_find(value->value);
+			if (!action)
+				return FAIL(r, value, "unknown action '%s'", value->value);
+			action_name = action->name;
+		}
 		for (size_t j = 0; j < keymap->n; j++) {
 			const struct sd_binding *b = &keymap->bindings[j];
 			if (b->scope == scope && b->key == key) {
@@ -772,9 +788,30 @@ static int read_scope(const struct reader *r, enum sd_scope scope, const struct 
 			}
 		}
 		keymap->bindings[keymap->n++] = (struct sd_binding){
-			.scope = scope, .key = key, .action = action->name,
+			.scope = scope, .key = key, .action = action_name,
 			.line = line, .column = column,
 		};
+	}
+	return 0;
+}
+
+/* The scopes of ROOT into KEYMAP. */
+static int read_keymap(const struct reader *r, const struct sd_yaml *root,
+		       struct sd_keymap *keymap, bool allow_unbind)
+{
+	if (root->kind != SD_YAML_MAP)
+		return FAIL(r, root, "expected a mapping of scopes (generic, nodes, ...), got %s",
+			    kind_name(root));
+	for (size_t i = 0; i < root->n; i++) {
+		int scope = sd_scope_from_name(root->keys[i]);
+		if (scope < 0)
+			return FAIL_AT(r, root->key_lines[i], root->key_columns[i],
+				       "unknown scope '%s' (generic, nodes, services, tasks, "
+				       "postgres, redis, backups)",
+				       root->keys[i]);
+		if (!is_null(root->items[i]) &&
+		    read_scope(r, scope, root->items[i], keymap, allow_unbind) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -791,25 +828,65 @@ int sd_keymap_load(const char *name_or_file, struct sd_keymap *keymap, struct sd
 		return -1;
 	}
 	struct reader r = {.file = file, .err = err};
-	int rc = 0;
-	if (root->kind != SD_YAML_MAP)
-		rc = FAIL(&r, root, "expected a mapping of scopes (generic, nodes, ...), got %s",
-			  kind_name(root));
-	for (size_t i = 0; rc == 0 && i < root->n; i++) {
-		int scope = sd_scope_from_name(root->keys[i]);
-		if (scope < 0)
-			rc = FAIL_AT(&r, root->key_lines[i], root->key_columns[i],
-				     "unknown scope '%s' (generic, nodes, services, tasks, postgres, "
-				     "redis, backups)",
-				     root->keys[i]);
-		else if (!is_null(root->items[i]))
-			rc = read_scope(&r, scope, root->items[i], keymap);
-	}
+	int rc = read_keymap(&r, root, keymap, false);
 	sd_yaml_free(root);
 	free(file);
 	if (rc < 0)
 		sd_keymap_free(keymap);
 	return rc;
+}
+
+char *sd_keymap_user_path(void)
+{
+	char *path = xdg_path("XDG_CONFIG_HOME", ".config", "keymap.yaml");
+	struct stat st;
+	if (stat(path, &st) == 0)
+		return path;
+	free(path);
+	return NULL;
+}
+
+/* The user's file is read and checked completely before KEYMAP changes: an error leaves
+ * KEYMAP as it was. A replaced binding keeps its place (listings stay in the base's order);
+ * a new key goes after the others. */
+int sd_keymap_merge(struct sd_keymap *keymap, const char *file, struct sd_error *err)
+{
+	struct sd_yaml *root = sd_yaml_load_file(file, err);
+	if (!root)
+		return -1;
+	struct reader r = {.file = file, .err = err};
+	struct sd_keymap user = {0};
+	int rc = read_keymap(&r, root, &user, true);
+	sd_yaml_free(root);
+	if (rc < 0) {
+		sd_keymap_free(&user);
+		return -1;
+	}
+	for (size_t i = 0; i < user.n; i++) {
+		const struct sd_binding *u = &user.bindings[i];
+		size_t at = keymap->n;
+		for (size_t j = 0; j < keymap->n && at == keymap->n; j++)
+			if (keymap->bindings[j].scope == u->scope && keymap->bindings[j].key == u->key)
+				at = j;
+		if (!u->action) {
+			if (at < keymap->n) {
+				memmove(&keymap->bindings[at], &keymap->bindings[at + 1],
+					(keymap->n - at - 1) * sizeof(*keymap->bindings));
+				keymap->n--;
+			}
+			continue;
+		}
+		if (at == keymap->n) {
+			keymap->bindings = xrealloc(keymap->bindings,
+						    (keymap->n + 1) * sizeof(*keymap->bindings));
+			keymap->n++;
+		}
+		keymap->bindings[at] = *u;
+	}
+	sd_keymap_free(&user);
+	free(keymap->user_file);
+	keymap->user_file = xstrdup(file);
+	return 0;
 }
 
 const char *sd_keymap_lookup(const struct sd_keymap *keymap, enum sd_scope scope, int key)

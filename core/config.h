@@ -82,6 +82,7 @@ struct sd_binding {
 
 struct sd_keymap {
 	char *source;            /* file or built-in name */
+	char *user_file;         /* the user's keymap merged over it (sd_keymap_merge), or NULL */
 	struct sd_binding *bindings;
 	size_t n;
 };
@@ -91,6 +92,15 @@ struct sd_keymap {
  * scope are errors. */
 int sd_keymap_load(const char *name_or_file, struct sd_keymap *keymap, struct sd_error *err);
 void sd_keymap_free(struct sd_keymap *keymap);
+/* The user's keymap: $XDG_CONFIG_HOME/swarmdeck/keymap.yaml, else
+ * ~/.config/swarmdeck/keymap.yaml, when it exists; else NULL. malloc'ed. */
+char *sd_keymap_user_path(void);
+/* Merge the user's keymap FILE over KEYMAP, scope by scope: a key FILE binds replaces that
+ * key's binding in the same scope, other bindings stay, and a key mapped to none (or ~,
+ * null, nothing) is unbound in that scope only (a pane still falls back to generic). Checked
+ * as sd_keymap_load checks (a key bound twice within FILE is an error; a key of the base
+ * is not). 0, or -1 with ERR and KEYMAP unchanged. */
+int sd_keymap_merge(struct sd_keymap *keymap, const char *file, struct sd_error *err);
 /* The pane's scope first, then generic; NULL when unbound. */
 const char *sd_keymap_lookup(const struct sd_keymap *keymap, enum sd_scope scope, int key);
 

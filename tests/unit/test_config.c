@@ -1,7 +1,7 @@
 /* test_config.c - configuration, key names, keymaps and themes: good files read into the
- * expected structs, every bad file fails at the exact file:line:column, and every shipped
- * keymap binds every action (its listing is compared with tests/fixtures/config/keymaps.txt;
- * SD_UPDATE_GOLDEN=1 rewrites that file). */
+ * expected structs, a user's keymap merged over a shipped one, every bad file fails at the
+ * exact file:line:column, and every shipped keymap binds every action (its listing is
+ * compared with tests/fixtures/config/keymaps.txt; SD_UPDATE_GOLDEN=1 rewrites that file). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -597,6 +597,225 @@ static void test_keymap_errors(void **state)
 	assert_string_equal(err.text, "missing.yaml: No such file or directory");
 }
 
+/* A binding's index in K, or -1. */
+static long binding_index(const struct sd_keymap *k, enum sd_scope scope, const char *key)
+{
+	int code = sd_key_from_name(key);
+	for (size_t i = 0; i < k->n; i++)
+		if (k->bindings[i].scope == scope && k->bindings[i].key == code)
+			return (long)i;
+	return -1;
+}
+
+static void test_keymap_merge(void **state)
+{
+	(void)state;
+	const char *path = fixture("keymap-user.yaml");
+	const char *const bases[] = {"default", "vim"};
+	for (size_t b = 0; b < 2; b++) {
+		struct sd_keymap base, k;
+		struct sd_error err = {""};
+		assert_int_equal(sd_keymap_load(bases[b], &base, &err), 0);
+		assert_int_equal(sd_keymap_load(bases[b], &k, &err), 0);
+		assert_null(k.user_file);
+		long drain_at = binding_index(&k, SD_SCOPE_NODES, "d");
+		assert_true(drain_at >= 0);
+		if (sd_keymap_merge(&k, path, &err) < 0)
+			fail_msg("%s", err.text);
+		assert_string_equal(k.source, bases[b]);
+		assert_string_equal(k.user_file, path);
+		/* q and nodes' P unbound; Q, <C-q> and nodes' x added */
+		assert_int_equal(k.n, base.n - 2 + 3);
+		assert_null(sd_keymap_lookup(&k, SD_SCOPE_GENERIC, 'q'));
+		assert_null(sd_keymap_lookup(&k, SD_SCOPE_NODES, 'q'));
+		expect_binding(&k, SD_SCOPE_GENERIC, "Q", "quit");
+		expect_binding(&k, SD_SCOPE_REDIS, "<C-q>", "quit");
+		assert_null(sd_keymap_lookup(&k, SD_SCOPE_NODES, 'P'));
+		expect_binding(&k, SD_SCOPE_NODES, "x", "node.drain");
+		/* a replaced binding keeps its place and says where it now comes from */
+		expect_binding(&k, SD_SCOPE_NODES, "d", "node.pause");
+		assert_int_equal(binding_index(&k, SD_SCOPE_NODES, "d"), drain_at - 1);
+		assert_int_equal(k.bindings[drain_at - 1].line, 8);
+		assert_int_equal(k.bindings[drain_at - 1].column, 3);
+		/* new keys come last, in the file's order */
+		assert_int_equal(binding_index(&k, SD_SCOPE_GENERIC, "Q"), (long)k.n - 3);
+		assert_int_equal(binding_index(&k, SD_SCOPE_GENERIC, "<C-q>"), (long)k.n - 2);
+		assert_int_equal(binding_index(&k, SD_SCOPE_NODES, "x"), (long)k.n - 1);
+		/* unbinding a key the scope does not bind changes nothing */
+		assert_null(sd_keymap_lookup(&k, SD_SCOPE_SERVICES, 'p'));
+		/* every other binding of the base is still there */
+		for (size_t i = 0; i < base.n; i++) {
+			const struct sd_binding *o = &base.bindings[i];
+			if ((o->scope == SD_SCOPE_GENERIC && o->key == 'q') ||
+			    (o->scope == SD_SCOPE_NODES && (o->key == 'P' || o->key == 'd')))
+				continue;
+			const char *got = sd_keymap_lookup(&k, o->scope, o->key);
+			char name[32];
+			if (!got || strcmp(got, o->action) != 0)
+				fail_msg("%s: %s %s lost its binding %s", bases[b],
+					 sd_scope_name(o->scope), sd_key_name(o->key, name, sizeof(name)),
+					 o->action);
+		}
+		/* merging the same file again changes nothing */
+		assert_int_equal(sd_keymap_merge(&k, path, &err), 0);
+		assert_int_equal(k.n, base.n + 1);
+		sd_keymap_free(&k);
+		assert_null(k.user_file);
+		sd_keymap_free(&base);
+	}
+
+	/* an empty file changes nothing */
+	struct sd_keymap k;
+	struct sd_error err = {""};
+	assert_int_equal(sd_keymap_load(NULL, &k, &err), 0);
+	size_t n = k.n;
+	assert_int_equal(sd_keymap_merge(&k, fixture("empty.yaml"), &err), 0);
+	assert_int_equal(k.n, n);
+	sd_keymap_free(&k);
+}
+
+static void test_keymap_merge_pane_unbind(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/sd-keymap-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char file[256];
+	snprintf(file, sizeof(file), "%s/keymap.yaml", dir);
+	FILE *f = fopen(file, "w");
+	assert_non_null(f);
+	/* nodes binds j itself, then unbinds it: generic's j shows through again */
+	fputs("nodes:\n  j: node.drain\n  b: none\ngeneric:\n  b: none\n", f);
+	fclose(f);
+	struct sd_keymap k;
+	struct sd_error err = {""};
+	assert_int_equal(sd_keymap_load(NULL, &k, &err), 0);
+	if (sd_keymap_merge(&k, file, &err) < 0)
+		fail_msg("%s", err.text);
+	expect_binding(&k, SD_SCOPE_NODES, "j", "node.drain");
+	expect_binding(&k, SD_SCOPE_SERVICES, "j", "cursor.down");
+	assert_null(sd_keymap_lookup(&k, SD_SCOPE_NODES, 'b'));
+	assert_null(sd_keymap_lookup(&k, SD_SCOPE_BACKUPS, 'b'));
+	f = fopen(file, "w");
+	assert_non_null(f);
+	fputs("nodes:\n  j: none\n", f);
+	fclose(f);
+	assert_int_equal(sd_keymap_merge(&k, file, &err), 0);
+	expect_binding(&k, SD_SCOPE_NODES, "j", "cursor.down");
+	sd_keymap_free(&k);
+	unlink(file);
+	rmdir(dir);
+}
+
+static void test_keymap_merge_errors(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text, *error;
+	} cases[] = {
+		{"generic:\n  Q: quit\n  x: service.explode\n", ":3:6: unknown action 'service.explode'"},
+		{"nodes:\n  <Entr>: open\n", ":2:3: unknown key name '<Entr>' in nodes"},
+		{"generic:\n  q: none\nnode:\n  x: node.drain\n", ":3:1: unknown scope 'node'"},
+		{"services:\n  <Enter>: open\n  <CR>: none\n",
+		 ":3:3: key <Enter> is bound twice in services (lines 2 and 3)"},
+		{"generic:\n  x: [quit]\n", ":2:6: generic: expected an action name for 'x' (or none), "
+					  "got a list"},
+		{"generic: quit\n", ":1:10: generic: expected a mapping of key: action, got a plain "
+				    "value"},
+		{"- generic\n", ":1:1: expected a mapping of scopes (generic, nodes, ...), got a list"},
+		{"generic:\n  x: 'none\n", ":3:1: found unexpected end of stream"},
+	};
+	char dir[] = "/tmp/sd-keymap-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char file[256];
+	snprintf(file, sizeof(file), "%s/keymap.yaml", dir);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		FILE *f = fopen(file, "w");
+		assert_non_null(f);
+		fputs(cases[i].text, f);
+		fclose(f);
+		struct sd_keymap k, base;
+		struct sd_error err = {""};
+		assert_int_equal(sd_keymap_load(NULL, &k, &err), 0);
+		assert_int_equal(sd_keymap_load(NULL, &base, &err), 0);
+		char want[600];
+		snprintf(want, sizeof(want), "%s%s", file, cases[i].error);
+		if (sd_keymap_merge(&k, file, &err) == 0)
+			fail_msg("case %zu: merged, want \"%s\"", i, want);
+		if (strncmp(err.text, want, strlen(want)) != 0)
+			fail_msg("case %zu: got \"%s\", want \"%s\"", i, err.text, want);
+		/* nothing of the file was taken */
+		assert_null(k.user_file);
+		assert_int_equal(k.n, base.n);
+		assert_memory_equal(k.bindings, base.bindings, k.n * sizeof(*k.bindings));
+		sd_keymap_free(&k);
+		sd_keymap_free(&base);
+	}
+	unlink(file);
+	rmdir(dir);
+
+	struct sd_keymap k;
+	struct sd_error err = {""};
+	assert_int_equal(sd_keymap_load(NULL, &k, &err), 0);
+	assert_int_equal(sd_keymap_merge(&k, "/nonexistent/keymap.yaml", &err), -1);
+	assert_string_equal(err.text, "/nonexistent/keymap.yaml: No such file or directory");
+	sd_keymap_free(&k);
+	/* none unbinds in a user's keymap only: a keymap named on its own binds every key */
+	snprintf(file, sizeof(file), "%s", fixture("keymap-user.yaml"));
+	assert_int_equal(sd_keymap_load(file, &k, &err), -1);
+	char want[600];
+	snprintf(want, sizeof(want), "%s:4:6: unknown action 'none'", file);
+	assert_string_equal(err.text, want);
+}
+
+static void test_keymap_user_path(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/sd-keymap-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char sub[256], file[512], home_sub[512], home_file[600];
+	snprintf(sub, sizeof(sub), "%s/swarmdeck", dir);
+	snprintf(file, sizeof(file), "%s/keymap.yaml", sub);
+	snprintf(home_sub, sizeof(home_sub), "%s/.config", dir);
+	snprintf(home_file, sizeof(home_file), "%s/.config/swarmdeck/keymap.yaml", dir);
+
+	setenv("HOME", dir, 1);
+	setenv("XDG_CONFIG_HOME", dir, 1);
+	assert_null(sd_keymap_user_path()); /* no file there yet */
+	assert_int_equal(mkdir(sub, 0700), 0);
+	FILE *f = fopen(file, "w");
+	assert_non_null(f);
+	fclose(f);
+	char *path = sd_keymap_user_path();
+	assert_string_equal(path, file);
+	free(path);
+
+	/* without XDG_CONFIG_HOME (or with a relative one) it is ~/.config/swarmdeck/ */
+	unsetenv("XDG_CONFIG_HOME");
+	assert_null(sd_keymap_user_path());
+	assert_int_equal(mkdir(home_sub, 0700), 0);
+	char home_dir[560];
+	snprintf(home_dir, sizeof(home_dir), "%s/swarmdeck", home_sub);
+	assert_int_equal(mkdir(home_dir, 0700), 0);
+	f = fopen(home_file, "w");
+	assert_non_null(f);
+	fclose(f);
+	path = sd_keymap_user_path();
+	assert_string_equal(path, home_file);
+	free(path);
+	setenv("XDG_CONFIG_HOME", "relative/config", 1);
+	path = sd_keymap_user_path();
+	assert_string_equal(path, home_file);
+	free(path);
+	unsetenv("XDG_CONFIG_HOME");
+
+	unlink(home_file);
+	rmdir(home_dir);
+	rmdir(home_sub);
+	unlink(file);
+	rmdir(sub);
+	rmdir(dir);
+}
+
 /* ---- themes ---- */
 static void expect_style(const struct sd_theme *t, enum sd_color_role role, int fg, int bg,
 			 bool bold, bool underline, bool reverse, bool dim)
@@ -733,6 +952,10 @@ int main(void)
 		cmocka_unit_test(test_keymap_shipped),
 		cmocka_unit_test(test_keymap_file),
 		cmocka_unit_test(test_keymap_errors),
+		cmocka_unit_test(test_keymap_merge),
+		cmocka_unit_test(test_keymap_merge_pane_unbind),
+		cmocka_unit_test(test_keymap_merge_errors),
+		cmocka_unit_test(test_keymap_user_path),
 		cmocka_unit_test(test_theme_builtin),
 		cmocka_unit_test(test_theme_file),
 		cmocka_unit_test(test_theme_errors),
