@@ -135,12 +135,25 @@ static int load_all(const struct options *o, struct sd_config *config, struct sd
 		sd_config_free(config);
 		return -1;
 	}
+	/* the user's own keys extend whichever keymap is active */
+	char *user_keymap = sd_keymap_user_path();
+	rc = user_keymap ? sd_keymap_merge(keymap, user_keymap, &err) : 0;
+	free(user_keymap);
+	if (rc != 0) {
+		fprintf(stderr, "swarmdeck: %s\n", err.text);
+		sd_keymap_free(keymap);
+		sd_theme_free(theme);
+		sd_config_free(config);
+		return -1;
+	}
 	return 0;
 }
 
 static void print_keys(const struct sd_keymap *keymap)
 {
 	printf("# keymap %s\n", keymap->source ? keymap->source : "default");
+	if (keymap->user_file)
+		printf("# user keymap %s\n", keymap->user_file);
 	for (int scope = 0; scope < SD_SCOPE_COUNT; scope++)
 		for (size_t i = 0; i < keymap->n; i++) {
 			const struct sd_binding *b = &keymap->bindings[i];
@@ -256,11 +269,14 @@ int main(int argc, char **argv)
 	if (o.check_config || o.keys) {
 		if (o.keys)
 			print_keys(&keymap);
-		else
+		else {
 			printf("config %s: ok\ntheme %s: ok\nkeymap %s: ok\n",
 			       config.path ? config.path : "(built-in defaults)",
 			       theme.source ? theme.source : "default",
 			       keymap.source ? keymap.source : "default");
+			if (keymap.user_file)
+				printf("user keymap %s: ok\n", keymap.user_file);
+		}
 		goto done;
 	}
 
