@@ -17,39 +17,105 @@ static FILE *null_out, *null_in;
 static int role_attr[SD_ROLE_COUNT];
 static bool started;
 
-static short color_number(int color, bool *ok)
+/* "#rrggbb" colours given palette slots of their own (init_color), from the top of the
+ * palette down; one slot per distinct colour. */
+static struct {
+	int rgb;
+	short slot;
+} rgb_slots[2 * SD_ROLE_COUNT];
+static int rgb_count, rgb_next_slot;
+
+/* Does the theme name palette entry N by number? Such an entry is never redefined. */
+static bool theme_uses_entry(const struct sd_theme *theme, int n)
+{
+	for (int r = 0; r < SD_ROLE_COUNT; r++)
+		if (theme->styles[r].fg == n || theme->styles[r].bg == n)
+			return true;
+	return false;
+}
+
+/* A slot set to RGB, or -1 when the terminal cannot change colours or none is left. The
+ * 16 basic colours (8 on a 16-colour terminal) are never touched; ncurses gives the
+ * terminal its own palette back at endwin. */
+static short rgb_slot(const struct sd_theme *theme, int rgb)
+{
+	for (int i = 0; i < rgb_count; i++)
+		if (rgb_slots[i].rgb == rgb)
+			return rgb_slots[i].slot;
+	if (!can_change_color() || COLORS < 16 ||
+	    rgb_count >= (int)(sizeof(rgb_slots) / sizeof(rgb_slots[0])))
+		return -1;
+	int lowest = COLORS >= 256 ? 16 : 8;
+	while (rgb_next_slot >= lowest && theme_uses_entry(theme, rgb_next_slot))
+		rgb_next_slot--;
+	if (rgb_next_slot < lowest)
+		return -1;
+	/* ncurses counts 0..1000 per channel */
+	int r = (rgb >> 16) & 0xff, g = (rgb >> 8) & 0xff, b = rgb & 0xff;
+	short slot = (short)rgb_next_slot;
+	if (init_color(slot, (short)((r * 1000 + 127) / 255), (short)((g * 1000 + 127) / 255),
+		       (short)((b * 1000 + 127) / 255)) == ERR)
+		return -1;
+	rgb_next_slot--;
+	rgb_slots[rgb_count].rgb = rgb;
+	rgb_slots[rgb_count++].slot = slot;
+	return slot;
+}
+
+static short color_number(const struct sd_theme *theme, int color)
 {
 	if (color == SD_COLOR_DEFAULT)
 		return -1;
 	if (color & SD_COLOR_RGB) {
+		int rgb = color & 0xffffff;
+		short slot = rgb_slot(theme, rgb);
+		if (slot >= 0)
+			return slot;
 		/* nearest of the 6x6x6 cube when the terminal cannot take #rrggbb */
-		int r = (color >> 16) & 0xff, g = (color >> 8) & 0xff, b = color & 0xff;
+		int r = (rgb >> 16) & 0xff, g = (rgb >> 8) & 0xff, b = rgb & 0xff;
 		int n = 16 + 36 * (r * 5 / 255) + 6 * (g * 5 / 255) + (b * 5 / 255);
 		if (COLORS < 256)
 			n = (r > 127 ? 1 : 0) | (g > 127 ? 2 : 0) | (b > 127 ? 4 : 0);
 		return (short)n;
 	}
-	if (color >= COLORS) {
-		*ok = false;
+	if (color >= COLORS)
 		return (short)(color % 8);
-	}
 	return (short)color;
 }
 
+static int style_attr(const struct sd_style *s)
+{
+	return (s->bold ? A_BOLD : 0) | (s->underline ? A_UNDERLINE : 0) |
+	       (s->reverse ? A_REVERSE : 0) | (s->dim ? A_DIM : 0);
+}
+
+/* Role attributes. Without colours (no colour terminal, NO_COLOR) a role whose look rests
+ * on a colour takes the monochrome theme's attributes too, so the screen reads as the
+ * monochrome theme does; the cursor is always at least reverse video. */
 static void setup_colors(const struct sd_theme *theme, bool color)
 {
+	struct sd_theme mono;
+	struct sd_error err;
+	bool have_mono = !color && sd_theme_load("monochrome", &mono, &err) == 0;
+	rgb_count = 0;
+	rgb_next_slot = (COLORS > 256 ? 256 : COLORS) - 1;
 	for (int r = 0; r < SD_ROLE_COUNT; r++) {
 		const struct sd_style *s = &theme->styles[r];
-		int attr = (s->bold ? A_BOLD : 0) | (s->underline ? A_UNDERLINE : 0) |
-			   (s->reverse ? A_REVERSE : 0) | (s->dim ? A_DIM : 0);
-		if (color && (s->fg != SD_COLOR_DEFAULT || s->bg != SD_COLOR_DEFAULT) &&
-		    r + 1 < COLOR_PAIRS) {
-			bool ok = true;
-			init_pair((short)(r + 1), color_number(s->fg, &ok), color_number(s->bg, &ok));
+		int attr = style_attr(s);
+		bool colored = s->fg != SD_COLOR_DEFAULT || s->bg != SD_COLOR_DEFAULT;
+		if (color && colored && r + 1 < COLOR_PAIRS) {
+			/* fg before bg: slots go to colours in the theme's order */
+			short fg = color_number(theme, s->fg);
+			short bg = color_number(theme, s->bg);
+			init_pair((short)(r + 1), fg, bg);
 			attr |= (int)COLOR_PAIR(r + 1);
+		} else if (!color && colored && have_mono) {
+			attr |= style_attr(&mono.styles[r]);
 		}
 		role_attr[r] = attr;
 	}
+	if (have_mono)
+		sd_theme_free(&mono);
 	if (!color) /* the cursor must stay visible without colours */
 		role_attr[SD_ROLE_CURSOR] |= A_REVERSE;
 }
