@@ -442,43 +442,17 @@ static int check_backup_take(struct sd_core *core, const struct sd_snapshot *sna
 	return 0;
 }
 
+/* sd_backup_take verifies what it wrote and applies retention itself; its summary (size,
+ * rate, verification, deletions) becomes the result. */
 static int run_backup_take(struct sd_core *core, struct sd_request *req)
 {
-	struct sd_backup_runner *runner = sd_core_backup(core);
 	struct sd_snapshot *snap = sd_core_snapshot(core);
-	char file[1024], err[512], verdict[512];
-	int rc = sd_backup_take(runner, req->param, snap, file, sizeof(file), err, sizeof(err));
+	char file[1024], summary[768];
+	int rc = sd_backup_take(sd_core_backup(core), req->param, snap, file, sizeof(file), summary,
+				sizeof(summary));
 	sd_snapshot_unref(snap);
-	if (rc != 0)
-		return refuse(req, "backup failed: %s", err);
-	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
-	if (sd_backup_verify(runner, file, verdict, sizeof(verdict)) != 0)
-		return refuse(req, "%s written but verification FAILED: %s", base, verdict);
-	/* retention only now: a newer verified backup of this kind exists */
-	char **expired = sd_backup_expired(runner), **mine = NULL;
-	size_t n = 0, cap = 0;
-	for (char **e = expired; e && *e; e++) {
-		if (!strstr(*e, req->param)) {
-			free(*e);
-			continue;
-		}
-		if (n + 2 > cap)
-			mine = xrealloc(mine, (cap = cap * 2 + 4) * sizeof(char *));
-		mine[n++] = *e;
-		mine[n] = NULL;
-	}
-	free(expired);
-	char deleted[128] = "";
-	if (n && sd_backup_delete(runner, mine, err, sizeof(err)) == 0)
-		snprintf(deleted, sizeof(deleted), "; retention deleted %zu old", n);
-	else if (n)
-		snprintf(deleted, sizeof(deleted), "; retention failed: %.80s", err);
-	for (size_t i = 0; i < n; i++)
-		free(mine[i]);
-	free(mine);
-	snprintf(req->result, sizeof(req->result), "%.200s taken and verified (%.500s)%s", base, verdict,
-		 deleted);
-	return 0;
+	snprintf(req->result, sizeof(req->result), "%s%s", rc == 0 ? "" : "backup failed: ", summary);
+	return rc;
 }
 
 static int check_backup_verify(struct sd_core *core, const struct sd_snapshot *snap,

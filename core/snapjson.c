@@ -176,10 +176,11 @@ static json_t *backups_json(const struct sd_backups *b)
 	json_t *a = json_array();
 	for (size_t i = 0; i < b->nitems; i++) {
 		const struct sd_backup *x = &b->items[i];
-		json_array_append_new(a, json_pack("{s:o s:o s:o s:I s:o s:o s:o}",
+		json_array_append_new(a, json_pack("{s:o s:o s:o s:I s:o s:o s:o s:o s:o}",
 			"kind", str(x->kind), "file", str(x->file), "time", time_or_null(x->time),
 			"size", (json_int_t)x->size, "verified", str(x->verified),
-			"verify_message", str(x->verify_message), "sha256", str(x->sha256)));
+			"verify_message", str(x->verify_message), "sha256", str(x->sha256),
+			"source", str(x->source), "database", str(x->database)));
 	}
 	return a;
 }

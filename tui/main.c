@@ -32,6 +32,7 @@ static void usage(FILE *out)
 	      "                 [--interval SECONDS]\n"
 	      "       swarmdeck --once [--json]        one snapshot; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN\n"
 	      "       swarmdeck --play DRILL.yaml [--headless] [--report FILE] [--allow-exec] [--watch]\n"
+	      "       swarmdeck --record DRILL.yaml    record what you type as a drill\n"
 	      "       swarmdeck --check-config         validate config, theme and keymap\n"
 	      "       swarmdeck --keys                 print every binding of the keymap\n",
 	      out);
@@ -100,8 +101,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		fprintf(stderr, "swarmdeck: --headless, --report and --allow-exec go with --play\n");
 		return -1;
 	}
-	if (o->record) {
-		fprintf(stderr, "swarmdeck: --record is not available in this build\n");
+	if (o->record && (o->play || o->once || o->watch)) {
+		fprintf(stderr, "swarmdeck: --record goes alone (not with --play, --once or --watch)\n");
 		return -1;
 	}
 	return 0;
@@ -336,9 +337,25 @@ int main(int argc, char **argv)
 				drill.file, result.rto, drill.target_rto);
 		play_result_free(&result);
 	} else {
+		char why[256] = "";
+		if (o.record && !(ui.recorder = recorder_open(o.record, why, sizeof(why)))) {
+			ui_free(&ui);
+			term_stop();
+			fprintf(stderr, "swarmdeck: %s\n", why);
+			sd_core_free(core);
+			code = EXIT_USAGE;
+			goto done;
+		}
 		ui_run(&ui);
+		int rc = ui.recorder ? recorder_close(ui.recorder, &ui, why, sizeof(why)) : 0;
 		ui_free(&ui);
 		term_stop();
+		if (rc != 0) {
+			fprintf(stderr, "swarmdeck: %s\n", why);
+			code = 1;
+		} else if (o.record) {
+			printf("recorded into %s\n", o.record);
+		}
 	}
 	sd_core_free(core);
 done:

@@ -477,6 +477,16 @@ static const char *action_target(struct ui *ui, const struct sd_action *action)
 	return ui_selected(ui, want);
 }
 
+/* Submit the request waiting in the UI; say why when refused. */
+static void submit(struct ui *ui, const char *answer)
+{
+	if (sd_action_submit(ui->core, &ui->request, answer) != 0) {
+		say(ui, SD_WARNING, ui->request.result);
+		return;
+	}
+	ui->submitted++;
+}
+
 static void start_mutation(struct ui *ui, const struct sd_action *action)
 {
 	const char *target = action_target(ui, action);
@@ -506,8 +516,7 @@ static void start_mutation(struct ui *ui, const struct sd_action *action)
 		return;
 	}
 	if (req->confirm == SD_CONFIRM_NONE) {
-		if (sd_action_submit(ui->core, req, NULL) != 0)
-			say(ui, SD_WARNING, req->result);
+		submit(ui, NULL);
 		return;
 	}
 	ui->mode = UI_CONFIRM;
@@ -657,8 +666,8 @@ static void key_prompt(struct ui *ui, int key)
 		return;
 	}
 	ui->mode = ui->request.confirm == SD_CONFIRM_NONE ? UI_NORMAL : UI_CONFIRM;
-	if (ui->mode == UI_NORMAL && sd_action_submit(ui->core, &ui->request, NULL) != 0)
-		say(ui, SD_WARNING, ui->request.result);
+	if (ui->mode == UI_NORMAL)
+		submit(ui, NULL);
 }
 
 static void key_confirm(struct ui *ui, int key)
@@ -676,8 +685,7 @@ static void key_confirm(struct ui *ui, int key)
 	char answer[256];
 	sd_strlcpy(answer, ui->input, sizeof(answer));
 	ui->input[0] = '\0';
-	if (sd_action_submit(ui->core, &ui->request, answer) != 0)
-		say(ui, SD_WARNING, ui->request.result);
+	submit(ui, answer);
 }
 
 void ui_key(struct ui *ui, int key)
@@ -742,7 +750,11 @@ void ui_run(struct ui *ui)
 		if (fds[0].revents & (POLLIN | POLLHUP)) {
 			int key;
 			while ((key = term_read_key(0)) != SD_KEY_NONE) {
+				if (ui->recorder)
+					recorder_key(ui->recorder, ui, key);
 				ui_key(ui, key);
+				if (ui->recorder)
+					recorder_after_key(ui->recorder, ui);
 				if (ui->quit)
 					break;
 			}

@@ -102,6 +102,8 @@ struct ui {
 	const char *drill_step;          /* shown in the header while a drill plays */
 	char screen_dir[512];            /* where screen.save writes */
 	bool headless;
+	unsigned submitted;              /* actions handed to the core so far */
+	struct recorder *recorder;       /* --record: every key goes through it */
 };
 
 /* Set by signal handlers: the loop and drill playback stop. */
@@ -134,6 +136,14 @@ void view_select_first(struct pane_view *view);
 void view_draw(struct ui *ui, struct pane_view *view, int y, int x, int height, int width,
 	       bool focused);
 const char *view_selected_key(struct ui *ui, struct pane_view *view);
+
+/* record.c: --record writes what the operator does as a drill file */
+struct recorder *recorder_open(const char *path, char *err, size_t errlen);
+/* Call before ui_key with the key, and recorder_after_key after it. */
+void recorder_key(struct recorder *rec, struct ui *ui, int key);
+void recorder_after_key(struct recorder *rec, struct ui *ui);
+/* Write the drill (the last key, quit, is left out). 0, or -1 with ERR. */
+int recorder_close(struct recorder *rec, struct ui *ui, char *err, size_t errlen);
 
 /* term.c: ncurses setup, colours, key codes */
 int term_start(bool headless, const struct sd_theme *theme, bool *utf8, bool *color);
