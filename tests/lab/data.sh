@@ -383,6 +383,9 @@ _data_pg_rewind() { # MEMBER SOURCE
 	data=$(_data_pgdata "$member")
 	# pg_rewind finishes a crash recovery in single-user mode first, which refuses standby mode
 	rm -f "$data/standby.signal"
+	# a fresh promotion writes its new timeline to the control file only at the next
+	# checkpoint; without one pg_rewind sees "the same timeline" and rewinds nothing
+	_data_pg_admin "$2" postgres -c CHECKPOINT >/dev/null 2>&1 || true
 	if ! _data_ns "$(_data_pg_node "$member")" postgres pg_rewind -D "$data" \
 		--source-server="host=$(_data_addr "$(_data_pg_node "$2")") port=5432 user=replicator dbname=postgres passfile=$DATA_SECRETS/pg-replicator.pgpass connect_timeout=5" \
 		>>"$DATA_STATE/pg/log/$member.rewind.log" 2>&1; then
