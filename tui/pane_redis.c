@@ -103,9 +103,8 @@ static size_t extra(const struct ui *ui, const struct sd_snapshot *snap, size_t 
 	if (!r || max == 0)
 		return 0;
 	size_t n = 0;
-	snprintf(lines[n++], 256, " events (newest last):");
-	size_t want = r->nevents < max - 1 ? r->nevents : max - 1;
-	for (size_t i = r->nevents - want; i < r->nevents && n < max; i++) {
+	snprintf(lines[n++], 256, " events (newest first):");
+	for (size_t i = r->nevents; i-- > 0 && n < max;) {
 		const struct sd_redis_event *e = &r->events[i];
 		char clock[16];
 		struct tm tm;

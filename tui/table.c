@@ -246,9 +246,10 @@ void view_draw(struct ui *ui, struct pane_view *view, int y, int x, int height, 
 		size_t want = ops->extra(ui, ui->snap, view->cursor < view->nrows ?
 						  view->rows[view->cursor] : (size_t)-1,
 					 extra, 32);
+		/* rows first, the extra lines get the rest, and at least half of the body */
 		int rows_need = view->nrows ? (int)view->nrows : 1;
 		int room = body - rows_need;
-		int cap = body / 2 > room ? body / 2 : room;
+		int cap = (body + 1) / 2 > room ? (body + 1) / 2 : room;
 		nextra = want < (size_t)cap ? want : (size_t)(cap > 0 ? cap : 0);
 		if (nextra > 32)
 			nextra = 32;

@@ -232,7 +232,12 @@ static void layout_column(struct ui *ui, const enum pane_id *panes, int count, i
 	for (int i = 0; i < count; i++) {
 		struct pane_view *v = &ui->views[panes[i]];
 		view_rebuild(ui, v);
-		need[i] = 2 + (v->nrows ? (int)v->nrows : 1) + (v->ops->extra ? 6 : 0);
+		need[i] = 2 + (v->nrows ? (int)v->nrows : 1);
+		if (v->ops->extra) {
+			static char scratch[32][256];
+			size_t want = v->ops->extra(ui, ui->snap, (size_t)-1, scratch, 32);
+			need[i] += (int)(want < 12 ? want : 12);
+		}
 		lines[i] = 1;
 		left--;
 	}
