@@ -317,6 +317,12 @@ int main(int argc, char **argv)
 	ui.utf8 = utf8;
 	ui.color = color;
 	ui.headless = o.headless;
+	if (o.report && strchr(o.report, '/')) {
+		snprintf(ui.screen_dir, sizeof(ui.screen_dir), "%s", o.report);
+		*strrchr(ui.screen_dir, '/') = '\0';
+		if (!ui.screen_dir[0])
+			snprintf(ui.screen_dir, sizeof(ui.screen_dir), "/");
+	}
 	if (o.play) {
 		struct play_result result;
 		sd_core_wait_first(core, config.docker.timeout_ms / 1000.0 + 2);

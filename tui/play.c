@@ -45,6 +45,16 @@ static bool wait_settled(struct ui *ui)
 	return true;
 }
 
+/* A refusal the keys met (watch mode, a check) goes into the step's note. */
+static void note_refusal(struct ui *ui, char *why, size_t len)
+{
+	const char *m = ui->snap->message;
+	if (m && strstr(m, "refused") && !strstr(why, m)) {
+		size_t used = strlen(why);
+		snprintf(why + used, len - used, "%s%s", used ? "; " : "", m);
+	}
+}
+
 static int play_keys(struct ui *ui, const int *keys, size_t n, char *why, size_t len)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -52,7 +62,11 @@ static int play_keys(struct ui *ui, const int *keys, size_t n, char *why, size_t
 			snprintf(why, len, "the backends did not settle within %.0fs", SETTLE_LIMIT);
 			return -1;
 		}
+		uint64_t before = ui->snap->generation;
 		ui_key(ui, keys[i]);
+		ui_update(ui);
+		if (ui->snap->generation != before)
+			note_refusal(ui, why, len);
 		ui_draw(ui);
 		if (ui->quit) {
 			snprintf(why, len, "the console quit");
@@ -227,7 +241,13 @@ int play_drill(struct ui *ui, const struct sd_drill *drill, struct play_result *
 		case SD_STEP_SAVE_SCREEN:
 			wait_settled(ui);
 			ui_draw(ui);
-			rc = ui_save_screen(ui, step->text, why, len);
+			{
+				/* relative names land beside the report (or in the screen folder) */
+				char path[1024];
+				snprintf(path, sizeof(path), "%s%s%s", step->text[0] == '/' ? "" : ui->screen_dir,
+					 step->text[0] == '/' ? "" : "/", step->text);
+				rc = ui_save_screen(ui, path, why, len);
+			}
 			break;
 		case SD_STEP_EXEC: rc = step_exec(ui, step, why, len); break;
 		case SD_STEP_WAIT: {
