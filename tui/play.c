@@ -337,12 +337,12 @@ int play_report(const char *path, const struct sd_drill *drill, const struct pla
 			fprintf(f, "%s\n\n", drill->description);
 		fprintf(f, "- file: %s\n- started: %s\n- duration: %.1f s\n", drill->file, when,
 			r->duration);
-		if (drill->target_rto > 0)
-			fprintf(f, "- RTO: %s against a target of %.0f s: %s\n",
-				r->rto >= 0 ? "" : "not measured", drill->target_rto,
-				r->rto_met ? "met" : "NOT MET");
 		if (r->rto >= 0)
 			fprintf(f, "- measured RTO: %.1f s\n", r->rto);
+		if (drill->target_rto > 0)
+			fprintf(f, "- target RTO: %.0f s: %s\n", drill->target_rto,
+				r->rto < 0 ? "NOT MET (no RTO measured: marks missing or a step failed)"
+				: r->rto_met ? "met" : "NOT MET");
 		fprintf(f, "- final health: %s\n\n", sd_level_name(r->health));
 		fprintf(f, "| # | line | step | result | duration | note |\n|---|---|---|---|---|---|\n");
 		for (size_t i = 0; i < drill->nsteps; i++) {
