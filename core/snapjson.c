@@ -2,6 +2,7 @@
  * does not configure are null, never absent. */
 #include "snapjson.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 const char *sd_time_rfc3339(time_t t, char *buf, size_t size)
@@ -187,6 +188,11 @@ static json_t *backups_json(const struct sd_backups *b)
 
 json_t *sd_snapshot_json(const struct sd_snapshot *snap)
 {
+	return sd_snapshot_json_tasks(snap, true);
+}
+
+json_t *sd_snapshot_json_tasks(const struct sd_snapshot *snap, bool with_tasks)
+{
 	json_t *root = json_object();
 	char when[32];
 	json_object_set_new(root, "version", json_string(SD_VERSION));
@@ -206,7 +212,7 @@ json_t *sd_snapshot_json(const struct sd_snapshot *snap)
 	const struct sd_swarm *sw = snap->swarm;
 	json_object_set_new(root, "nodes", sw ? nodes_json(sw) : json_null());
 	json_object_set_new(root, "services", sw ? services_json(sw) : json_null());
-	json_object_set_new(root, "tasks", sw ? tasks_json(sw) : json_null());
+	json_object_set_new(root, "tasks", sw && with_tasks ? tasks_json(sw) : json_null());
 	json_object_set_new(root, "postgres", snap->pg_status.configured ? postgres_json(snap)
 									 : json_null());
 	json_object_set_new(root, "redis", snap->redis_status.configured ? redis_json(snap)
@@ -214,4 +220,54 @@ json_t *sd_snapshot_json(const struct sd_snapshot *snap)
 	json_object_set_new(root, "backups", snap->backups ? backups_json(snap->backups)
 							   : json_null());
 	return root;
+}
+
+/* The tasks, one object at a time, so 20,000 of them never stand in memory as one tree. */
+static int write_tasks(FILE *out, const struct sd_swarm *sw)
+{
+	fputs("[", out);
+	for (size_t i = 0; i < sw->ntasks; i++) {
+		const struct sd_task *t = &sw->tasks[i];
+		json_t *one = json_pack("{s:o s:o s:I s:o s:o s:o s:o s:o}",
+			"id", str(t->id), "service", str(t->service), "slot", (json_int_t)t->slot,
+			"node", str(t->node), "desired_state", str(t->desired_state),
+			"state", str(t->state), "error", str(t->error), "since", time_or_null(t->since));
+		fputs(i ? ",\n    " : "\n    ", out);
+		json_dumpf(one, out, JSON_COMPACT | JSON_ENSURE_ASCII);
+		json_decref(one);
+	}
+	fputs(sw->ntasks ? "\n  ]" : "]", out);
+	return 0;
+}
+
+int sd_snapshot_write_json(const struct sd_snapshot *snap, FILE *out)
+{
+	json_t *root = sd_snapshot_json_tasks(snap, false);
+	const char *key;
+	json_t *value;
+	bool first = true;
+	fputs("{", out);
+	json_object_foreach(root, key, value) {
+		fprintf(out, "%s\n  ", first ? "" : ",");
+		first = false;
+		json_t *name = json_string(key);
+		json_dumpf(name, out, JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
+		json_decref(name);
+		fputs(": ", out);
+		if (!strcmp(key, "tasks") && snap->swarm)
+			write_tasks(out, snap->swarm);
+		else {
+			/* nested one level: indent every line of the value by two */
+			char *text = json_dumps(value, JSON_INDENT(2) | JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
+			for (const char *c = text ? text : "null"; *c; c++) {
+				fputc(*c, out);
+				if (*c == '\n')
+					fputs("  ", out);
+			}
+			free(text);
+		}
+	}
+	fputs("\n}\n", out);
+	json_decref(root);
+	return ferror(out) ? -1 : 0;
 }

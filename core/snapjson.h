@@ -5,8 +5,15 @@
 #include "model.h"
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
 
 json_t *sd_snapshot_json(const struct sd_snapshot *snap);
+/* The same without the tasks (null) when WITH_TASKS is false: conditions that do not read
+ * tasks need not build 20,000 objects. */
+json_t *sd_snapshot_json_tasks(const struct sd_snapshot *snap, bool with_tasks);
+/* Write the JSON to OUT, the tasks streamed one by one (--once --json). */
+int sd_snapshot_write_json(const struct sd_snapshot *snap, FILE *out);
 
 /* RFC 3339 UTC ("2026-11-21T05:30:00Z") into BUF (at least 32 bytes). */
 const char *sd_time_rfc3339(time_t t, char *buf, size_t size);

@@ -222,10 +222,7 @@ static int run_once(struct sd_core *core, const struct sd_config *config, bool j
 	sd_core_wait_first(core, wait);
 	struct sd_snapshot *snap = sd_core_snapshot(core);
 	if (json) {
-		json_t *root = sd_snapshot_json(snap);
-		json_dumpf(root, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-		fputc('\n', stdout);
-		json_decref(root);
+		sd_snapshot_write_json(snap, stdout);
 	} else {
 		print_text(snap);
 	}

@@ -117,7 +117,7 @@ static int step_until(struct ui *ui, const struct sd_step *step, char *why, size
 		ui_update(ui);
 		if (ui->snap->generation != seen) {
 			seen = ui->snap->generation;
-			json_t *root = sd_snapshot_json(ui->snap);
+			json_t *root = sd_snapshot_json_tasks(ui->snap, strstr(step->cond.path, "tasks") != NULL);
 			int holds = sd_condition_eval(&step->cond, root, actual, sizeof(actual));
 			json_decref(root);
 			if (holds == 1)

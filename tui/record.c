@@ -118,7 +118,7 @@ static void flush_gap(struct recorder *rec, struct ui *ui, double gap)
 	action_condition(rec, cond, sizeof(cond));
 	struct sd_condition c;
 	if (cond[0] && sd_condition_parse(cond, &c, err, sizeof(err)) == 0) {
-		json_t *root = sd_snapshot_json(ui->snap);
+		json_t *root = sd_snapshot_json_tasks(ui->snap, strstr(cond, "tasks") != NULL);
 		int holds = sd_condition_eval(&c, root, actual, sizeof(actual));
 		json_decref(root);
 		sd_condition_free(&c);
