@@ -93,19 +93,6 @@ struct sd_backup_runner {
 /* ------------------------------------------------------------------------------------------ */
 /* small helpers                                                                              */
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* Append to BUF (already a string) without overflowing. */
 static void append(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -199,14 +186,14 @@ static int read_secret_file(const char *path, char *buf, size_t size, char *err,
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		set_err(err, errlen, "cannot read the password file %s: %s", path, strerror(errno));
+		sd_set_error(err, errlen, "cannot read the password file %s: %s", path, strerror(errno));
 		return -1;
 	}
 	ssize_t n = read(fd, buf, size - 1);
 	int saved = errno;
 	close(fd);
 	if (n < 0) {
-		set_err(err, errlen, "cannot read the password file %s: %s", path, strerror(saved));
+		sd_set_error(err, errlen, "cannot read the password file %s: %s", path, strerror(saved));
 		return -1;
 	}
 	buf[n] = '\0';
@@ -287,7 +274,7 @@ static int runner_begin(struct sd_backup_runner *r, const char *what, long long 
 {
 	pthread_mutex_lock(&r->lock);
 	if (r->busy) {
-		set_err(err, errlen, "refused: %s is under way", r->what);
+		sd_set_error(err, errlen, "refused: %s is under way", r->what);
 		pthread_mutex_unlock(&r->lock);
 		return -1;
 	}
@@ -403,7 +390,7 @@ static int ensure_dir(const char *dir, char *err, size_t errlen)
 {
 	char path[PATH_MAX];
 	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path)) {
-		set_err(err, errlen, "backup dir name too long");
+		sd_set_error(err, errlen, "backup dir name too long");
 		return -1;
 	}
 	for (char *p = path + 1; *p; p++) {
@@ -411,13 +398,13 @@ static int ensure_dir(const char *dir, char *err, size_t errlen)
 			continue;
 		*p = '\0';
 		if (mkdir(path, 0700) < 0 && errno != EEXIST) {
-			set_err(err, errlen, "cannot create %s: %s", path, strerror(errno));
+			sd_set_error(err, errlen, "cannot create %s: %s", path, strerror(errno));
 			return -1;
 		}
 		*p = '/';
 	}
 	if (mkdir(path, 0700) < 0 && errno != EEXIST) {
-		set_err(err, errlen, "cannot create %s: %s", path, strerror(errno));
+		sd_set_error(err, errlen, "cannot create %s: %s", path, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -430,7 +417,7 @@ static int resolve_backup(const struct sd_backup_runner *r, const char *file, ch
 {
 	const char *dir = r->config->backup.dir;
 	if (!file || !*file) {
-		set_err(err, errlen, "no backup file given");
+		sd_set_error(err, errlen, "no backup file given");
 		return -1;
 	}
 	const char *name = base_name(file);
@@ -440,16 +427,16 @@ static int resolve_backup(const struct sd_backup_runner *r, const char *file, ch
 		while (want > 1 && dir[want - 1] == '/')
 			want--;
 		if (dlen != want || strncmp(file, dir, dlen) != 0) {
-			set_err(err, errlen, "%s is not in the backup folder %s", file, dir);
+			sd_set_error(err, errlen, "%s is not in the backup folder %s", file, dir);
 			return -1;
 		}
 	}
 	if (!*name || name[0] == '.' || ends_with(name, MANIFEST_SUFFIX)) {
-		set_err(err, errlen, "%s is not a backup file", file);
+		sd_set_error(err, errlen, "%s is not a backup file", file);
 		return -1;
 	}
 	if (snprintf(path, size, "%s/%s", dir, name) >= (int)size) {
-		set_err(err, errlen, "backup path too long");
+		sd_set_error(err, errlen, "backup path too long");
 		return -1;
 	}
 	return 0;
@@ -482,19 +469,19 @@ static int manifest_read(const char *path, struct manifest *m, char *err, size_t
 	memset(m, 0, sizeof(*m));
 	struct stat st;
 	if (stat(path, &st) < 0) {
-		set_err(err, errlen, "no manifest %s (%s): not a backup swarmdeck made", base_name(path),
+		sd_set_error(err, errlen, "no manifest %s (%s): not a backup swarmdeck made", base_name(path),
 			strerror(errno));
 		return -1;
 	}
 	json_error_t jerr;
 	json_t *root = json_load_file(path, 0, &jerr);
 	if (!root) {
-		set_err(err, errlen, "%s: %s (line %d)", path, jerr.text, jerr.line);
+		sd_set_error(err, errlen, "%s: %s (line %d)", path, jerr.text, jerr.line);
 		return -1;
 	}
 	int rc = -1;
 	if (!json_is_object(root)) {
-		set_err(err, errlen, "%s: not a JSON object", path);
+		sd_set_error(err, errlen, "%s: not a JSON object", path);
 		goto done;
 	}
 	copy_json_string(root, "kind", m->kind, sizeof(m->kind));
@@ -507,7 +494,7 @@ static int manifest_read(const char *path, struct manifest *m, char *err, size_t
 	json_t *size = json_object_get(root, "size");
 	if (!kind_extension(m->kind) || !json_is_integer(size) || strlen(m->sha256) != 64 ||
 	    parse_time(json_string_value(json_object_get(root, "time")), &m->time) < 0) {
-		set_err(err, errlen, "%s: kind, time, size or sha256 missing or malformed", path);
+		sd_set_error(err, errlen, "%s: kind, time, size or sha256 missing or malformed", path);
 		goto done;
 	}
 	m->size = json_integer_value(size);
@@ -546,7 +533,7 @@ static int manifest_write(const char *path, const struct manifest *m, char *err,
 	int rc = -1;
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		set_err(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+		sd_set_error(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
 		free(text);
 		return -1;
 	}
@@ -556,10 +543,10 @@ static int manifest_write(const char *path, const struct manifest *m, char *err,
 	int saved = errno;
 	ok = close(fd) == 0 && ok;
 	if (!ok) {
-		set_err(err, errlen, "cannot write %s: %s", tmp, strerror(saved));
+		sd_set_error(err, errlen, "cannot write %s: %s", tmp, strerror(saved));
 		unlink(tmp);
 	} else if (rename(tmp, path) < 0) {
-		set_err(err, errlen, "cannot rename %s: %s", tmp, strerror(errno));
+		sd_set_error(err, errlen, "cannot rename %s: %s", tmp, strerror(errno));
 		unlink(tmp);
 	} else {
 		rc = 0;
@@ -618,7 +605,7 @@ static int out_open(struct out *o, struct sd_backup_runner *r, const char *kind,
 		snprintf(o->name, sizeof(o->name), "%s_%s%s%s.%s", kind, stamp, clean[0] ? "_" : "",
 			 clean, kind_extension(kind));
 		snprintf(o->final, sizeof(o->final), "%s/%s", o->dir, o->name);
-		set_err(o->partial, sizeof(o->partial), "%s/.%s%s", o->dir, o->name, PARTIAL_SUFFIX);
+		sd_set_error(o->partial, sizeof(o->partial), "%s/.%s%s", o->dir, o->name, PARTIAL_SUFFIX);
 		struct stat st;
 		if (stat(o->final, &st) == 0) {
 			sleep_seconds(1.0);      /* another backup of this kind in this second */
@@ -628,18 +615,18 @@ static int out_open(struct out *o, struct sd_backup_runner *r, const char *kind,
 		if (o->fd >= 0)
 			break;
 		if (errno != EEXIST) {
-			set_err(err, errlen, "cannot create %s: %s", o->partial, strerror(errno));
+			sd_set_error(err, errlen, "cannot create %s: %s", o->partial, strerror(errno));
 			return -1;
 		}
 		sleep_seconds(1.0);
 	}
 	if (o->fd < 0) {
-		set_err(err, errlen, "cannot find a free name for a %s backup in %s", kind, o->dir);
+		sd_set_error(err, errlen, "cannot find a free name for a %s backup in %s", kind, o->dir);
 		return -1;
 	}
 	o->md = EVP_MD_CTX_new();
 	if (!o->md || EVP_DigestInit_ex(o->md, EVP_sha256(), NULL) != 1) {
-		set_err(err, errlen, "SHA-256 is not available");
+		sd_set_error(err, errlen, "SHA-256 is not available");
 		close(o->fd);
 		unlink(o->partial);
 		o->fd = -1;
@@ -657,7 +644,7 @@ static int out_write(struct out *o, const void *data, size_t len, char *err, siz
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			set_err(err, errlen, "writing %s: %s", o->partial, strerror(errno));
+			sd_set_error(err, errlen, "writing %s: %s", o->partial, strerror(errno));
 			return -1;
 		}
 		p += n;
@@ -694,19 +681,19 @@ static int out_commit(struct out *o, const char *kind, const char *source, const
 	sd_strlcpy(m.database, database ? database : "", sizeof(m.database));
 	strcpy(m.verified, "no");
 	if (fsync(o->fd) < 0) {
-		set_err(err, errlen, "fsync %s: %s", o->partial, strerror(errno));
+		sd_set_error(err, errlen, "fsync %s: %s", o->partial, strerror(errno));
 		out_abort(o);
 		return -1;
 	}
 	if (close(o->fd) < 0) {
 		o->fd = -1;
-		set_err(err, errlen, "closing %s: %s", o->partial, strerror(errno));
+		sd_set_error(err, errlen, "closing %s: %s", o->partial, strerror(errno));
 		out_abort(o);
 		return -1;
 	}
 	o->fd = -1;
 	if (renameat2(AT_FDCWD, o->partial, AT_FDCWD, o->final, RENAME_NOREPLACE) < 0) {
-		set_err(err, errlen, "cannot rename %s to %s: %s", o->partial, o->name, strerror(errno));
+		sd_set_error(err, errlen, "cannot rename %s to %s: %s", o->partial, o->name, strerror(errno));
 		out_abort(o);
 		return -1;
 	}
@@ -744,7 +731,7 @@ static int child_start(struct child *c, const char *const argv[], bool capture, 
 	c->out_fd = c->err_fd = -1;
 	int outp[2] = {-1, -1}, errp[2] = {-1, -1};
 	if ((capture && pipe2(outp, O_CLOEXEC) < 0) || pipe2(errp, O_CLOEXEC) < 0) {
-		set_err(err, errlen, "pipe: %s", strerror(errno));
+		sd_set_error(err, errlen, "pipe: %s", strerror(errno));
 		goto fail;
 	}
 	if (capture)
@@ -776,7 +763,7 @@ static int child_start(struct child *c, const char *const argv[], bool capture, 
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	if (rc != 0) {
-		set_err(err, errlen, "cannot run %s: %s", argv[0], strerror(rc));
+		sd_set_error(err, errlen, "cannot run %s: %s", argv[0], strerror(rc));
 		c->pid = -1;
 		goto fail;
 	}
@@ -858,12 +845,12 @@ static int child_finish(struct child *c, const char *name, char *why, size_t why
 	char detail[1024];
 	child_message(c->errors, detail, sizeof(detail));
 	if (WIFSIGNALED(status))
-		set_err(why, whylen, "%s killed by signal %d%s%s", name, WTERMSIG(status),
+		sd_set_error(why, whylen, "%s killed by signal %d%s%s", name, WTERMSIG(status),
 			detail[0] ? ": " : "", detail);
 	else if (WEXITSTATUS(status) == 127 && !detail[0])
-		set_err(why, whylen, "%s is not installed", name);
+		sd_set_error(why, whylen, "%s is not installed", name);
 	else
-		set_err(why, whylen, "%s exited with status %d%s%s", name, WEXITSTATUS(status),
+		sd_set_error(why, whylen, "%s exited with status %d%s%s", name, WEXITSTATUS(status),
 			detail[0] ? ": " : "", detail);
 	return -1;
 }
@@ -896,7 +883,7 @@ static const struct sd_pg_member *find_primary(const struct sd_snapshot *snap, c
 					       size_t errlen)
 {
 	if (!snap || !snap->pg) {
-		set_err(err, errlen, "no PostgreSQL state yet (is the postgres section configured?)");
+		sd_set_error(err, errlen, "no PostgreSQL state yet (is the postgres section configured?)");
 		return NULL;
 	}
 	const struct sd_pg_member *best = NULL;
@@ -913,11 +900,11 @@ static const struct sd_pg_member *find_primary(const struct sd_snapshot *snap, c
 		}
 	}
 	if (!best) {
-		set_err(err, errlen, "no reachable primary in the snapshot (standbys are never used)");
+		sd_set_error(err, errlen, "no reachable primary in the snapshot (standbys are never used)");
 		return NULL;
 	}
 	if (tie) {
-		set_err(err, errlen, "two members claim to be the primary on timeline %ld: refusing to choose",
+		sd_set_error(err, errlen, "two members claim to be the primary on timeline %ld: refusing to choose",
 			best->timeline);
 		return NULL;
 	}
@@ -955,12 +942,12 @@ static int pg_target_make(struct sd_backup_runner *r, const char *member, const 
 {
 	memset(t, 0, sizeof(*t));
 	if (!r->pg) {
-		set_err(err, errlen, "PostgreSQL is not configured");
+		sd_set_error(err, errlen, "PostgreSQL is not configured");
 		return -1;
 	}
 	char *base = sd_pg_conninfo(r->pg, member);
 	if (!base) {
-		set_err(err, errlen, "no conninfo for member %s", member);
+		sd_set_error(err, errlen, "no conninfo for member %s", member);
 		return -1;
 	}
 	char *perr = NULL;
@@ -969,7 +956,7 @@ static int pg_target_make(struct sd_backup_runner *r, const char *member, const 
 	free(base);
 	if (!opts) {
 		/* not PERR: it may quote the string, password included */
-		set_err(err, errlen, "the conninfo of %s cannot be parsed", member);
+		sd_set_error(err, errlen, "the conninfo of %s cannot be parsed", member);
 		PQfreemem(perr);
 		return -1;
 	}
@@ -1022,7 +1009,7 @@ static int pg_target_make(struct sd_backup_runner *r, const char *member, const 
 		snprintf(t->passfile, sizeof(t->passfile), "%s/swarmdeck-pgpass.XXXXXX", tmpdir);
 		int fd = mkostemp(t->passfile, O_CLOEXEC);   /* mode 600 */
 		if (fd < 0) {
-			set_err(err, errlen, "cannot make a private password file: %s", strerror(errno));
+			sd_set_error(err, errlen, "cannot make a private password file: %s", strerror(errno));
 			t->passfile[0] = '\0';
 			pg_target_free(t);
 			return -1;
@@ -1036,7 +1023,7 @@ static int pg_target_make(struct sd_backup_runner *r, const char *member, const 
 		}
 		fputc('\n', f);
 		if (fclose(f) != 0) {
-			set_err(err, errlen, "cannot write a private password file");
+			sd_set_error(err, errlen, "cannot write a private password file");
 			pg_target_free(t);
 			return -1;
 		}
@@ -1074,7 +1061,7 @@ static int take_postgres_one(struct sd_backup_runner *r, const struct sd_pg_memb
 				      {.fd = c.err_fd, .events = POLLIN}};
 		int n = poll(p, c.err_fd >= 0 ? 2 : 1, 1000);
 		if (n < 0 && errno != EINTR) {
-			set_err(why, sizeof(why), "poll: %s", strerror(errno));
+			sd_set_error(why, sizeof(why), "poll: %s", strerror(errno));
 			rc = -1;
 			break;
 		}
@@ -1083,7 +1070,7 @@ static int take_postgres_one(struct sd_backup_runner *r, const struct sd_pg_memb
 		if (n > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
 			ssize_t got = read(c.out_fd, buf, IO_BUFFER);
 			if (got < 0 && errno != EINTR && errno != EAGAIN) {
-				set_err(why, sizeof(why), "reading pg_dump's output: %s", strerror(errno));
+				sd_set_error(why, sizeof(why), "reading pg_dump's output: %s", strerror(errno));
 				rc = -1;
 				break;
 			}
@@ -1092,7 +1079,7 @@ static int take_postgres_one(struct sd_backup_runner *r, const struct sd_pg_memb
 			if (got > 0) {
 				last_byte = monotonic();
 				if (o->size == 0 && (got < 5 || memcmp(buf, "PGDMP", 5) != 0)) {
-					set_err(why, sizeof(why), "pg_dump wrote something that is not a custom-format dump");
+					sd_set_error(why, sizeof(why), "pg_dump wrote something that is not a custom-format dump");
 					rc = -1;
 					break;
 				}
@@ -1106,7 +1093,7 @@ static int take_postgres_one(struct sd_backup_runner *r, const struct sd_pg_memb
 			}
 		}
 		if (monotonic() - last_byte > DUMP_IDLE_LIMIT) {
-			set_err(why, sizeof(why), "pg_dump wrote nothing for %.0f s (the primary does not answer)",
+			sd_set_error(why, sizeof(why), "pg_dump wrote nothing for %.0f s (the primary does not answer)",
 				DUMP_IDLE_LIMIT);
 			rc = -1;
 			break;
@@ -1122,12 +1109,12 @@ static int take_postgres_one(struct sd_backup_runner *r, const struct sd_pg_memb
 		rc = -1;
 	}
 	if (rc == 0 && o->size == 0) {
-		set_err(why, sizeof(why), "pg_dump wrote nothing");
+		sd_set_error(why, sizeof(why), "pg_dump wrote nothing");
 		rc = -1;
 	}
 	if (rc < 0) {
 		scrub(why, t.password);
-		set_err(err, errlen, "%s", why);
+		sd_set_error(err, errlen, "%s", why);
 		out_abort(o);
 		pg_target_free(&t);
 		return -1;
@@ -1165,11 +1152,11 @@ static void redis_error(redisContext *c, const redisReply *reply, const char *wh
 			size_t errlen)
 {
 	if (reply && reply->type == REDIS_REPLY_ERROR)
-		set_err(err, errlen, "%s: %s", what, reply->str);
+		sd_set_error(err, errlen, "%s: %s", what, reply->str);
 	else if (c && c->err)
-		set_err(err, errlen, "%s: %s", what, c->errstr[0] ? c->errstr : "connection failed");
+		sd_set_error(err, errlen, "%s: %s", what, c->errstr[0] ? c->errstr : "connection failed");
 	else
-		set_err(err, errlen, "%s: unexpected reply", what);
+		sd_set_error(err, errlen, "%s: unexpected reply", what);
 }
 
 static redisReply *redis_call(redisContext *c, const char *what, char *err, size_t errlen,
@@ -1256,7 +1243,7 @@ static int raw_connect(struct raw *c, const char *host, int port, long timeout_m
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
 	int g = getaddrinfo(host, service, &hints, &res);
 	if (g != 0) {
-		set_err(err, errlen, "%s: %s", host, gai_strerror(g));
+		sd_set_error(err, errlen, "%s: %s", host, gai_strerror(g));
 		return -1;
 	}
 	int last = 0;
@@ -1282,7 +1269,7 @@ static int raw_connect(struct raw *c, const char *host, int port, long timeout_m
 	}
 	freeaddrinfo(res);
 	if (c->fd < 0) {
-		set_err(err, errlen, "connect %s:%d: %s", host, port, strerror(last ? last : ECONNREFUSED));
+		sd_set_error(err, errlen, "connect %s:%d: %s", host, port, strerror(last ? last : ECONNREFUSED));
 		return -1;
 	}
 	return 0;
@@ -1295,14 +1282,14 @@ static int raw_fill(struct raw *c, char *err, size_t errlen)
 	struct pollfd p = {.fd = c->fd, .events = POLLIN};
 	int n = poll(&p, 1, (int)(c->idle_limit * 1000));
 	if (n == 0) {
-		set_err(err, errlen, "the master sent nothing for %.0f s", c->idle_limit);
+		sd_set_error(err, errlen, "the master sent nothing for %.0f s", c->idle_limit);
 		return -1;
 	}
 	ssize_t got = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
 	if (got < 0 && (errno == EINTR || errno == EAGAIN))
 		return 0;
 	if (got <= 0) {
-		set_err(err, errlen, "the master closed the connection%s%s", got < 0 ? ": " : "",
+		sd_set_error(err, errlen, "the master closed the connection%s%s", got < 0 ? ": " : "",
 			got < 0 ? strerror(errno) : "");
 		return -1;
 	}
@@ -1322,7 +1309,7 @@ static int raw_send(struct raw *c, const char *data, size_t len, char *err, size
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			set_err(err, errlen, "sending to the master: %s", strerror(errno));
+			sd_set_error(err, errlen, "sending to the master: %s", strerror(errno));
 			return -1;
 		}
 		data += n;
@@ -1367,7 +1354,7 @@ static int raw_line(struct raw *c, char *line, size_t size, char *err, size_t er
 			return 0;
 		}
 		if (c->len == sizeof(c->buf) && c->off == 0) {
-			set_err(err, errlen, "reply line too long");
+			sd_set_error(err, errlen, "reply line too long");
 			return -1;
 		}
 		if (c->off > 0) {
@@ -1396,7 +1383,7 @@ static int redis_stream(struct sd_backup_runner *r, const char *host, int port,
 		if (raw_command(&c, 2, argv, err, errlen) < 0 || raw_line(&c, line, sizeof(line), err, errlen) < 0)
 			goto done;
 		if (line[0] != '+') {
-			set_err(err, errlen, "AUTH refused: %s", line + (line[0] == '-'));
+			sd_set_error(err, errlen, "AUTH refused: %s", line + (line[0] == '-'));
 			goto done;
 		}
 	}
@@ -1408,18 +1395,18 @@ static int redis_stream(struct sd_backup_runner *r, const char *host, int port,
 	if (raw_command(&c, 1, sync, err, errlen) < 0 || raw_line(&c, line, sizeof(line), err, errlen) < 0)
 		goto done;
 	if (line[0] == '-') {
-		set_err(err, errlen, "SYNC refused: %s", line + 1);
+		sd_set_error(err, errlen, "SYNC refused: %s", line + 1);
 		goto done;
 	}
 	if (line[0] != '$') {
-		set_err(err, errlen, "SYNC: unexpected reply '%.40s'", line);
+		sd_set_error(err, errlen, "SYNC: unexpected reply '%.40s'", line);
 		goto done;
 	}
 	if (!strncmp(line, "$EOF:", 5)) {
 		/* diskless: the payload ends with the 40-byte mark */
 		char mark[41];
 		if (strlen(line + 5) != 40) {
-			set_err(err, errlen, "SYNC: malformed EOF mark");
+			sd_set_error(err, errlen, "SYNC: malformed EOF mark");
 			goto done;
 		}
 		memcpy(mark, line + 5, 41);
@@ -1448,7 +1435,7 @@ static int redis_stream(struct sd_backup_runner *r, const char *host, int port,
 		char *end;
 		long long want = strtoll(line + 1, &end, 10);
 		if (*end || want <= 0) {
-			set_err(err, errlen, "SYNC: unexpected reply '%.40s'", line);
+			sd_set_error(err, errlen, "SYNC: unexpected reply '%.40s'", line);
 			goto done;
 		}
 		o->total = want;
@@ -1490,13 +1477,13 @@ static int take_redis(struct sd_backup_runner *r, const struct sd_snapshot *snap
 {
 	const char *addr = snap && snap->redis ? snap->redis->master.addr : NULL;
 	if (!addr || !*addr) {
-		set_err(err, errlen, "no Redis master in the snapshot (is the redis section configured?)");
+		sd_set_error(err, errlen, "no Redis master in the snapshot (is the redis section configured?)");
 		return -1;
 	}
 	char host[256];
 	int port;
 	if (split_addr(addr, host, sizeof(host), &port) < 0) {
-		set_err(err, errlen, "bad master address '%s'", addr);
+		sd_set_error(err, errlen, "bad master address '%s'", addr);
 		return -1;
 	}
 	char password[512] = "";
@@ -1509,7 +1496,7 @@ static int take_redis(struct sd_backup_runner *r, const struct sd_snapshot *snap
 	int rc = -1;
 	redisReply *reply = NULL;
 	if (!c || c->err) {
-		set_err(err, errlen, "master %s: %s", addr, c ? c->errstr : "cannot connect");
+		sd_set_error(err, errlen, "master %s: %s", addr, c ? c->errstr : "cannot connect");
 		goto done;
 	}
 	redisSetTimeout(c, tv);
@@ -1521,7 +1508,7 @@ static int take_redis(struct sd_backup_runner *r, const struct sd_snapshot *snap
 	bool master = reply->type == REDIS_REPLY_STRING && info_is(reply->str, "role", "master");
 	freeReplyObject(reply);
 	if (!master) {
-		set_err(err, errlen, "%s is not a master any more (the Sentinels' view is stale); try again",
+		sd_set_error(err, errlen, "%s is not a master any more (the Sentinels' view is stale); try again",
 			addr);
 		goto done;
 	}
@@ -1561,7 +1548,7 @@ static int take_redis(struct sd_backup_runner *r, const struct sd_snapshot *snap
 			if (done_saving)
 				break;
 			if (monotonic() - start > BGSAVE_LIMIT) {
-				set_err(err, errlen, "a save on the master did not end in %.0f s", BGSAVE_LIMIT);
+				sd_set_error(err, errlen, "a save on the master did not end in %.0f s", BGSAVE_LIMIT);
 				goto done;
 			}
 			sleep_seconds(0.25);
@@ -1584,12 +1571,12 @@ static int take_redis(struct sd_backup_runner *r, const struct sd_snapshot *snap
 			if (lastsave > before)
 				break;
 			if (failed) {
-				set_err(err, errlen, "BGSAVE failed on the master (rdb_last_bgsave_status:err; see its log)");
+				sd_set_error(err, errlen, "BGSAVE failed on the master (rdb_last_bgsave_status:err; see its log)");
 				goto done;
 			}
 		}
 		if (monotonic() - start > BGSAVE_LIMIT) {
-			set_err(err, errlen, "BGSAVE did not finish in %.0f s", BGSAVE_LIMIT);
+			sd_set_error(err, errlen, "BGSAVE did not finish in %.0f s", BGSAVE_LIMIT);
 			goto done;
 		}
 		sleep_seconds(0.2);
@@ -1615,7 +1602,7 @@ static int take_redis(struct sd_backup_runner *r, const struct sd_snapshot *snap
 			if (got < 0 && errno == EINTR)
 				continue;
 			if (got < 0) {
-				set_err(err, errlen, "reading %s: %s", path, strerror(errno));
+				sd_set_error(err, errlen, "reading %s: %s", path, strerror(errno));
 				rc = -1;
 				break;
 			}
@@ -1626,20 +1613,20 @@ static int take_redis(struct sd_backup_runner *r, const struct sd_snapshot *snap
 		}
 		free(buf);
 		close(fd);
-		set_err(how, howlen, "copied from %s", path);
+		sd_set_error(how, howlen, "copied from %s", path);
 	} else {
 		runner_step(r, "streaming the RDB from %s", addr);
 		char why[512] = "";
 		rc = redis_stream(r, host, port, password, o, why, sizeof(why));
 		if (rc < 0)
-			set_err(err, errlen, "the master's RDB %s%s is not readable on this host and streaming it failed: %s",
+			sd_set_error(err, errlen, "the master's RDB %s%s is not readable on this host and streaming it failed: %s",
 				path[0] ? path : "", path[0] ? "" : "(CONFIG GET refused)", why);
 		else
-			set_err(how, howlen, "streamed over SYNC (%s not readable here)",
+			sd_set_error(how, howlen, "streamed over SYNC (%s not readable here)",
 				 path[0] ? path : "the master's folder");
 	}
 	if (rc == 0 && (o->size < 9)) {
-		set_err(err, errlen, "the RDB is empty");
+		sd_set_error(err, errlen, "the RDB is empty");
 		rc = -1;
 	}
 done:
@@ -1659,14 +1646,14 @@ static json_t *docker_json(struct sd_backup_runner *r, const char *path, char *e
 	char e[512] = "";
 	char *body = sd_docker_get(r->docker, path, &len, e, sizeof(e));
 	if (!body) {
-		set_err(err, errlen, "GET %s: %s", path, e);
+		sd_set_error(err, errlen, "GET %s: %s", path, e);
 		return NULL;
 	}
 	json_error_t jerr;
 	json_t *root = json_loadb(body, len, 0, &jerr);
 	free(body);
 	if (!root || !json_is_array(root)) {
-		set_err(err, errlen, "GET %s: not a JSON list%s%s", path, root ? "" : ": ", root ? "" : jerr.text);
+		sd_set_error(err, errlen, "GET %s: not a JSON list%s%s", path, root ? "" : ": ", root ? "" : jerr.text);
 		json_decref(root);
 		return NULL;
 	}
@@ -1753,7 +1740,7 @@ static int take_swarm(struct sd_backup_runner *r, const struct sd_snapshot *snap
 		      char *source, size_t sourcelen, char *err, size_t errlen)
 {
 	if (!r->docker) {
-		set_err(err, errlen, "no Docker engine configured");
+		sd_set_error(err, errlen, "no Docker engine configured");
 		return -1;
 	}
 	runner_step(r, "reading services, nodes, networks, configs and secret names");
@@ -1765,7 +1752,7 @@ static int take_swarm(struct sd_backup_runner *r, const struct sd_snapshot *snap
 	char *text = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 	json_decref(doc);
 	if (!text) {
-		set_err(err, errlen, "cannot serialise the export");
+		sd_set_error(err, errlen, "cannot serialise the export");
 		return -1;
 	}
 	size_t len = strlen(text);
@@ -1876,7 +1863,7 @@ static int check_backup(struct sd_backup_runner *r, const char *path, const stru
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		set_err(message, msglen, "cannot read %s: %s", base_name(path), strerror(errno));
+		sd_set_error(message, msglen, "cannot read %s: %s", base_name(path), strerror(errno));
 		return -1;
 	}
 	struct stat st;
@@ -1893,7 +1880,7 @@ static int check_backup(struct sd_backup_runner *r, const char *path, const stru
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0) {
-			set_err(message, msglen, "reading %s: %s", base_name(path), strerror(errno));
+			sd_set_error(message, msglen, "reading %s: %s", base_name(path), strerror(errno));
 			free(buf);
 			close(fd);
 			EVP_MD_CTX_free(md);
@@ -1911,48 +1898,48 @@ static int check_backup(struct sd_backup_runner *r, const char *path, const stru
 	sha256_hex(md, hex);
 	EVP_MD_CTX_free(md);
 	if (total != m->size) {
-		set_err(message, msglen, "size %lld differs from the manifest's %lld (sha256 %s)", total,
+		sd_set_error(message, msglen, "size %lld differs from the manifest's %lld (sha256 %s)", total,
 			m->size, hex);
 		return -1;
 	}
 	if (strcasecmp(hex, m->sha256) != 0) {
-		set_err(message, msglen, "sha256 mismatch: file %s, manifest %s", hex, m->sha256);
+		sd_set_error(message, msglen, "sha256 mismatch: file %s, manifest %s", hex, m->sha256);
 		return -1;
 	}
 	if (!strcmp(m->kind, "postgres")) {
 		const char *argv[] = {"pg_restore", "--list", path, NULL};
 		char why[1024];
 		if (child_run(argv, NULL, NULL, why, sizeof(why)) < 0) {
-			set_err(message, msglen, "sha256 ok; %s", why);
+			sd_set_error(message, msglen, "sha256 ok; %s", why);
 			return -1;
 		}
-		set_err(message, msglen, "sha256 ok, pg_restore --list ok");
+		sd_set_error(message, msglen, "sha256 ok, pg_restore --list ok");
 	} else if (!strcmp(m->kind, "redis")) {
 		if (memcmp(head, "REDIS", 5) != 0) {
-			set_err(message, msglen, "sha256 ok, but the file does not start like an RDB");
+			sd_set_error(message, msglen, "sha256 ok, but the file does not start like an RDB");
 			return -1;
 		}
 		const char *argv[] = {"redis-check-rdb", path, NULL};
 		char why[1024];
 		if (child_run(argv, NULL, NULL, why, sizeof(why)) < 0) {
 			if (strstr(why, "not installed") || strstr(why, "No such file")) {
-				set_err(message, msglen, "sha256 ok, RDB header ok (redis-check-rdb not installed)");
+				sd_set_error(message, msglen, "sha256 ok, RDB header ok (redis-check-rdb not installed)");
 				return 0;
 			}
-			set_err(message, msglen, "sha256 ok; %s", why);
+			sd_set_error(message, msglen, "sha256 ok; %s", why);
 			return -1;
 		}
-		set_err(message, msglen, "sha256 ok, redis-check-rdb ok");
+		sd_set_error(message, msglen, "sha256 ok, redis-check-rdb ok");
 	} else {
 		json_error_t jerr;
 		json_t *doc = json_load_file(path, 0, &jerr);
 		bool ok = doc && json_is_array(json_object_get(doc, "services"));
 		json_decref(doc);
 		if (!ok) {
-			set_err(message, msglen, "sha256 ok, but not a Swarm export: %s", doc ? "no services" : jerr.text);
+			sd_set_error(message, msglen, "sha256 ok, but not a Swarm export: %s", doc ? "no services" : jerr.text);
 			return -1;
 		}
-		set_err(message, msglen, "sha256 ok, JSON ok");
+		sd_set_error(message, msglen, "sha256 ok, JSON ok");
 	}
 	return 0;
 }
@@ -1965,7 +1952,7 @@ static int verify_path(struct sd_backup_runner *r, const char *path, char *resul
 	struct manifest m;
 	char err[512];
 	if (manifest_read(manifest_path, &m, err, sizeof(err)) < 0) {
-		set_err(result, resultlen, "%s: %s", base_name(path), err);
+		sd_set_error(result, resultlen, "%s: %s", base_name(path), err);
 		return -1;
 	}
 	char message[768];
@@ -1974,11 +1961,11 @@ static int verify_path(struct sd_backup_runner *r, const char *path, char *resul
 	sd_strlcpy(m.verify_message, message, sizeof(m.verify_message));
 	m.verified_at = time(NULL);
 	if (manifest_write(manifest_path, &m, err, sizeof(err)) < 0) {
-		set_err(result, resultlen, "%s: %s; and the manifest could not be updated: %s",
+		sd_set_error(result, resultlen, "%s: %s; and the manifest could not be updated: %s",
 			base_name(path), message, err);
 		return -1;
 	}
-	set_err(result, resultlen, "%s %s: %s", base_name(path), rc == 0 ? "verified" : "FAILED verification",
+	sd_set_error(result, resultlen, "%s %s: %s", base_name(path), rc == 0 ? "verified" : "FAILED verification",
 		message);
 	return rc;
 }
@@ -1994,11 +1981,11 @@ int sd_backup_verify(struct sd_backup_runner *r, const char *file, char *result,
 	struct manifest m;
 	char err[512];
 	if (manifest_read(manifest_path, &m, err, sizeof(err)) < 0) {
-		set_err(result, resultlen, "refused: %s", err);
+		sd_set_error(result, resultlen, "refused: %s", err);
 		return -1;
 	}
 	char what[256];
-	set_err(what, sizeof(what), "verify %s", base_name(path));
+	sd_set_error(what, sizeof(what), "verify %s", base_name(path));
 	if (runner_begin(r, what, -1, false, result, resultlen) < 0)
 		return -1;
 	int rc = verify_path(r, path, result, resultlen);
@@ -2034,7 +2021,7 @@ static int scan(const char *dir, struct entry **out, size_t *count, char *err, s
 	if (!d) {
 		if (errno == ENOENT)
 			return 0;                /* made by the first backup */
-		set_err(err, errlen, "cannot read %s: %s", dir, strerror(errno));
+		sd_set_error(err, errlen, "cannot read %s: %s", dir, strerror(errno));
 		return -1;
 	}
 	size_t n = 0, cap = 0;
@@ -2157,20 +2144,20 @@ int sd_backup_delete(struct sd_backup_runner *r, char **files, char *err, size_t
 	for (size_t i = 0; files && files[i]; i++) {
 		char path[PATH_MAX], manifest[PATH_MAX + 32], why[512];
 		if (resolve_backup(r, files[i], path, sizeof(path), why, sizeof(why)) < 0) {
-			set_err(err, errlen, "%s", why);
+			sd_set_error(err, errlen, "%s", why);
 			rc = -1;
 			continue;
 		}
 		snprintf(manifest, sizeof(manifest), "%s%s", path, MANIFEST_SUFFIX);
 		struct stat st;
 		if (stat(manifest, &st) < 0) {
-			set_err(err, errlen, "%s: not a backup (no manifest)", base_name(path));
+			sd_set_error(err, errlen, "%s: not a backup (no manifest)", base_name(path));
 			rc = -1;
 			continue;
 		}
 		/* the file first: a manifest alone is ignored by the list */
 		if (unlink(path) < 0 && errno != ENOENT) {
-			set_err(err, errlen, "cannot delete %s: %s", path, strerror(errno));
+			sd_set_error(err, errlen, "cannot delete %s: %s", path, strerror(errno));
 			rc = -1;
 			continue;
 		}
@@ -2189,7 +2176,7 @@ int sd_backup_take(struct sd_backup_runner *r, const char *kind, const struct sd
 	if (file && filelen)
 		file[0] = '\0';
 	if (!kind || !kind_extension(kind)) {
-		set_err(err, errlen, "unknown backup kind '%s' (postgres, redis or swarm)", kind ? kind : "");
+		sd_set_error(err, errlen, "unknown backup kind '%s' (postgres, redis or swarm)", kind ? kind : "");
 		return -1;
 	}
 	char what[256], why[1024] = "", summary[1024] = "";
@@ -2199,7 +2186,7 @@ int sd_backup_take(struct sd_backup_runner *r, const char *kind, const struct sd
 		if (!(primary = find_primary(snap, err, errlen)))
 			return -1;
 		if (ndb == 0) {
-			set_err(err, errlen, "no databases listed in backup.databases");
+			sd_set_error(err, errlen, "no databases listed in backup.databases");
 			return -1;
 		}
 		snprintf(what, sizeof(what), "postgres backup of %s%s on %s",
@@ -2257,7 +2244,7 @@ int sd_backup_take(struct sd_backup_runner *r, const char *kind, const struct sd
 		double verify_started = monotonic();
 		taking += verify_started - file_started;
 		char vresult[1024];
-		set_err(what, sizeof(what), "verify %s", o.name);
+		sd_set_error(what, sizeof(what), "verify %s", o.name);
 		runner_what(r, what, -1, false);
 		if (verify_path(r, o.final, vresult, sizeof(vresult)) < 0) {
 			all_verified = false;
@@ -2266,13 +2253,13 @@ int sd_backup_take(struct sd_backup_runner *r, const char *kind, const struct sd
 		verifying += monotonic() - verify_started;
 	}
 	if (rc < 0) {
-		set_err(err, errlen, "%s failed: %s", kind, why);
+		sd_set_error(err, errlen, "%s failed: %s", kind, why);
 		runner_end(r, why);
 		return -1;
 	}
 	char amount[32];
 	format_mb(bytes, amount, sizeof(amount));
-	set_err(err, errlen, "%s backup %s: %s in %.1f s (%.1f MB/s)%s%.1f s%s", kind, summary,
+	sd_set_error(err, errlen, "%s backup %s: %s in %.1f s (%.1f MB/s)%s%.1f s%s", kind, summary,
 		amount, taking, taking > 0 ? (double)bytes / 1e6 / taking : 0.0,
 		all_verified ? ", verified in " : ", verification took ", verifying, verify_notes);
 	/* retention, now that a newer verified backup may exist */
@@ -2400,22 +2387,22 @@ int sd_backup_restore(struct sd_backup_runner *r, const char *file, const char *
 	snprintf(manifest_path, sizeof(manifest_path), "%s%s", path, MANIFEST_SUFFIX);
 	struct manifest m;
 	if (manifest_read(manifest_path, &m, err, sizeof(err)) < 0) {
-		set_err(result, resultlen, "refused: %s", err);
+		sd_set_error(result, resultlen, "refused: %s", err);
 		return -1;
 	}
 	if (strcmp(m.kind, "postgres") != 0) {
-		set_err(result, resultlen, "refused: %s is a %s backup; only PostgreSQL dumps are restored here",
+		sd_set_error(result, resultlen, "refused: %s is a %s backup; only PostgreSQL dumps are restored here",
 			base_name(path), m.kind);
 		return -1;
 	}
 	const struct sd_pg_member *primary = find_primary(snap, err, sizeof(err));
 	if (!primary) {
-		set_err(result, resultlen, "refused: %s", err);
+		sd_set_error(result, resultlen, "refused: %s", err);
 		return -1;
 	}
 	const char *db = database && *database ? database : m.database;
 	if (!db[0]) {
-		set_err(result, resultlen, "refused: no database named (the manifest has none)");
+		sd_set_error(result, resultlen, "refused: no database named (the manifest has none)");
 		return -1;
 	}
 	/* the services to stop, with their replicas now */
@@ -2425,13 +2412,13 @@ int sd_backup_restore(struct sd_backup_runner *r, const char *file, const char *
 		const char *name = r->config->backup.services[i];
 		const struct sd_service *s = snap && snap->swarm ? sd_swarm_service(snap->swarm, name) : NULL;
 		if (!s) {
-			set_err(result, resultlen, "refused: service %s (backup.services) is not in the swarm%s",
+			sd_set_error(result, resultlen, "refused: service %s (backup.services) is not in the swarm%s",
 				name, snap && snap->swarm ? "" : " (no data from the engine yet)");
 			free(svc);
 			return -1;
 		}
 		if (strcmp(s->mode, "replicated") != 0) {
-			set_err(result, resultlen, "refused: service %s is %s and cannot be scaled to 0",
+			sd_set_error(result, resultlen, "refused: service %s is %s and cannot be scaled to 0",
 				name, s->mode);
 			free(svc);
 			return -1;
@@ -2440,12 +2427,12 @@ int sd_backup_restore(struct sd_backup_runner *r, const char *file, const char *
 		svc[i].previous = s->desired;
 	}
 	if (ns && !r->docker) {
-		set_err(result, resultlen, "refused: no Docker engine to scale the services with");
+		sd_set_error(result, resultlen, "refused: no Docker engine to scale the services with");
 		free(svc);
 		return -1;
 	}
 	char what[512];
-	set_err(what, sizeof(what), "restore %s into %s on %s", base_name(path), db, primary->name);
+	sd_set_error(what, sizeof(what), "restore %s into %s on %s", base_name(path), db, primary->name);
 	if (runner_begin(r, what, -1, false, result, resultlen) < 0) {
 		free(svc);
 		return -1;
@@ -2459,7 +2446,7 @@ int sd_backup_restore(struct sd_backup_runner *r, const char *file, const char *
 	runner_step(r, "step %d/%d: checking the dump", ++step, nsteps);
 	char vres[1024];
 	if (verify_path(r, path, vres, sizeof(vres)) < 0) {
-		set_err(failed, sizeof(failed), "step 1 (check the dump): %s", vres);
+		sd_set_error(failed, sizeof(failed), "step 1 (check the dump): %s", vres);
 		goto out;
 	}
 	append(done, sizeof(done), "1 dump checked (sha256, pg_restore --list)");
@@ -2470,7 +2457,7 @@ int sd_backup_restore(struct sd_backup_runner *r, const char *file, const char *
 		for (size_t i = 0; i < ns; i++) {
 			char e[512] = "";
 			if (sd_docker_service_scale(r->docker, svc[i].name, 0, e, sizeof(e)) < 0) {
-				set_err(failed, sizeof(failed), "step 2 (scale %s to 0): %s", svc[i].name, e);
+				sd_set_error(failed, sizeof(failed), "step 2 (scale %s to 0): %s", svc[i].name, e);
 				svc[i].down = true;   /* it may have been applied: put it back anyway */
 				goto out;
 			}
@@ -2492,9 +2479,9 @@ int sd_backup_restore(struct sd_backup_runner *r, const char *file, const char *
 				break;
 			if (monotonic() - t0 > TASKS_STOP_LIMIT) {
 				if (active < 0)
-					set_err(failed, sizeof(failed), "step 3 (wait for the tasks to stop): %s", e);
+					sd_set_error(failed, sizeof(failed), "step 3 (wait for the tasks to stop): %s", e);
 				else
-					set_err(failed, sizeof(failed),
+					sd_set_error(failed, sizeof(failed),
 						 "step 3 (wait for the tasks to stop): %ld still running after %.0f s",
 						 active, TASKS_STOP_LIMIT);
 				goto out;
@@ -2512,7 +2499,7 @@ int sd_backup_restore(struct sd_backup_runner *r, const char *file, const char *
 	{
 		struct pg_target t, w;
 		if (pg_target_make(r, primary->name, db, RESTORE_APP, NULL, &t, err, sizeof(err)) < 0) {
-			set_err(failed, sizeof(failed), "step %d (pg_restore): %s", step, err);
+			sd_set_error(failed, sizeof(failed), "step %d (pg_restore): %s", step, err);
 			goto out;
 		}
 		struct restore_tick tick = {.runner = r, .path = path, .size = m.size};
@@ -2536,7 +2523,7 @@ int sd_backup_restore(struct sd_backup_runner *r, const char *file, const char *
 		scrub(err, t.password);
 		pg_target_free(&t);
 		if (rc < 0) {
-			set_err(failed, sizeof(failed), "step %d (pg_restore into %s on %s, nothing changed: one transaction): %s",
+			sd_set_error(failed, sizeof(failed), "step %d (pg_restore into %s on %s, nothing changed: one transaction): %s",
 				 step, db, primary->name, err);
 			goto out;
 		}
@@ -2556,13 +2543,13 @@ out:;
 	free(svc);
 	int rc;
 	if (failed[0]) {
-		set_err(result, resultlen, "restore of %s FAILED at %s. Done before: %s%s%s%s",
+		sd_set_error(result, resultlen, "restore of %s FAILED at %s. Done before: %s%s%s%s",
 			base_name(path), failed, done[0] ? done : "nothing",
 			back[0] ? "; put back: " : "", back,
 			back[0] && put_ok ? " (services as they were)" : "");
 		rc = -1;
 	} else {
-		set_err(result, resultlen, "restored %s into %s on %s: %s%s%s", base_name(path), db,
+		sd_set_error(result, resultlen, "restored %s into %s on %s: %s%s%s", base_name(path), db,
 			primary->name, done, back[0] ? "; 5 scaled back " : "", back);
 		rc = put_ok ? 0 : -1;
 	}

@@ -1,5 +1,6 @@
 /* jsonscan.c - pull scanner for JSON: walk, compare keys, take a few values, skip the rest fast. */
 #include "jsonscan.h"
+#include "xalloc.h"
 #include "model.h"
 
 #include <stdint.h>
@@ -309,30 +310,6 @@ static int hex4(const char *p)
 	return v;
 }
 
-static size_t put_utf8(char *out, uint32_t cp)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xC0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xE0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		out[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-	out[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
 size_t js_unescape(const char *raw, size_t len, char *out)
 {
 	const char *p = raw, *end = raw + len;
@@ -377,7 +354,7 @@ size_t js_unescape(const char *raw, size_t len, char *out)
 			}
 			if (code >= 0xD800 && code < 0xE000)
 				code = 0xFFFD;   /* a lone surrogate */
-			o += put_utf8(o, code);
+			o += sd_utf8_encode(code, o);
 			break;
 		}
 		default:   /* \" \\ \/ and anything unknown: the character itself */

@@ -2,6 +2,7 @@
  * One spelling per key comes out (sd_key_name); several are accepted going in (<CR> and
  * <Return> for <Enter>, any letter case inside the brackets). */
 #include "keys.h"
+#include "xalloc.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -108,28 +109,6 @@ static int32_t utf8_decode(const unsigned char *s, size_t len, size_t *used)
 	return cp;
 }
 
-static size_t utf8_encode(int32_t cp, char *out)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	} else if (cp < 0x800) {
-		out[0] = (char)(0xC0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	} else if (cp < 0x10000) {
-		out[0] = (char)(0xE0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		out[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-	out[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
 /* The inside of <...> (LEN bytes at NAME), any letter case. */
 static int bracket_key(const char *name, size_t len)
 {
@@ -220,7 +199,7 @@ const char *sd_key_name(int key, char *buf, size_t size)
 	else if (key == SD_KEY_RESIZE)
 		snprintf(buf, size, "<Resize>");
 	else if (key >= 0 && printable(key) && size > 4) {
-		size_t n = utf8_encode(key, buf);
+		size_t n = sd_utf8_encode((unsigned)key, buf);
 		buf[n] = '\0';
 	} else if (key >= 0 && key < SD_KEY_BASE)
 		snprintf(buf, size, "<U+%04X>", (unsigned)key);

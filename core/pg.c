@@ -62,18 +62,6 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* libpq messages span lines ("...failed: FATAL:  ...\n\tIs the server running..."): one
  * line, single spaces, no trailing blank; SECRET (may be NULL) replaced by "***". */
 static void tidy_message(char *s, const char *secret)
@@ -170,15 +158,15 @@ static bool check_passfile(const char *path, char *err, size_t errlen)
 {
 	struct stat st;
 	if (stat(path, &st) != 0) {
-		set_err(err, errlen, "password file %s: %s", path, strerror(errno));
+		sd_set_error(err, errlen, "password file %s: %s", path, strerror(errno));
 		return false;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		set_err(err, errlen, "password file %s is not a regular file", path);
+		sd_set_error(err, errlen, "password file %s is not a regular file", path);
 		return false;
 	}
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-		set_err(err, errlen,
+		sd_set_error(err, errlen,
 			"password file %s has group or world access; permissions should be 0600 "
 			"or less",
 			path);
@@ -186,7 +174,7 @@ static bool check_passfile(const char *path, char *err, size_t errlen)
 	}
 	FILE *f = fopen(path, "r");
 	if (!f) {
-		set_err(err, errlen, "password file %s: %s", path, strerror(errno));
+		sd_set_error(err, errlen, "password file %s: %s", path, strerror(errno));
 		return false;
 	}
 	char line[1024];
@@ -206,7 +194,7 @@ static bool check_passfile(const char *path, char *err, size_t errlen)
 	memset(line, 0, sizeof(line));
 	fclose(f);
 	if (!entry) {
-		set_err(err, errlen,
+		sd_set_error(err, errlen,
 			"password file %s has no entry in PGPASSFILE format "
 			"(host:port:database:user:password, e.g. *:*:*:*:secret)",
 			path);
@@ -670,7 +658,7 @@ int sd_pg_fetch(struct sd_pg_backend *b, const struct sd_pg *previous, struct sd
 {
 	*out = NULL;
 	if (!b) {
-		set_err(err, errlen, "PostgreSQL is not configured");
+		sd_set_error(err, errlen, "PostgreSQL is not configured");
 		return -1;
 	}
 	pthread_mutex_lock(&b->lock);
@@ -837,12 +825,12 @@ int sd_pg_fetch(struct sd_pg_backend *b, const struct sd_pg *previous, struct sd
 	pthread_mutex_unlock(&b->lock);
 	*out = pg;
 	if (!b->n) {
-		set_err(err, errlen, "no PostgreSQL members configured");
+		sd_set_error(err, errlen, "no PostgreSQL members configured");
 		return -1;
 	}
 	if (!answered) {
 		const struct sd_pg_member *first = &pg->members[0];
-		set_err(err, errlen, "no PostgreSQL member answered (%s: %s%s)", first->name,
+		sd_set_error(err, errlen, "no PostgreSQL member answered (%s: %s%s)", first->name,
 			first->error, b->n > 1 ? ", ..." : "");
 		return -1;
 	}
@@ -871,9 +859,9 @@ static int private_query(const struct sd_pg_backend *b, const struct member *m, 
 	jobs_run(&job, 1, now_ms() + timeout_ms + b->connect_timeout * 1000);
 	int rc = -1;
 	if (job.error[0])
-		set_err(err, errlen, "%s: %s", m->name, job.error);
+		sd_set_error(err, errlen, "%s: %s", m->name, job.error);
 	else if (!job.answered || job.nresults < 1 || PQntuples(job.results[job.nresults - 1]) < 1)
-		set_err(err, errlen, "%s: no answer", m->name);
+		sd_set_error(err, errlen, "%s: no answer", m->name);
 	else {
 		sd_strlcpy(value, PQgetvalue(job.results[job.nresults - 1], 0, 0), valuelen);
 		rc = 0;
@@ -887,7 +875,7 @@ int sd_pg_promote(struct sd_pg_backend *b, const char *name, long *timeline, cha
 {
 	const struct member *m = find_member(b, name);
 	if (!m) {
-		set_err(err, errlen, "no PostgreSQL member '%s'", name ? name : "");
+		sd_set_error(err, errlen, "no PostgreSQL member '%s'", name ? name : "");
 		return -1;
 	}
 	PGconn *conn = NULL;
@@ -899,7 +887,7 @@ int sd_pg_promote(struct sd_pg_backend *b, const char *name, long *timeline, cha
 			  sizeof(value), err, errlen) < 0)
 		goto out;
 	if (strcmp(value, "t") != 0) {
-		set_err(err, errlen, "%s is not a standby (it is a primary): nothing to promote",
+		sd_set_error(err, errlen, "%s is not a standby (it is a primary): nothing to promote",
 			m->name);
 		goto out;
 	}
@@ -908,7 +896,7 @@ int sd_pg_promote(struct sd_pg_backend *b, const char *name, long *timeline, cha
 			  promote_ms, value, sizeof(value), err, errlen) < 0)
 		goto out;
 	if (strcmp(value, "t") != 0) {
-		set_err(err, errlen, "%s: promotion did not finish within %d seconds", m->name,
+		sd_set_error(err, errlen, "%s: promotion did not finish within %d seconds", m->name,
 			PROMOTE_WAIT_SECONDS);
 		goto out;
 	}

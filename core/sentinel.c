@@ -35,19 +35,6 @@
 
 /* ---- small helpers ---- */
 
-static void set_error(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_error(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static double monotonic_seconds(void)
 {
 	struct timespec ts;
@@ -108,7 +95,7 @@ static int read_secret(const char *path, char *buf, size_t size, char *err, size
 {
 	FILE *f = fopen(path, "re");
 	if (!f) {
-		set_error(err, errlen, "cannot read password file %s: %s", path, strerror(errno));
+		sd_set_error(err, errlen, "cannot read password file %s: %s", path, strerror(errno));
 		return -1;
 	}
 	size_t n = fread(buf, 1, size - 1, f);
@@ -117,7 +104,7 @@ static int read_secret(const char *path, char *buf, size_t size, char *err, size
 	fclose(f);
 	if (failed || more) {
 		explicit_bzero(buf, size);
-		set_error(err, errlen, "cannot read password file %s: %s", path,
+		sd_set_error(err, errlen, "cannot read password file %s: %s", path,
 			  failed ? "read error" : "too long");
 		return -1;
 	}
@@ -131,11 +118,11 @@ static int read_secret(const char *path, char *buf, size_t size, char *err, size
 static void describe_context_error(const redisContext *c, long timeout_ms, char *buf, size_t size)
 {
 	if (c->err == REDIS_ERR_IO && !strcmp(c->errstr, strerror(EAGAIN)))
-		set_error(buf, size, "no answer within %ld ms", timeout_ms);
+		sd_set_error(buf, size, "no answer within %ld ms", timeout_ms);
 	else if (c->err == REDIS_ERR_EOF)
-		set_error(buf, size, "connection closed by the server");
+		sd_set_error(buf, size, "connection closed by the server");
 	else
-		set_error(buf, size, "%s", c->errstr[0] ? c->errstr : "connection failed");
+		sd_set_error(buf, size, "%s", c->errstr[0] ? c->errstr : "connection failed");
 }
 
 static const char *reply_field(const redisReply *r, const char *key)
@@ -383,18 +370,18 @@ static redisContext *connect_with_timeout(const char *host, int port, long timeo
 	struct timeval tv = timeval_from_ms(timeout_ms);
 	redisContext *c = redisConnectWithTimeout(host, port, tv);
 	if (!c) {
-		set_error(err, errlen, "connect: out of memory");
+		sd_set_error(err, errlen, "connect: out of memory");
 		return NULL;
 	}
 	if (c->err) {
 		char why[160];
 		describe_context_error(c, timeout_ms, why, sizeof why);
-		set_error(err, errlen, "connect: %s", why);
+		sd_set_error(err, errlen, "connect: %s", why);
 		redisFree(c);
 		return NULL;
 	}
 	if (redisSetTimeout(c, tv) != REDIS_OK) {
-		set_error(err, errlen, "cannot set a timeout: %s", c->errstr);
+		sd_set_error(err, errlen, "cannot set a timeout: %s", c->errstr);
 		redisFree(c);
 		return NULL;
 	}
@@ -412,12 +399,12 @@ static redisContext *connect_with_timeout(const char *host, int port, long timeo
 		if (!r) {
 			char why[160];
 			describe_context_error(c, timeout_ms, why, sizeof why);
-			set_error(err, errlen, "AUTH: %s", why);
+			sd_set_error(err, errlen, "AUTH: %s", why);
 			redisFree(c);
 			return NULL;
 		}
 		if (r->type == REDIS_REPLY_ERROR) {
-			set_error(err, errlen, "AUTH: %s", r->str);
+			sd_set_error(err, errlen, "AUTH: %s", r->str);
 			freeReplyObject(r);
 			redisFree(c);
 			return NULL;
@@ -588,13 +575,13 @@ static void ask_nodes(struct sd_sentinel_backend *b, struct node_probe *probes, 
 		}
 		p->info = reply;
 		if (p->info->type == REDIS_REPLY_ERROR) {
-			set_error(p->error, sizeof p->error, "INFO: %s", p->info->str);
+			sd_set_error(p->error, sizeof p->error, "INFO: %s", p->info->str);
 			freeReplyObject(p->info);
 			p->info = NULL;
 			continue;
 		}
 		if (p->info->type != REDIS_REPLY_STRING) {
-			set_error(p->error, sizeof p->error, "INFO: unexpected reply");
+			sd_set_error(p->error, sizeof p->error, "INFO: unexpected reply");
 			freeReplyObject(p->info);
 			p->info = NULL;
 			continue;
@@ -678,7 +665,7 @@ static void fill_sentinels(struct sd_sentinel_backend *b, struct sd_redis *part,
 			sentinel_flags_seen(answers, b->nsentinels, source, &b->sentinels[i]);
 		s->flags = sd_arena_strdup(arena, flags ? flags : a->reachable ? "sentinel" : "");
 		if (a->reachable && a->reply[ASK_MASTER]->type == REDIS_REPLY_ERROR)
-			set_error(a->error, sizeof a->error, "%s", a->reply[ASK_MASTER]->str);
+			sd_set_error(a->error, sizeof a->error, "%s", a->reply[ASK_MASTER]->str);
 		s->error = sd_arena_strdup(arena, a->error);
 	}
 	size_t extra_cap = 0;
@@ -847,10 +834,10 @@ static void explain_no_source(const struct sd_sentinel_backend *b,
 						answers[i].error);
 	}
 	if (any)
-		set_error(err, errlen, "no Sentinel answered for master %s (%s)", b->master_name,
+		sd_set_error(err, errlen, "no Sentinel answered for master %s (%s)", b->master_name,
 			  detail);
 	else
-		set_error(err, errlen, "no Sentinel answered (%s)", detail);
+		sd_set_error(err, errlen, "no Sentinel answered (%s)", detail);
 }
 
 int sd_sentinel_fetch(struct sd_sentinel_backend *b, const struct sd_redis *previous,
@@ -867,12 +854,12 @@ int sd_sentinel_fetch(struct sd_sentinel_backend *b, const struct sd_redis *prev
 	part->master.offset = -1;
 	part->failover = "";
 	if (!b) {
-		set_error(err, errlen, "Redis Sentinel is not configured");
+		sd_set_error(err, errlen, "Redis Sentinel is not configured");
 		return -1;
 	}
 	if (!b->nsentinels) {
 		copy_events(b, part);
-		set_error(err, errlen, "no Sentinel configured");
+		sd_set_error(err, errlen, "no Sentinel configured");
 		return -1;
 	}
 
@@ -928,7 +915,7 @@ int sd_sentinel_fetch(struct sd_sentinel_backend *b, const struct sd_redis *prev
 int sd_sentinel_failover(struct sd_sentinel_backend *b, char *err, size_t errlen)
 {
 	if (!b || !b->nsentinels) {
-		set_error(err, errlen, "no Sentinel configured");
+		sd_set_error(err, errlen, "no Sentinel configured");
 		return -1;
 	}
 	char why[1024] = "";
@@ -951,17 +938,17 @@ int sd_sentinel_failover(struct sd_sentinel_backend *b, char *err, size_t errlen
 		}
 		int rc = 0;
 		if (r->type == REDIS_REPLY_ERROR) {
-			set_error(err, errlen, "-%s", r->str);   /* as the Sentinel said it */
+			sd_set_error(err, errlen, "-%s", r->str);   /* as the Sentinel said it */
 			rc = -1;
 		} else if (r->type != REDIS_REPLY_STATUS) {
-			set_error(err, errlen, "unexpected reply to SENTINEL FAILOVER");
+			sd_set_error(err, errlen, "unexpected reply to SENTINEL FAILOVER");
 			rc = -1;
 		}
 		freeReplyObject(r);
 		redisFree(c);
 		return rc;
 	}
-	set_error(err, errlen, "no Sentinel answered (%s)", why);
+	sd_set_error(err, errlen, "no Sentinel answered (%s)", why);
 	return -1;
 }
 

@@ -621,11 +621,7 @@ static bool edit_input(struct ui *ui, int key)
 	if (key < 32 || key >= SD_KEY_BASE)
 		return false;
 	char mb[8];
-	size_t n = 0;
-	if (key < 0x80) mb[n++] = (char)key;
-	else if (key < 0x800) mb[n++] = (char)(0xC0 | (key >> 6)), mb[n++] = (char)(0x80 | (key & 0x3F));
-	else if (key < 0x10000) mb[n++] = (char)(0xE0 | (key >> 12)), mb[n++] = (char)(0x80 | ((key >> 6) & 0x3F)), mb[n++] = (char)(0x80 | (key & 0x3F));
-	else mb[n++] = (char)(0xF0 | (key >> 18)), mb[n++] = (char)(0x80 | ((key >> 12) & 0x3F)), mb[n++] = (char)(0x80 | ((key >> 6) & 0x3F)), mb[n++] = (char)(0x80 | (key & 0x3F));
+	size_t n = sd_utf8_encode((unsigned)key, mb);
 	if (len + n < sizeof(ui->input)) {
 		memcpy(ui->input + len, mb, n);
 		ui->input[len + n] = '\0';
