@@ -533,13 +533,18 @@ struct sd_core *sd_core_new(const struct sd_config *config, enum sd_mode mode,
 	return core;
 }
 
-void sd_core_start(struct sd_core *core)
+void sd_core_start_pollers(struct sd_core *core)
 {
 	for (int i = 0; i < B_COUNT; i++) {
 		struct poller *p = &core->pollers[i];
-		if (p->configured)
+		if (p->configured && !p->running)
 			p->running = pthread_create(&p->thread, NULL, poller_main, p) == 0;
 	}
+}
+
+void sd_core_start(struct sd_core *core)
+{
+	sd_core_start_pollers(core);
 	core->docker_events_running =
 		pthread_create(&core->docker_events, NULL, docker_events_main, core) == 0;
 	if (core->sentinel)

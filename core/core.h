@@ -15,6 +15,8 @@ struct sd_core;
 struct sd_core *sd_core_new(const struct sd_config *config, enum sd_mode mode,
 			    struct sd_error *err);
 void sd_core_start(struct sd_core *core);     /* start pollers and the action worker */
+/* Only the pollers: no event streams, no action worker (--once: look once and go). */
+void sd_core_start_pollers(struct sd_core *core);
 void sd_core_free(struct sd_core *core);      /* stops threads (bounded by the timeouts) */
 
 enum sd_mode sd_core_mode(const struct sd_core *core);

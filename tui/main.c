@@ -215,7 +215,7 @@ static void print_text(const struct sd_snapshot *s)
 
 static int run_once(struct sd_core *core, const struct sd_config *config, bool json)
 {
-	sd_core_start(core);
+	sd_core_start_pollers(core);
 	double wait = config->docker.timeout_ms / 1000.0 + 2;
 	if (config->postgres.configured)
 		wait += config->postgres.connect_timeout + config->postgres.statement_timeout_ms / 1000.0;
