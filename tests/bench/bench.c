@@ -5,6 +5,8 @@
 #include "core.h"
 #include "docker.h"
 #include "health.h"
+#include "pg.h"
+#include "sentinel.h"
 #include "synth.h"
 #include "ui.h"
 
@@ -188,8 +190,86 @@ static void bench_rss(const char *binary)
 		fprintf(stderr, "bench: could not remove %s\n", dir);
 }
 
+static double seconds_of(const char *command, int runs)
+{
+	double t0 = sd_now();
+	for (int i = 0; i < runs; i++)
+		if (system(command) != 0)
+			return -1;
+	return (sd_now() - t0) / runs;
+}
+
+/* One data-tier refresh (every PostgreSQL member, every Sentinel and Redis node) against
+ * the same facts gathered the seeds' way: psql -c per member, redis-cli SENTINEL calls. */
+static void bench_data_tier(const char *config_path)
+{
+	struct sd_config config;
+	struct sd_error e;
+	if (sd_config_load(config_path, &config, &e) != 0 || !config.postgres.configured ||
+	    !config.redis.configured) {
+		printf("data tier: no lab config with postgres and redis (%s)\n", config_path);
+		return;
+	}
+	struct sd_pg_backend *pg = sd_pg_open(&config);
+	struct sd_sentinel_backend *sentinel = sd_sentinel_open(&config);
+	char err[256];
+	struct sd_pg *pg_part = NULL;
+	struct sd_redis *redis_part = NULL;
+	enum { RUNS = 50 };
+	double t[RUNS];
+	for (int i = -1; i < RUNS; i++) { /* the first connects */
+		double t0 = sd_now();
+		struct sd_pg *next = NULL;
+		struct sd_redis *rnext = NULL;
+		sd_pg_fetch(pg, pg_part, &next, err, sizeof(err));
+		sd_sentinel_fetch(sentinel, redis_part, &rnext, err, sizeof(err));
+		if (i >= 0)
+			t[i] = (sd_now() - t0) * 1000;
+		sd_part_unref(pg_part);
+		sd_part_unref(redis_part);
+		pg_part = next;
+		redis_part = rnext;
+	}
+	double ours = median(t, RUNS);
+	char cmd[4096];
+	size_t n = 0;
+	for (size_t i = 0; i < config.postgres.nmembers; i++)
+		n += (size_t)snprintf(cmd + n, sizeof(cmd) - n,
+			"PGPASSFILE=%s psql -X -At -d '%s connect_timeout=3' -c 'select pg_is_in_recovery(), "
+			"pg_current_wal_lsn(), * from pg_stat_replication' > /dev/null 2>&1 || "
+			"PGPASSFILE=%s psql -X -At -d '%s' -c 'select pg_is_in_recovery(), pg_last_wal_replay_lsn()' "
+			"> /dev/null; ", config.postgres.password_file, config.postgres.members[i].conninfo,
+			config.postgres.password_file, config.postgres.members[i].conninfo);
+	char host[128];
+	snprintf(host, sizeof(host), "%s", config.redis.sentinels[0]);
+	char *colon = strrchr(host, ':');
+	if (colon)
+		*colon = ' ';
+	char *h = host, *port = colon ? colon + 1 : (char *)"26379";
+	if (colon)
+		*colon = '\0';
+	snprintf(cmd + n, sizeof(cmd) - n,
+		 "redis-cli -h %s -p %s SENTINEL masters > /dev/null && "
+		 "redis-cli -h %s -p %s SENTINEL replicas %s > /dev/null", h, port, h, port,
+		 config.redis.master_name);
+	double seeds = seconds_of(cmd, 10) * 1000;
+	printf("one data-tier refresh (%zu PostgreSQL members, %zu Sentinels, master and replicas):\n",
+	       config.postgres.nmembers, config.redis.nsentinels);
+	printf("  swarmdeck: median %.1f ms; psql -c per member + redis-cli SENTINEL masters/replicas: "
+	       "%.1f ms; %.0fx faster, goal >= 10x\n", ours, seeds, ours > 0 ? seeds / ours : 0);
+	sd_part_unref(pg_part);
+	sd_part_unref(redis_part);
+	sd_pg_close(pg);
+	sd_sentinel_close(sentinel);
+	sd_config_free(&config);
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 2 && !strcmp(argv[1], "--data-tier")) {
+		bench_data_tier(argv[2]);
+		return 0;
+	}
 	struct texts t = {0};
 	t.info = sd_synth_info(&t.info_len);
 	t.nodes = sd_synth_nodes(NODES, &t.nodes_len);
