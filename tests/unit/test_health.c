@@ -184,6 +184,117 @@ static void test_unreachable_engine_is_unknown(void **state)
 	sd_snapshot_unref(s);
 }
 
+/* ---- the data tier ---- */
+
+static struct sd_snapshot *data_snapshot(void)
+{
+	struct sd_snapshot *snap = sd_part_new(sizeof(*snap));
+	snap->swarm = make_swarm(three_managers, 5, healthy, 2);
+	snap->docker_status.configured = snap->docker_status.answered = true;
+	snap->docker_status.reachable = true;
+	snap->pg_status = snap->redis_status = snap->docker_status;
+	struct sd_pg *pg = sd_part_new(sizeof(*pg));
+	pg->nmembers = 3;
+	pg->members = sd_arena_alloc(pg->part.arena, 3 * sizeof(struct sd_pg_member));
+	const char *names[] = {"pg-1", "pg-2", "pg-3"};
+	for (int i = 0; i < 3; i++) {
+		struct sd_pg_member *m = &pg->members[i];
+		m->name = names[i];
+		m->reachable = true;
+		m->role = i == 0 ? "primary" : "standby";
+		m->repl_state = i == 0 ? "" : "streaming";
+		m->sync_state = i == 1 ? "sync" : "async";
+	}
+	snap->pg = pg;
+	struct sd_redis *r = sd_part_new(sizeof(*r));
+	r->master = (struct sd_redis_master){.name = "mymaster", .addr = "10.0.0.1:6379",
+					     .flags = "master", .quorum = 2, .ckquorum = true,
+					     .reachable = true};
+	r->nsentinels = 3;
+	r->sentinels = sd_arena_alloc(r->part.arena, 3 * sizeof(struct sd_redis_sentinel));
+	const char *addrs[] = {"10.0.0.11:26379", "10.0.0.12:26379", "10.0.0.13:26379"};
+	for (int i = 0; i < 3; i++)
+		r->sentinels[i] = (struct sd_redis_sentinel){.addr = addrs[i], .flags = "sentinel",
+							     .reachable = true,
+							     .master_addr = "10.0.0.1:6379"};
+	snap->redis = r;
+	return snap;
+}
+
+static void test_data_tier_rules(void **state)
+{
+	(void)state;
+	struct sd_snapshot *s = data_snapshot();
+	sd_health_evaluate(s, NULL);
+	assert_int_equal(s->health, SD_OK);
+
+	s->pg->members[2].lag_bytes = 2 * 1048576; /* seed 004: more than 1 MiB behind */
+	s->pg->members[1].repl_state = "catchup";
+	sd_health_evaluate(s, NULL);
+	assert_true(has_alert(s, SD_WARNING, "pg-3"));
+	assert_true(has_alert(s, SD_WARNING, "pg-2"));
+	assert_int_equal(s->health, SD_WARNING);
+
+	s->pg->members[0].reachable = false; /* the primary is gone */
+	sd_health_evaluate(s, NULL);
+	assert_true(has_alert(s, SD_CRITICAL, "primary"));
+
+	s->pg->members[0].reachable = true;
+	s->pg->members[1].role = "primary"; /* a standby promoted while the primary answers */
+	sd_health_evaluate(s, NULL);
+	assert_true(has_alert(s, SD_CRITICAL, "primary"));
+	bool split = false;
+	for (size_t i = 0; i < s->nalerts; i++)
+		split |= strstr(s->alerts[i].message, "SPLIT BRAIN") != NULL;
+	assert_true(split);
+	sd_snapshot_unref(s);
+
+	s = data_snapshot();
+	s->redis->sentinels[2].master_addr = "10.0.0.2:6379"; /* disagreement */
+	s->redis->sentinels[1].reachable = false;            /* and one missing */
+	sd_health_evaluate(s, NULL);
+	assert_true(has_alert(s, SD_WARNING, "10.0.0.13:26379"));
+	assert_true(has_alert(s, SD_WARNING, "10.0.0.12:26379"));
+	assert_int_equal(s->health, SD_WARNING);
+	s->redis->master.flags = "master,o_down";
+	s->redis->master.ckquorum = false;
+	sd_health_evaluate(s, NULL);
+	assert_true(has_alert(s, SD_CRITICAL, "mymaster"));
+	assert_int_equal(s->health, SD_CRITICAL);
+	sd_snapshot_unref(s);
+}
+
+static void test_backup_rpo(void **state)
+{
+	(void)state;
+	struct sd_config config = {0};
+	config.backup.rpo_seconds = 300;
+	struct sd_snapshot *s = data_snapshot();
+	s->time = 100000;
+	s->backups_status = s->docker_status;
+	struct sd_backups *b = sd_part_new(sizeof(*b));
+	b->nitems = 2;
+	b->items = sd_arena_alloc(b->part.arena, 2 * sizeof(struct sd_backup));
+	b->items[0] = (struct sd_backup){.kind = "postgres", .file = "/b/new.dump", .verified = "no",
+					 .time = 100000 - 10};
+	b->items[1] = (struct sd_backup){.kind = "postgres", .file = "/b/old.dump", .verified = "yes",
+					 .time = 100000 - 400};
+	s->backups = b;
+	sd_health_evaluate(s, &config);
+	/* the unverified newer dump does not count: 400 s > RPO */
+	assert_true(has_alert(s, SD_WARNING, "rpo"));
+	b->items[1].time = 100000 - 700;   /* past twice the RPO */
+	sd_health_evaluate(s, &config);
+	assert_true(has_alert(s, SD_CRITICAL, "rpo"));
+	b->items[0].verified = "yes";      /* a fresh verified dump */
+	b->items[1].verified = "failed";
+	sd_health_evaluate(s, &config);
+	assert_false(has_alert(s, SD_WARNING, "rpo"));
+	assert_false(has_alert(s, SD_CRITICAL, "rpo"));
+	assert_true(has_alert(s, SD_WARNING, "/b/old.dump"));
+	sd_snapshot_unref(s);
+}
+
 /* ---- the registry's checks, through a core that never starts its pollers ---- */
 
 static char audit_path[256];
@@ -331,6 +442,8 @@ int main(void)
 		cmocka_unit_test(test_node_down_levels),
 		cmocka_unit_test(test_quorum),
 		cmocka_unit_test(test_unreachable_engine_is_unknown),
+		cmocka_unit_test(test_data_tier_rules),
+		cmocka_unit_test(test_backup_rpo),
 		cmocka_unit_test(test_scale_checks),
 		cmocka_unit_test(test_demote_quorum),
 		cmocka_unit_test(test_watch_mode_refuses),
