@@ -21,6 +21,7 @@
 
 #define QUEUE_SIZE 16
 #define DEBOUNCE 0.15 /* seconds of quiet collected after an event before refreshing */
+#define WORKERS 2     /* actions that may run at once: a long backup never holds up a scale */
 
 enum backend { B_DOCKER, B_POSTGRES, B_REDIS, B_BACKUPS, B_COUNT };
 
@@ -67,10 +68,10 @@ struct sd_core {
 	/* action worker */
 	struct sd_request queue[QUEUE_SIZE];
 	size_t qhead, qlen;
-	bool busy;
+	int busy;                   /* actions running now */
 	uint64_t action_epoch;      /* bumped when an action finishes */
-	pthread_t worker;
-	bool worker_running;
+	pthread_t workers[WORKERS];
+	bool worker_running[WORKERS];
 };
 
 double sd_now(void)
@@ -413,7 +414,7 @@ static void *worker_main(void *arg)
 		struct sd_request req = core->queue[core->qhead];
 		core->qhead = (core->qhead + 1) % QUEUE_SIZE;
 		core->qlen--;
-		core->busy = true;
+		core->busy++;
 		snprintf(core->message, sizeof(core->message), "%s %s ...", req.action->name,
 			 req.target_name);
 		core->message_level = SD_OK;
@@ -430,7 +431,7 @@ static void *worker_main(void *arg)
 		sd_core_audit(core, &req, rc == 0 ? "ok" : "failed");
 
 		pthread_mutex_lock(&core->lock);
-		core->busy = false;
+		core->busy--;
 		core->action_epoch++;
 		snprintf(core->message, sizeof(core->message), "%s %s: %s", req.action->name,
 			 req.target_name, req.result[0] ? req.result : (rc == 0 ? "done" : "failed"));
@@ -447,7 +448,7 @@ static void *worker_main(void *arg)
 bool sd_core_settled(struct sd_core *core)
 {
 	pthread_mutex_lock(&core->lock);
-	bool settled = !core->busy && core->qlen == 0;
+	bool settled = core->busy == 0 && core->qlen == 0;
 	for (int i = 0; settled && i < B_COUNT; i++) {
 		const struct poller *p = &core->pollers[i];
 		if (p->configured && (!p->answered || p->completed_epoch < core->action_epoch))
@@ -550,7 +551,9 @@ void sd_core_start(struct sd_core *core)
 	if (core->sentinel)
 		core->redis_events_running =
 			pthread_create(&core->redis_events, NULL, redis_events_main, core) == 0;
-	core->worker_running = pthread_create(&core->worker, NULL, worker_main, core) == 0;
+	for (int i = 0; i < WORKERS; i++)
+		core->worker_running[i] =
+			pthread_create(&core->workers[i], NULL, worker_main, core) == 0;
 }
 
 void sd_core_free(struct sd_core *core)
@@ -568,8 +571,9 @@ void sd_core_free(struct sd_core *core)
 		pthread_join(core->docker_events, NULL);
 	if (core->redis_events_running)
 		pthread_join(core->redis_events, NULL);
-	if (core->worker_running)
-		pthread_join(core->worker, NULL);
+	for (int i = 0; i < WORKERS; i++)
+		if (core->worker_running[i])
+			pthread_join(core->workers[i], NULL);
 	sd_docker_close(core->docker);
 	if (core->pgb)
 		sd_pg_close(core->pgb);
