@@ -499,7 +499,7 @@ static void ping_version(struct sd_docker *d, CURL *h, char *api, size_t len)
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_ping_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, found);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, (void *)found);
 	long status = 0;
 	if (curl_easy_perform(h) == CURLE_OK &&
 	    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status == 200)
