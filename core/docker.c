@@ -1534,6 +1534,26 @@ static int get_list(struct sd_docker *d, CURL *h, struct decoder *dec, enum list
 	return rc;
 }
 
+/* /info is the engine's slowest answer (it gathers system facts): it is asked on a handle
+ * and thread of its own while the lists stream in. */
+struct info_job {
+	struct sd_docker *d;
+	char path[64];
+	struct buffer_sink sink;
+	int rc;
+	char err[256];
+};
+
+static void *info_main(void *arg)
+{
+	struct info_job *job = arg;
+	CURL *h = handle_acquire(job->d);
+	job->rc = perform(job->d, h, "GET", job->path, NULL, &job->sink.sink, NULL, job->err,
+			  sizeof(job->err));
+	handle_release(job->d, h);
+	return NULL;
+}
+
 int sd_docker_fetch(struct sd_docker *d, struct sd_swarm **out, char *err, size_t errlen)
 {
 	*out = NULL;
@@ -1543,37 +1563,49 @@ int sd_docker_fetch(struct sd_docker *d, struct sd_swarm **out, char *err, size_
 		handle_release(d, h);
 		return -1;
 	}
+	struct info_job job = {.d = d};
+	snprintf(job.path, sizeof(job.path), "/v%s/info", api);
+	buffer_init(&job.sink, 16 << 20);
+	pthread_t thread;
+	bool threaded = pthread_create(&thread, NULL, info_main, &job) == 0;
+	if (!threaded)
+		info_main(&job);
+
 	struct decoder dec;
 	decoder_init(&dec);
-	struct buffer_sink info;
-	buffer_init(&info, 16 << 20);
-	int rc = -1;
-	snprintf(path, sizeof(path), "/v%s/info", api);
-	if (perform(d, h, "GET", path, NULL, &info.sink, NULL, err, errlen) < 0 ||
-	    decode_info(&dec, info.data, info.len, err, errlen) < 0)
-		goto done;
+	char list_err[512] = "";
 	snprintf(path, sizeof(path), "/v%s/nodes", api);
-	if (get_list(d, h, &dec, LIST_NODES, path, err, errlen) < 0)
-		goto done;
+	int rc = get_list(d, h, &dec, LIST_NODES, path, list_err, sizeof(list_err));
 	/* ServiceStatus (running/desired counts) exists from API 1.41 */
 	snprintf(path, sizeof(path), "/v%s/services%s", api,
 		 api_number(api) >= 1041 ? "?status=true" : "");
-	if (get_list(d, h, &dec, LIST_SERVICES, path, err, errlen) < 0)
-		goto done;
+	if (rc == 0)
+		rc = get_list(d, h, &dec, LIST_SERVICES, path, list_err, sizeof(list_err));
 	snprintf(path, sizeof(path), "/v%s/tasks", api);
-	if (get_list(d, h, &dec, LIST_TASKS, path, err, errlen) < 0)
-		goto done;
-	pthread_mutex_lock(&d->lock);
-	dec.sw->api_version = sd_arena_strdup(dec.arena, api);
-	if (d->engine_version[0])
-		dec.sw->engine_version = sd_arena_strdup(dec.arena, d->engine_version);
-	pthread_mutex_unlock(&d->lock);
-	*out = decoder_finish(&dec);
-	rc = 0;
-done:
-	free(info.data);
-	decoder_free(&dec);
+	if (rc == 0)
+		rc = get_list(d, h, &dec, LIST_TASKS, path, list_err, sizeof(list_err));
 	handle_release(d, h);
+	if (threaded)
+		pthread_join(thread, NULL);
+	/* /info speaks first, as if asked first: "not a swarm manager" beats a list's error */
+	if (job.rc < 0)
+		snprintf(err, errlen, "%s", job.err);
+	else if (rc < 0)
+		snprintf(err, errlen, "%s", list_err);
+	if (job.rc < 0)
+		rc = -1;
+	if (rc == 0)
+		rc = decode_info(&dec, job.sink.data, job.sink.len, err, errlen);
+	if (rc == 0) {
+		pthread_mutex_lock(&d->lock);
+		dec.sw->api_version = sd_arena_strdup(dec.arena, api);
+		if (d->engine_version[0])
+			dec.sw->engine_version = sd_arena_strdup(dec.arena, d->engine_version);
+		pthread_mutex_unlock(&d->lock);
+		*out = decoder_finish(&dec);
+	}
+	free(job.sink.data);
+	decoder_free(&dec);
 	return rc;
 }
 
