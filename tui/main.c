@@ -169,7 +169,6 @@ static void print_keys(const struct sd_keymap *keymap)
 
 static void print_text(const struct sd_snapshot *s)
 {
-	char since[32];
 	printf("swarmdeck %s  cluster %s  health %s\n", SD_VERSION,
 	       s->cluster_name && *s->cluster_name ? s->cluster_name : "-", sd_level_name(s->health));
 	if (!s->docker_status.reachable)
@@ -210,7 +209,6 @@ static void print_text(const struct sd_snapshot *s)
 		       s->redis->master.name, s->redis->master.addr, s->redis->master.flags,
 		       s->redis->nreplicas, s->redis->nsentinels, s->redis->master.ckquorum ? "ok" : "FAILS");
 	}
-	(void)since;
 }
 
 static int run_once(struct sd_core *core, const struct sd_config *config, bool json)

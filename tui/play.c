@@ -85,7 +85,6 @@ static int step_confirm(struct ui *ui, const struct sd_step *step, char *why, si
 		return -1;
 	}
 	int keys[256];
-	size_t bad;
 	int n = 0;
 	/* the answer is typed literally, not parsed as key names */
 	for (const unsigned char *p = (const unsigned char *)step->text; *p && n < 254;) {
@@ -97,7 +96,6 @@ static int step_confirm(struct ui *ui, const struct sd_step *step, char *why, si
 			cp = (cp << 6) | (*p++ & 0x3F);
 		keys[n++] = cp;
 	}
-	(void)bad;
 	keys[n++] = SD_KEY_ENTER;
 	if (play_keys(ui, keys, (size_t)n, why, len) != 0)
 		return -1;
@@ -203,11 +201,16 @@ static int step_exec(struct ui *ui, const struct sd_step *step, char *why, size_
 	return 0;
 }
 
-static void step_title(const struct sd_step *step, char *buf, size_t len)
+static const char *step_kind_name(enum sd_step_kind kind)
 {
 	static const char *const kinds[] = {"keys", "confirm", "until", "expect_screen",
 					    "save_screen", "exec", "wait"};
-	snprintf(buf, len, "%s: %s", kinds[step->kind], step->text ? step->text : "");
+	return kinds[kind];
+}
+
+static void step_title(const struct sd_step *step, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s: %s", step_kind_name(step->kind), step->text ? step->text : "");
 }
 
 int play_drill(struct ui *ui, const struct sd_drill *drill, struct play_result *result)
@@ -292,13 +295,6 @@ void play_result_free(struct play_result *result)
 {
 	free(result->steps);
 	result->steps = NULL;
-}
-
-static const char *step_kind_name(enum sd_step_kind kind)
-{
-	static const char *const kinds[] = {"keys", "confirm", "until", "expect_screen",
-					    "save_screen", "exec", "wait"};
-	return kinds[kind];
 }
 
 int play_report(const char *path, const struct sd_drill *drill, const struct play_result *r)

@@ -645,17 +645,26 @@ static void key_filter(struct ui *ui, int key)
 	}
 }
 
-static void key_prompt(struct ui *ui, int key)
+/* The prompt's and the dialog's keys before Enter: Esc cancels, others edit. True when the
+ * key was taken. */
+static bool answer_key(struct ui *ui, int key)
 {
 	if (key == SD_KEY_ESC) {
 		ui->mode = UI_NORMAL;
 		say(ui, SD_OK, "cancelled");
-		return;
+		return true;
 	}
 	if (key != SD_KEY_ENTER) {
 		edit_input(ui, key);
-		return;
+		return true;
 	}
+	return false;
+}
+
+static void key_prompt(struct ui *ui, int key)
+{
+	if (answer_key(ui, key))
+		return;
 	char target[256], param[256];
 	sd_strlcpy(target, ui->request.target, sizeof(target));
 	sd_strlcpy(param, ui->input, sizeof(param));
@@ -673,15 +682,8 @@ static void key_prompt(struct ui *ui, int key)
 
 static void key_confirm(struct ui *ui, int key)
 {
-	if (key == SD_KEY_ESC) {
-		ui->mode = UI_NORMAL;
-		say(ui, SD_OK, "cancelled");
+	if (answer_key(ui, key))
 		return;
-	}
-	if (key != SD_KEY_ENTER) {
-		edit_input(ui, key);
-		return;
-	}
 	ui->mode = UI_NORMAL;
 	char answer[256];
 	sd_strlcpy(answer, ui->input, sizeof(answer));
