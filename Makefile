@@ -17,7 +17,8 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDFLAGS   += -pthread $(EXTRA_LDFLAGS)
 
-CORE_SRC  := $(sort $(wildcard core/*.c))
+CORE_SRC  := $(sort $(shell find core -name '*.c'))
+CORE_HDR  := $(sort $(shell find core -name '*.h'))
 TUI_SRC   := $(sort $(wildcard tui/*.c))
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 EMBEDDED  := $(sort $(wildcard themes/*.yaml keymaps/*.yaml))
@@ -44,7 +45,7 @@ $(BUILD)/embedded.c: core/embed.sh $(EMBEDDED)
 	@mkdir -p $(@D)
 	sh core/embed.sh $(EMBEDDED) > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/%.o: %.c $(wildcard core/*.h tui/*.h)
+$(BUILD)/%.o: %.c $(CORE_HDR) $(wildcard tui/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 

@@ -2,13 +2,13 @@
  * Navigation actions are listed here too (their work is the TUI's) so that keymaps, help
  * and drills know one set of names. */
 #include "actions.h"
-#include "backup.h"
+#include "backup/backup.h"
 #include "core.h"
-#include "docker.h"
-#include "health.h"
-#include "pg.h"
-#include "sentinel.h"
-#include "xalloc.h"
+#include "backends/docker/docker.h"
+#include "model/health.h"
+#include "backends/pg/pg.h"
+#include "backends/redis/sentinel.h"
+#include "base/xalloc.h"
 
 #include <ctype.h>
 #include <errno.h>

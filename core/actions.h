@@ -4,7 +4,7 @@
 #ifndef SD_ACTIONS_H
 #define SD_ACTIONS_H
 
-#include "model.h"
+#include "model/model.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,7 +1,7 @@
 /* audit.c - the audit log: JSON lines appended with one write each and flushed to disk. */
 #include "audit.h"
-#include "snapjson.h"
-#include "xalloc.h"
+#include "model/snapjson.h"
+#include "base/xalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>

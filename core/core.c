@@ -3,12 +3,12 @@
 #include "core.h"
 #include "actions.h"
 #include "audit.h"
-#include "backup.h"
-#include "docker.h"
-#include "health.h"
-#include "pg.h"
-#include "sentinel.h"
-#include "xalloc.h"
+#include "backup/backup.h"
+#include "backends/docker/docker.h"
+#include "model/health.h"
+#include "backends/pg/pg.h"
+#include "backends/redis/sentinel.h"
+#include "base/xalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -3,8 +3,8 @@
 #ifndef SD_CORE_H
 #define SD_CORE_H
 
-#include "config.h"
-#include "model.h"
+#include "conf/config.h"
+#include "model/model.h"
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,13 +1,13 @@
 /* main.c - the command line: interactive console, --watch, --once [--json], --play, --keys,
  * --check-config. The only place that exits. */
-#include "config.h"
+#include "conf/config.h"
 #include "core.h"
-#include "drill.h"
-#include "keys.h"
+#include "conf/drill.h"
+#include "conf/keys.h"
 #include "play.h"
-#include "snapjson.h"
+#include "model/snapjson.h"
 #include "ui.h"
-#include "xalloc.h"
+#include "base/xalloc.h"
 
 #include <curses.h>
 #include <getopt.h>

@@ -2,10 +2,10 @@
  * when the backends have answered; waits read the snapshot's JSON; screen checks read the
  * rendered screen. Writes the report (Markdown, or JSON for a .json file). */
 #include "play.h"
-#include "drill.h"
-#include "keys.h"
-#include "snapjson.h"
-#include "xalloc.h"
+#include "conf/drill.h"
+#include "conf/keys.h"
+#include "model/snapjson.h"
+#include "base/xalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -2,7 +2,7 @@
 #ifndef SD_PLAY_H
 #define SD_PLAY_H
 
-#include "drill.h"
+#include "conf/drill.h"
 #include "ui.h"
 
 #include <signal.h>

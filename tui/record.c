@@ -2,11 +2,11 @@
  * result. Keys are grouped into `keys` steps, answers to dialogs into `confirm` steps, and an
  * idle gap after an action into an `until` on what that action was waiting for (or a short
  * `wait` when nothing is known), never a sleep of minutes. */
-#include "drill.h"
-#include "keys.h"
-#include "snapjson.h"
+#include "conf/drill.h"
+#include "conf/keys.h"
+#include "model/snapjson.h"
 #include "ui.h"
-#include "xalloc.h"
+#include "base/xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,8 +1,8 @@
 /* term.c - the terminal: ncurses (wide) setup, headless off-screen terminal, theme colours,
  * key codes, and clipped UTF-8 output. */
-#include "keys.h"
+#include "conf/keys.h"
 #include "ui.h"
-#include "xalloc.h"
+#include "base/xalloc.h"
 
 #include <curses.h>
 #include <langinfo.h>

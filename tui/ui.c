@@ -1,9 +1,9 @@
 /* ui.c - the screen: layout of the header, alerts, panes and status line; the key state
  * machine (normal, filter, prompt, confirmation, help); actions by name through the core. */
 #include "ui.h"
-#include "health.h"
-#include "keys.h"
-#include "xalloc.h"
+#include "model/health.h"
+#include "conf/keys.h"
+#include "base/xalloc.h"
 
 #include <curses.h>
 #include <errno.h>

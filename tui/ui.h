@@ -4,9 +4,9 @@
 #define SD_UI_H
 
 #include "actions.h"
-#include "config.h"
+#include "conf/config.h"
 #include "core.h"
-#include "model.h"
+#include "model/model.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -3,10 +3,10 @@
  * lab's captured responses; one frame at 200x60 of the console drawing it; and the peak RSS
  * of the real binary following a fake engine that serves that swarm. */
 #include "core.h"
-#include "docker.h"
-#include "health.h"
-#include "pg.h"
-#include "sentinel.h"
+#include "backends/docker/docker.h"
+#include "model/health.h"
+#include "backends/pg/pg.h"
+#include "backends/redis/sentinel.h"
 #include "synth.h"
 #include "ui.h"
 

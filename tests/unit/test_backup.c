@@ -10,11 +10,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "backup.h"
-#include "config.h"
-#include "docker.h"
-#include "model.h"
-#include "pg.h"
+#include "backup/backup.h"
+#include "conf/config.h"
+#include "backends/docker/docker.h"
+#include "model/model.h"
+#include "backends/pg/pg.h"
 
 #include <hiredis/hiredis.h>
 #include <openssl/evp.h>

@@ -9,9 +9,9 @@
 #include <cmocka.h>
 
 #include "actions.h"
-#include "config.h"
-#include "keys.h"
-#include "yamltree.h"
+#include "conf/config.h"
+#include "conf/keys.h"
+#include "conf/yamltree.h"
 
 #include <limits.h>
 #include <stdio.h>

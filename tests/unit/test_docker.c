@@ -7,9 +7,9 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "docker.h"
-#include "jsonscan.h"
-#include "model.h"
+#include "backends/docker/docker.h"
+#include "base/jsonscan.h"
+#include "model/model.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "drill.h"
-#include "keys.h"
+#include "conf/drill.h"
+#include "conf/keys.h"
 
 #include <limits.h>
 #include <math.h>

@@ -8,9 +8,9 @@
 
 #include "actions.h"
 #include "core.h"
-#include "health.h"
-#include "model.h"
-#include "xalloc.h"
+#include "model/health.h"
+#include "model/model.h"
+#include "base/xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -8,9 +8,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "config.h"
-#include "model.h"
-#include "pg.h"
+#include "conf/config.h"
+#include "model/model.h"
+#include "backends/pg/pg.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "sentinel.h"
+#include "backends/redis/sentinel.h"
 
 #include <hiredis/hiredis.h>
 

@@ -1,6 +1,6 @@
 /* snapjson.c - the snapshot as a JSON tree: the schema of PRODUCT.md. Sections a deployment
  * does not configure are null, never absent. */
-#include "snapjson.h"
+#include "model/snapjson.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -3,7 +3,7 @@
 #ifndef SD_CONFIG_H
 #define SD_CONFIG_H
 
-#include "yamltree.h"
+#include "conf/yamltree.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -14,8 +14,8 @@
  * file in PGPASSFILE format ("host:port:database:user:password", "*" matches anything)
  * handed to libpq with the passfile keyword. swarmdeck never reads the password itself;
  * with no password_file libpq's own rules apply (PGPASSFILE, ~/.pgpass). */
-#include "pg.h"
-#include "xalloc.h"
+#include "backends/pg/pg.h"
+#include "base/xalloc.h"
 
 #include <libpq-fe.h>
 

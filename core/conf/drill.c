@@ -1,9 +1,9 @@
 /* drill.c - drill files: steps of key playback, confirmations, waits on conditions over the
  * snapshot JSON, screen checks and commands. A file is checked completely here (keys,
  * conditions, regexes, durations, marks) so a drill never fails half-way on a typo. */
-#include "drill.h"
-#include "keys.h"
-#include "xalloc.h"
+#include "conf/drill.h"
+#include "conf/keys.h"
+#include "base/xalloc.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,8 +1,8 @@
 /* keys.c - key names as keymaps and drills write them (vim/tig style) to key codes and back.
  * One spelling per key comes out (sd_key_name); several are accepted going in (<CR> and
  * <Return> for <Enter>, any letter case inside the brackets). */
-#include "keys.h"
-#include "xalloc.h"
+#include "conf/keys.h"
+#include "base/xalloc.h"
 
 #include <stdbool.h>
 #include <stdint.h>

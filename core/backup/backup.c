@@ -32,9 +32,9 @@
  * Progress (bytes, rate, percentage when the total is known, the restore's step) lives in
  * the runner under a mutex and goes into every part sd_backup_list makes. When an operation
  * fails, its reason stays in the part's `running` text ("failed ...") until the next one. */
-#include "backup.h"
-#include "snapjson.h"
-#include "xalloc.h"
+#include "backup/backup.h"
+#include "model/snapjson.h"
+#include "base/xalloc.h"
 
 #include <hiredis/hiredis.h>
 #include <jansson.h>

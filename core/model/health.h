@@ -2,8 +2,8 @@
 #ifndef SD_HEALTH_H
 #define SD_HEALTH_H
 
-#include "config.h"
-#include "model.h"
+#include "conf/config.h"
+#include "model/model.h"
 
 /* Fill SNAP->alerts (in the snapshot's arena) and SNAP->health. */
 void sd_health_evaluate(struct sd_snapshot *snap, const struct sd_config *config);

@@ -1,6 +1,6 @@
 /* model.c - arenas, reference-counted parts and the small lookups over a snapshot. */
-#include "model.h"
-#include "xalloc.h"
+#include "model/model.h"
+#include "base/xalloc.h"
 
 #include <stdarg.h>
 #include <stdio.h>

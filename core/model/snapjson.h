@@ -2,7 +2,7 @@
 #ifndef SD_SNAPJSON_H
 #define SD_SNAPJSON_H
 
-#include "model.h"
+#include "model/model.h"
 
 #include <jansson.h>
 #include <stdbool.h>

@@ -1,5 +1,5 @@
 /* xalloc.c - the xmalloc family; the only place in core/ that may end the process. */
-#include "xalloc.h"
+#include "base/xalloc.h"
 
 #include <stdarg.h>
 #include <stdio.h>

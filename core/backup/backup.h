@@ -6,10 +6,10 @@
 #ifndef SD_BACKUP_H
 #define SD_BACKUP_H
 
-#include "config.h"
-#include "docker.h"
-#include "model.h"
-#include "pg.h"
+#include "conf/config.h"
+#include "backends/docker/docker.h"
+#include "model/model.h"
+#include "backends/pg/pg.h"
 
 #include <stdbool.h>
 #include <stddef.h>

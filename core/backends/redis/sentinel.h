@@ -3,8 +3,8 @@
 #ifndef SD_SENTINEL_H
 #define SD_SENTINEL_H
 
-#include "config.h"
-#include "model.h"
+#include "conf/config.h"
+#include "model/model.h"
 
 struct sd_sentinel_backend;
 

@@ -3,10 +3,10 @@
  * names, actions, roles and colours are errors naming file:line:column). Built-in keymaps
  * and themes come from the files of keymaps/ and themes/ compiled into the binary; a user's
  * keymap file is merged over the active keymap. */
-#include "config.h"
+#include "conf/config.h"
 #include "actions.h"
-#include "keys.h"
-#include "xalloc.h"
+#include "conf/keys.h"
+#include "base/xalloc.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -2,8 +2,8 @@
  * theme, keymap and drill readers can point at the exact line and column of a mistake.
  * Anchors and aliases are refused (none of our files needs them, and an alias would share
  * nodes between places that report different positions); so are duplicate keys. */
-#include "yamltree.h"
-#include "xalloc.h"
+#include "conf/yamltree.h"
+#include "base/xalloc.h"
 
 #include <errno.h>
 #include <stdarg.h>

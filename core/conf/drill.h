@@ -3,7 +3,7 @@
 #ifndef SD_DRILL_H
 #define SD_DRILL_H
 
-#include "yamltree.h"
+#include "conf/yamltree.h"
 
 #include <jansson.h>
 #include <stdbool.h>

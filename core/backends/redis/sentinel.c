@@ -1,8 +1,8 @@
 /* sentinel.c - the Redis Sentinel backend: asks the Sentinels who the master is, asks the
  * master and its replicas how far behind they are, and keeps a log of Sentinel events read
  * from PSUBSCRIBE *. Every network call is bounded by the configured timeout. */
-#include "sentinel.h"
-#include "xalloc.h"
+#include "backends/redis/sentinel.h"
+#include "base/xalloc.h"
 
 #include <hiredis/hiredis.h>
 

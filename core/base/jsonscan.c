@@ -1,7 +1,7 @@
 /* jsonscan.c - pull scanner for JSON: walk, compare keys, take a few values, skip the rest fast. */
-#include "jsonscan.h"
-#include "xalloc.h"
-#include "model.h"
+#include "base/jsonscan.h"
+#include "base/xalloc.h"
+#include "model/model.h"
 
 #include <stdint.h>
 #include <stdio.h>

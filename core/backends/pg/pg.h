@@ -4,8 +4,8 @@
 #ifndef SD_PG_H
 #define SD_PG_H
 
-#include "config.h"
-#include "model.h"
+#include "conf/config.h"
+#include "model/model.h"
 
 struct sd_pg_backend;
 

@@ -1,8 +1,8 @@
 /* docker.c - the Docker Engine API backend: requests over libcurl, lists decoded in a stream
  * straight into the swarm part, mutations read-modify-write with the object's version. */
-#include "docker.h"
-#include "jsonscan.h"
-#include "xalloc.h"
+#include "backends/docker/docker.h"
+#include "base/jsonscan.h"
+#include "base/xalloc.h"
 
 #include <curl/curl.h>
 #include <errno.h>

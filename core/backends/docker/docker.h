@@ -2,7 +2,7 @@
 #ifndef SD_DOCKER_H
 #define SD_DOCKER_H
 
-#include "model.h"
+#include "model/model.h"
 
 #include <stdbool.h>
 #include <stddef.h>

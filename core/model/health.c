@@ -1,7 +1,7 @@
 /* health.c - health rules: each finding becomes an alert; the worst decides the level.
  * Order of severity: CRITICAL > UNKNOWN > WARNING > OK (what cannot be seen outranks a
  * warning, never a known outage). */
-#include "health.h"
+#include "model/health.h"
 
 #include <stdarg.h>
 #include <stdio.h>
