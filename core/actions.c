@@ -2,6 +2,7 @@
  * Navigation actions are listed here too (their work is the TUI's) so that keymaps, help
  * and drills know one set of names. */
 #include "actions.h"
+#include "base/text.h"
 #include "backup/backup.h"
 #include "core.h"
 #include "backends/docker/docker.h"

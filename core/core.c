@@ -1,6 +1,9 @@
 /* core.c - a running core: one poller thread per backend, event watchers that make them
  * refresh early, the action worker, and the store that publishes immutable snapshots. */
 #include "core.h"
+#include "base/clock.h"
+#include "base/error.h"
+#include "base/text.h"
 #include "actions.h"
 #include "audit.h"
 #include "backup/backup.h"
@@ -73,23 +76,6 @@ struct sd_core {
 	pthread_t workers[WORKERS];
 	bool worker_running[WORKERS];
 };
-
-double sd_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static struct timespec deadline_after(double seconds)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	long long ns = (long long)ts.tv_nsec + (long long)(seconds * 1e9);
-	ts.tv_sec += (time_t)(ns / 1000000000LL);
-	ts.tv_nsec = (long)(ns % 1000000000LL);
-	return ts;
-}
 
 /* ---- the store ---- */
 
@@ -297,13 +283,13 @@ static void *poller_main(void *arg)
 		p->answered = true;
 		pthread_cond_broadcast(&core->wake);
 		/* sleep until the interval passes or somebody asks for a refresh */
-		struct timespec until = deadline_after(poll_interval(core, p->which));
+		struct timespec until = sd_deadline_after(poll_interval(core, p->which));
 		while (!core->stop && !p->dirty)
 			if (pthread_cond_timedwait(&core->wake, &core->lock, &until) == ETIMEDOUT)
 				break;
 		if (p->dirty && !core->stop) {
 			/* debounce: let a burst of events settle into one refresh */
-			struct timespec quiet = deadline_after(DEBOUNCE);
+			struct timespec quiet = sd_deadline_after(DEBOUNCE);
 			while (!core->stop &&
 			       pthread_cond_timedwait(&core->wake, &core->lock, &quiet) != ETIMEDOUT)
 				;
@@ -340,7 +326,7 @@ static void on_docker_event(void *user, const char *type, const char *action, co
 static bool pause_unless_stopped(struct sd_core *core, double seconds)
 {
 	pthread_mutex_lock(&core->lock);
-	struct timespec until = deadline_after(seconds);
+	struct timespec until = sd_deadline_after(seconds);
 	while (!core->stop && pthread_cond_timedwait(&core->wake, &core->lock, &until) != ETIMEDOUT)
 		;
 	bool go_on = !core->stop;
@@ -460,7 +446,7 @@ bool sd_core_settled(struct sd_core *core)
 
 bool sd_core_wait_first(struct sd_core *core, double timeout)
 {
-	struct timespec until = deadline_after(timeout);
+	struct timespec until = sd_deadline_after(timeout);
 	pthread_mutex_lock(&core->lock);
 	bool all = false;
 	for (;;) {

@@ -4,6 +4,7 @@
 #define SD_CORE_H
 
 #include "conf/config.h"
+#include "base/error.h"
 #include "model/model.h"
 
 #include <stdbool.h>
@@ -54,7 +55,6 @@ void sd_core_put_swarm(struct sd_core *core, struct sd_swarm *swarm);
 bool sd_core_clear_message(struct sd_core *core);
 
 /* Monotonic seconds. */
-double sd_now(void);
 
 /* ---- for core/ modules (actions, backups): the backends of this core; NULL when the
  * section is not configured ---- */

@@ -1,6 +1,7 @@
 /* main.c - the command line: interactive console, --watch, --once [--json], --play, --keys,
  * --check-config. The only place that exits. */
 #include "conf/config.h"
+#include "base/error.h"
 #include "core.h"
 #include "conf/drill.h"
 #include "conf/keys.h"

@@ -1,5 +1,6 @@
 /* pane_tasks.c - the tasks of the selected service, or of a node after `open` on it. */
 #include "ui.h"
+#include "base/text.h"
 #include "base/xalloc.h"
 
 #include <stdio.h>

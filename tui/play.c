@@ -2,6 +2,9 @@
  * when the backends have answered; waits read the snapshot's JSON; screen checks read the
  * rendered screen. Writes the report (Markdown, or JSON for a .json file). */
 #include "play.h"
+#include "base/child.h"
+#include "base/clock.h"
+#include "base/text.h"
 #include "conf/drill.h"
 #include "conf/keys.h"
 #include "model/snapjson.h"
@@ -87,13 +90,13 @@ static int step_confirm(struct ui *ui, const struct sd_step *step, char *why, si
 	int keys[256];
 	int n = 0;
 	/* the answer is typed literally, not parsed as key names */
-	for (const unsigned char *p = (const unsigned char *)step->text; *p && n < 254;) {
-		int cp = *p++;
-		int extra = cp >= 0xF0 ? 3 : cp >= 0xE0 ? 2 : cp >= 0xC0 ? 1 : 0;
-		if (extra)
-			cp &= (0x3F >> extra);
-		while (extra-- > 0 && *p)
-			cp = (cp << 6) | (*p++ & 0x3F);
+	const unsigned char *p = (const unsigned char *)step->text;
+	for (size_t left = strlen(step->text), used; left > 0 && n < 254; p += used, left -= used) {
+		int32_t cp = sd_utf8_decode(p, left, &used);
+		if (cp < 0) {
+			snprintf(why, len, "the answer is not UTF-8");
+			return -1;
+		}
 		keys[n++] = cp;
 	}
 	keys[n++] = SD_KEY_ENTER;
@@ -162,38 +165,35 @@ static int step_expect(struct ui *ui, const struct sd_step *step, char *why, siz
 
 static int step_exec(struct ui *ui, const struct sd_step *step, char *why, size_t len)
 {
-	pid_t pid = fork();
-	if (pid < 0) {
-		snprintf(why, len, "fork: %s", strerror(errno));
+	/* headless, its output goes where ours does; on a drawn screen it would spoil it */
+	const char *const argv[] = {"/bin/sh", "-c", step->text, NULL};
+	struct sd_child child;
+	if (sd_child_start(&child, argv, ui->headless ? SD_CHILD_INHERIT_OUTPUT : 0, why, len) < 0)
 		return -1;
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", 0);
-		if (null >= 0)
-			dup2(null, 0);
-		if (ui->headless == false) { /* keep the drawn screen clean */
-			int out = open("/dev/null", 1);
-			if (out >= 0)
-				dup2(out, 1), dup2(out, 2);
-		}
-		setpgid(0, 0);
-		execl("/bin/sh", "sh", "-c", step->text, (char *)NULL);
-		_exit(127);
-	}
 	double deadline = sd_now() + step->timeout;
 	int status = 0;
 	for (;;) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-		if (r == pid)
+		if (child.err_fd >= 0)
+			sd_child_read_errors(&child);
+		pid_t r = waitpid(child.pid, &status, WNOHANG);
+		if (r == child.pid)
 			break;
+		if (r < 0 && errno != EINTR) {
+			snprintf(why, len, "waitpid: %s", strerror(errno));
+			return -1;
+		}
 		if (sd_now() > deadline || ui_interrupted) {
-			kill(-pid, SIGKILL);
-			waitpid(pid, &status, 0);
+			sd_child_kill(&child);
+			waitpid(child.pid, &status, 0);
+			if (child.err_fd >= 0)
+				close(child.err_fd);
 			snprintf(why, len, "still running after %.0fs: killed", step->timeout);
 			return -1;
 		}
 		pump(ui, 0.1);
 	}
+	if (child.err_fd >= 0)
+		close(child.err_fd);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		snprintf(why, len, "exited with %d", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		return -1;

@@ -3,6 +3,8 @@
  * idle gap after an action into an `until` on what that action was waiting for (or a short
  * `wait` when nothing is known), never a sleep of minutes. */
 #include "conf/drill.h"
+#include "base/clock.h"
+#include "base/text.h"
 #include "conf/keys.h"
 #include "model/snapjson.h"
 #include "ui.h"
@@ -161,10 +163,7 @@ void recorder_key(struct recorder *rec, struct ui *ui, int key)
 			rec->answer[0] = '\0';
 			append_key(rec->keys, sizeof(rec->keys), key);
 		} else if (key == SD_KEY_BACKSPACE) {
-			size_t n = strlen(rec->answer);
-			while (n > 0 && ((unsigned char)rec->answer[n - 1] & 0xC0) == 0x80)
-				n--;
-			rec->answer[n > 0 ? n - 1 : 0] = '\0';
+			rec->answer[sd_utf8_prev(rec->answer, strlen(rec->answer))] = '\0';
 		} else if (key == SD_KEY_SPACE || (key >= 32 && key < SD_KEY_BASE)) {
 			/* the answer is text typed as it is, not key names */
 			char name[32];

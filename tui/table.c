@@ -2,6 +2,7 @@
  * rows. Visible rows are rebuilt only when the snapshot, filter, sort or subject changed;
  * a frame draws just the rows on screen. */
 #include "ui.h"
+#include "base/text.h"
 #include "base/xalloc.h"
 
 #include <curses.h>

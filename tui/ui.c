@@ -1,6 +1,7 @@
 /* ui.c - the screen: layout of the header, alerts, panes and status line; the key state
  * machine (normal, filter, prompt, confirmation, help); actions by name through the core. */
 #include "ui.h"
+#include "base/text.h"
 #include "model/health.h"
 #include "conf/keys.h"
 #include "base/xalloc.h"
@@ -605,10 +606,7 @@ static bool edit_input(struct ui *ui, int key)
 {
 	size_t len = strlen(ui->input);
 	if (key == SD_KEY_BACKSPACE || key == SD_KEY_CTRL + 'h') {
-		while (len > 0 && ((unsigned char)ui->input[len - 1] & 0xC0) == 0x80)
-			len--; /* a whole UTF-8 character */
-		if (len > 0)
-			len--;
+		len = sd_utf8_prev(ui->input, len); /* a whole UTF-8 character */
 		ui->input[len] = '\0';
 		return true;
 	}

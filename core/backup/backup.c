@@ -33,6 +33,11 @@
  * the runner under a mutex and goes into every part sd_backup_list makes. When an operation
  * fails, its reason stays in the part's `running` text ("failed ...") until the next one. */
 #include "backup/backup.h"
+#include "base/child.h"
+#include "base/secret.h"
+#include "base/clock.h"
+#include "base/error.h"
+#include "base/text.h"
 #include "model/snapjson.h"
 #include "base/xalloc.h"
 
@@ -73,7 +78,6 @@ extern char **environ;
 #define BGSAVE_LIMIT 1800.0            /* seconds a BGSAVE may take */
 #define STREAM_IDLE_LIMIT 60.0         /* seconds without a byte from a SYNC transfer */
 #define TASKS_STOP_LIMIT 90.0          /* seconds for the tasks of scaled-down services */
-#define ERR_TAIL 2048                  /* what we keep of a child's stderr */
 
 struct sd_backup_runner {
 	const struct sd_config *config;
@@ -145,64 +149,6 @@ static void scrub(char *text, const char *secret)
 	}
 }
 
-/* The last non-empty line of TEXT (trimmed), copied into OUT. */
-static void last_line(const char *text, char *out, size_t size)
-{
-	const char *end = text + strlen(text);
-	while (end > text && isspace((unsigned char)end[-1]))
-		end--;
-	const char *start = end;
-	while (start > text && start[-1] != '\n')
-		start--;
-	size_t n = (size_t)(end - start);
-	if (n >= size)
-		n = size - 1;
-	memcpy(out, start, n);
-	out[n] = '\0';
-}
-
-/* Some lines of a child's stderr for an error message: the ones that say "error", "FATAL"
- * or give the server's message, if any; else the last one. */
-static void child_message(const char *text, char *out, size_t size)
-{
-	out[0] = '\0';
-	const char *p = text;
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		if (memmem(p, len, "error", 5) || memmem(p, len, "FATAL", 5) ||
-		    memmem(p, len, "Error message", 13)) {
-			if (*out)
-				append(out, size, "; ");
-			append(out, size, "%.*s", (int)len, p);
-		}
-		p += len + (nl ? 1 : 0);
-	}
-	if (!*out)
-		last_line(text, out, size);
-}
-
-static int read_secret_file(const char *path, char *buf, size_t size, char *err, size_t errlen)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		sd_set_error(err, errlen, "cannot read the password file %s: %s", path, strerror(errno));
-		return -1;
-	}
-	ssize_t n = read(fd, buf, size - 1);
-	int saved = errno;
-	close(fd);
-	if (n < 0) {
-		sd_set_error(err, errlen, "cannot read the password file %s: %s", path, strerror(saved));
-		return -1;
-	}
-	buf[n] = '\0';
-	char *nl = strpbrk(buf, "\r\n");
-	if (nl)
-		*nl = '\0';
-	return 0;
-}
-
 static int fsync_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -224,20 +170,6 @@ static int parse_time(const char *text, time_t *out)
 		return -1;
 	*out = timegm(&tm);
 	return 0;
-}
-
-static double monotonic(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_seconds(double s)
-{
-	struct timespec ts = {.tv_sec = (time_t)s, .tv_nsec = (long)((s - (double)(time_t)s) * 1e9)};
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
 }
 
 static char *url_encode(const char *s)
@@ -284,7 +216,7 @@ static int runner_begin(struct sd_backup_runner *r, const char *what, long long 
 	r->bytes = 0;
 	r->total = total;
 	r->show_rate = show_rate;
-	r->started = monotonic();
+	r->started = sd_now();
 	r->failure[0] = '\0';
 	pthread_mutex_unlock(&r->lock);
 	return 0;
@@ -298,7 +230,7 @@ static void runner_what(struct sd_backup_runner *r, const char *what, long long 
 	r->bytes = 0;
 	r->total = total;
 	r->show_rate = rate;
-	r->started = monotonic();
+	r->started = sd_now();
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -324,7 +256,7 @@ static void runner_restart(struct sd_backup_runner *r, long long total)
 	pthread_mutex_lock(&r->lock);
 	r->bytes = 0;
 	r->total = total;
-	r->started = monotonic();
+	r->started = sd_now();
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -371,7 +303,7 @@ static void runner_describe(struct sd_backup_runner *r, char *buf, size_t size, 
 			append(buf, size, " %s", amount);
 			if (r->total > 0)
 				append(buf, size, " (%.0f%%)", 100.0 * (double)r->bytes / (double)r->total);
-			double elapsed = monotonic() - r->started;
+			double elapsed = sd_now() - r->started;
 			if (r->show_rate && elapsed > 0.2)
 				append(buf, size, " %.1f MB/s", (double)r->bytes / 1e6 / elapsed);
 		}
@@ -608,7 +540,7 @@ static int out_open(struct out *o, struct sd_backup_runner *r, const char *kind,
 		sd_set_error(o->partial, sizeof(o->partial), "%s/.%s%s", o->dir, o->name, PARTIAL_SUFFIX);
 		struct stat st;
 		if (stat(o->final, &st) == 0) {
-			sleep_seconds(1.0);      /* another backup of this kind in this second */
+			sd_sleep(1.0);      /* another backup of this kind in this second */
 			continue;
 		}
 		o->fd = open(o->partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -618,7 +550,7 @@ static int out_open(struct out *o, struct sd_backup_runner *r, const char *kind,
 			sd_set_error(err, errlen, "cannot create %s: %s", o->partial, strerror(errno));
 			return -1;
 		}
-		sleep_seconds(1.0);
+		sd_sleep(1.0);
 	}
 	if (o->fd < 0) {
 		sd_set_error(err, errlen, "cannot find a free name for a %s backup in %s", kind, o->dir);
@@ -708,170 +640,6 @@ static int out_commit(struct out *o, const char *kind, const char *source, const
 	EVP_MD_CTX_free(o->md);
 	o->md = NULL;
 	return 0;
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* child processes (pg_dump, pg_restore, redis-check-rdb)                                     */
-
-struct child {
-	pid_t pid;
-	int out_fd;                  /* its stdout, or -1 */
-	int err_fd;                  /* its stderr */
-	char errors[ERR_TAIL];       /* the tail of its stderr */
-	size_t errlen;
-};
-
-/* Start ARGV[0] (found in PATH) with stdin /dev/null, stdout to a pipe when CAPTURE (else
- * /dev/null), stderr to a pipe; no descriptor of ours beyond those. */
-static int child_start(struct child *c, const char *const argv[], bool capture, char *err,
-		       size_t errlen)
-{
-	memset(c, 0, sizeof(*c));
-	c->pid = -1;
-	c->out_fd = c->err_fd = -1;
-	int outp[2] = {-1, -1}, errp[2] = {-1, -1};
-	if ((capture && pipe2(outp, O_CLOEXEC) < 0) || pipe2(errp, O_CLOEXEC) < 0) {
-		sd_set_error(err, errlen, "pipe: %s", strerror(errno));
-		goto fail;
-	}
-	if (capture)
-		fcntl(outp[0], F_SETPIPE_SZ, IO_BUFFER);   /* fewer, larger reads; best effort */
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&attr);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	if (capture)
-		posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
-	else
-		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	sigset_t none, defaults;
-	sigemptyset(&none);
-	sigemptyset(&defaults);
-	sigaddset(&defaults, SIGPIPE);
-	sigaddset(&defaults, SIGINT);
-	sigaddset(&defaults, SIGTERM);
-	sigaddset(&defaults, SIGHUP);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &defaults);
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-					POSIX_SPAWN_SETPGROUP);
-	int rc = posix_spawnp(&c->pid, argv[0], &fa, &attr, (char *const *)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	if (rc != 0) {
-		sd_set_error(err, errlen, "cannot run %s: %s", argv[0], strerror(rc));
-		c->pid = -1;
-		goto fail;
-	}
-	if (capture) {
-		close(outp[1]);
-		c->out_fd = outp[0];
-	}
-	close(errp[1]);
-	c->err_fd = errp[0];
-	return 0;
-fail:
-	for (int i = 0; i < 2; i++) {
-		if (outp[i] >= 0)
-			close(outp[i]);
-		if (errp[i] >= 0)
-			close(errp[i]);
-	}
-	return -1;
-}
-
-static void child_read_errors(struct child *c)
-{
-	char buf[4096];
-	ssize_t n = read(c->err_fd, buf, sizeof(buf));
-	if (n <= 0) {
-		if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-			close(c->err_fd);
-			c->err_fd = -1;
-		}
-		return;
-	}
-	/* keep the tail */
-	size_t room = sizeof(c->errors) - 1;
-	if ((size_t)n >= room) {
-		memcpy(c->errors, buf + (size_t)n - room, room);
-		c->errlen = room;
-	} else {
-		if (c->errlen + (size_t)n > room) {
-			size_t drop = c->errlen + (size_t)n - room;
-			memmove(c->errors, c->errors + drop, c->errlen - drop);
-			c->errlen -= drop;
-		}
-		memcpy(c->errors + c->errlen, buf, (size_t)n);
-		c->errlen += (size_t)n;
-	}
-	c->errors[c->errlen] = '\0';
-}
-
-static void child_kill(struct child *c)
-{
-	if (c->pid > 0)
-		kill(-c->pid, SIGKILL);      /* its process group */
-}
-
-/* Wait for the child; its stderr is read to the end. A status text into WHY when it did not
- * exit 0. Returns 0 when it exited 0. */
-static int child_finish(struct child *c, const char *name, char *why, size_t whylen)
-{
-	if (c->out_fd >= 0) {
-		close(c->out_fd);
-		c->out_fd = -1;
-	}
-	while (c->err_fd >= 0) {
-		struct pollfd p = {.fd = c->err_fd, .events = POLLIN};
-		if (poll(&p, 1, 5000) <= 0) {
-			child_kill(c);
-			close(c->err_fd);
-			c->err_fd = -1;
-			break;
-		}
-		child_read_errors(c);
-	}
-	int status = 0;
-	while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
-		;
-	c->pid = -1;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	char detail[1024];
-	child_message(c->errors, detail, sizeof(detail));
-	if (WIFSIGNALED(status))
-		sd_set_error(why, whylen, "%s killed by signal %d%s%s", name, WTERMSIG(status),
-			detail[0] ? ": " : "", detail);
-	else if (WEXITSTATUS(status) == 127 && !detail[0])
-		sd_set_error(why, whylen, "%s is not installed", name);
-	else
-		sd_set_error(why, whylen, "%s exited with status %d%s%s", name, WEXITSTATUS(status),
-			detail[0] ? ": " : "", detail);
-	return -1;
-}
-
-/* Run a child to the end, its stdout discarded; TICK (may be NULL) called about twice a
- * second. 0 when it exited 0, else -1 with WHY. */
-static int child_run(const char *const argv[], void (*tick)(void *user, pid_t pid), void *user,
-		     char *why, size_t whylen)
-{
-	struct child c;
-	if (child_start(&c, argv, false, why, whylen) < 0)
-		return -1;
-	while (c.err_fd >= 0) {
-		struct pollfd p = {.fd = c.err_fd, .events = POLLIN};
-		int n = poll(&p, 1, 500);
-		if (n > 0)
-			child_read_errors(&c);
-		if (tick)
-			tick(user, c.pid);
-	}
-	return child_finish(&c, argv[0], why, whylen);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1046,14 +814,14 @@ static int take_postgres_one(struct sd_backup_runner *r, const struct sd_pg_memb
 	char lock_wait[64];
 	snprintf(lock_wait, sizeof(lock_wait), "--lock-wait-timeout=%d", LOCK_WAIT_MS);
 	const char *argv[] = {"pg_dump", "-Fc", lock_wait, "-d", t.conninfo, NULL};
-	struct child c;
-	if (child_start(&c, argv, true, err, errlen) < 0) {
+	struct sd_child c;
+	if (sd_child_start(&c, argv, SD_CHILD_STDOUT_PIPE, err, errlen) < 0) {
 		out_abort(o);
 		pg_target_free(&t);
 		return -1;
 	}
 	char *buf = xmalloc(IO_BUFFER);
-	double last_byte = monotonic();
+	double last_byte = sd_now();
 	int rc = 0;
 	char why[1536] = "";
 	while (c.out_fd >= 0) {
@@ -1066,7 +834,7 @@ static int take_postgres_one(struct sd_backup_runner *r, const struct sd_pg_memb
 			break;
 		}
 		if (n > 0 && c.err_fd >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR)))
-			child_read_errors(&c);
+			sd_child_read_errors(&c);
 		if (n > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
 			ssize_t got = read(c.out_fd, buf, IO_BUFFER);
 			if (got < 0 && errno != EINTR && errno != EAGAIN) {
@@ -1077,7 +845,7 @@ static int take_postgres_one(struct sd_backup_runner *r, const struct sd_pg_memb
 			if (got == 0)
 				break;
 			if (got > 0) {
-				last_byte = monotonic();
+				last_byte = sd_now();
 				if (o->size == 0 && (got < 5 || memcmp(buf, "PGDMP", 5) != 0)) {
 					sd_set_error(why, sizeof(why), "pg_dump wrote something that is not a custom-format dump");
 					rc = -1;
@@ -1089,10 +857,10 @@ static int take_postgres_one(struct sd_backup_runner *r, const struct sd_pg_memb
 				}
 				/* small reads: let the pipe fill a little so reads stay large */
 				if ((size_t)got < IO_BUFFER / 8)
-					sleep_seconds(0.002);
+					sd_sleep(0.002);
 			}
 		}
-		if (monotonic() - last_byte > DUMP_IDLE_LIMIT) {
+		if (sd_now() - last_byte > DUMP_IDLE_LIMIT) {
 			sd_set_error(why, sizeof(why), "pg_dump wrote nothing for %.0f s (the primary does not answer)",
 				DUMP_IDLE_LIMIT);
 			rc = -1;
@@ -1101,9 +869,9 @@ static int take_postgres_one(struct sd_backup_runner *r, const struct sd_pg_memb
 	}
 	free(buf);
 	if (rc < 0)
-		child_kill(&c);
+		sd_child_kill(&c);
 	char status[1536] = "";
-	int exit_rc = child_finish(&c, "pg_dump", status, sizeof(status));
+	int exit_rc = sd_child_finish(&c, "pg_dump", status, sizeof(status));
 	if (rc == 0 && exit_rc < 0) {
 		sd_strlcpy(why, status, sizeof(why));
 		rc = -1;
@@ -1488,7 +1256,7 @@ static int take_redis(struct sd_backup_runner *r, const struct sd_snapshot *snap
 	}
 	char password[512] = "";
 	if (r->config->redis.password_file &&
-	    read_secret_file(r->config->redis.password_file, password, sizeof(password), err, errlen) < 0)
+	    sd_secret_read(r->config->redis.password_file, password, sizeof(password), err, errlen) < 0)
 		return -1;
 	long timeout_ms = r->config->redis.timeout_ms > 0 ? r->config->redis.timeout_ms : 2000;
 	struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
@@ -1523,15 +1291,15 @@ static int take_redis(struct sd_backup_runner *r, const struct sd_snapshot *snap
 				? strtoll(reply->element[0]->str, NULL, 10) : 0;
 	freeReplyObject(reply);
 	if (server_now > 0 && server_now <= before)
-		sleep_seconds(1.1);
+		sd_sleep(1.1);
 	runner_step(r, "BGSAVE on %s", addr);
-	double start = monotonic();
+	double start = sd_now();
 	for (int attempt = 0;; attempt++) {
 		reply = redisCommand(c, "BGSAVE");
 		if (reply && reply->type != REDIS_REPLY_ERROR)
 			break;
 		bool busy = reply && reply->type == REDIS_REPLY_ERROR && strstr(reply->str, "in progress");
-		if (!busy || attempt > 0 || monotonic() - start > BGSAVE_LIMIT) {
+		if (!busy || attempt > 0 || sd_now() - start > BGSAVE_LIMIT) {
 			redis_error(c, reply, "BGSAVE", err, errlen);
 			goto done;
 		}
@@ -1547,14 +1315,14 @@ static int take_redis(struct sd_backup_runner *r, const struct sd_snapshot *snap
 			freeReplyObject(info);
 			if (done_saving)
 				break;
-			if (monotonic() - start > BGSAVE_LIMIT) {
+			if (sd_now() - start > BGSAVE_LIMIT) {
 				sd_set_error(err, errlen, "a save on the master did not end in %.0f s", BGSAVE_LIMIT);
 				goto done;
 			}
-			sleep_seconds(0.25);
+			sd_sleep(0.25);
 		}
 		before = reply_integer(redis_call(c, "LASTSAVE", err, errlen, "LASTSAVE"));
-		sleep_seconds(1.1);
+		sd_sleep(1.1);
 	}
 	freeReplyObject(reply);
 	reply = NULL;
@@ -1575,11 +1343,11 @@ static int take_redis(struct sd_backup_runner *r, const struct sd_snapshot *snap
 				goto done;
 			}
 		}
-		if (monotonic() - start > BGSAVE_LIMIT) {
+		if (sd_now() - start > BGSAVE_LIMIT) {
 			sd_set_error(err, errlen, "BGSAVE did not finish in %.0f s", BGSAVE_LIMIT);
 			goto done;
 		}
-		sleep_seconds(0.2);
+		sd_sleep(0.2);
 	}
 	/* the file: copied when this host sees the master's folder, else streamed */
 	char dir[PATH_MAX] = "", name[256] = "", path[PATH_MAX + 260] = "";
@@ -1822,9 +1590,9 @@ static void tick_file_position(void *user, pid_t pid)
  * naming who holds it. */
 static void watch_locks(struct restore_tick *t, pid_t pid)
 {
-	if (!t->watch || t->blocked[0] || monotonic() < t->next_watch)
+	if (!t->watch || t->blocked[0] || sd_now() < t->next_watch)
 		return;
-	t->next_watch = monotonic() + 2.0;
+	t->next_watch = sd_now() + 2.0;
 	static const char sql[] =
 		"select extract(epoch from now() - a.query_start)::int, a.pid, "
 		"  coalesce((select string_agg(coalesce(nullif(b.application_name, ''), b.usename, 'a session') "
@@ -1909,7 +1677,7 @@ static int check_backup(struct sd_backup_runner *r, const char *path, const stru
 	if (!strcmp(m->kind, "postgres")) {
 		const char *argv[] = {"pg_restore", "--list", path, NULL};
 		char why[1024];
-		if (child_run(argv, NULL, NULL, why, sizeof(why)) < 0) {
+		if (sd_child_run(argv, NULL, NULL, why, sizeof(why)) < 0) {
 			sd_set_error(message, msglen, "sha256 ok; %s", why);
 			return -1;
 		}
@@ -1921,7 +1689,7 @@ static int check_backup(struct sd_backup_runner *r, const char *path, const stru
 		}
 		const char *argv[] = {"redis-check-rdb", path, NULL};
 		char why[1024];
-		if (child_run(argv, NULL, NULL, why, sizeof(why)) < 0) {
+		if (sd_child_run(argv, NULL, NULL, why, sizeof(why)) < 0) {
 			if (strstr(why, "not installed") || strstr(why, "No such file")) {
 				sd_set_error(message, msglen, "sha256 ok, RDB header ok (redis-check-rdb not installed)");
 				return 0;
@@ -2206,7 +1974,7 @@ int sd_backup_take(struct sd_backup_runner *r, const char *kind, const struct sd
 	char first[PATH_MAX] = "", verify_notes[1024] = "";
 	bool all_verified = true;
 	for (size_t i = 0; rc == 0 && i < (primary ? ndb : 1); i++) {
-		double file_started = monotonic();
+		double file_started = sd_now();
 		struct out o;
 		char source[256] = "", how[PATH_MAX + 64] = "";
 		if (primary) {
@@ -2241,7 +2009,7 @@ int sd_backup_take(struct sd_backup_runner *r, const char *kind, const struct sd
 		if (how[0])
 			append(summary, sizeof(summary), " (%s)", how);
 		/* a fresh backup is checked at once: checksum from disk and a look inside */
-		double verify_started = monotonic();
+		double verify_started = sd_now();
 		taking += verify_started - file_started;
 		char vresult[1024];
 		sd_set_error(what, sizeof(what), "verify %s", o.name);
@@ -2250,7 +2018,7 @@ int sd_backup_take(struct sd_backup_runner *r, const char *kind, const struct sd
 			all_verified = false;
 			append(verify_notes, sizeof(verify_notes), "; %s", vresult);
 		}
-		verifying += monotonic() - verify_started;
+		verifying += sd_now() - verify_started;
 	}
 	if (rc < 0) {
 		sd_set_error(err, errlen, "%s failed: %s", kind, why);
@@ -2360,7 +2128,7 @@ static bool put_back(struct sd_backup_runner *r, struct scaled *s, size_t n, cha
 		int rc = -1;
 		for (int attempt = 0; attempt < 3 && rc < 0; attempt++) {
 			if (attempt)
-				sleep_seconds(1.0);
+				sd_sleep(1.0);
 			rc = sd_docker_service_scale(r->docker, s[i].name, s[i].previous, e, sizeof(e));
 		}
 		if (result[0])
@@ -2467,7 +2235,7 @@ int sd_backup_restore(struct sd_backup_runner *r, const char *file, const char *
 		}
 		/* 3: wait until their tasks stopped */
 		runner_step(r, "step %d/%d: waiting for the tasks to stop", ++step, nsteps);
-		t0 = monotonic();
+		t0 = sd_now();
 		for (;;) {
 			long active = 0;
 			char e[512] = "";
@@ -2477,7 +2245,7 @@ int sd_backup_restore(struct sd_backup_runner *r, const char *file, const char *
 			}
 			if (active == 0)
 				break;
-			if (monotonic() - t0 > TASKS_STOP_LIMIT) {
+			if (sd_now() - t0 > TASKS_STOP_LIMIT) {
 				if (active < 0)
 					sd_set_error(failed, sizeof(failed), "step 3 (wait for the tasks to stop): %s", e);
 				else
@@ -2488,9 +2256,9 @@ int sd_backup_restore(struct sd_backup_runner *r, const char *file, const char *
 			}
 			runner_step(r, "step %d/%d: waiting for %ld task%s to stop", step, nsteps,
 				    active < 0 ? 0 : active, active == 1 ? "" : "s");
-			sleep_seconds(1.0);
+			sd_sleep(1.0);
 		}
-		append(done, sizeof(done), "; 3 tasks stopped (%.0f s)", monotonic() - t0);
+		append(done, sizeof(done), "; 3 tasks stopped (%.0f s)", sd_now() - t0);
 	}
 
 	/* 4: pg_restore into the primary */
@@ -2514,8 +2282,8 @@ int sd_backup_restore(struct sd_backup_runner *r, const char *file, const char *
 		}
 		const char *argv[] = {"pg_restore", "--clean", "--if-exists", "--single-transaction",
 				"-d", t.conninfo, path, NULL};
-		t0 = monotonic();
-		int rc = child_run(argv, tick_restore, &tick, err, sizeof(err));
+		t0 = sd_now();
+		int rc = sd_child_run(argv, tick_restore, &tick, err, sizeof(err));
 		if (tick.watch)
 			PQfinish(tick.watch);
 		if (rc < 0 && tick.blocked[0])
@@ -2528,7 +2296,7 @@ int sd_backup_restore(struct sd_backup_runner *r, const char *file, const char *
 			goto out;
 		}
 		append(done, sizeof(done), "; %d pg_restore into %s on %s (%.1f s)", step, db,
-		       primary->name, monotonic() - t0);
+		       primary->name, sd_now() - t0);
 	}
 
 out:;

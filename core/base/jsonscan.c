@@ -1,7 +1,8 @@
 /* jsonscan.c - pull scanner for JSON: walk, compare keys, take a few values, skip the rest fast. */
 #include "base/jsonscan.h"
+#include "base/text.h"
 #include "base/xalloc.h"
-#include "model/model.h"
+#include "base/arena.h"
 
 #include <stdint.h>
 #include <stdio.h>

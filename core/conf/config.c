@@ -4,6 +4,7 @@
  * and themes come from the files of keymaps/ and themes/ compiled into the binary; a user's
  * keymap file is merged over the active keymap. */
 #include "conf/config.h"
+#include "base/error.h"
 #include "actions.h"
 #include "conf/keys.h"
 #include "base/xalloc.h"

@@ -4,6 +4,7 @@
 #define SD_CONFIG_H
 
 #include "conf/yamltree.h"
+#include "base/error.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -2,7 +2,9 @@
  * snapshot JSON, screen checks and commands. A file is checked completely here (keys,
  * conditions, regexes, durations, marks) so a drill never fails half-way on a typo. */
 #include "conf/drill.h"
+#include "base/error.h"
 #include "conf/keys.h"
+#include "base/text.h"
 #include "base/xalloc.h"
 
 #include <ctype.h>
@@ -541,15 +543,6 @@ int sd_condition_parse(const char *text, struct sd_condition *cond, char *err, s
 	return 0;
 }
 
-static size_t utf8_length(const char *s)
-{
-	size_t n = 0;
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xC0) != 0x80)
-			n++;
-	return n;
-}
-
 int sd_condition_eval(const struct sd_condition *cond, const json_t *root, char *actual,
 		      size_t actual_len)
 {
@@ -574,7 +567,7 @@ int sd_condition_eval(const struct sd_condition *cond, const json_t *root, char 
 		else if (json_is_object(found))
 			n = json_object_size(found);
 		else if (json_is_string(found))
-			n = utf8_length(json_string_value(found));
+			n = sd_utf8_length(json_string_value(found));
 		else if (json_is_null(found))
 			n = 0;
 		else

@@ -4,6 +4,7 @@
 #define SD_DRILL_H
 
 #include "conf/yamltree.h"
+#include "base/error.h"
 
 #include <jansson.h>
 #include <stdbool.h>

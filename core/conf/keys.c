@@ -2,6 +2,7 @@
  * One spelling per key comes out (sd_key_name); several are accepted going in (<CR> and
  * <Return> for <Enter>, any letter case inside the brackets). */
 #include "conf/keys.h"
+#include "base/text.h"
 #include "base/xalloc.h"
 
 #include <stdbool.h>
@@ -71,44 +72,6 @@ int sd_key_normalize(int key)
 	return key;
 }
 
-/* One UTF-8 code point at S (at most LEN bytes); its length in *USED, or -1 if malformed. */
-static int32_t utf8_decode(const unsigned char *s, size_t len, size_t *used)
-{
-	if (len == 0)
-		return -1;
-	unsigned char c = s[0];
-	int32_t cp;
-	size_t n;
-	if (c < 0x80) {
-		*used = 1;
-		return c;
-	} else if ((c & 0xE0) == 0xC0) {
-		cp = c & 0x1F;
-		n = 2;
-	} else if ((c & 0xF0) == 0xE0) {
-		cp = c & 0x0F;
-		n = 3;
-	} else if ((c & 0xF8) == 0xF0) {
-		cp = c & 0x07;
-		n = 4;
-	} else {
-		return -1;
-	}
-	if (len < n)
-		return -1;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return -1;
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	/* overlong forms, surrogates and values past U+10FFFF are not characters */
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-		return -1;
-	*used = n;
-	return cp;
-}
-
 /* The inside of <...> (LEN bytes at NAME), any letter case. */
 static int bracket_key(const char *name, size_t len)
 {
@@ -151,7 +114,7 @@ static int scan_key(const char *text, size_t len, size_t *used)
 		}
 		return SD_KEY_NONE;
 	}
-	int32_t cp = utf8_decode((const unsigned char *)text, len, used);
+	int32_t cp = sd_utf8_decode((const unsigned char *)text, len, used);
 	if (cp <= 0)
 		return SD_KEY_NONE;
 	return sd_key_normalize(cp);

@@ -3,6 +3,7 @@
  * Anchors and aliases are refused (none of our files needs them, and an alias would share
  * nodes between places that report different positions); so are duplicate keys. */
 #include "conf/yamltree.h"
+#include "base/error.h"
 #include "base/xalloc.h"
 
 #include <errno.h>
@@ -14,26 +15,6 @@
 
 #define MAX_DEPTH 64
 #define MAX_FILE_SIZE (16u << 20)
-
-void sd_error_set(struct sd_error *err, const char *file, int line, int column, const char *fmt,
-		  ...)
-{
-	if (!err)
-		return;
-	int n = 0;
-	if (file && line > 0)
-		n = snprintf(err->text, sizeof(err->text), "%s:%d:%d: ", file, line, column);
-	else if (file)
-		n = snprintf(err->text, sizeof(err->text), "%s: ", file);
-	if (n < 0)
-		n = 0;
-	if ((size_t)n >= sizeof(err->text))
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err->text + n, sizeof(err->text) - (size_t)n, fmt, ap);
-	va_end(ap);
-}
 
 void sd_yaml_free(struct sd_yaml *node)
 {

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "base/error.h"
+
 enum sd_yaml_kind { SD_YAML_SCALAR, SD_YAML_MAP, SD_YAML_SEQ };
 
 struct sd_yaml {
@@ -19,10 +21,6 @@ struct sd_yaml {
 	struct sd_yaml **items;    /* map values or sequence items */
 };
 
-/* An error: "FILE:LINE:COLUMN: message". */
-struct sd_error { char text[512]; };
-void sd_error_set(struct sd_error *err, const char *file, int line, int column, const char *fmt,
-		  ...) __attribute__((format(printf, 5, 6)));
 
 /* Parse a file or a buffer (NAME used in errors). NULL with ERR on syntax errors. */
 struct sd_yaml *sd_yaml_load_file(const char *path, struct sd_error *err);

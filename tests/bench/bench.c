@@ -3,6 +3,8 @@
  * lab's captured responses; one frame at 200x60 of the console drawing it; and the peak RSS
  * of the real binary following a fake engine that serves that swarm. */
 #include "core.h"
+#include "base/clock.h"
+#include "base/error.h"
 #include "backends/docker/docker.h"
 #include "model/health.h"
 #include "backends/pg/pg.h"

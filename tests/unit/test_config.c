@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "actions.h"
+#include "base/error.h"
 #include "conf/config.h"
 #include "conf/keys.h"
 #include "conf/yamltree.h"

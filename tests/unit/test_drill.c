@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "conf/drill.h"
+#include "base/error.h"
 #include "conf/keys.h"
 
 #include <limits.h>

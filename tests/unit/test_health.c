@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "actions.h"
+#include "base/error.h"
 #include "core.h"
 #include "model/health.h"
 #include "model/model.h"

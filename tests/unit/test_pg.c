@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "conf/config.h"
+#include "base/error.h"
 #include "model/model.h"
 #include "backends/pg/pg.h"
 

@@ -1,6 +1,7 @@
 /* docker.c - the Docker Engine API backend: requests over libcurl, lists decoded in a stream
  * straight into the swarm part, mutations read-modify-write with the object's version. */
 #include "backends/docker/docker.h"
+#include "base/text.h"
 #include "base/jsonscan.h"
 #include "base/xalloc.h"
 

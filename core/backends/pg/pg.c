@@ -15,6 +15,9 @@
  * handed to libpq with the passfile keyword. swarmdeck never reads the password itself;
  * with no password_file libpq's own rules apply (PGPASSFILE, ~/.pgpass). */
 #include "backends/pg/pg.h"
+#include "base/clock.h"
+#include "base/error.h"
+#include "base/text.h"
 #include "base/xalloc.h"
 
 #include <libpq-fe.h>
@@ -54,13 +57,6 @@ struct sd_pg_backend {
 };
 
 /* ---- small helpers ---- */
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* libpq messages span lines ("...failed: FATAL:  ...\n\tIs the server running..."): one
  * line, single spaces, no trailing blank; SECRET (may be NULL) replaced by "***". */
@@ -370,7 +366,7 @@ static void job_connect(struct job *job)
 /* A kept connection that breaks gets one new try within the deadline. */
 static void job_fail_or_retry(struct job *job, const char *message, int64_t deadline)
 {
-	if (!job->fresh && now_ms() < deadline) {
+	if (!job->fresh && sd_now_ms() < deadline) {
 		for (int i = 0; i < job->nresults; i++)
 			PQclear(job->results[i]);
 		job->nresults = 0;
@@ -505,7 +501,7 @@ static void jobs_run(struct job *jobs, size_t n, int64_t deadline)
 		}
 		if (!k)
 			break;
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - sd_now_ms();
 		if (left <= 0) {
 			char why[128];
 			for (size_t j = 0; j < k; j++) {
@@ -676,7 +672,7 @@ int sd_pg_fetch(struct sd_pg_backend *b, const struct sd_pg *previous, struct sd
 				       .statement_timeout_ms = b->statement_timeout_ms};
 	long long budget = b->connect_timeout * 1000 > b->statement_timeout_ms
 				   ? b->connect_timeout * 1000 : b->statement_timeout_ms;
-	jobs_run(jobs, b->n, now_ms() + budget);
+	jobs_run(jobs, b->n, sd_now_ms() + budget);
 
 	/* each member on its own */
 	size_t answered = 0;
@@ -856,7 +852,7 @@ static int private_query(const struct sd_pg_backend *b, const struct member *m, 
 	struct job job = {.member = m, .conn = conn, .sql = sql,
 			  .connect_timeout = b->connect_timeout,
 			  .statement_timeout_ms = timeout_ms};
-	jobs_run(&job, 1, now_ms() + timeout_ms + b->connect_timeout * 1000);
+	jobs_run(&job, 1, sd_now_ms() + timeout_ms + b->connect_timeout * 1000);
 	int rc = -1;
 	if (job.error[0])
 		sd_set_error(err, errlen, "%s: %s", m->name, job.error);

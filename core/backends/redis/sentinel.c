@@ -2,6 +2,10 @@
  * master and its replicas how far behind they are, and keeps a log of Sentinel events read
  * from PSUBSCRIBE *. Every network call is bounded by the configured timeout. */
 #include "backends/redis/sentinel.h"
+#include "base/secret.h"
+#include "base/clock.h"
+#include "base/error.h"
+#include "base/text.h"
 #include "base/xalloc.h"
 
 #include <hiredis/hiredis.h>
@@ -34,13 +38,6 @@
 #define FAILOVER_STALE_S 60      /* a failover state with no news for this long is dropped */
 
 /* ---- small helpers ---- */
-
-static double monotonic_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static struct timeval timeval_from_ms(long ms)
 {
@@ -87,30 +84,6 @@ static int parse_host_port(const char *text, char **host, int *port)
 		*port = (int)p;
 	}
 	*host = xstrndup(h, hlen);
-	return 0;
-}
-
-/* The secret in PATH without its trailing newline. The error names the file, never its text. */
-static int read_secret(const char *path, char *buf, size_t size, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "re");
-	if (!f) {
-		sd_set_error(err, errlen, "cannot read password file %s: %s", path, strerror(errno));
-		return -1;
-	}
-	size_t n = fread(buf, 1, size - 1, f);
-	int failed = ferror(f);
-	int more = !failed && fgetc(f) != EOF;
-	fclose(f);
-	if (failed || more) {
-		explicit_bzero(buf, size);
-		sd_set_error(err, errlen, "cannot read password file %s: %s", path,
-			  failed ? "read error" : "too long");
-		return -1;
-	}
-	buf[n] = '\0';
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		buf[--n] = '\0';
 	return 0;
 }
 
@@ -388,7 +361,7 @@ static redisContext *connect_with_timeout(const char *host, int port, long timeo
 	redisEnableKeepAlive(c);
 	if (password_file) {
 		char secret[SECRET_MAX];
-		if (read_secret(password_file, secret, sizeof secret, err, errlen) < 0) {
+		if (sd_secret_read(password_file, secret, sizeof secret, err, errlen) < 0) {
 			redisFree(c);
 			return NULL;
 		}
@@ -1126,7 +1099,7 @@ static void watcher_subscribe(struct sd_sentinel_backend *b, struct watcher *w, 
 	w->expect_auth = 0;
 	if (b->sentinel_password_file) {
 		char secret[SECRET_MAX];
-		if (read_secret(b->sentinel_password_file, secret, sizeof secret, NULL, 0) < 0) {
+		if (sd_secret_read(b->sentinel_password_file, secret, sizeof secret, NULL, 0) < 0) {
 			watcher_close(w, now + WATCH_AUTH_RETRY_S);
 			return;
 		}
@@ -1259,7 +1232,7 @@ void sd_sentinel_watch_events(struct sd_sentinel_backend *b,
 		ws[i].fd = -1;
 	}
 	while (!stop_requested(stop)) {
-		double now = monotonic_seconds(), wake = now + WATCH_SLICE_MS / 1000.0;
+		double now = sd_now(), wake = now + WATCH_SLICE_MS / 1000.0;
 		for (size_t i = 0; i < n; i++) {
 			struct watcher *w = &ws[i];
 			if (w->state == WATCH_IDLE && now >= w->retry_at)
@@ -1291,7 +1264,7 @@ void sd_sentinel_watch_events(struct sd_sentinel_backend *b,
 		int ready = poll(fds, n, wait_ms);
 		if (ready <= 0)
 			continue;
-		now = monotonic_seconds();
+		now = sd_now();
 		for (size_t i = 0; i < n && !stop_requested(stop); i++) {
 			struct watcher *w = &ws[i];
 			if (w->fd < 0 || !fds[i].revents)
