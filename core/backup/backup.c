@@ -172,21 +172,6 @@ static int parse_time(const char *text, time_t *out)
 	return 0;
 }
 
-static char *url_encode(const char *s)
-{
-	size_t n = strlen(s);
-	char *out = xmalloc(n * 3 + 1), *p = out;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~')
-			*p++ = (char)c;
-		else
-			p += sprintf(p, "%%%02X", c);
-	}
-	*p = '\0';
-	return out;
-}
-
 static const char *kind_extension(const char *kind)
 {
 	if (!strcmp(kind, "postgres"))
@@ -1408,11 +1393,13 @@ done:
 /* ------------------------------------------------------------------------------------------ */
 /* Swarm                                                                                       */
 
-static json_t *docker_json(struct sd_backup_runner *r, const char *path, char *err, size_t errlen)
+static json_t *docker_json(struct sd_backup_runner *r, const char *path, const char *key,
+			   const char *value, char *err, size_t errlen)
 {
 	size_t len = 0;
 	char e[512] = "";
-	char *body = sd_docker_get(r->docker, path, &len, e, sizeof(e));
+	char *body = key ? sd_docker_get_filtered(r->docker, path, key, value, &len, e, sizeof(e))
+			 : sd_docker_get(r->docker, path, &len, e, sizeof(e));
 	if (!body) {
 		sd_set_error(err, errlen, "GET %s: %s", path, e);
 		return NULL;
@@ -1438,25 +1425,16 @@ static json_t *swarm_document(struct sd_backup_runner *r, const struct sd_snapsh
 			      char *err, size_t errlen)
 {
 	const char *stack = r->config->backup.stack;
-	char services_path[1024] = "/services";
-	if (stack && *stack) {
-		char label[512];
+	char label[512] = "";
+	if (stack && *stack)
 		snprintf(label, sizeof(label), "com.docker.stack.namespace=%s", stack);
-		json_t *f = json_pack("{s:[s]}", "label", label);
-		char *text = json_dumps(f, JSON_COMPACT);
-		char *enc = url_encode(text);
-		snprintf(services_path, sizeof(services_path), "/services?filters=%s", enc);
-		free(enc);
-		free(text);
-		json_decref(f);
-	}
 	json_t *services = NULL, *nodes = NULL, *networks = NULL, *configs = NULL, *secrets = NULL;
 	json_t *doc = NULL;
-	if (!(services = docker_json(r, services_path, err, errlen)) ||
-	    !(nodes = docker_json(r, "/nodes", err, errlen)) ||
-	    !(networks = docker_json(r, "/networks", err, errlen)) ||
-	    !(configs = docker_json(r, "/configs", err, errlen)) ||
-	    !(secrets = docker_json(r, "/secrets", err, errlen)))
+	if (!(services = docker_json(r, "/services", label[0] ? "label" : NULL, label, err, errlen)) ||
+	    !(nodes = docker_json(r, "/nodes", NULL, NULL, err, errlen)) ||
+	    !(networks = docker_json(r, "/networks", NULL, NULL, err, errlen)) ||
+	    !(configs = docker_json(r, "/configs", NULL, NULL, err, errlen)) ||
+	    !(secrets = docker_json(r, "/secrets", NULL, NULL, err, errlen)))
 		goto done;
 	json_t *node_list = json_array();
 	size_t i;
@@ -2061,61 +2039,6 @@ struct scaled {
 	bool down;                   /* we scaled it to 0 */
 };
 
-static bool task_active(const char *state)
-{
-	static const char *const active[] = {"new", "allocated", "pending", "assigned", "accepted",
-					     "preparing", "ready", "starting", "running", NULL};
-	for (size_t i = 0; state && active[i]; i++)
-		if (!strcmp(state, active[i]))
-			return true;
-	return false;
-}
-
-/* Tasks of SERVICE still active on a node that is up. -1 when the engine did not answer. */
-static long active_tasks(struct sd_backup_runner *r, const char *service, char *err, size_t errlen)
-{
-	json_t *f = json_pack("{s:[s]}", "service", service);
-	char *text = json_dumps(f, JSON_COMPACT);
-	char *enc = url_encode(text);
-	char path[1024];
-	snprintf(path, sizeof(path), "/tasks?filters=%s", enc);
-	free(enc);
-	free(text);
-	json_decref(f);
-	json_t *tasks = docker_json(r, path, err, errlen);
-	if (!tasks)
-		return -1;
-	json_t *nodes = docker_json(r, "/nodes", err, errlen);
-	if (!nodes) {
-		json_decref(tasks);
-		return -1;
-	}
-	long count = 0;
-	size_t i;
-	json_t *t;
-	json_array_foreach(tasks, i, t) {
-		const char *state = json_string_value(json_object_get(json_object_get(t, "Status"), "State"));
-		if (!task_active(state))
-			continue;
-		/* a task on a node that is down is not running anything we could wait for */
-		const char *node = json_string_value(json_object_get(t, "NodeID"));
-		bool node_up = !node || !*node;
-		size_t j;
-		json_t *n;
-		json_array_foreach(nodes, j, n) {
-			const char *id = json_string_value(json_object_get(n, "ID"));
-			const char *nstate = json_string_value(json_object_get(json_object_get(n, "Status"), "State"));
-			if (node && id && !strcmp(id, node))
-				node_up = nstate && !strcmp(nstate, "ready");
-		}
-		if (node_up)
-			count++;
-	}
-	json_decref(tasks);
-	json_decref(nodes);
-	return count;
-}
-
 /* Put every service we scaled down back to its count; "NAME 0->3, ..." into RESULT. */
 static bool put_back(struct sd_backup_runner *r, struct scaled *s, size_t n, char *result,
 		     size_t resultlen)
@@ -2240,7 +2163,7 @@ int sd_backup_restore(struct sd_backup_runner *r, const char *file, const char *
 			long active = 0;
 			char e[512] = "";
 			for (size_t i = 0; i < ns && active >= 0; i++) {
-				long a = active_tasks(r, svc[i].name, e, sizeof(e));
+				long a = sd_docker_service_active_tasks(r->docker, svc[i].name, e, sizeof(e));
 				active = a < 0 ? -1 : active + a;
 			}
 			if (active == 0)

@@ -1,6 +1,7 @@
 /* docker.c - the Docker Engine API backend: requests over libcurl, lists decoded in a stream
  * straight into the swarm part, mutations read-modify-write with the object's version. */
 #include "backends/docker/docker.h"
+#include "base/error.h"
 #include "base/text.h"
 #include "base/jsonscan.h"
 #include "base/xalloc.h"
@@ -1653,6 +1654,96 @@ char *sd_docker_get(struct sd_docker *d, const char *path, size_t *len, char *er
 	free(b.data);
 	handle_release(d, h);
 	return result;
+}
+
+/* PATH?filters={"KEY":["VALUE"]}, the filter percent-encoded as the engine expects. */
+char *sd_docker_get_filtered(struct sd_docker *d, const char *path, const char *key,
+			     const char *value, size_t *len, char *err, size_t errlen)
+{
+	json_t *f = json_pack("{s:[s]}", key, value);
+	char *text = f ? json_dumps(f, JSON_COMPACT) : NULL;
+	json_decref(f);
+	char *enc = text ? curl_easy_escape(NULL, text, 0) : NULL;
+	free(text);
+	if (!enc) {
+		sd_set_error(err, errlen, "cannot encode the filter %s=%s", key, value);
+		return NULL;
+	}
+	char *full = xasprintf("%s?filters=%s", path, enc);
+	curl_free(enc);
+	char *body = sd_docker_get(d, full, len, err, errlen);
+	free(full);
+	return body;
+}
+
+static json_t *list_filtered(struct sd_docker *d, const char *path, const char *key,
+			     const char *value, char *err, size_t errlen)
+{
+	size_t len = 0;
+	char e[512] = "";
+	char *body = key ? sd_docker_get_filtered(d, path, key, value, &len, e, sizeof(e))
+			 : sd_docker_get(d, path, &len, e, sizeof(e));
+	if (!body) {
+		sd_set_error(err, errlen, "GET %s: %s", path, e);
+		return NULL;
+	}
+	json_error_t jerr;
+	json_t *root = json_loadb(body, len, 0, &jerr);
+	free(body);
+	if (!root || !json_is_array(root)) {
+		sd_set_error(err, errlen, "GET %s: not a JSON list%s%s", path, root ? "" : ": ",
+			     root ? "" : jerr.text);
+		json_decref(root);
+		return NULL;
+	}
+	return root;
+}
+
+static bool task_state_active(const char *state)
+{
+	static const char *const active[] = {"new", "allocated", "pending", "assigned", "accepted",
+					     "preparing", "ready", "starting", "running", NULL};
+	for (size_t i = 0; state && active[i]; i++)
+		if (!strcmp(state, active[i]))
+			return true;
+	return false;
+}
+
+long sd_docker_service_active_tasks(struct sd_docker *d, const char *service, char *err,
+				    size_t errlen)
+{
+	json_t *tasks = list_filtered(d, "/tasks", "service", service, err, errlen);
+	if (!tasks)
+		return -1;
+	json_t *nodes = list_filtered(d, "/nodes", NULL, NULL, err, errlen);
+	if (!nodes) {
+		json_decref(tasks);
+		return -1;
+	}
+	long count = 0;
+	size_t i;
+	json_t *t;
+	json_array_foreach(tasks, i, t) {
+		const char *state = json_string_value(json_object_get(json_object_get(t, "Status"), "State"));
+		if (!task_state_active(state))
+			continue;
+		/* a task on a node that is down is not running anything one could wait for */
+		const char *node = json_string_value(json_object_get(t, "NodeID"));
+		bool node_up = !node || !*node;
+		size_t j;
+		json_t *n;
+		json_array_foreach(nodes, j, n) {
+			const char *id = json_string_value(json_object_get(n, "ID"));
+			const char *nstate = json_string_value(json_object_get(json_object_get(n, "Status"), "State"));
+			if (node && id && !strcmp(id, node))
+				node_up = nstate && !strcmp(nstate, "ready");
+		}
+		if (node_up)
+			count++;
+	}
+	json_decref(tasks);
+	json_decref(nodes);
+	return count;
 }
 
 /* GET PATH (relative to the API version) as JSON. */

@@ -58,5 +58,13 @@ int sd_docker_node_role(struct sd_docker *docker, const char *node, const char *
 /* Raw GET for exports (backups): the response body, malloc'ed, or NULL with ERR. */
 char *sd_docker_get(struct sd_docker *docker, const char *path, size_t *len, char *err,
 		    size_t errlen);
+/* The same with ?filters={"KEY":["VALUE"]} (e.g. "label", "com.docker.stack.namespace=app"). */
+char *sd_docker_get_filtered(struct sd_docker *docker, const char *path, const char *key,
+			     const char *value, size_t *len, char *err, size_t errlen);
+
+/* Tasks of SERVICE in an active state (new .. running) on a node that is up (or on none yet):
+ * what a scale-down still waits for. -1 with ERR when the engine did not answer. */
+long sd_docker_service_active_tasks(struct sd_docker *docker, const char *service, char *err,
+				    size_t errlen);
 
 #endif
