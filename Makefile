@@ -26,6 +26,7 @@ EMBEDDED  := $(sort $(wildcard themes/*.yaml keymaps/*.yaml))
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/embedded.o
 TUI_OBJ   := $(TUI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FAKE_OBJ  := $(BUILD)/tests/fake/fake_engine.o
 BENCH_BIN := $(BUILD)/tests/bench
 
 ifeq ($(BUILD),build)
@@ -55,9 +56,11 @@ $(BUILD)/embedded.o: $(BUILD)/embedded.c
 $(PROGRAM): $(TUI_OBJ) $(BUILD)/libsdcore.a
 	$(CC) $(LDFLAGS) -o $@ $(TUI_OBJ) $(BUILD)/libsdcore.a $(PKG_LIBS) -lm
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsdcore.a
+$(FAKE_OBJ): tests/fake/fake_engine.c tests/fake/fake_engine.h
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsdcore.a $(FAKE_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BUILD)/libsdcore.a $(PKG_LIBS) -lcmocka -lm $(LDFLAGS)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(FAKE_OBJ) $(BUILD)/libsdcore.a $(PKG_LIBS) -lcmocka -lm $(LDFLAGS)
 
 BENCH_SRC := tests/bench/bench.c tests/bench/synth.c
 $(BENCH_BIN): $(BENCH_SRC) tests/bench/synth.h $(filter-out $(BUILD)/tui/main.o,$(TUI_OBJ)) $(BUILD)/libsdcore.a
