@@ -64,8 +64,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsdcore.a $(FAKE_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(FAKE_OBJ) $(BUILD)/libsdcore.a $(PKG_LIBS) -lcmocka -lm $(LDFLAGS)
 
-BENCH_SRC := tests/bench/bench.c tests/bench/synth.c
-$(BENCH_BIN): $(BENCH_SRC) tests/bench/synth.h $(filter-out $(BUILD)/tui/main.o,$(TUI_OBJ)) $(BUILD)/libsdcore.a
+BENCH_SRC := tests/bench/bench.c tests/bench/synth.c tests/fake/fake_engine.c
+$(BENCH_BIN): $(BENCH_SRC) tests/bench/synth.h tests/fake/fake_engine.h $(filter-out $(BUILD)/tui/main.o,$(TUI_OBJ)) $(BUILD)/libsdcore.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itui -Itests/bench -o $@ $(BENCH_SRC) \
 	  $(filter-out $(BUILD)/tui/main.o,$(TUI_OBJ)) $(BUILD)/libsdcore.a $(PKG_LIBS) -lm $(LDFLAGS)
