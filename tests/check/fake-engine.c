@@ -2,8 +2,12 @@
  * tests/fake serving the captured lab responses, or a synthetic swarm, on a unix socket, so
  * the real binary can be played against it with neither root nor the lab.
  *
- *   fake-engine SOCKET [--fixtures DIR] [--synth NODES SERVICES TASKS] [--log FILE]
+ *   fake-engine SOCKET [--fixtures DIR] [--info FILE] [--nodes FILE] [--services FILE]
+ *               [--tasks FILE] [--synth NODES SERVICES TASKS] [--log FILE]
  *
+ * --info, --nodes, --services and --tasks name another file of the fixture folder for that
+ * list (default info.json, nodes.json, services.json, tasks.json), e.g. the captured
+ * scenarios nodes-worker-down.json or services-rollback-started.json.
  * Answers GET /_ping, /version, /v1.41/{info,nodes,services,tasks} and /v1.41/events (held
  * open, no events). With fixtures, also GET /v1.41/services/{id|name} and
  * /v1.41/nodes/{id|hostname} (the object out of the list) and POST .../{id}/update (200, and
@@ -114,7 +118,8 @@ static void object_routes(struct fake_engine *f, const char *kind, const char *l
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: fake-engine SOCKET [--fixtures DIR] [--synth NODES SERVICES TASKS]"
+	fprintf(stderr, "usage: fake-engine SOCKET [--fixtures DIR] [--info FILE] [--nodes FILE]"
+			" [--services FILE] [--tasks FILE] [--synth NODES SERVICES TASKS]"
 			" [--log FILE]\n");
 	exit(2);
 }
@@ -124,9 +129,17 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		usage();
 	const char *socket_path = argv[1], *dir = "tests/fixtures/docker", *log_path = NULL;
+	const char *files[4] = {"info.json", "nodes.json", "services.json", "tasks.json"};
+	static const char *const file_options[4] = {"--info", "--nodes", "--services", "--tasks"};
 	size_t synth[3] = {0, 0, 0};
 	for (int i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--fixtures") && i + 1 < argc) {
+		int which = -1;
+		for (int k = 0; k < 4; k++)
+			if (!strcmp(argv[i], file_options[k]))
+				which = k;
+		if (which >= 0 && i + 1 < argc) {
+			files[which] = argv[++i];
+		} else if (!strcmp(argv[i], "--fixtures") && i + 1 < argc) {
 			dir = argv[++i];
 		} else if (!strcmp(argv[i], "--log") && i + 1 < argc) {
 			log_path = argv[++i];
@@ -154,10 +167,10 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	} else {
-		info = read_file(dir, "info.json");
-		nodes = read_file(dir, "nodes.json");
-		services = read_file(dir, "services.json");
-		tasks = read_file(dir, "tasks.json");
+		info = read_file(dir, files[0]);
+		nodes = read_file(dir, files[1]);
+		services = read_file(dir, files[2]);
+		tasks = read_file(dir, files[3]);
 	}
 
 	/* the signals are taken by sigwait below, never by a thread of the engine */
