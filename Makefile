@@ -1,6 +1,8 @@
 # swarmdeck - build, test, demo and bench.
 #   make          build ./swarmdeck
-#   make test     install what is missing, then unit (plain and ASan/UBSan), lab and TUI tests
+#   make check    the quick tier: unit tests and headless drills on a fake engine, no root, no lab
+#   make test     install what is missing, then the quick tier, unit (plain and ASan/UBSan), lab
+#                 and TUI tests
 #   make demo     install what is missing, bring the lab up, open the console on it
 #   make bench    print the performance figures
 
@@ -26,6 +28,7 @@ EMBEDDED  := $(sort $(wildcard themes/*.yaml keymaps/*.yaml))
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/embedded.o
 TUI_OBJ   := $(TUI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FAKE_OBJ  := $(BUILD)/tests/fake/fake_engine.o
 BENCH_BIN := $(BUILD)/tests/bench
 
 ifeq ($(BUILD),build)
@@ -34,7 +37,7 @@ else
 PROGRAM   := $(BUILD)/swarmdeck
 endif
 
-.PHONY: all clean test unit demo bench deps sanitize check-warnings
+.PHONY: all clean test unit demo bench deps sanitize check-warnings check
 all: $(PROGRAM) $(UNIT_BIN)
 
 $(BUILD)/libsdcore.a: $(CORE_OBJ)
@@ -55,15 +58,28 @@ $(BUILD)/embedded.o: $(BUILD)/embedded.c
 $(PROGRAM): $(TUI_OBJ) $(BUILD)/libsdcore.a
 	$(CC) $(LDFLAGS) -o $@ $(TUI_OBJ) $(BUILD)/libsdcore.a $(PKG_LIBS) -lm
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsdcore.a
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BUILD)/libsdcore.a $(PKG_LIBS) -lcmocka -lm $(LDFLAGS)
+$(FAKE_OBJ): tests/fake/fake_engine.c tests/fake/fake_engine.h
 
-BENCH_SRC := tests/bench/bench.c tests/bench/synth.c
-$(BENCH_BIN): $(BENCH_SRC) tests/bench/synth.h $(filter-out $(BUILD)/tui/main.o,$(TUI_OBJ)) $(BUILD)/libsdcore.a
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsdcore.a $(FAKE_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(FAKE_OBJ) $(BUILD)/libsdcore.a $(PKG_LIBS) -lcmocka -lm $(LDFLAGS)
+
+BENCH_SRC := tests/bench/bench.c tests/bench/synth.c tests/fake/fake_engine.c
+$(BENCH_BIN): $(BENCH_SRC) tests/bench/synth.h tests/fake/fake_engine.h $(filter-out $(BUILD)/tui/main.o,$(TUI_OBJ)) $(BUILD)/libsdcore.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itui -Itests/bench -o $@ $(BENCH_SRC) \
 	  $(filter-out $(BUILD)/tui/main.o,$(TUI_OBJ)) $(BUILD)/libsdcore.a $(PKG_LIBS) -lm $(LDFLAGS)
+
+# The quick tier's fake engine (tests/check/run): tests/fake's engine serving the captured lab
+# responses, or the benchmark's synthetic swarm
+CHECK_ENGINE := $(BUILD)/check/fake-engine
+CHECK_SRC := tests/check/fake-engine.c tests/fake/fake_engine.c tests/bench/synth.c
+$(CHECK_ENGINE): $(CHECK_SRC) tests/fake/fake_engine.h tests/bench/synth.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $(CHECK_SRC) $(PKG_LIBS) $(LDFLAGS)
+
+check: all $(CHECK_ENGINE)
+	@SWARMDECK=$(PROGRAM) SD_CHECK_ENGINE=$(CHECK_ENGINE) SD_UNIT_DIR=$(BUILD)/tests sh tests/check/run
 
 # ASan + UBSan build of everything, in its own folder
 sanitize:
@@ -78,6 +94,7 @@ unit: all
 	@sh tests/run unit
 
 test: deps
+	@$(MAKE) -s check EXTRA_CFLAGS="$(EXTRA_CFLAGS) -Werror"
 	@$(MAKE) -s all sanitize EXTRA_CFLAGS="$(EXTRA_CFLAGS) -Werror"
 	@sh tests/run all
 

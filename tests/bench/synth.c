@@ -1,5 +1,6 @@
 /* synth.c - clone the captured lab responses into a large, consistent synthetic swarm (bench). */
 #include "synth.h"
+#include "../fake/fake_engine.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -10,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -367,73 +366,7 @@ char *sd_synth_tasks(size_t n, size_t nservices, size_t nnodes, size_t *len)
 	return text_finish(&t, len);
 }
 
-/* ---- the fake engine ---- */
-
-struct served {
-	const char *path;
-	char *body;
-	size_t len;
-};
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Answer requests on one connection until the client closes it. */
-static void serve_connection(int fd, const struct served *routes, size_t nroutes)
-{
-	char req[8192];
-	size_t have = 0;
-	for (;;) {
-		char *end = NULL;
-		while (!(end = memmem(req, have, "\r\n\r\n", 4))) {
-			if (have == sizeof(req))
-				return;
-			ssize_t r = recv(fd, req + have, sizeof(req) - have, 0);
-			if (r <= 0)
-				return;
-			have += (size_t)r;
-		}
-		size_t used = (size_t)(end + 4 - req);
-		char method[16], target[2048];
-		if (sscanf(req, "%15s %2047s", method, target) != 2)
-			return;
-		char *q = strchr(target, '?');
-		if (q)
-			*q = '\0';
-		const char *path = target;
-		if (path[0] == '/' && path[1] == 'v' && path[2] >= '0' && path[2] <= '9') {
-			const char *slash = strchr(path + 1, '/');
-			path = slash ? slash : "/";
-		}
-		const struct served *hit = NULL;
-		for (size_t i = 0; i < nroutes; i++)
-			if (!strcmp(routes[i].path, path))
-				hit = &routes[i];
-		static const char missing[] = "{\"message\":\"page not found\"}";
-		char head[256];
-		int hl = snprintf(head, sizeof(head),
-				  "HTTP/1.1 %s\r\nContent-Type: application/json\r\n"
-				  "Api-Version: 1.41\r\nContent-Length: %zu\r\n\r\n",
-				  hit ? "200 OK" : "404 Not Found",
-				  hit ? hit->len : sizeof(missing) - 1);
-		if (write_all(fd, head, (size_t)hl) < 0 ||
-		    write_all(fd, hit ? hit->body : missing, hit ? hit->len : sizeof(missing) - 1) < 0)
-			return;
-		memmove(req, req + used, have - used);
-		have -= used;
-	}
-}
+/* ---- the fake engine (tests/fake, in a child process) ---- */
 
 static void child_fail(int ready_fd, const char *what)
 {
@@ -446,12 +379,6 @@ static void child_fail(int ready_fd, const char *what)
 
 pid_t sd_synth_serve(const char *path, size_t nnodes, size_t nservices, size_t ntasks)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		set_error("socket path too long: %s", path);
-		return -1;
-	}
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	int pipefd[2];
 	if (pipe(pipefd) < 0) {
 		set_error("pipe: %s", strerror(errno));
@@ -464,48 +391,26 @@ pid_t sd_synth_serve(const char *path, size_t nnodes, size_t nservices, size_t n
 	}
 	if (pid == 0) {
 		close(pipefd[0]);
-		signal(SIGCHLD, SIG_IGN);   /* connection children reap themselves */
-		struct served routes[6] = {
-			{.path = "/version"}, {.path = "/info"}, {.path = "/nodes"},
-			{.path = "/services"}, {.path = "/tasks"}, {.path = "/_ping"},
-		};
-		json_t *version = load("version.json", 0);
-		routes[0].body = version ? json_dumps(version, JSON_COMPACT)
-			: strdup("{\"Version\":\"20.10.24\",\"ApiVersion\":\"1.41\"}");
-		json_decref(version);
-		routes[1].body = sd_synth_info(&routes[1].len);
-		routes[2].body = sd_synth_nodes(nnodes, &routes[2].len);
-		routes[3].body = sd_synth_services(nservices, &routes[3].len);
-		routes[4].body = sd_synth_tasks(ntasks, nservices, nnodes, &routes[4].len);
-		routes[5].body = strdup("OK");
-		for (int i = 0; i < 6; i++) {
-			if (!routes[i].body)
-				child_fail(pipefd[1], error_text);
-			if (i == 0 || i == 5)
-				routes[i].len = strlen(routes[i].body);
-		}
-		unlink(path);
-		int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 16) < 0)
-			child_fail(pipefd[1], strerror(errno));
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		const char *info = sd_synth_info(NULL), *nodes = sd_synth_nodes(nnodes, NULL),
+			   *services = sd_synth_services(nservices, NULL),
+			   *tasks = sd_synth_tasks(ntasks, nservices, nnodes, NULL);
+		if (!info || !nodes || !services || !tasks)
+			child_fail(pipefd[1], error_text);
+		char err[512];
+		struct fake_engine *f = fake_engine_start(path, "1.41", err, sizeof(err));
+		if (!f)
+			child_fail(pipefd[1], err);
+		fake_engine_route(f, "GET", "/_ping", 200, "OK", FAKE_SEND_WHOLE);
+		fake_engine_route(f, "GET", "/v1.41/info", 200, info, FAKE_SEND_WHOLE);
+		fake_engine_route(f, "GET", "/v1.41/nodes", 200, nodes, FAKE_SEND_WHOLE);
+		fake_engine_route(f, "GET", "/v1.41/services", 200, services, FAKE_SEND_WHOLE);
+		fake_engine_route(f, "GET", "/v1.41/tasks", 200, tasks, FAKE_SEND_WHOLE);
 		if (write(pipefd[1], "R", 1) != 1)
 			_exit(1);
 		close(pipefd[1]);
-		for (;;) {
-			int fd = accept(lfd, NULL, NULL);
-			if (fd < 0) {
-				if (errno == EINTR)
-					continue;
-				_exit(1);
-			}
-			if (fork() == 0) {
-				prctl(PR_SET_PDEATHSIG, SIGTERM);
-				close(lfd);
-				serve_connection(fd, routes, 6);
-				_exit(0);
-			}
-			close(fd);
-		}
+		for (;;)
+			pause();   /* until sd_synth_stop's SIGTERM */
 	}
 	close(pipefd[1]);
 	char msg[600] = "";

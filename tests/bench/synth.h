@@ -20,8 +20,9 @@ char *sd_synth_nodes(size_t n, size_t *len);
 char *sd_synth_services(size_t n, size_t *len);
 char *sd_synth_tasks(size_t n, size_t nservices, size_t nnodes, size_t *len);
 
-/* A fake engine in a child process answering GET /version, /v1.xx/info, /nodes, /services and
- * /tasks with a synthetic swarm of that size on the unix socket PATH (made fresh). The child
+/* The fake engine of tests/fake in a child process answering GET /version (API 1.41), /_ping,
+ * /v1.41/info, /nodes, /services and /tasks with a synthetic swarm of that size on the unix
+ * socket PATH (made fresh). The child
  * builds the texts itself, so the caller's memory stays its own. Returns the child's pid once
  * it listens, or -1 (sd_synth_error()). Stop it with sd_synth_stop. */
 pid_t sd_synth_serve(const char *path, size_t nnodes, size_t nservices, size_t ntasks);

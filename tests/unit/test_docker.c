@@ -10,6 +10,7 @@
 #include "backends/docker/docker.h"
 #include "base/jsonscan.h"
 #include "model/model.h"
+#include "../fake/fake_engine.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1055,252 +1056,36 @@ static void test_tls_settings(void **state)
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* a fake engine on a unix socket                                                           */
+/* a fake engine on a unix socket (tests/fake/fake_engine.c)                                */
 
-enum { SEND_WHOLE, SEND_TRICKLE, SEND_EVENTS, SEND_NOTHING };
+enum { SEND_WHOLE = FAKE_SEND_WHOLE, SEND_TRICKLE = FAKE_SEND_TRICKLE,
+       SEND_EVENTS = FAKE_SEND_EVENTS, SEND_NOTHING = FAKE_SEND_NOTHING };
 
-struct route {
-	const char *method, *path;   /* PATH matches the target without its query, unless it
-				      * has a '?' itself */
-	int status;
-	const char *body;
-	int send;
-};
-
-struct logged {
-	char method[8], target[512];
-	char *body;
-};
-
-#define MAX_ROUTES 24
-#define MAX_LOG 64
-#define MAX_CONNECTIONS 32
-
-struct fake {
-	char path[108];
-	int lfd;
-	pthread_t thread;
-	struct route routes[MAX_ROUTES];
-	int nroutes;
-	pthread_mutex_t lock;
-	struct logged log[MAX_LOG];
-	int nlog;
-	int connections;
-	pthread_t conn_threads[MAX_CONNECTIONS];
-	int nconn_threads;
-	volatile int stop;
-	volatile int end_events;      /* the event stream closes when set */
-};
-
-struct conn {
-	struct fake *fake;
-	int fd;
-};
-
-static void fake_route(struct fake *f, const char *method, const char *path, int status,
+static void fake_route(struct fake_engine *f, const char *method, const char *path, int status,
 		       const char *body, int send)
 {
-	assert_true(f->nroutes < MAX_ROUTES);
-	f->routes[f->nroutes++] = (struct route){method, path, status, body, send};
-}
-
-static int send_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static const struct route *find_route(struct fake *f, const char *method, const char *target)
-{
-	for (int i = 0; i < f->nroutes; i++) {
-		const struct route *r = &f->routes[i];
-		if (strcmp(r->method, method) != 0)
-			continue;
-		if (strchr(r->path, '?') ? !strcmp(r->path, target)
-					 : !strncmp(r->path, target, strlen(r->path)) &&
-					   (target[strlen(r->path)] == '\0' ||
-					    target[strlen(r->path)] == '?'))
-			return r;
-	}
-	return NULL;
-}
-
-static void *fake_connection(void *arg)
-{
-	struct conn *c = arg;
-	struct fake *f = c->fake;
-	char buf[1 << 16];
-	size_t have = 0;
-	while (!f->stop) {
-		char *end = memmem(buf, have, "\r\n\r\n", 4);
-		if (!end) {
-			struct pollfd p = {.fd = c->fd, .events = POLLIN};
-			if (poll(&p, 1, 50) <= 0)
-				continue;
-			ssize_t r = recv(c->fd, buf + have, sizeof(buf) - 1 - have, 0);
-			if (r <= 0)
-				break;
-			have += (size_t)r;
-			continue;
-		}
-		size_t head = (size_t)(end + 4 - buf);
-		buf[head - 1] = '\0';
-		size_t body_len = 0;
-		const char *cl = strcasestr(buf, "\r\nContent-Length:");
-		if (cl)
-			body_len = (size_t)atol(cl + 17);
-		while (have < head + body_len) {
-			ssize_t r = recv(c->fd, buf + have, sizeof(buf) - 1 - have, 0);
-			if (r <= 0)
-				goto out;
-			have += (size_t)r;
-		}
-		struct logged entry = {0};
-		sscanf(buf, "%7s %511s", entry.method, entry.target);
-		entry.body = strndup(buf + head, body_len);
-		pthread_mutex_lock(&f->lock);
-		if (f->nlog < MAX_LOG)
-			f->log[f->nlog++] = entry;
-		else
-			free(entry.body);
-		pthread_mutex_unlock(&f->lock);
-		memmove(buf, buf + head + body_len, have - head - body_len);
-		have -= head + body_len;
-
-		const struct route *r = find_route(f, entry.method, entry.target);
-		static const struct route missing = {"", "", 404,
-						     "{\"message\":\"page not found\"}", SEND_WHOLE};
-		if (!r)
-			r = &missing;
-		if (r->send == SEND_NOTHING) {
-			while (!f->stop)
-				usleep(10000);
-			break;
-		}
-		const char *body = r->body ? r->body : "";
-		size_t len = strlen(body);
-		char hdr[256];
-		if (r->send == SEND_EVENTS) {
-			int n = snprintf(hdr, sizeof(hdr),
-					 "HTTP/1.1 %d OK\r\nContent-Type: application/json\r\n"
-					 "Transfer-Encoding: chunked\r\n\r\n", r->status);
-			send_all(c->fd, hdr, (size_t)n);
-			/* one chunk per line, then silence until told to end */
-			for (const char *p = body; *p;) {
-				const char *nl = strchr(p, '\n');
-				size_t l = nl ? (size_t)(nl - p + 1) : strlen(p);
-				n = snprintf(hdr, sizeof(hdr), "%zx\r\n", l);
-				send_all(c->fd, hdr, (size_t)n);
-				send_all(c->fd, p, l);
-				send_all(c->fd, "\r\n", 2);
-				p += l;
-				usleep(2000);
-			}
-			while (!f->stop && !f->end_events)
-				usleep(5000);
-			send_all(c->fd, "0\r\n\r\n", 5);
-			break;
-		}
-		int n = snprintf(hdr, sizeof(hdr),
-				 "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
-				 "Content-Length: %zu\r\n\r\n", r->status, len);
-		send_all(c->fd, hdr, (size_t)n);
-		if (r->send == SEND_TRICKLE) {
-			/* pieces of 1 to 1500 bytes, so elements, strings, numbers and escapes
-			 * are cut everywhere */
-			size_t sizes[] = {1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377, 610, 987, 1500};
-			size_t i = 0;
-			for (size_t off = 0; off < len; i++) {
-				size_t piece = sizes[i % 16];
-				if (piece > len - off)
-					piece = len - off;
-				if (send_all(c->fd, body + off, piece) < 0)
-					break;
-				off += piece;
-				usleep(100);
-			}
-		} else {
-			send_all(c->fd, body, len);
-		}
-	}
-out:
-	close(c->fd);
-	free(c);
-	return NULL;
-}
-
-static void *fake_main(void *arg)
-{
-	struct fake *f = arg;
-	while (!f->stop) {
-		struct pollfd p = {.fd = f->lfd, .events = POLLIN};
-		if (poll(&p, 1, 20) <= 0)
-			continue;
-		int fd = accept(f->lfd, NULL, NULL);
-		if (fd < 0)
-			continue;
-		pthread_mutex_lock(&f->lock);
-		f->connections++;
-		pthread_mutex_unlock(&f->lock);
-		struct conn *c = malloc(sizeof(*c));
-		c->fake = f;
-		c->fd = fd;
-		if (f->nconn_threads < MAX_CONNECTIONS)
-			pthread_create(&f->conn_threads[f->nconn_threads++], NULL, fake_connection, c);
-		else
-			close(fd), free(c);
-	}
-	return NULL;
+	assert_int_equal(fake_engine_route(f, method, path, status, body, (enum fake_send)send), 0);
 }
 
 static int fake_counter;
 
 /* A fake engine with /version saying API_VERSION. */
-static struct fake *fake_start(const char *api_version)
+static struct fake_engine *fake_start(const char *api_version)
 {
-	struct fake *f = calloc(1, sizeof(*f));
-	pthread_mutex_init(&f->lock, NULL);
-	snprintf(f->path, sizeof(f->path), "/tmp/sdtest-docker-%d-%d.sock", (int)getpid(),
-		 fake_counter++);
-	unlink(f->path);
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", f->path);
-	f->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(f->lfd >= 0);
-	assert_int_equal(bind(f->lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(f->lfd, 16), 0);
-	static char version[8][128];
-	char *v = version[fake_counter % 8];
-	snprintf(v, 128, "{\"Version\":\"20.10.24+dfsg1\",\"ApiVersion\":\"%s\","
-		 "\"MinAPIVersion\":\"1.12\"}", api_version);
-	fake_route(f, "GET", "/version", 200, v, SEND_WHOLE);
-	pthread_create(&f->thread, NULL, fake_main, f);
+	char path[108], err[256];
+	snprintf(path, sizeof(path), "/tmp/sdtest-docker-%d-%d.sock", (int)getpid(), fake_counter++);
+	struct fake_engine *f = fake_engine_start(path, api_version, err, sizeof(err));
+	if (!f)
+		fail_msg("fake engine: %s", err);
 	return f;
 }
 
-static void fake_stop(struct fake *f)
+static void fake_stop(struct fake_engine *f)
 {
-	f->stop = 1;
-	pthread_join(f->thread, NULL);
-	for (int i = 0; i < f->nconn_threads; i++)
-		pthread_join(f->conn_threads[i], NULL);
-	close(f->lfd);
-	unlink(f->path);
-	for (int i = 0; i < f->nlog; i++)
-		free(f->log[i].body);
-	pthread_mutex_destroy(&f->lock);
-	free(f);
+	fake_engine_stop(f);
 }
 
-static struct sd_docker *fake_client(struct fake *f, bool read_only, long timeout_ms)
+static struct sd_docker *fake_client(struct fake_engine *f, bool read_only, long timeout_ms)
 {
 	char host[160], err[256];
 	snprintf(host, sizeof(host), "unix://%s", f->path);
@@ -1311,28 +1096,17 @@ static struct sd_docker *fake_client(struct fake *f, bool read_only, long timeou
 	return d;
 }
 
-static int log_count(struct fake *f, const char *method, const char *target)
+static int log_count(struct fake_engine *f, const char *method, const char *target)
 {
-	int n = 0;
-	pthread_mutex_lock(&f->lock);
-	for (int i = 0; i < f->nlog; i++)
-		n += !strcmp(f->log[i].method, method) && !strcmp(f->log[i].target, target);
-	pthread_mutex_unlock(&f->lock);
-	return n;
+	return fake_engine_count(f, method, target);
 }
 
-static const struct logged *last_request(struct fake *f, const char *method)
+static const struct fake_request *last_request(struct fake_engine *f, const char *method)
 {
-	const struct logged *hit = NULL;
-	pthread_mutex_lock(&f->lock);
-	for (int i = 0; i < f->nlog; i++)
-		if (!strcmp(f->log[i].method, method))
-			hit = &f->log[i];
-	pthread_mutex_unlock(&f->lock);
-	return hit;
+	return fake_engine_last(f, method);
 }
 
-static void serve_fixtures(struct fake *f, struct fixtures *fx, int send)
+static void serve_fixtures(struct fake_engine *f, struct fixtures *fx, int send)
 {
 	fake_route(f, "GET", "/v1.41/info", 200, fx->info, send);
 	fake_route(f, "GET", "/v1.41/nodes", 200, fx->nodes, send);
@@ -1384,7 +1158,7 @@ static void test_fetch_streams_like_decode(void **state)
 	(void)state;
 	struct fixtures fx;
 	load_fixtures(&fx);
-	struct fake *f = fake_start("1.41");
+	struct fake_engine *f = fake_start("1.41");
 	serve_fixtures(f, &fx, SEND_TRICKLE);
 	struct sd_docker *d = fake_client(f, false, 5000);
 	struct sd_swarm *got = NULL, *want = decode_fixtures();
@@ -1419,7 +1193,7 @@ static void test_fetch_negotiates_version(void **state)
 	struct fixtures fx;
 	load_fixtures(&fx);
 	/* a newer engine: we stay at the newest version we know */
-	struct fake *f = fake_start("1.45");
+	struct fake_engine *f = fake_start("1.45");
 	serve_fixtures(f, &fx, SEND_WHOLE);
 	struct sd_docker *d = fake_client(f, false, 5000);
 	struct sd_swarm *sw = NULL;
@@ -1460,7 +1234,7 @@ static void test_fetch_errors(void **state)
 	/* the engine's message, verbatim */
 	struct fixtures fx;
 	load_fixtures(&fx);
-	struct fake *f = fake_start("1.41");
+	struct fake_engine *f = fake_start("1.41");
 	fake_route(f, "GET", "/v1.41/info", 200, fx.info, SEND_WHOLE);
 	fake_route(f, "GET", "/v1.41/nodes", 503,
 		   "{\"message\":\"This node is not a swarm manager. Use \\\"docker swarm init\\\" "
@@ -1542,7 +1316,7 @@ static void test_concurrent_callers(void **state)
 	(void)state;
 	struct fixtures fx;
 	load_fixtures(&fx);
-	struct fake *f = fake_start("1.41");
+	struct fake_engine *f = fake_start("1.41");
 	serve_fixtures(f, &fx, SEND_WHOLE);
 	struct sd_docker *d = fake_client(f, false, 5000);
 	struct fetcher w[4];
@@ -1563,7 +1337,7 @@ static void test_concurrent_callers(void **state)
 static void test_raw_get(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start("1.41");
+	struct fake_engine *f = fake_start("1.41");
 	fake_route(f, "GET", "/v1.41/services", 200, "[{\"ID\":\"a\"}]", SEND_WHOLE);
 	fake_route(f, "GET", "/v1.24/secrets", 200, "[]", SEND_WHOLE);
 	struct sd_docker *d = fake_client(f, true, 5000);   /* GETs are fine read-only */
@@ -1591,7 +1365,7 @@ static void test_read_only_refusal(void **state)
 {
 	(void)state;
 	/* a listener that only counts: not one connection may be attempted */
-	struct fake *f = fake_start("1.41");
+	struct fake_engine *f = fake_start("1.41");
 	struct sd_docker *d = fake_client(f, true, 1000);
 	char err[256];
 	const char *refusal = "refused: read-only (watch mode)";
@@ -1634,9 +1408,9 @@ static const char *service_inspect(const char *mode_json, bool previous)
 	return buf;
 }
 
-static json_t *posted_spec(struct fake *f, const char *target)
+static json_t *posted_spec(struct fake_engine *f, const char *target)
 {
-	const struct logged *req = last_request(f, "POST");
+	const struct fake_request *req = last_request(f, "POST");
 	assert_non_null(req);
 	assert_string_equal(req->target, target);
 	json_error_t jerr;
@@ -1649,7 +1423,7 @@ static json_t *posted_spec(struct fake *f, const char *target)
 static void test_service_scale(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start("1.41");
+	struct fake_engine *f = fake_start("1.41");
 	char inspect[2048];
 	snprintf(inspect, sizeof(inspect), "%s", service_inspect("{\"Replicated\":{\"Replicas\":3}}", false));
 	fake_route(f, "GET", "/v1.41/services/iot-guardian_backend", 200, inspect, SEND_WHOLE);
@@ -1691,7 +1465,7 @@ static void test_service_scale(void **state)
 static void test_service_rollback_and_redeploy(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start("1.41");
+	struct fake_engine *f = fake_start("1.41");
 	char with_previous[2048], without[2048];
 	snprintf(with_previous, sizeof(with_previous), "%s",
 		 service_inspect("{\"Replicated\":{\"Replicas\":3}}", true));
@@ -1758,7 +1532,7 @@ static void test_node_updates(void **state)
 	snprintf(update, sizeof(update), "/v1.41/nodes/%s/update", id);
 	snprintf(expected, sizeof(expected), "%s?version=%lld", update, jint(worker, "Version.Index"));
 
-	struct fake *f = fake_start("1.41");
+	struct fake_engine *f = fake_start("1.41");
 	fake_route(f, "GET", by_host, 404, "{\"message\":\"node not found\"}", SEND_WHOLE);
 	fake_route(f, "GET", by_id, 200, inspect, SEND_WHOLE);
 	fake_route(f, "GET", "/v1.41/nodes", 200, fx.nodes, SEND_WHOLE);
@@ -1847,7 +1621,7 @@ static void *stop_later(void *arg)
 static void test_events(void **state)
 {
 	(void)state;
-	struct fake *f = fake_start("1.41");
+	struct fake_engine *f = fake_start("1.41");
 	fake_route(f, "GET", "/v1.41/events", 200, events_body, SEND_EVENTS);
 	struct sd_docker *d = fake_client(f, true, 1000);   /* a watch mode follows events too */
 	char err[256] = "";
@@ -1869,7 +1643,7 @@ static void test_events(void **state)
 	assert_string_equal(seen.log, "service/update/iot-guardian_backend;node/update/worker-1;"
 				      "container/die/f5ee0de97fa7;");
 	/* swarm objects and the local containers, filtered by the engine */
-	const struct logged *req = last_request(f, "GET");
+	const struct fake_request *req = last_request(f, "GET");
 	assert_non_null(strstr(req->target, "/v1.41/events?filters="));
 	assert_non_null(strstr(req->target, "%22service%22"));
 	assert_non_null(strstr(req->target, "%22node%22"));
@@ -1924,7 +1698,7 @@ static void test_captured_error_bodies(void **state)
 		json_t *oracle = json_loads(text, 0, NULL);
 		const char *message = jstr(oracle, "message");
 		assert_true(strlen(message) > 0);
-		struct fake *f = fake_start("1.41");
+		struct fake_engine *f = fake_start("1.41");
 		fake_route(f, "GET", "/v1.41/probe", bodies[i].status, text, SEND_WHOLE);
 		struct sd_docker *d = fake_client(f, false, 5000);
 		char err[512] = "";
@@ -2001,7 +1775,7 @@ static void test_captured_events(void **state)
 		if (next)
 			next[-1] = '\n';
 	}
-	struct fake *f = fake_start("1.41");
+	struct fake_engine *f = fake_start("1.41");
 	fake_route(f, "GET", "/v1.41/events", 200, text, SEND_EVENTS);
 	f->end_events = 1;
 	struct sd_docker *d = fake_client(f, true, 5000);
@@ -2021,7 +1795,7 @@ static void test_captured_events(void **state)
 }
 
 /* The body posted must be the captured Spec with exactly one change. */
-static void assert_posted_spec(struct fake *f, const char *target, json_t *want)
+static void assert_posted_spec(struct fake_engine *f, const char *target, json_t *want)
 {
 	json_t *got = posted_spec(f, target);
 	if (!json_equal(got, want)) {
@@ -2046,7 +1820,7 @@ static void test_mutations_on_captured_specs(void **state)
 	snprintf(get_node, sizeof(get_node), "/v1.41/nodes/%s", jstr(node, "ID"));
 	snprintf(update_node, sizeof(update_node), "/v1.41/nodes/%s/update", jstr(node, "ID"));
 
-	struct fake *f = fake_start("1.41");
+	struct fake_engine *f = fake_start("1.41");
 	fake_route(f, "GET", get_service, 200, service_text, SEND_WHOLE);
 	fake_route(f, "POST", update_service, 200, "{\"Warnings\":null}", SEND_WHOLE);
 	fake_route(f, "GET", get_node, 200, node_text, SEND_WHOLE);
