@@ -177,6 +177,12 @@ static void test_key_names(void **state)
 		{"<c-z>", "<C-z>", SD_KEY_CTRL + 'z'},
 		{"<C-i>", "<Tab>", SD_KEY_TAB},
 		{"<C-m>", "<Enter>", SD_KEY_ENTER},
+		/* characters that do not print have a name that reads back */
+		{"\x1d", "<U+001D>", 0x1D},
+		{"<U+001D>", "<U+001D>", 0x1D},
+		{"\xc2\x85", "<U+0085>", 0x85},
+		{"<u+00e9>", "\xc3\xa9", 0xE9},
+		{"<U+10FFFF>", "\xf4\x8f\xbf\xbf", 0x10FFFF},
 	};
 	char buf[16];
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -189,7 +195,7 @@ static void test_key_names(void **state)
 	}
 	static const char *const bad[] = {
 		"", "ab", "Enter", "<>", "<Entr>", "<F0>", "<F13>", "<F01>", "<C-1>", "<C-ab>",
-		"<lt", "\xff", "é!",
+		"<lt", "\xff", "é!", "<U+0000>", "<U+D800>", "<U+110000>", "<U+12G4>", "<U+12>",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (sd_key_from_name(bad[i]) != SD_KEY_NONE)
