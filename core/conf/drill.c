@@ -5,12 +5,14 @@
 #include "base/error.h"
 #include "conf/keys.h"
 #include "base/text.h"
+#include "conf/pattern.h"
 #include "base/xalloc.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <regex.h>
+#include <search.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -713,6 +715,11 @@ static int read_until(const struct reader *r, const struct sd_yaml *node, struct
 
 static int read_regex(const struct reader *r, const struct sd_yaml *node, const char *pattern)
 {
+	/* bounded first: regcomp would spend gigabytes on nested counts */
+	size_t at;
+	char why[160];
+	if (sd_pattern_check(pattern, &at, why, sizeof(why)) < 0)
+		return FAIL_AT(r, node->line, value_column(node, at), "expect_screen: %s", why);
 	regex_t re;
 	int rc = regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB);
 	if (rc != 0) {
@@ -836,6 +843,9 @@ static char *base_name(const char *path)
 	return xstrndup(name, len);
 }
 
+static int compare_marks(const void *a, const void *b) { return strcmp(a, b); }
+static void keep_mark(void *mark) { (void)mark; }   /* the steps own them */
+
 static int read_drill(const struct reader *r, const struct sd_yaml *root, struct sd_drill *drill)
 {
 	static const char *const keys[] = {"drill", "description", "target_rto", "steps", NULL};
@@ -873,21 +883,30 @@ static int read_drill(const struct reader *r, const struct sd_yaml *root, struct
 	if (!drill->name)
 		drill->name = base_name(r->file);
 	drill->steps = xcalloc(steps->n, sizeof(*drill->steps));
-	for (size_t i = 0; i < steps->n; i++) {
+	void *marks = NULL;   /* the marks so far, in a search tree: n log n for n steps */
+	int rc = 0;
+	for (size_t i = 0; i < steps->n && rc == 0; i++) {
 		struct sd_step *step = &drill->steps[drill->nsteps++];
-		if (read_step(r, steps->items[i], step, drill) < 0)
-			return -1;
+		if (read_step(r, steps->items[i], step, drill) < 0) {
+			rc = -1;
+			break;
+		}
 		if (!step->mark)
 			continue;
-		for (size_t j = 0; j < i; j++) {
-			if (drill->steps[j].mark && strcmp(drill->steps[j].mark, step->mark) == 0) {
-				const struct sd_yaml *mark = sd_yaml_get(steps->items[i], "mark");
-				return FAIL(r, mark, "mark '%s' is set twice (first in the step at "
-					    "line %d)", step->mark, drill->steps[j].line);
-			}
+		char **seen = tsearch(step->mark, &marks, compare_marks);
+		if (!seen) {
+			rc = FAIL(r, steps->items[i], "out of memory");
+		} else if (*seen != step->mark) {
+			size_t j = 0;
+			while (drill->steps[j].mark != *seen)
+				j++;
+			const struct sd_yaml *mark = sd_yaml_get(steps->items[i], "mark");
+			rc = FAIL(r, mark, "mark '%s' is set twice (first in the step at line %d)",
+				  step->mark, drill->steps[j].line);
 		}
 	}
-	return 0;
+	tdestroy(marks, keep_mark);
+	return rc;
 }
 
 int sd_drill_load(const char *path, struct sd_drill *drill, struct sd_error *err)

@@ -1,6 +1,7 @@
 /* keys.c - key names as keymaps and drills write them (vim/tig style) to key codes and back.
- * One spelling per key comes out (sd_key_name); several are accepted going in (<CR> and
- * <Return> for <Enter>, any letter case inside the brackets). */
+ * One spelling per key comes out (sd_key_name), and it reads back as the same key; several
+ * are accepted going in (<CR> and <Return> for <Enter>, any letter case inside the brackets,
+ * <U+XXXX> for any character). */
 #include "conf/keys.h"
 #include "base/text.h"
 #include "base/xalloc.h"
@@ -88,6 +89,23 @@ static int bracket_key(const char *name, size_t len)
 		if (name[1] == '0' || n < 1 || n > 12)
 			return SD_KEY_NONE;
 		return SD_KEY_F0 + n;
+	}
+	if (len >= 6 && len <= 8 && (name[0] == 'U' || name[0] == 'u') && name[1] == '+') {
+		/* <U+001D>: what sd_key_name writes for a character that does not print */
+		long cp = 0;
+		for (size_t i = 2; i < len; i++) {
+			char c = name[i];
+			int digit = c >= '0' && c <= '9'   ? c - '0'
+				    : c >= 'a' && c <= 'f' ? c - 'a' + 10
+				    : c >= 'A' && c <= 'F' ? c - 'A' + 10
+							   : -1;
+			if (digit < 0)
+				return SD_KEY_NONE;
+			cp = cp * 16 + digit;
+		}
+		if (cp < 1 || cp >= SD_KEY_BASE || (cp >= 0xD800 && cp <= 0xDFFF))
+			return SD_KEY_NONE;
+		return sd_key_normalize((int)cp);
 	}
 	if (len == 3 && (name[0] == 'C' || name[0] == 'c') && name[1] == '-') {
 		char c = name[2];

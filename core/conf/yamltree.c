@@ -7,6 +7,7 @@
 #include "base/xalloc.h"
 
 #include <errno.h>
+#include <search.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,8 +122,12 @@ static bool has_anchor(const yaml_event_t *event)
 
 static struct sd_yaml *parse_node(struct reader *r, yaml_event_t *event, int depth);
 
-/* Children of a mapping or a sequence until its end event. */
-static int parse_children(struct reader *r, struct sd_yaml *node, int depth)
+static int compare_keys(const void *a, const void *b) { return strcmp(a, b); }
+static void keep_key(void *key) { (void)key; }   /* the node owns its keys */
+
+/* Children of a mapping or a sequence until its end event. A mapping's keys so far are in
+ * the search tree *SEEN, so a duplicate is found in log n: n log n for the mapping. */
+static int parse_children_seen(struct reader *r, struct sd_yaml *node, int depth, void **seen)
 {
 	size_t cap = 0;
 	for (;;) {
@@ -172,14 +177,20 @@ static int parse_children(struct reader *r, struct sd_yaml *node, int depth)
 		}
 		char *key = xstrndup((const char *)event.data.scalar.value, event.data.scalar.length);
 		yaml_event_delete(&event);
-		for (size_t i = 0; i < node->n; i++) {
-			if (strcmp(node->keys[i], key) == 0) {
-				sd_error_set(r->err, r->name, line, column,
-					     "duplicate key '%s' (first at line %d)", key,
-					     node->key_lines[i]);
-				free(key);
-				return -1;
-			}
+		char **first = tsearch(key, seen, compare_keys);
+		if (!first) {
+			sd_error_set(r->err, r->name, line, column, "out of memory");
+			free(key);
+			return -1;
+		}
+		if (*first != key) {
+			size_t i = 0;
+			while (node->keys[i] != *first)
+				i++;
+			sd_error_set(r->err, r->name, line, column,
+				     "duplicate key '%s' (first at line %d)", key, node->key_lines[i]);
+			free(key);
+			return -1;
 		}
 		yaml_event_t value_event;
 		if (next_event(r, &value_event) < 0) {
@@ -197,6 +208,14 @@ static int parse_children(struct reader *r, struct sd_yaml *node, int depth)
 		node->key_columns[node->n] = column;
 		node->items[node->n++] = value;
 	}
+}
+
+static int parse_children(struct reader *r, struct sd_yaml *node, int depth)
+{
+	void *seen = NULL;
+	int rc = parse_children_seen(r, node, depth, &seen);
+	tdestroy(seen, keep_key);   /* reads none of the keys (some may be freed) */
+	return rc;
 }
 
 /* The node that EVENT starts (the caller deletes EVENT). */

@@ -104,6 +104,36 @@ static void test_yaml_errors(void **state)
 	assert_string_equal(err.text, "/nonexistent/x.yaml: No such file or directory");
 }
 
+
+/* Duplicate keys are found through a search tree: thousands of keys load, a duplicate far
+ * from its first use is still named with both lines, and the same key in two mappings is
+ * no duplicate. */
+static void test_yaml_many_keys(void **state)
+{
+	(void)state;
+	size_t keys = 20000, cap = keys * 24 + 64, len = 0;
+	char *text = malloc(cap);
+	assert_non_null(text);
+	for (size_t i = 0; i < keys; i++)
+		len += (size_t)snprintf(text + len, cap - len, "key%zu: %zu\n", i, i);
+	struct sd_error err = {""};
+	struct sd_yaml *root = sd_yaml_load_string("t.yaml", text, len, &err);
+	if (!root)
+		fail_msg("%s", err.text);
+	assert_int_equal(root->n, keys);
+	assert_string_equal(sd_yaml_get(root, "key19999")->value, "19999");
+	sd_yaml_free(root);
+
+	snprintf(text + len, cap - len, "key7: again\n");
+	assert_null(sd_yaml_load_string("t.yaml", text, strlen(text), &err));
+	assert_string_equal(err.text, "t.yaml:20001:1: duplicate key 'key7' (first at line 8)");
+	free(text);
+
+	static const char nested[] = "a: {x: 1, y: 2}\nb: {x: 1, y: 2}\nc: {y: 1, x: 2, y: 3}\n";
+	assert_null(sd_yaml_load_string("t.yaml", nested, strlen(nested), &err));
+	assert_string_equal(err.text, "t.yaml:3:17: duplicate key 'y' (first at line 3)");
+}
+
 /* ---- key names ---- */
 static void test_key_names(void **state)
 {
@@ -148,6 +178,12 @@ static void test_key_names(void **state)
 		{"<c-z>", "<C-z>", SD_KEY_CTRL + 'z'},
 		{"<C-i>", "<Tab>", SD_KEY_TAB},
 		{"<C-m>", "<Enter>", SD_KEY_ENTER},
+		/* characters that do not print have a name that reads back */
+		{"\x1d", "<U+001D>", 0x1D},
+		{"<U+001D>", "<U+001D>", 0x1D},
+		{"\xc2\x85", "<U+0085>", 0x85},
+		{"<u+00e9>", "\xc3\xa9", 0xE9},
+		{"<U+10FFFF>", "\xf4\x8f\xbf\xbf", 0x10FFFF},
 	};
 	char buf[16];
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -160,7 +196,7 @@ static void test_key_names(void **state)
 	}
 	static const char *const bad[] = {
 		"", "ab", "Enter", "<>", "<Entr>", "<F0>", "<F13>", "<F01>", "<C-1>", "<C-ab>",
-		"<lt", "\xff", "é!",
+		"<lt", "\xff", "é!", "<U+0000>", "<U+D800>", "<U+110000>", "<U+12G4>", "<U+12>",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (sd_key_from_name(bad[i]) != SD_KEY_NONE)
@@ -943,6 +979,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_yaml_positions),
 		cmocka_unit_test(test_yaml_errors),
+		cmocka_unit_test(test_yaml_many_keys),
 		cmocka_unit_test(test_key_names),
 		cmocka_unit_test(test_keys_parse),
 		cmocka_unit_test(test_config_good),

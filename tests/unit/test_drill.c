@@ -352,6 +352,104 @@ static void test_condition_eval(void **state)
 	json_decref(root);
 }
 
+
+/* A drill written to a temporary file from TEXT; the caller unlinks PATH. */
+static void write_drill(char *path, size_t size, const char *text)
+{
+	snprintf(path, size, "/tmp/test_drill-XXXXXX.yaml");
+	int fd = mkstemps(path, 5);
+	assert_true(fd >= 0);
+	size_t len = strlen(text);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	close(fd);
+}
+
+static void expect_drill_error(const char *text, const char *error)
+{
+	char path[64], want[600];
+	write_drill(path, sizeof(path), text);
+	struct sd_drill d;
+	struct sd_error err = {""};
+	snprintf(want, sizeof(want), "%s%s", path, error);
+	int rc = sd_drill_load(path, &d, &err);
+	unlink(path);
+	if (rc == 0)
+		fail_msg("loaded, want \"%s\"", want);
+	if (strncmp(err.text, want, strlen(want)) != 0)
+		fail_msg("got \"%s\", want \"%s\"", err.text, want);
+	sd_drill_free(&d);
+}
+
+/* expect_screen patterns are bounded before regcomp: nested or large counts are refused at
+ * the count (or the repetition) that goes past the bound; patterns within it load. */
+static void test_drill_pattern_bounds(void **state)
+{
+	(void)state;
+	/* 1.1 GB in regcomp before the bound */
+	expect_drill_error("steps:\n  - expect_screen: \"(((a{1,100}){1,100}){1,100})\"\n",
+			   ":2:33: expect_screen: pattern too large once its repetitions are "
+			   "expanded (more than 2000 items");
+	expect_drill_error("steps:\n  - expect_screen: 'x a{1,10000}'\n",
+			   ":2:27: expect_screen: repetition count 10000 is above 255");
+	expect_drill_error("steps:\n  - expect_screen: 'b{300}'\n",
+			   ":2:23: expect_screen: repetition count 300 is above 255");
+	expect_drill_error("steps:\n  - expect_screen: '[{]a{1,255}b{1,255}c{1,255}d{1,255}"
+			   "e{1,255}f{1,255}g{1,255}h{1,255}'\n",
+			   ":2:80: expect_screen: pattern too large");
+	char text[1200] = "steps:\n  - expect_screen: '";
+	size_t n = strlen(text);
+	memset(text + n, 'x', 1001);
+	snprintf(text + n + 1001, sizeof(text) - n - 1001, "'\n");
+	expect_drill_error(text, ":2:1021: expect_screen: pattern longer than 1000 bytes");
+
+	/* at the bound, and braces that are no count */
+	static const char *const good[] = {
+		"(a{0,40}){0,50}", "[a{9999}]", "a\\\\{9999}", "x{,5}", "Managers: 3 -> 4",
+		"iot-guardian_frontend .*rollback_completed", "(a|b|c){0,255}",
+	};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		char path[64], body[256];
+		snprintf(body, sizeof(body), "steps:\n  - expect_screen: \"%s\"\n", good[i]);
+		write_drill(path, sizeof(path), body);
+		struct sd_drill d;
+		struct sd_error err = {""};
+		int rc = sd_drill_load(path, &d, &err);
+		unlink(path);
+		if (rc != 0)
+			fail_msg("'%s': %s", good[i], err.text);
+		sd_drill_free(&d);
+	}
+}
+
+/* Marks are checked in a search tree: many distinct marks load; a mark set twice names the
+ * first step that set it, however far apart the two are. */
+static void test_drill_many_marks(void **state)
+{
+	(void)state;
+	size_t steps = 5000, cap = steps * 48 + 128, len = 0;
+	char *text = malloc(cap);
+	assert_non_null(text);
+	len += (size_t)snprintf(text + len, cap - len, "steps:\n");
+	for (size_t i = 0; i < steps; i++)
+		len += (size_t)snprintf(text + len, cap - len, "  - {wait: 1ms, mark: m%zu}\n", i);
+	char path[64];
+	write_drill(path, sizeof(path), text);
+	struct sd_drill d;
+	struct sd_error err = {""};
+	int rc = sd_drill_load(path, &d, &err);
+	unlink(path);
+	if (rc != 0)
+		fail_msg("%s", err.text);
+	assert_int_equal(d.nsteps, steps);
+	assert_string_equal(d.steps[steps - 1].mark, "m4999");
+	sd_drill_free(&d);
+
+	/* the same, and step 5001 sets m2 again (m2 is on line 4) */
+	snprintf(text + len, cap - len, "  - {keys: x, mark: m2}\n");
+	expect_drill_error(text, ":5002:21: mark 'm2' is set twice (first in the step at line 4)");
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -361,6 +459,8 @@ int main(void)
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_condition_parse),
 		cmocka_unit_test(test_condition_eval),
+		cmocka_unit_test(test_drill_pattern_bounds),
+		cmocka_unit_test(test_drill_many_marks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
