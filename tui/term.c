@@ -1,7 +1,7 @@
 /* term.c - the terminal: ncurses (wide) setup, headless off-screen terminal, theme colours,
  * key codes, and clipped UTF-8 output. */
+#include "term.h"
 #include "conf/keys.h"
-#include "ui.h"
 #include "base/xalloc.h"
 
 #include <curses.h>
@@ -173,6 +173,8 @@ void term_stop(void)
 	null_out = null_in = NULL;
 }
 
+const char *term_line(bool utf8) { return utf8 ? "─" : "-"; }
+
 int term_attr(enum sd_color_role role)
 {
 	return (unsigned)role < SD_ROLE_COUNT ? role_attr[role] : 0;
@@ -282,7 +284,7 @@ void term_put(int y, int x, const char *s, int width, int attr)
 	wattrset(stdscr, A_NORMAL);
 }
 
-char *ui_screen_text(void)
+char *term_screen_text(void)
 {
 	size_t cap = (size_t)(LINES * (COLS * 4 + 1) + 1), len = 0;
 	char *out = xmalloc(cap);
