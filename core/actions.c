@@ -834,6 +834,9 @@ static const char *danger_line(const char *question, char *buf, size_t len)
 	if (!at)
 		return "it now needs more confirmation";
 	size_t n = strcspn(at, "\n");
+	const char *type = strstr(at, " Type "); /* the dialog's "Type NAME to go on." */
+	if (type && (size_t)(type - at) < n)
+		n = (size_t)(type - at);
 	snprintf(buf, len, "%.*s", (int)n, at);
 	return buf;
 }

@@ -309,6 +309,7 @@ static void test_guard_fails_at_run(void **state)
 	assert_true(audit_wait(1, "\"action\":\"node.demote\"", "\"result\":\"failed\""));
 	assert_int_equal(audit_lines("\"action\":\"node.demote\"", "not run: the situation changed",
 				     "quorum would be LOST", (const char *)NULL), 1);
+	assert_int_equal(audit_lines("\"action\":\"node.demote\"", "to go on", (const char *)NULL), 0);
 
 	/* scale_max lowered between the dialog and the run */
 	assert_int_equal(sd_action_prepare(core, A(SD_ACTION_SERVICE_SCALE), "app_backend", "8",
