@@ -66,6 +66,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsdcore.a $(FAKE_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(FAKE_OBJ) $(BUILD)/libsdcore.a $(PKG_LIBS) -lcmocka -lm $(LDFLAGS)
 
+# unit tests of the console (test_tui_*.c) link its objects as well as the core
+TUI_LIB_OBJ := $(filter-out $(BUILD)/tui/main.o,$(TUI_OBJ))
+$(BUILD)/tests/test_tui_%: tests/unit/test_tui_%.c $(TUI_LIB_OBJ) $(BUILD)/libsdcore.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itui -o $@ $< $(TUI_LIB_OBJ) $(BUILD)/libsdcore.a $(PKG_LIBS) -lcmocka -lm $(LDFLAGS)
+
 BENCH_SRC := tests/bench/bench.c tests/bench/synth.c tests/fake/fake_engine.c
 $(BENCH_BIN): $(BENCH_SRC) tests/bench/synth.h tests/fake/fake_engine.h $(filter-out $(BUILD)/tui/main.o,$(TUI_OBJ)) $(BUILD)/libsdcore.a
 	@mkdir -p $(@D)

@@ -1,6 +1,7 @@
-/* actions.c - the action registry: every action's name, help, confirmation, check and run.
- * Navigation actions are listed here too (their work is the TUI's) so that keymaps, help
- * and drills know one set of names. */
+/* actions.c - the action registry: every action's id, name, help, confirmation, check, the
+ * targets it holds and its run. Navigation actions are listed here too with an empty handler
+ * slot the front end fills at start, so that keymaps, help and drills know one set of
+ * entries. The restore scales its services through this file's own service.scale checks. */
 #include "actions.h"
 #include "base/text.h"
 #include "backup/backup.h"
@@ -13,6 +14,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,14 +45,36 @@ static void ask(struct sd_request *req, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* REQ holds the target KEY (shown as LABEL) while it runs. */
+static void hold(struct sd_request *req, const char *key, const char *label)
+{
+	for (size_t i = 0; i < req->nholds; i++)
+		if (!strcmp(req->holds[i].key, key))
+			return;
+	if (req->nholds == SD_HOLDS_MAX)
+		return; /* check_backup_restore refuses more services than fit */
+	sd_strlcpy(req->holds[req->nholds].key, key, sizeof(req->holds[0].key));
+	sd_strlcpy(req->holds[req->nholds].label, label, sizeof(req->holds[0].label));
+	req->nholds++;
+}
+
+static void hold_service(struct sd_request *req, const char *name)
+{
+	char key[160];
+	snprintf(key, sizeof(key), "service %s", name);
+	hold(req, key, name);
+}
+
 /* ---- Swarm: services ---- */
 
 static const struct sd_service *find_service(const struct sd_snapshot *snap,
 					     struct sd_request *req)
 {
 	const struct sd_service *s = sd_swarm_service(snap->swarm, req->target);
-	if (s)
+	if (s) {
 		sd_strlcpy(req->target_name, s->name, sizeof(req->target_name));
+		hold_service(req, s->name);
+	}
 	return s;
 }
 
@@ -146,8 +170,12 @@ static int run_redeploy(struct sd_core *core, struct sd_request *req)
 static const struct sd_node *find_node(const struct sd_snapshot *snap, struct sd_request *req)
 {
 	const struct sd_node *n = sd_swarm_node(snap->swarm, req->target);
-	if (n)
+	if (n) {
+		char key[160];
 		sd_strlcpy(req->target_name, n->hostname, sizeof(req->target_name));
+		snprintf(key, sizeof(key), "node %s", n->id);
+		hold(req, key, n->hostname);
+	}
 	return n;
 }
 
@@ -276,6 +304,9 @@ static int run_demote(struct sd_core *c, struct sd_request *r) { return run_role
 
 /* ---- PostgreSQL ---- */
 
+#define HOLD_POSTGRES "postgres", "the PostgreSQL cluster"
+#define HOLD_BACKUPS "backups", "the backup folder"
+
 static const struct sd_pg_member *find_member(const struct sd_pg *pg, const char *name)
 {
 	for (size_t i = 0; pg && i < pg->nmembers; i++)
@@ -304,6 +335,7 @@ static int check_pg_promote(struct sd_core *core, const struct sd_snapshot *snap
 	if (!m)
 		return refuse(req, "no PostgreSQL member '%s'", req->target);
 	sd_strlcpy(req->target_name, m->name, sizeof(req->target_name));
+	hold(req, HOLD_POSTGRES);
 	if (!m->reachable)
 		return refuse(req, "%s is unreachable: it cannot be promoted", m->name);
 	if (strcmp(m->role, "standby") != 0)
@@ -351,6 +383,7 @@ static int check_failover(struct sd_core *core, const struct sd_snapshot *snap,
 		return refuse(req, "no Sentinel answers: the master is unknown");
 	sd_strlcpy(req->target, r->master.name, sizeof(req->target));
 	sd_strlcpy(req->target_name, r->master.name, sizeof(req->target_name));
+	hold(req, "redis", "the Redis master");
 	if (r->failover && *r->failover)
 		return refuse(req, "a failover of %s is already in progress (%s)", r->master.name,
 			      r->failover);
@@ -408,6 +441,7 @@ static int check_backup_take(struct sd_core *core, const struct sd_snapshot *sna
 	snprintf(req->param, sizeof(req->param), "%s", kind);
 	snprintf(req->target, sizeof(req->target), "%s", kind);
 	snprintf(req->target_name, sizeof(req->target_name), "%s backup", kind);
+	hold(req, HOLD_BACKUPS);
 	if (!strcmp(kind, "postgres")) {
 		const struct sd_pg_member *p = reachable_primary(snap);
 		if (!p)
@@ -466,6 +500,7 @@ static int check_backup_verify(struct sd_core *core, const struct sd_snapshot *s
 		return refuse(req, "no backup '%s'", req->target);
 	const char *base = strrchr(b->file, '/');
 	sd_strlcpy(req->target_name, base ? base + 1 : b->file, sizeof(req->target_name));
+	hold(req, HOLD_BACKUPS);
 	return 0;
 }
 
@@ -497,14 +532,27 @@ static int check_backup_restore(struct sd_core *core, const struct sd_snapshot *
 			 : config->backup.ndatabases ? config->backup.databases[0] : "";
 	if (!*db)
 		return refuse(req, "restore: the backup does not say which database it holds");
+	if (config->backup.nservices + 2 > SD_HOLDS_MAX)
+		return refuse(req, "restore: backup.services names %zu services, at most %d are scaled",
+			      config->backup.nservices, SD_HOLDS_MAX - 2);
 	sd_strlcpy(req->param, db, sizeof(req->param));
 	sd_strlcpy(req->target_name, db, sizeof(req->target_name));
+	hold(req, HOLD_BACKUPS);
+	hold(req, HOLD_POSTGRES);
 	const char *base = strrchr(b->file, '/');
 	ask(req, "RESTORE %s into database %s on the primary %s.\nSteps:", base ? base + 1 : b->file,
 	    db, p->name);
+	long max = config->scale_max;
 	for (size_t i = 0; i < config->backup.nservices; i++) {
-		const struct sd_service *s = sd_swarm_service(snap->swarm, config->backup.services[i]);
-		ask(req, "\n  scale %s from %ld to 0", config->backup.services[i], s ? s->desired : -1L);
+		const char *name = config->backup.services[i];
+		const struct sd_service *s = sd_swarm_service(snap->swarm, name);
+		/* scaled through service.scale's checks: one it would refuse is refused here */
+		if (s && s->desired > max)
+			return refuse(req, "restore: %s has %ld replicas, more than scale_max (%ld): it "
+					   "could not be scaled back",
+				      s->name, s->desired, max);
+		hold_service(req, s ? s->name : name);
+		ask(req, "\n  scale %s from %ld to 0", name, s ? s->desired : -1L);
 	}
 	ask(req, "\n  pg_restore --clean --if-exists into %s (its current data is REPLACED)", db);
 	ask(req, "\n  scale the services back; on any failure they are put back as they were");
@@ -515,86 +563,136 @@ static int check_backup_restore(struct sd_core *core, const struct sd_snapshot *
 	return 0;
 }
 
+/* The restore's scaler: each scale is a service.scale step of the restore, checked and run
+ * like one (watch mode, the service's mode, scale_max, the holds: the restore holds the
+ * service itself, so only another holder refuses it) and audited as part of the restore. */
+struct restore_scaler {
+	struct sd_core *core;
+	const struct sd_request *restore;
+};
+
+static int restore_scale(void *ctx, const char *service, long replicas, char *err, size_t errlen)
+{
+	const struct restore_scaler *rs = ctx;
+	struct sd_request step;
+	memset(&step, 0, sizeof(step));
+	step.action = sd_action_get(SD_ACTION_SERVICE_SCALE);
+	sd_strlcpy(step.target, service, sizeof(step.target));
+	sd_strlcpy(step.target_name, service, sizeof(step.target_name));
+	snprintf(step.param, sizeof(step.param), "%ld", replicas);
+	step.confirm = SD_CONFIRM_TYPE_NAME; /* the restore's confirmation covers its steps */
+	step.ticket = rs->restore->ticket;
+	snprintf(step.part_of, sizeof(step.part_of), "%s", rs->restore->action->name);
+	int rc = sd_action_run(rs->core, &step);
+	sd_core_audit(rs->core, &step, rc == 0 ? "ok" : "failed");
+	if (rc != 0)
+		snprintf(err, errlen, "%s", step.result);
+	return rc;
+}
+
 static int run_backup_restore(struct sd_core *core, struct sd_request *req)
 {
 	struct sd_snapshot *snap = sd_core_snapshot(core);
-	int rc = sd_backup_restore(sd_core_backup(core), req->target, req->param, snap, req->result,
-				   sizeof(req->result));
+	struct restore_scaler ctx = {.core = core, .restore = req};
+	struct sd_backup_scaler scaler = {.scale = restore_scale, .ctx = &ctx};
+	int rc = sd_backup_restore(sd_core_backup(core), req->target, req->param, snap, &scaler,
+				   req->result, sizeof(req->result));
 	sd_snapshot_unref(snap);
 	req->status = rc;
 	return rc;
 }
 
-#define NAV(n, h) {.name = n, .group = "Navigation", .help = h}
-#define SWARM(n, h, t, p, c, ck, rn) \
-	{.name = n, .group = "Swarm", .help = h, .mutates = true, .target = t, .prompt = p, \
-	 .confirm = c, .check = ck, .run = rn}
+#define NAV(i, n, h) [i] = {.id = i, .name = n, .group = "Navigation", .help = h}
+#define SWARM(i, n, h, t, p, c, ck, rn) \
+	[i] = {.id = i, .name = n, .group = "Swarm", .help = h, .mutates = true, .target = t, \
+	       .prompt = p, .confirm = c, .check = ck, .run = rn}
 
 static const struct sd_action registry[] = {
-	NAV("quit", "leave swarmdeck"),
-	NAV("help", "show the keys of this pane and every pane"),
-	NAV("refresh", "ask every backend for fresh data now"),
-	NAV("focus.next", "focus the next pane"),
-	NAV("focus.prev", "focus the previous pane"),
-	NAV("focus.nodes", "focus the nodes pane"),
-	NAV("focus.services", "focus the services pane"),
-	NAV("focus.tasks", "focus the tasks pane"),
-	NAV("focus.postgres", "focus the PostgreSQL pane"),
-	NAV("focus.redis", "focus the Redis Sentinel pane"),
-	NAV("focus.backups", "focus the backups pane"),
-	NAV("cursor.up", "move the cursor up"),
-	NAV("cursor.down", "move the cursor down"),
-	NAV("cursor.top", "move to the first row"),
-	NAV("cursor.bottom", "move to the last row"),
-	NAV("page.up", "one page up"),
-	NAV("page.down", "one page down"),
-	NAV("filter", "filter rows (Enter keeps it, Esc clears it)"),
-	NAV("sort.next", "sort by the next column"),
-	NAV("open", "show the tasks of the selected service or node"),
-	NAV("back", "close the dialog, filter or task view"),
-	NAV("screen.save", "save the screen as text"),
-	SWARM("service.scale", "set a service's number of replicas", SD_TARGET_SERVICE,
-	      "Replicas", SD_CONFIRM_YES, check_scale, run_scale),
-	SWARM("service.rollback", "roll a service back to its previous spec", SD_TARGET_SERVICE,
-	      NULL, SD_CONFIRM_YES, check_rollback, run_rollback),
-	SWARM("service.redeploy", "force-update a service: replace every task", SD_TARGET_SERVICE,
-	      NULL, SD_CONFIRM_YES, check_redeploy, run_redeploy),
-	SWARM("node.drain", "drain a node: move its tasks away", SD_TARGET_NODE, NULL,
-	      SD_CONFIRM_YES, check_drain, run_drain),
-	SWARM("node.pause", "pause a node: no new tasks", SD_TARGET_NODE, NULL, SD_CONFIRM_YES,
-	      check_pause, run_pause),
-	SWARM("node.activate", "make a node active again", SD_TARGET_NODE, NULL, SD_CONFIRM_YES,
-	      check_activate, run_activate),
-	SWARM("node.promote", "promote a worker to manager", SD_TARGET_NODE, NULL, SD_CONFIRM_YES,
-	      check_promote, run_promote),
-	SWARM("node.demote", "demote a manager to worker (quorum checked)", SD_TARGET_NODE, NULL,
-	      SD_CONFIRM_YES, check_demote, run_demote),
-	{.name = "pg.promote", .group = "PostgreSQL", .help = "promote a standby to primary",
-	 .mutates = true, .target = SD_TARGET_PG_MEMBER, .confirm = SD_CONFIRM_YES,
-	 .check = check_pg_promote, .run = run_pg_promote},
-	{.name = "redis.failover", .group = "Redis", .help = "Sentinel failover of the master",
-	 .mutates = true, .target = SD_TARGET_REDIS_MASTER, .confirm = SD_CONFIRM_YES,
-	 .check = check_failover, .run = run_failover},
-	{.name = "backup.take", .group = "Backups", .help = "take a backup (PostgreSQL, Redis, Swarm)",
-	 .mutates = true, .target = SD_TARGET_BACKUP_KIND, .prompt = "Backup (postgres/redis/swarm)",
+	NAV(SD_ACTION_QUIT, "quit", "leave swarmdeck"),
+	NAV(SD_ACTION_HELP, "help", "show the keys of this pane and every pane"),
+	NAV(SD_ACTION_REFRESH, "refresh", "ask every backend for fresh data now"),
+	NAV(SD_ACTION_FOCUS_NEXT, "focus.next", "focus the next pane"),
+	NAV(SD_ACTION_FOCUS_PREV, "focus.prev", "focus the previous pane"),
+	NAV(SD_ACTION_FOCUS_NODES, "focus.nodes", "focus the nodes pane"),
+	NAV(SD_ACTION_FOCUS_SERVICES, "focus.services", "focus the services pane"),
+	NAV(SD_ACTION_FOCUS_TASKS, "focus.tasks", "focus the tasks pane"),
+	NAV(SD_ACTION_FOCUS_POSTGRES, "focus.postgres", "focus the PostgreSQL pane"),
+	NAV(SD_ACTION_FOCUS_REDIS, "focus.redis", "focus the Redis Sentinel pane"),
+	NAV(SD_ACTION_FOCUS_BACKUPS, "focus.backups", "focus the backups pane"),
+	NAV(SD_ACTION_CURSOR_UP, "cursor.up", "move the cursor up"),
+	NAV(SD_ACTION_CURSOR_DOWN, "cursor.down", "move the cursor down"),
+	NAV(SD_ACTION_CURSOR_TOP, "cursor.top", "move to the first row"),
+	NAV(SD_ACTION_CURSOR_BOTTOM, "cursor.bottom", "move to the last row"),
+	NAV(SD_ACTION_PAGE_UP, "page.up", "one page up"),
+	NAV(SD_ACTION_PAGE_DOWN, "page.down", "one page down"),
+	NAV(SD_ACTION_FILTER, "filter", "filter rows (Enter keeps it, Esc clears it)"),
+	NAV(SD_ACTION_SORT_NEXT, "sort.next", "sort by the next column"),
+	NAV(SD_ACTION_OPEN, "open", "show the tasks of the selected service or node"),
+	NAV(SD_ACTION_BACK, "back", "close the dialog, filter or task view"),
+	NAV(SD_ACTION_SCREEN_SAVE, "screen.save", "save the screen as text"),
+	SWARM(SD_ACTION_SERVICE_SCALE, "service.scale", "set a service's number of replicas",
+	      SD_TARGET_SERVICE, "Replicas", SD_CONFIRM_YES, check_scale, run_scale),
+	SWARM(SD_ACTION_SERVICE_ROLLBACK, "service.rollback", "roll a service back to its previous spec",
+	      SD_TARGET_SERVICE, NULL, SD_CONFIRM_YES, check_rollback, run_rollback),
+	SWARM(SD_ACTION_SERVICE_REDEPLOY, "service.redeploy", "force-update a service: replace every task",
+	      SD_TARGET_SERVICE, NULL, SD_CONFIRM_YES, check_redeploy, run_redeploy),
+	SWARM(SD_ACTION_NODE_DRAIN, "node.drain", "drain a node: move its tasks away", SD_TARGET_NODE,
+	      NULL, SD_CONFIRM_YES, check_drain, run_drain),
+	SWARM(SD_ACTION_NODE_PAUSE, "node.pause", "pause a node: no new tasks", SD_TARGET_NODE, NULL,
+	      SD_CONFIRM_YES, check_pause, run_pause),
+	SWARM(SD_ACTION_NODE_ACTIVATE, "node.activate", "make a node active again", SD_TARGET_NODE,
+	      NULL, SD_CONFIRM_YES, check_activate, run_activate),
+	SWARM(SD_ACTION_NODE_PROMOTE, "node.promote", "promote a worker to manager", SD_TARGET_NODE,
+	      NULL, SD_CONFIRM_YES, check_promote, run_promote),
+	SWARM(SD_ACTION_NODE_DEMOTE, "node.demote", "demote a manager to worker (quorum checked)",
+	      SD_TARGET_NODE, NULL, SD_CONFIRM_YES, check_demote, run_demote),
+	[SD_ACTION_PG_PROMOTE] = {.id = SD_ACTION_PG_PROMOTE, .name = "pg.promote",
+	 .group = "PostgreSQL", .help = "promote a standby to primary", .mutates = true,
+	 .target = SD_TARGET_PG_MEMBER, .confirm = SD_CONFIRM_YES, .check = check_pg_promote,
+	 .run = run_pg_promote},
+	[SD_ACTION_REDIS_FAILOVER] = {.id = SD_ACTION_REDIS_FAILOVER, .name = "redis.failover",
+	 .group = "Redis", .help = "Sentinel failover of the master", .mutates = true,
+	 .target = SD_TARGET_REDIS_MASTER, .confirm = SD_CONFIRM_YES, .check = check_failover,
+	 .run = run_failover},
+	[SD_ACTION_BACKUP_TAKE] = {.id = SD_ACTION_BACKUP_TAKE, .name = "backup.take",
+	 .group = "Backups", .help = "take a backup (PostgreSQL, Redis, Swarm)", .mutates = true,
+	 .target = SD_TARGET_BACKUP_KIND, .prompt = "Backup (postgres/redis/swarm)",
 	 .confirm = SD_CONFIRM_YES, .check = check_backup_take, .run = run_backup_take},
-	{.name = "backup.verify", .group = "Backups", .help = "verify a backup's checksum and contents",
-	 .mutates = true, .target = SD_TARGET_BACKUP, .confirm = SD_CONFIRM_NONE,
-	 .check = check_backup_verify, .run = run_backup_verify},
-	{.name = "backup.restore", .group = "Backups", .help = "restore a PostgreSQL backup (services scaled down and back)",
+	[SD_ACTION_BACKUP_VERIFY] = {.id = SD_ACTION_BACKUP_VERIFY, .name = "backup.verify",
+	 .group = "Backups", .help = "verify a backup's checksum and contents", .mutates = true,
+	 .target = SD_TARGET_BACKUP, .confirm = SD_CONFIRM_NONE, .check = check_backup_verify,
+	 .run = run_backup_verify},
+	[SD_ACTION_BACKUP_RESTORE] = {.id = SD_ACTION_BACKUP_RESTORE, .name = "backup.restore",
+	 .group = "Backups", .help = "restore a PostgreSQL backup (services scaled down and back)",
 	 .mutates = true, .target = SD_TARGET_BACKUP, .confirm = SD_CONFIRM_TYPE_NAME,
 	 .check = check_backup_restore, .run = run_backup_restore},
 };
 
 #define NACTIONS (sizeof(registry) / sizeof(registry[0]))
+_Static_assert(NACTIONS == SD_ACTION_COUNT, "one registry entry per action id");
+
+/* The front end's navigation handlers, by id; filled once at start, before any thread that
+ * could read them runs. */
+static sd_navigate_fn *navigation[SD_ACTION_COUNT];
+
+static const struct sd_action *list[NACTIONS + 1];
+static pthread_once_t list_once = PTHREAD_ONCE_INIT;
+
+static void list_fill(void)
+{
+	for (size_t i = 0; i < NACTIONS; i++)
+		list[i] = &registry[i];
+}
 
 const struct sd_action *const *sd_actions(void)
 {
-	static const struct sd_action *list[NACTIONS + 1];
-	if (!list[0])
-		for (size_t i = 0; i < NACTIONS; i++)
-			list[i] = &registry[i];
+	pthread_once(&list_once, list_fill);
 	return list;
+}
+
+const struct sd_action *sd_action_get(enum sd_action_id id)
+{
+	return (unsigned)id < NACTIONS ? &registry[id] : NULL;
 }
 
 const struct sd_action *sd_action_find(const char *name)
@@ -605,40 +703,95 @@ const struct sd_action *sd_action_find(const char *name)
 	return NULL;
 }
 
-int sd_action_prepare(struct sd_core *core, const char *name, const char *target,
+int sd_actions_bind_navigation(const struct sd_navigation *table, size_t n, char *err,
+			       size_t errlen)
+{
+	sd_navigate_fn *slots[SD_ACTION_COUNT] = {0};
+	for (size_t i = 0; i < n; i++) {
+		const struct sd_navigation *b = &table[i];
+		const struct sd_action *a = sd_action_get(b->id);
+		if (!a) {
+			snprintf(err, errlen, "navigation handler %zu: action id %d is not in the registry",
+				 i, (int)b->id);
+			return -1;
+		}
+		if (a->mutates) {
+			snprintf(err, errlen, "navigation handler %zu: %s is not a navigation action "
+					      "(the core runs it)", i, a->name);
+			return -1;
+		}
+		if (!b->run) {
+			snprintf(err, errlen, "navigation handler %zu: %s is given no function", i, a->name);
+			return -1;
+		}
+		if (slots[b->id]) {
+			snprintf(err, errlen, "navigation handler %zu: %s has a handler already", i, a->name);
+			return -1;
+		}
+		slots[b->id] = b->run;
+	}
+	for (size_t i = 0; i < NACTIONS; i++)
+		if (!registry[i].mutates && !slots[i]) {
+			snprintf(err, errlen, "navigation action %s has no handler", registry[i].name);
+			return -1;
+		}
+	memcpy(navigation, slots, sizeof(navigation));
+	return 0;
+}
+
+bool sd_action_bound(const struct sd_action *action)
+{
+	return action && !action->mutates && navigation[action->id];
+}
+
+int sd_action_navigate(const struct sd_action *action, void *frontend)
+{
+	if (!sd_action_bound(action))
+		return -1;
+	navigation[action->id](frontend);
+	return 0;
+}
+
+/* The checks shared by prepare and run: watch mode, a target given, engine data there, the
+ * action's own check. */
+static int check_request(struct sd_core *core, const struct sd_snapshot *snap,
+			 struct sd_request *req)
+{
+	const struct sd_action *a = req->action;
+	if (sd_core_mode(core) == SD_MODE_WATCH)
+		return refuse(req, "refused: watch mode is read-only (%s)", a->name);
+	if (!a->check || !a->run)
+		return refuse(req, "%s is not available", a->name);
+	if (a->target != SD_TARGET_NONE && a->target != SD_TARGET_REDIS_MASTER &&
+	    a->target != SD_TARGET_BACKUP_KIND && !*req->target)
+		return refuse(req, "%s: nothing selected", a->name);
+	if ((a->target == SD_TARGET_NODE || a->target == SD_TARGET_SERVICE) && !snap->swarm)
+		return refuse(req, "%s: no data from the engine yet", a->name);
+	return a->check(core, snap, req);
+}
+
+int sd_action_prepare(struct sd_core *core, const struct sd_action *action, const char *target,
 		      const char *param, struct sd_request *req)
 {
 	memset(req, 0, sizeof(*req));
-	req->action = sd_action_find(name);
+	req->action = action;
 	sd_strlcpy(req->target, target, sizeof(req->target));
 	sd_strlcpy(req->target_name, target, sizeof(req->target_name));
 	sd_strlcpy(req->param, param, sizeof(req->param));
-	if (!req->action)
-		return refuse(req, "unknown action '%s'", name);
-	req->confirm = req->action->confirm;
-	if (!req->action->mutates)
+	if (!action)
+		return refuse(req, "no action given");
+	req->confirm = action->confirm;
+	if (!action->mutates)
 		return 0;
-	int rc;
-	if (sd_core_mode(core) == SD_MODE_WATCH) {
-		rc = refuse(req, "refused: watch mode is read-only (%s)", name);
-	} else if (!req->action->check) {
-		rc = refuse(req, "%s is not available", name);
-	} else if (req->action->target != SD_TARGET_NONE &&
-		   req->action->target != SD_TARGET_REDIS_MASTER &&
-		   req->action->target != SD_TARGET_BACKUP_KIND && !*req->target) {
-		rc = refuse(req, "%s: nothing selected", name);
-	} else {
-		struct sd_snapshot *snap = sd_core_snapshot(core);
-		bool need_swarm = req->action->target == SD_TARGET_NODE ||
-				  req->action->target == SD_TARGET_SERVICE;
-		if (need_swarm && !snap->swarm)
-			rc = refuse(req, "%s: no data from the engine yet", name);
-		else
-			rc = req->action->check(core, snap, req);
-		sd_snapshot_unref(snap);
-	}
-	if (rc != 0)
+	struct sd_snapshot *snap = sd_core_snapshot(core);
+	int rc = check_request(core, snap, req);
+	sd_snapshot_unref(snap);
+	if (rc == 0)
+		rc = sd_core_check_holds(core, req, req->result, sizeof(req->result));
+	if (rc != 0) {
+		req->status = -1;
 		sd_core_audit(core, req, "refused");
+	}
 	return rc;
 }
 
@@ -666,9 +819,56 @@ int sd_action_submit(struct sd_core *core, struct sd_request *req, const char *a
 	else if (!answer_accepts(req, answer))
 		rc = refuse(req, "%s %s: not confirmed%s", req->action->name, req->target_name,
 			    req->confirm == SD_CONFIRM_TYPE_NAME ? " (the name typed did not match)" : "");
-	else if (sd_core_enqueue(core, req) != 0)
-		rc = refuse(req, "%s: too many actions queued", req->action->name);
+	else if (sd_core_enqueue(core, req, req->result, sizeof(req->result)) != 0)
+		rc = -1, req->status = -1;
 	if (rc != 0)
 		sd_core_audit(core, req, "refused");
+	return rc;
+}
+
+/* The line of QUESTION that says why more confirmation is needed (DANGER, else WARNING). */
+static const char *danger_line(const char *question, char *buf, size_t len)
+{
+	const char *at = strstr(question, "DANGER");
+	if (!at)
+		at = strstr(question, "WARNING");
+	if (!at)
+		return "it now needs more confirmation";
+	size_t n = strcspn(at, "\n");
+	const char *type = strstr(at, " Type "); /* the dialog's "Type NAME to go on." */
+	if (type && (size_t)(type - at) < n)
+		n = (size_t)(type - at);
+	snprintf(buf, len, "%.*s", (int)n, at);
+	return buf;
+}
+
+int sd_action_run(struct sd_core *core, struct sd_request *req)
+{
+	const struct sd_action *a = req->action;
+	if (!a || !a->mutates)
+		return refuse(req, "%s is not an action the core runs", a ? a->name : "?");
+	/* the guards again, on the newest snapshot: what was true at the dialog may not be now */
+	struct sd_request again = *req;
+	again.question[0] = again.result[0] = '\0';
+	again.nholds = 0;
+	again.confirm = a->confirm;
+	struct sd_snapshot *snap = sd_core_snapshot(core);
+	int rc = check_request(core, snap, &again);
+	sd_snapshot_unref(snap);
+	if (rc != 0)
+		return refuse(req, "not run: %s", again.result);
+	if (again.confirm > req->confirm) {
+		char line[512];
+		return refuse(req, "not run: the situation changed since it was confirmed: %s",
+			      danger_line(again.question, line, sizeof(line)));
+	}
+	/* and no other action may hold what it changes (its own holds are its ticket's) */
+	again.ticket = req->ticket;
+	char why[512];
+	if (sd_core_check_holds(core, &again, why, sizeof(why)) != 0)
+		return refuse(req, "not run: %s", why);
+	sd_strlcpy(req->param, again.param, sizeof(req->param));
+	rc = a->run(core, req);
+	req->status = rc;
 	return rc;
 }

@@ -67,6 +67,9 @@ int sd_audit_append(const char *path, const struct sd_request *req, const char *
 				 "message", req->result, "duration", req->duration);
 	if (!line)
 		return errno = EINVAL, -1;
+	/* a step another action takes (the restore's scales) says whose step it is */
+	if (req->part_of[0])
+		json_object_set_new(line, "part_of", json_string(req->part_of));
 	char *text = json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII);
 	json_decref(line);
 	if (!text)

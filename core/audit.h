@@ -1,4 +1,5 @@
-/* audit.h - the audit log: one JSON line per mutating action requested, allowed or refused. */
+/* audit.h - the audit log: one JSON line per mutating action requested, allowed or refused,
+ * and per step an action takes through the registry (a restore's scales, with "part_of"). */
 #ifndef SD_AUDIT_H
 #define SD_AUDIT_H
 

@@ -1,5 +1,7 @@
 /* core.c - a running core: one poller thread per backend, event watchers that make them
- * refresh early, the action worker, and the store that publishes immutable snapshots. */
+ * refresh early, the action workers with the table of the targets their actions hold, and
+ * the store that publishes immutable snapshots. core->stop is written atomically: the
+ * backends' event streams read it without the lock. */
 #include "core.h"
 #include "base/clock.h"
 #include "base/error.h"
@@ -36,6 +38,14 @@ struct poller {
 	bool dirty;                 /* a refresh was asked for */
 	uint64_t completed_epoch;   /* action epoch seen at the start of the last finished cycle */
 	bool answered;
+};
+
+/* A target held by a queued or running action. */
+struct held {
+	struct sd_hold hold;
+	char holder[64];            /* the action's name */
+	uint64_t ticket;
+	time_t since;
 };
 
 struct sd_core {
@@ -75,6 +85,9 @@ struct sd_core {
 	uint64_t action_epoch;      /* bumped when an action finishes */
 	pthread_t workers[WORKERS];
 	bool worker_running[WORKERS];
+	struct held *held;
+	size_t nheld, heldcap;
+	uint64_t next_ticket;
 };
 
 /* ---- the store ---- */
@@ -362,11 +375,66 @@ static void *redis_events_main(void *arg)
 
 /* ---- the action worker ---- */
 
-int sd_core_enqueue(struct sd_core *core, const struct sd_request *req)
+/* The holder of one of REQ's targets other than REQ's ticket, or NULL. Caller holds the lock. */
+static const struct held *conflict_locked(const struct sd_core *core, const struct sd_request *req,
+					  const struct sd_hold **which)
+{
+	for (size_t i = 0; i < req->nholds; i++)
+		for (size_t j = 0; j < core->nheld; j++)
+			if (core->held[j].ticket != req->ticket &&
+			    !strcmp(core->held[j].hold.key, req->holds[i].key)) {
+				*which = &req->holds[i];
+				return &core->held[j];
+			}
+	return NULL;
+}
+
+static int say_held(const struct held *h, const struct sd_hold *which, char *why, size_t len)
+{
+	char since[16];
+	struct tm tm;
+	localtime_r(&h->since, &tm);
+	strftime(since, sizeof(since), "%H:%M:%S", &tm);
+	snprintf(why, len, "%s is held by %s since %s", which->label, h->holder, since);
+	return -1;
+}
+
+int sd_core_check_holds(struct sd_core *core, const struct sd_request *req, char *why,
+			size_t whylen)
+{
+	pthread_mutex_lock(&core->lock);
+	const struct sd_hold *which = NULL;
+	const struct held *h = conflict_locked(core, req, &which);
+	int rc = h ? say_held(h, which, why, whylen) : 0;
+	pthread_mutex_unlock(&core->lock);
+	return rc;
+}
+
+int sd_core_enqueue(struct sd_core *core, struct sd_request *req, char *why, size_t whylen)
 {
 	pthread_mutex_lock(&core->lock);
 	int rc = -1;
-	if (core->qlen < QUEUE_SIZE) {
+	const struct sd_hold *which = NULL;
+	req->ticket = 0;
+	const struct held *h = conflict_locked(core, req, &which);
+	if (h) {
+		say_held(h, which, why, whylen);
+	} else if (core->qlen >= QUEUE_SIZE) {
+		snprintf(why, whylen, "%s: too many actions queued", req->action->name);
+	} else {
+		req->ticket = ++core->next_ticket;
+		if (core->nheld + req->nholds > core->heldcap) {
+			core->heldcap = (core->nheld + req->nholds) * 2;
+			core->held = xrealloc(core->held, core->heldcap * sizeof(*core->held));
+		}
+		time_t now = time(NULL);
+		for (size_t i = 0; i < req->nholds; i++) {
+			struct held *slot = &core->held[core->nheld++];
+			slot->hold = req->holds[i];
+			sd_strlcpy(slot->holder, req->action->name, sizeof(slot->holder));
+			slot->ticket = req->ticket;
+			slot->since = now;
+		}
 		core->queue[(core->qhead + core->qlen) % QUEUE_SIZE] = *req;
 		core->qlen++;
 		rc = 0;
@@ -374,6 +442,15 @@ int sd_core_enqueue(struct sd_core *core, const struct sd_request *req)
 	}
 	pthread_mutex_unlock(&core->lock);
 	return rc;
+}
+
+static void release_locked(struct sd_core *core, uint64_t ticket)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < core->nheld; i++)
+		if (core->held[i].ticket != ticket)
+			core->held[kept++] = core->held[i];
+	core->nheld = kept;
 }
 
 void sd_core_audit(struct sd_core *core, const struct sd_request *req, const char *result)
@@ -408,15 +485,13 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&core->lock);
 
 		req.started = sd_now();
-		int rc = core->mode == SD_MODE_WATCH && req.action->mutates ? -1
-			 : req.action->run(core, &req);
-		if (rc != 0 && core->mode == SD_MODE_WATCH && req.action->mutates)
-			snprintf(req.result, sizeof(req.result), "refused: watch mode is read-only");
+		int rc = sd_action_run(core, &req); /* guards again, then the run */
 		req.status = rc;
 		req.duration = sd_now() - req.started;
 		sd_core_audit(core, &req, rc == 0 ? "ok" : "failed");
 
 		pthread_mutex_lock(&core->lock);
+		release_locked(core, req.ticket);
 		core->busy--;
 		core->action_epoch++;
 		snprintf(core->message, sizeof(core->message), "%s %s: %s", req.action->name,
@@ -529,6 +604,14 @@ void sd_core_start_pollers(struct sd_core *core)
 	}
 }
 
+void sd_core_start_workers(struct sd_core *core)
+{
+	for (int i = 0; i < WORKERS; i++)
+		if (!core->worker_running[i])
+			core->worker_running[i] =
+				pthread_create(&core->workers[i], NULL, worker_main, core) == 0;
+}
+
 void sd_core_start(struct sd_core *core)
 {
 	sd_core_start_pollers(core);
@@ -537,9 +620,7 @@ void sd_core_start(struct sd_core *core)
 	if (core->sentinel)
 		core->redis_events_running =
 			pthread_create(&core->redis_events, NULL, redis_events_main, core) == 0;
-	for (int i = 0; i < WORKERS; i++)
-		core->worker_running[i] =
-			pthread_create(&core->workers[i], NULL, worker_main, core) == 0;
+	sd_core_start_workers(core);
 }
 
 void sd_core_free(struct sd_core *core)
@@ -547,7 +628,7 @@ void sd_core_free(struct sd_core *core)
 	if (!core)
 		return;
 	pthread_mutex_lock(&core->lock);
-	core->stop = 1;
+	__atomic_store_n(&core->stop, 1, __ATOMIC_RELEASE); /* the event streams read it unlocked */
 	pthread_cond_broadcast(&core->wake);
 	pthread_mutex_unlock(&core->lock);
 	for (int i = 0; i < B_COUNT; i++)
@@ -577,6 +658,7 @@ void sd_core_free(struct sd_core *core)
 			close(core->notify[i]);
 	pthread_cond_destroy(&core->wake);
 	pthread_mutex_destroy(&core->lock);
+	free(core->held);
 	free(core->audit_path);
 	free(core);
 }

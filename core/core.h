@@ -1,5 +1,6 @@
 /* core.h - one running core: configuration, backends, pollers, the snapshot store, the action
- * worker and the audit log. The TUI, --once and drills all talk to a struct sd_core. */
+ * workers, the targets their actions hold and the audit log. The TUI, --once and drills all
+ * talk to a struct sd_core. */
 #ifndef SD_CORE_H
 #define SD_CORE_H
 
@@ -15,9 +16,11 @@ struct sd_core;
 /* CONFIG stays owned by the caller and must outlive the core. */
 struct sd_core *sd_core_new(const struct sd_config *config, enum sd_mode mode,
 			    struct sd_error *err);
-void sd_core_start(struct sd_core *core);     /* start pollers and the action worker */
+void sd_core_start(struct sd_core *core);     /* start pollers, event streams and workers */
 /* Only the pollers: no event streams, no action worker (--once: look once and go). */
 void sd_core_start_pollers(struct sd_core *core);
+/* Only the action workers (tests: a core fed by sd_core_put_swarm). */
+void sd_core_start_workers(struct sd_core *core);
 void sd_core_free(struct sd_core *core);      /* stops threads (bounded by the timeouts) */
 
 enum sd_mode sd_core_mode(const struct sd_core *core);
@@ -66,9 +69,15 @@ struct sd_pg_backend *sd_core_pg(struct sd_core *core);
 struct sd_sentinel_backend *sd_core_sentinel(struct sd_core *core);
 struct sd_backup_runner;
 struct sd_backup_runner *sd_core_backup(struct sd_core *core);
-/* Queue REQ on the action worker (copied). -1 when the queue is full. */
+/* Queue REQ (copied) on an action worker, giving it a ticket and taking its holds, in one
+ * step: -1 with WHY when a target is held by another action ("iot-guardian_backend is held
+ * by backup.restore since 12:03:04") or the queue is full. The holds go when it has run. */
 struct sd_request;
-int sd_core_enqueue(struct sd_core *core, const struct sd_request *req);
+int sd_core_enqueue(struct sd_core *core, struct sd_request *req, char *why, size_t whylen);
+/* 0 when no target of REQ is held by an action other than REQ->ticket's (0: any holder
+ * counts), else -1 with WHY as above. */
+int sd_core_check_holds(struct sd_core *core, const struct sd_request *req, char *why,
+			size_t whylen);
 /* Append REQ to the audit log with RESULT (ok | failed | refused). */
 void sd_core_audit(struct sd_core *core, const struct sd_request *req, const char *result);
 

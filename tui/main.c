@@ -7,6 +7,7 @@
 #include "conf/keys.h"
 #include "play.h"
 #include "model/snapjson.h"
+#include "term.h"
 #include "ui.h"
 #include "base/xalloc.h"
 
@@ -162,9 +163,8 @@ static void print_keys(const struct sd_keymap *keymap)
 			if ((int)b->scope != scope)
 				continue;
 			char name[32];
-			const struct sd_action *a = sd_action_find(b->action);
 			printf("%-9s %-12s %-18s %s\n", sd_scope_name(b->scope),
-			       sd_key_name(b->key, name, sizeof(name)), b->action, a ? a->help : "");
+			       sd_key_name(b->key, name, sizeof(name)), b->action->name, b->action->help);
 		}
 }
 
@@ -235,6 +235,11 @@ int main(int argc, char **argv)
 	struct options o = {0};
 	if (parse_options(argc, argv, &o) != 0)
 		return EXIT_USAGE;
+	char why_not[256];
+	if (ui_bind_navigation(why_not, sizeof(why_not)) != 0) {
+		fprintf(stderr, "swarmdeck: %s\n", why_not);
+		return EXIT_USAGE;
+	}
 
 	struct sd_config config;
 	struct sd_theme theme;
@@ -340,7 +345,7 @@ int main(int argc, char **argv)
 		play_result_free(&result);
 	} else {
 		char why[256] = "";
-		if (o.record && !(ui.recorder = recorder_open(o.record, why, sizeof(why)))) {
+		if (o.record && ui_record_open(&ui, o.record, why, sizeof(why)) != 0) {
 			ui_free(&ui);
 			term_stop();
 			fprintf(stderr, "swarmdeck: %s\n", why);
@@ -349,7 +354,7 @@ int main(int argc, char **argv)
 			goto done;
 		}
 		ui_run(&ui);
-		int rc = ui.recorder ? recorder_close(ui.recorder, &ui, why, sizeof(why)) : 0;
+		int rc = ui_record_close(&ui, why, sizeof(why));
 		ui_free(&ui);
 		term_stop();
 		if (rc != 0) {

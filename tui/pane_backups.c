@@ -1,4 +1,5 @@
 /* pane_backups.c - backups on disk: kind, age, size, verification; RPO in the title. */
+#include "format.h"
 #include "ui.h"
 
 #include <stdio.h>

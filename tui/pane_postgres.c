@@ -1,5 +1,6 @@
 /* pane_postgres.c - PostgreSQL streaming replication: members, lag with its history, slots
  * and the archiver. */
+#include "format.h"
 #include "ui.h"
 
 #include <stdio.h>

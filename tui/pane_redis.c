@@ -1,5 +1,6 @@
 /* pane_redis.c - Redis Sentinel: the master, its replicas, the Sentinels and the live event
  * log. */
+#include "format.h"
 #include "ui.h"
 
 #include <stdio.h>

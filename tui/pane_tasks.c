@@ -1,4 +1,5 @@
 /* pane_tasks.c - the tasks of the selected service, or of a node after `open` on it. */
+#include "format.h"
 #include "ui.h"
 #include "base/text.h"
 #include "base/xalloc.h"

@@ -2,12 +2,13 @@
  * result. Keys are grouped into `keys` steps, answers to dialogs into `confirm` steps, and an
  * idle gap after an action into an `until` on what that action was waiting for (or a short
  * `wait` when nothing is known), never a sleep of minutes. */
+#include "record.h"
 #include "conf/drill.h"
 #include "base/clock.h"
 #include "base/text.h"
 #include "conf/keys.h"
+#include "core.h"
 #include "model/snapjson.h"
-#include "ui.h"
 #include "base/xalloc.h"
 
 #include <stdio.h>
@@ -83,31 +84,46 @@ static void flush_keys(struct recorder *rec)
 static void action_condition(const struct recorder *rec, char *cond, size_t len)
 {
 	const struct sd_request *r = &rec->action;
-	const char *name = r->action ? r->action->name : "";
 	cond[0] = '\0';
-	if (!strcmp(name, "service.scale"))
+	if (!r->action)
+		return;
+	switch (r->action->id) {
+	case SD_ACTION_SERVICE_SCALE:
 		snprintf(cond, len, "services[name=%s].running == %s", r->target_name, r->param);
-	else if (!strcmp(name, "service.rollback"))
+		break;
+	case SD_ACTION_SERVICE_ROLLBACK:
 		snprintf(cond, len, "services[name=%s].update_state == rollback_completed", r->target_name);
-	else if (!strcmp(name, "service.redeploy"))
+		break;
+	case SD_ACTION_SERVICE_REDEPLOY:
 		snprintf(cond, len, "services[name=%s].update_state == completed", r->target_name);
-	else if (!strcmp(name, "node.drain") || !strcmp(name, "node.pause") ||
-		 !strcmp(name, "node.activate"))
+		break;
+	case SD_ACTION_NODE_DRAIN:
+	case SD_ACTION_NODE_PAUSE:
+	case SD_ACTION_NODE_ACTIVATE:
 		snprintf(cond, len, "nodes[hostname=%s].availability == %s", r->target_name,
-			 !strcmp(name, "node.drain") ? "drain" : !strcmp(name, "node.pause") ? "pause"
-											   : "active");
-	else if (!strcmp(name, "node.promote"))
+			 r->action->id == SD_ACTION_NODE_DRAIN ? "drain"
+			 : r->action->id == SD_ACTION_NODE_PAUSE ? "pause" : "active");
+		break;
+	case SD_ACTION_NODE_PROMOTE:
 		snprintf(cond, len, "nodes[hostname=%s].manager == reachable", r->target_name);
-	else if (!strcmp(name, "node.demote"))
+		break;
+	case SD_ACTION_NODE_DEMOTE:
 		snprintf(cond, len, "nodes[hostname=%s].role == worker", r->target_name);
-	else if (!strcmp(name, "pg.promote"))
+		break;
+	case SD_ACTION_PG_PROMOTE:
 		snprintf(cond, len, "postgres.members[name=%s].role == primary", r->target_name);
-	else if (!strcmp(name, "redis.failover") && rec->before[0])
-		snprintf(cond, len, "redis.master.addr != \"%s\"", rec->before);
+		break;
+	case SD_ACTION_REDIS_FAILOVER:
+		if (rec->before[0])
+			snprintf(cond, len, "redis.master.addr != \"%s\"", rec->before);
+		break;
+	default:
+		break;
+	}
 }
 
 /* An idle gap of GAP seconds ended: say what the operator was waiting for. */
-static void flush_gap(struct recorder *rec, struct ui *ui, double gap)
+static void flush_gap(struct recorder *rec, const struct record_state *st, double gap)
 {
 	flush_keys(rec);
 	if (!rec->pending) {
@@ -120,7 +136,7 @@ static void flush_gap(struct recorder *rec, struct ui *ui, double gap)
 	action_condition(rec, cond, sizeof(cond));
 	struct sd_condition c;
 	if (cond[0] && sd_condition_parse(cond, &c, err, sizeof(err)) == 0) {
-		json_t *root = sd_snapshot_json_tasks(ui->snap, strstr(cond, "tasks") != NULL);
+		json_t *root = sd_snapshot_json_tasks(st->snap, strstr(cond, "tasks") != NULL);
 		int holds = sd_condition_eval(&c, root, actual, sizeof(actual));
 		json_decref(root);
 		sd_condition_free(&c);
@@ -142,17 +158,16 @@ static void append_key(char *buf, size_t size, int key)
 		memcpy(buf + n, name, strlen(name) + 1);
 }
 
-void recorder_key(struct recorder *rec, struct ui *ui, int key)
+void recorder_key(struct recorder *rec, const struct record_state *st, int key)
 {
 	if (key == SD_KEY_RESIZE || key == SD_KEY_NONE)
 		return;
 	double now = sd_now(), gap = now - rec->last;
 	rec->last = now;
-	ui_update(ui);
-	if (gap >= GAP && (rec->keys[0] || rec->pending) && ui->mode != UI_CONFIRM)
-		flush_gap(rec, ui, gap);
+	if (gap >= GAP && (rec->keys[0] || rec->pending) && !st->confirming)
+		flush_gap(rec, st, gap);
 
-	if (ui->mode == UI_CONFIRM) {
+	if (st->confirming) {
 		if (key == SD_KEY_ENTER) {
 			flush_keys(rec);
 			char *q = quoted(rec->answer);
@@ -178,25 +193,25 @@ void recorder_key(struct recorder *rec, struct ui *ui, int key)
 	} else {
 		append_key(rec->keys, sizeof(rec->keys), key);
 	}
-	if (ui->snap->redis && ui->snap->redis->master.addr)
-		sd_strlcpy(rec->before, ui->snap->redis->master.addr, sizeof(rec->before));
-	rec->submitted = ui->submitted; /* recorder_after_key sees what this key submits */
+	if (st->snap->redis && st->snap->redis->master.addr)
+		sd_strlcpy(rec->before, st->snap->redis->master.addr, sizeof(rec->before));
+	rec->submitted = st->submitted; /* recorder_after_key sees what this key submits */
 }
 
-void recorder_after_key(struct recorder *rec, struct ui *ui)
+void recorder_after_key(struct recorder *rec, const struct record_state *st)
 {
-	if (ui->submitted != rec->submitted) {
-		rec->submitted = ui->submitted;
-		rec->action = ui->request;
+	if (st->submitted != rec->submitted) {
+		rec->submitted = st->submitted;
+		rec->action = *st->request;
 		rec->pending = true;
 	}
 }
 
-int recorder_close(struct recorder *rec, struct ui *ui, char *err, size_t errlen)
+int recorder_close(struct recorder *rec, const struct record_state *st, char *err, size_t errlen)
 {
 	/* the last key was the one that quit: playback must not quit */
 	size_t n = strlen(rec->keys);
-	if (ui->quit && n > 0) {
+	if (st->quit && n > 0) {
 		/* drop the final key name (one character or one <name>) */
 		if (rec->keys[n - 1] == '>') {
 			char *open = strrchr(rec->keys, '<');
@@ -210,7 +225,7 @@ int recorder_close(struct recorder *rec, struct ui *ui, char *err, size_t errlen
 	}
 	double gap = sd_now() - rec->last;
 	if (rec->pending || gap >= GAP)
-		flush_gap(rec, ui, gap);
+		flush_gap(rec, st, gap);
 	flush_keys(rec);
 
 	FILE *f = fopen(rec->path, "w");

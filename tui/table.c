@@ -1,7 +1,9 @@
 /* table.c - the generic view every pane shares: filter, sort, cursor, scroll and drawing of
  * rows. Visible rows are rebuilt only when the snapshot, filter, sort or subject changed;
- * a frame draws just the rows on screen. */
-#include "ui.h"
+ * a frame draws just the rows on screen. It knows the console only as the opaque pointer it
+ * hands to the pane's ops. */
+#include "table.h"
+#include "term.h"
 #include "base/text.h"
 #include "base/xalloc.h"
 
@@ -39,17 +41,17 @@ static int compare_number(const void *a, const void *b)
 	return (x->index > y->index) - (x->index < y->index);
 }
 
-void view_rebuild(struct ui *ui, struct pane_view *view)
+void view_rebuild(const struct pane_env *env, struct pane_view *view)
 {
 	const struct pane_ops *ops = view->ops;
 	char context[256] = "";
 	if (ops->context)
-		ops->context(ui, context, sizeof(context));
-	if (view->built && view->built_generation == ui->snap->generation &&
+		ops->context(env->ui, context, sizeof(context));
+	if (view->built && view->built_generation == env->snap->generation &&
 	    view->built_sort == view->sort_column && !strcmp(view->built_filter, view->filter) &&
 	    !strcmp(view->built_context, context))
 		return;
-	size_t n = ops->count(ui, ui->snap);
+	size_t n = ops->count(env->ui, env->snap);
 	if (view->cap < n + 1) {
 		view->cap = n + 1;
 		view->rows = xrealloc(view->rows, view->cap * sizeof(size_t));
@@ -63,7 +65,7 @@ void view_rebuild(struct ui *ui, struct pane_view *view)
 			continue;
 		}
 		memset(row, 0, sizeof(*row));
-		ops->row(ui, ui->snap, i, row);
+		ops->row(env->ui, env->snap, i, row);
 		if (*view->filter && !row_matches(row, ops->ncolumns, view->filter))
 			continue;
 		if (items) {
@@ -86,7 +88,7 @@ void view_rebuild(struct ui *ui, struct pane_view *view)
 	if (*view->selected) {
 		for (size_t i = 0; i < count; i++) {
 			memset(row, 0, sizeof(*row));
-			ops->row(ui, ui->snap, view->rows[i], row);
+			ops->row(env->ui, env->snap, view->rows[i], row);
 			if (!strcmp(row->key, view->selected)) {
 				cursor = i;
 				break;
@@ -97,21 +99,21 @@ void view_rebuild(struct ui *ui, struct pane_view *view)
 	view->selected[0] = '\0';
 	if (cursor < count) {
 		memset(row, 0, sizeof(*row));
-		ops->row(ui, ui->snap, view->rows[cursor], row);
+		ops->row(env->ui, env->snap, view->rows[cursor], row);
 		sd_strlcpy(view->selected, row->key, sizeof(view->selected));
 	}
 	free(row);
 	view->cursor = cursor;
 	view->built = true;
-	view->built_generation = ui->snap->generation;
+	view->built_generation = env->snap->generation;
 	view->built_sort = view->sort_column;
 	sd_strlcpy(view->built_filter, view->filter, sizeof(view->built_filter));
 	sd_strlcpy(view->built_context, context, sizeof(view->built_context));
 }
 
-void view_move(struct ui *ui, struct pane_view *view, long delta)
+void view_move(const struct pane_env *env, struct pane_view *view, long delta)
 {
-	view_rebuild(ui, view); /* the rows must be those of the snapshot on screen */
+	view_rebuild(env, view); /* the rows must be those of the snapshot on screen */
 	if (view->nrows == 0)
 		return;
 	long c = (long)view->cursor + delta;
@@ -122,7 +124,7 @@ void view_move(struct ui *ui, struct pane_view *view, long delta)
 	view->cursor = (size_t)c;
 	struct pane_row row;
 	memset(&row, 0, sizeof(row));
-	view->ops->row(ui, ui->snap, view->rows[view->cursor], &row);
+	view->ops->row(env->ui, env->snap, view->rows[view->cursor], &row);
 	sd_strlcpy(view->selected, row.key, sizeof(view->selected));
 }
 
@@ -133,15 +135,15 @@ void view_select_first(struct pane_view *view)
 	view->selected[0] = '\0';
 }
 
-const char *view_selected_key(struct ui *ui, struct pane_view *view)
+const char *view_selected_key(const struct pane_env *env, struct pane_view *view)
 {
 	static char key[128];
 	key[0] = '\0';
-	view_rebuild(ui, view);
+	view_rebuild(env, view);
 	if (view->cursor < view->nrows) {
 		struct pane_row row;
 		memset(&row, 0, sizeof(row));
-		view->ops->row(ui, ui->snap, view->rows[view->cursor], &row);
+		view->ops->row(env->ui, env->snap, view->rows[view->cursor], &row);
 		sd_strlcpy(key, row.key, sizeof(key));
 	}
 	return key;
@@ -205,18 +207,17 @@ static void draw_cells(const struct pane_ops *ops, const struct pane_row *row, c
 		term_put(y, cx, "", x + width - cx, attr);
 }
 
-void view_draw(struct ui *ui, struct pane_view *view, int y, int x, int height, int width,
-	       bool focused)
+void view_draw(const struct pane_env *env, struct pane_view *view, int number, int y, int x,
+	       int height, int width, bool focused)
 {
 	const struct pane_ops *ops = view->ops;
-	view_rebuild(ui, view);
+	view_rebuild(env, view);
 
 	/* title bar: ─ 2 Services (7) · summary · filter ─────── */
 	char summary[256] = "", title[512];
 	if (ops->summary)
-		ops->summary(ui, ui->snap, summary, sizeof(summary));
-	int index = (int)(view - ui->views) + 1;
-	int n = snprintf(title, sizeof(title), "%s %d %s (%zu)", ui_line(ui), index, ops->title,
+		ops->summary(env->ui, env->snap, summary, sizeof(summary));
+	int n = snprintf(title, sizeof(title), "%s %d %s (%zu)", term_line(env->utf8), number, ops->title,
 			 view->nrows);
 	if (*summary && n < (int)sizeof(title))
 		n += snprintf(title + n, sizeof(title) - (size_t)n, "  %s", summary);
@@ -229,7 +230,7 @@ void view_draw(struct ui *ui, struct pane_view *view, int y, int x, int height, 
 	term_put(y, x, title, width, tattr);
 	int tw = text_width(title) + 1;
 	for (int i = tw; i < width; i++)
-		term_put(y, x + i, ui_line(ui), 1, term_attr(SD_ROLE_BORDER));
+		term_put(y, x + i, term_line(env->utf8), 1, term_attr(SD_ROLE_BORDER));
 	if (height <= 1) {
 		view->height = 0;
 		return;
@@ -244,7 +245,7 @@ void view_draw(struct ui *ui, struct pane_view *view, int y, int x, int height, 
 	size_t nextra = 0;
 	int body = height - 2;
 	if (ops->extra && body > 2) {
-		size_t want = ops->extra(ui, ui->snap, view->cursor < view->nrows ?
+		size_t want = ops->extra(env->ui, env->snap, view->cursor < view->nrows ?
 						  view->rows[view->cursor] : (size_t)-1,
 					 extra, 32);
 		/* rows first, the extra lines get the rest, and at least half of the body */
@@ -268,13 +269,13 @@ void view_draw(struct ui *ui, struct pane_view *view, int y, int x, int height, 
 	if (view->nrows == 0 && body > 0) {
 		char empty[256] = "(nothing)";
 		if (ops->empty)
-			ops->empty(ui, ui->snap, empty, sizeof(empty));
+			ops->empty(env->ui, env->snap, empty, sizeof(empty));
 		term_put(row_y, x, empty, width, term_attr(SD_ROLE_DIM));
 		for (int i = 1; i < body; i++)
 			term_put(row_y + i, x, "", width, term_attr(SD_ROLE_DEFAULT));
 	} else {
 		struct pane_row *row = xmalloc(sizeof(*row));
-		bool stale = !ui->snap->docker_status.reachable && ops->scope <= SD_SCOPE_TASKS;
+		bool stale = !env->snap->docker_status.reachable && ops->scope <= SD_SCOPE_TASKS;
 		for (int i = 0; i < body; i++) {
 			size_t r = view->top + (size_t)i;
 			if (r >= view->nrows) {
@@ -282,7 +283,7 @@ void view_draw(struct ui *ui, struct pane_view *view, int y, int x, int height, 
 				continue;
 			}
 			memset(row, 0, sizeof(*row));
-			ops->row(ui, ui->snap, view->rows[r], row);
+			ops->row(env->ui, env->snap, view->rows[r], row);
 			bool cursor = r == view->cursor && focused;
 			int attr = cursor ? term_attr(SD_ROLE_CURSOR)
 				   : term_attr(stale ? SD_ROLE_STALE : row->role);

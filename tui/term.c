@@ -1,8 +1,8 @@
 /* term.c - the terminal: ncurses (wide) setup, headless off-screen terminal, theme colours,
  * key codes, and clipped UTF-8 output. */
+#include "term.h"
 #include "conf/keys.h"
 #include "base/error.h"
-#include "ui.h"
 #include "base/xalloc.h"
 
 #include <curses.h>
@@ -174,6 +174,8 @@ void term_stop(void)
 	null_out = null_in = NULL;
 }
 
+const char *term_line(bool utf8) { return utf8 ? "─" : "-"; }
+
 int term_attr(enum sd_color_role role)
 {
 	return (unsigned)role < SD_ROLE_COUNT ? role_attr[role] : 0;
@@ -283,7 +285,7 @@ void term_put(int y, int x, const char *s, int width, int attr)
 	wattrset(stdscr, A_NORMAL);
 }
 
-char *ui_screen_text(void)
+char *term_screen_text(void)
 {
 	size_t cap = (size_t)(LINES * (COLS * 4 + 1) + 1), len = 0;
 	char *out = xmalloc(cap);

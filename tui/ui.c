@@ -1,9 +1,14 @@
 /* ui.c - the screen: layout of the header, alerts, panes and status line; the key state
- * machine (normal, filter, prompt, confirmation, help); actions by name through the core. */
+ * machine (normal, filter, prompt, confirmation, help); keys resolve to registry entries,
+ * mutating ones go to the core and navigation ones to the handlers bound here. */
 #include "ui.h"
 #include "base/text.h"
-#include "model/health.h"
 #include "conf/keys.h"
+#include "format.h"
+#include "model/health.h"
+#include "record.h"
+#include "table.h"
+#include "term.h"
 #include "base/xalloc.h"
 
 #include <curses.h>
@@ -24,38 +29,14 @@ static const struct pane_ops *const pane_table[PANE_COUNT] = {
 	&pane_nodes, &pane_services, &pane_tasks, &pane_postgres, &pane_redis, &pane_backups,
 };
 
-const char *ui_line(const struct ui *ui) { return ui->utf8 ? "─" : "-"; }
+const char *ui_line(const struct ui *ui) { return term_line(ui->utf8); }
 
-void fmt_age(time_t since, char *buf, size_t len)
-{
-	if (since <= 0) {
-		snprintf(buf, len, "-");
-		return;
-	}
-	long s = (long)(time(NULL) - since);
-	if (s < 0)
-		s = 0;
-	if (s < 120)
-		snprintf(buf, len, "%lds", s);
-	else if (s < 7200)
-		snprintf(buf, len, "%ldm", s / 60);
-	else if (s < 172800)
-		snprintf(buf, len, "%ldh", s / 3600);
-	else
-		snprintf(buf, len, "%ldd", s / 86400);
-}
+char *ui_screen_text(void) { return term_screen_text(); }
 
-void fmt_bytes(long long bytes, char *buf, size_t len)
+/* What the table view is given to build and draw a pane. */
+static struct pane_env pane_env(const struct ui *ui)
 {
-	const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-	double v = (double)bytes;
-	int u = 0;
-	while ((v >= 1024 || v <= -1024) && u < 4)
-		v /= 1024, u++;
-	if (u == 0)
-		snprintf(buf, len, "%lld B", bytes);
-	else
-		snprintf(buf, len, "%.1f %s", v, units[u]);
+	return (struct pane_env){.ui = ui, .snap = ui->snap, .utf8 = ui->utf8};
 }
 
 void ui_init(struct ui *ui, struct sd_core *core, const struct sd_config *config,
@@ -101,7 +82,8 @@ bool ui_update(struct ui *ui)
 
 const char *ui_selected(const struct ui *ui, enum pane_id pane)
 {
-	return view_selected_key((struct ui *)ui, (struct pane_view *)&ui->views[pane]);
+	struct pane_env env = pane_env(ui);
+	return view_selected_key(&env, (struct pane_view *)&ui->views[pane]);
 }
 
 static bool pane_shown(const struct ui *ui, enum pane_id id)
@@ -230,9 +212,10 @@ static void layout_column(struct ui *ui, const enum pane_id *panes, int count, i
 {
 	int lines[PANE_COUNT] = {0}, need[PANE_COUNT];
 	int left = height;
+	struct pane_env env = pane_env(ui);
 	for (int i = 0; i < count; i++) {
 		struct pane_view *v = &ui->views[panes[i]];
-		view_rebuild(ui, v);
+		view_rebuild(&env, v);
 		need[i] = 2 + (v->nrows ? (int)v->nrows : 1);
 		if (v->ops->extra) {
 			static char scratch[32][256];
@@ -258,7 +241,8 @@ static void layout_column(struct ui *ui, const enum pane_id *panes, int count, i
 	if (left > 0) /* everything fits: the rest goes to the last pane */
 		lines[count - 1] += left;
 	for (int i = 0; i < count; i++) {
-		view_draw(ui, &ui->views[panes[i]], y, x, lines[i], width, panes[i] == ui->focus);
+		view_draw(&env, &ui->views[panes[i]], (int)panes[i] + 1, y, x, lines[i], width,
+			  panes[i] == ui->focus);
 		y += lines[i];
 	}
 }
@@ -307,19 +291,19 @@ static void draw_dialog(struct ui *ui)
 	free(copy);
 }
 
-static const char *binding_for(const struct ui *ui, enum sd_scope scope, const char *action,
-			       char *buf, size_t len)
+static const char *binding_for(const struct ui *ui, enum sd_scope scope,
+			       const struct sd_action *action, char *buf, size_t len)
 {
 	size_t n = 0;
 	buf[0] = '\0';
 	for (size_t i = 0; i < ui->keymap->n; i++) {
 		const struct sd_binding *b = &ui->keymap->bindings[i];
-		if ((b->scope != scope && b->scope != SD_SCOPE_GENERIC) || strcmp(b->action, action))
+		if ((b->scope != scope && b->scope != SD_SCOPE_GENERIC) || b->action != action)
 			continue;
 		/* a pane binding hides the generic one for the same key */
 		if (b->scope == SD_SCOPE_GENERIC && scope != SD_SCOPE_GENERIC) {
-			const char *over = sd_keymap_lookup(ui->keymap, scope, b->key);
-			if (over && strcmp(over, action) != 0)
+			const struct sd_action *over = sd_keymap_lookup(ui->keymap, scope, b->key);
+			if (over && over != action)
 				continue;
 		}
 		char name[32];
@@ -341,7 +325,7 @@ static void draw_help(struct ui *ui)
 		 pane_table[ui->focus]->title, ui->keymap->source ? ui->keymap->source : "default");
 	for (const struct sd_action *const *a = sd_actions(); *a && n < 126; a++) {
 		char keys[64];
-		binding_for(ui, scope, (*a)->name, keys, sizeof(keys));
+		binding_for(ui, scope, *a, keys, sizeof(keys));
 		if (!*keys)
 			continue;
 		if (!group || strcmp(group, (*a)->group)) {
@@ -517,7 +501,7 @@ static void start_mutation(struct ui *ui, const struct sd_action *action)
 		ui->mode = UI_PROMPT;
 		return;
 	}
-	if (sd_action_prepare(ui->core, action->name, target, "", req) != 0) {
+	if (sd_action_prepare(ui->core, action, target, "", req) != 0) {
 		say(ui, SD_WARNING, req->result);
 		return;
 	}
@@ -528,74 +512,175 @@ static void start_mutation(struct ui *ui, const struct sd_action *action)
 	ui->mode = UI_CONFIRM;
 }
 
-void ui_action(struct ui *ui, const char *name)
+void ui_action(struct ui *ui, const struct sd_action *action)
 {
-	const struct sd_action *action = sd_action_find(name);
-	struct pane_view *view = &ui->views[ui->focus];
 	ui->dirty = true;
 	if (!action)
 		return;
-	if (action->mutates) {
+	if (action->mutates)
 		start_mutation(ui, action);
+	else
+		sd_action_navigate(action, ui);
+}
+
+/* ---- navigation: one handler per navigation entry of the registry ---- */
+
+static struct pane_view *focused_view(struct ui *ui) { return &ui->views[ui->focus]; }
+
+static void cursor_by(struct ui *ui, long delta)
+{
+	struct pane_env env = pane_env(ui);
+	view_move(&env, focused_view(ui), delta);
+}
+
+static long page_rows(struct ui *ui)
+{
+	int height = focused_view(ui)->height;
+	return height > 1 ? height - 1 : 1;
+}
+
+static void nav_quit(void *p) { ((struct ui *)p)->quit = true; }
+
+static void nav_help(void *p)
+{
+	struct ui *ui = p;
+	if (ui->mode == UI_HELP) {
+		ui->mode = UI_NORMAL;
+	} else {
+		ui->mode = UI_HELP;
+		ui->help_top = 0;
+	}
+}
+
+static void nav_refresh(void *p) { sd_core_refresh(((struct ui *)p)->core); }
+static void nav_focus_next(void *p) { focus_step(p, 1); }
+static void nav_focus_prev(void *p) { focus_step(p, -1); }
+static void nav_focus_nodes(void *p) { focus(p, PANE_NODES); }
+static void nav_focus_services(void *p) { focus(p, PANE_SERVICES); }
+static void nav_focus_tasks(void *p) { focus(p, PANE_TASKS); }
+static void nav_focus_postgres(void *p) { focus(p, PANE_POSTGRES); }
+static void nav_focus_redis(void *p) { focus(p, PANE_REDIS); }
+static void nav_focus_backups(void *p) { focus(p, PANE_BACKUPS); }
+
+static void nav_cursor_up(void *p)
+{
+	struct ui *ui = p;
+	if (ui->mode == UI_HELP) {
+		if (ui->help_top > 0)
+			ui->help_top--;
 		return;
 	}
-	long page = view->height > 1 ? view->height - 1 : 1;
-	if (!strcmp(name, "quit"))
-		ui->quit = true;
-	else if (!strcmp(name, "help"))
-		ui->mode = UI_HELP, ui->help_top = 0;
-	else if (!strcmp(name, "refresh"))
-		sd_core_refresh(ui->core);
-	else if (!strcmp(name, "focus.next"))
-		focus_step(ui, 1);
-	else if (!strcmp(name, "focus.prev"))
-		focus_step(ui, -1);
-	else if (!strncmp(name, "focus.", 6)) {
-		for (int i = 0; i < PANE_COUNT; i++)
-			if (!strcmp(name + 6, pane_table[i]->name))
-				focus(ui, (enum pane_id)i);
-	} else if (!strcmp(name, "cursor.up"))
-		view_move(ui, view, -1);
-	else if (!strcmp(name, "cursor.down"))
-		view_move(ui, view, 1);
-	else if (!strcmp(name, "cursor.top"))
-		view_move(ui, view, -(long)view->nrows);
-	else if (!strcmp(name, "cursor.bottom"))
-		view_move(ui, view, (long)view->nrows);
-	else if (!strcmp(name, "page.up"))
-		view_move(ui, view, -page);
-	else if (!strcmp(name, "page.down"))
-		view_move(ui, view, page);
-	else if (!strcmp(name, "filter")) {
-		sd_strlcpy(ui->filter_saved, view->filter, sizeof(ui->filter_saved));
-		sd_strlcpy(ui->input, view->filter, sizeof(ui->input));
-		ui->mode = UI_FILTER;
-	} else if (!strcmp(name, "sort.next")) {
-		int next = view->sort_column + 1;
-		view->sort_column = next >= (int)view->ops->ncolumns ? -1 : next;
-	} else if (!strcmp(name, "open")) {
-		if (ui->focus == PANE_NODES) {
-			sd_strlcpy(ui->tasks_node, ui_selected(ui, PANE_NODES), sizeof(ui->tasks_node));
-			ui->tasks_opened_from = PANE_NODES;
-			view_select_first(&ui->views[PANE_TASKS]);
-			ui->focus = PANE_TASKS;
-		} else if (ui->focus == PANE_SERVICES) {
-			ui->tasks_node[0] = '\0';
-			ui->tasks_opened_from = PANE_SERVICES;
-			view_select_first(&ui->views[PANE_TASKS]);
-			ui->focus = PANE_TASKS;
-		}
-	} else if (!strcmp(name, "back")) {
-		if (*view->filter) {
-			view->filter[0] = '\0';
-		} else if (ui->focus == PANE_TASKS) {
-			ui->focus = ui->tasks_opened_from;
-			ui->tasks_node[0] = '\0';
-		} else if (sd_core_clear_message(ui->core)) {
-			ui_update(ui);
-		}
-	} else if (!strcmp(name, "screen.save"))
-		save_screen_action(ui);
+	cursor_by(ui, -1);
+}
+
+static void nav_cursor_down(void *p)
+{
+	struct ui *ui = p;
+	if (ui->mode == UI_HELP) {
+		ui->help_top++;
+		return;
+	}
+	cursor_by(ui, 1);
+}
+
+static void nav_cursor_top(void *p) { cursor_by(p, -(long)focused_view(p)->nrows); }
+static void nav_cursor_bottom(void *p) { cursor_by(p, (long)focused_view(p)->nrows); }
+static void nav_page_up(void *p) { cursor_by(p, -page_rows(p)); }
+static void nav_page_down(void *p) { cursor_by(p, page_rows(p)); }
+
+static void nav_filter(void *p)
+{
+	struct ui *ui = p;
+	struct pane_view *view = focused_view(ui);
+	sd_strlcpy(ui->filter_saved, view->filter, sizeof(ui->filter_saved));
+	sd_strlcpy(ui->input, view->filter, sizeof(ui->input));
+	ui->mode = UI_FILTER;
+}
+
+static void nav_sort_next(void *p)
+{
+	struct pane_view *view = focused_view(p);
+	int next = view->sort_column + 1;
+	view->sort_column = next >= (int)view->ops->ncolumns ? -1 : next;
+}
+
+static void nav_open(void *p)
+{
+	struct ui *ui = p;
+	if (ui->focus == PANE_NODES) {
+		sd_strlcpy(ui->tasks_node, ui_selected(ui, PANE_NODES), sizeof(ui->tasks_node));
+		ui->tasks_opened_from = PANE_NODES;
+	} else if (ui->focus == PANE_SERVICES) {
+		ui->tasks_node[0] = '\0';
+		ui->tasks_opened_from = PANE_SERVICES;
+	} else {
+		return;
+	}
+	view_select_first(&ui->views[PANE_TASKS]);
+	ui->focus = PANE_TASKS;
+}
+
+static void nav_back(void *p)
+{
+	struct ui *ui = p;
+	struct pane_view *view = focused_view(ui);
+	if (ui->mode == UI_HELP) {
+		ui->mode = UI_NORMAL;
+	} else if (*view->filter) {
+		view->filter[0] = '\0';
+	} else if (ui->focus == PANE_TASKS) {
+		ui->focus = ui->tasks_opened_from;
+		ui->tasks_node[0] = '\0';
+	} else if (sd_core_clear_message(ui->core)) {
+		ui_update(ui);
+	}
+}
+
+static void nav_screen_save(void *p) { save_screen_action(p); }
+
+static const struct sd_navigation navigation[] = {
+	{SD_ACTION_QUIT, nav_quit},
+	{SD_ACTION_HELP, nav_help},
+	{SD_ACTION_REFRESH, nav_refresh},
+	{SD_ACTION_FOCUS_NEXT, nav_focus_next},
+	{SD_ACTION_FOCUS_PREV, nav_focus_prev},
+	{SD_ACTION_FOCUS_NODES, nav_focus_nodes},
+	{SD_ACTION_FOCUS_SERVICES, nav_focus_services},
+	{SD_ACTION_FOCUS_TASKS, nav_focus_tasks},
+	{SD_ACTION_FOCUS_POSTGRES, nav_focus_postgres},
+	{SD_ACTION_FOCUS_REDIS, nav_focus_redis},
+	{SD_ACTION_FOCUS_BACKUPS, nav_focus_backups},
+	{SD_ACTION_CURSOR_UP, nav_cursor_up},
+	{SD_ACTION_CURSOR_DOWN, nav_cursor_down},
+	{SD_ACTION_CURSOR_TOP, nav_cursor_top},
+	{SD_ACTION_CURSOR_BOTTOM, nav_cursor_bottom},
+	{SD_ACTION_PAGE_UP, nav_page_up},
+	{SD_ACTION_PAGE_DOWN, nav_page_down},
+	{SD_ACTION_FILTER, nav_filter},
+	{SD_ACTION_SORT_NEXT, nav_sort_next},
+	{SD_ACTION_OPEN, nav_open},
+	{SD_ACTION_BACK, nav_back},
+	{SD_ACTION_SCREEN_SAVE, nav_screen_save},
+};
+
+int ui_bind_navigation(char *err, size_t errlen)
+{
+	return sd_actions_bind_navigation(navigation, sizeof(navigation) / sizeof(navigation[0]),
+					  err, errlen);
+}
+
+/* The entries the help overlay answers to (it scrolls and closes); others wait. */
+static bool help_takes(const struct sd_action *action)
+{
+	switch (action->id) {
+	case SD_ACTION_HELP:
+	case SD_ACTION_BACK:
+	case SD_ACTION_CURSOR_UP:
+	case SD_ACTION_CURSOR_DOWN:
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* ---- keys ---- */
@@ -635,7 +720,8 @@ static void key_filter(struct ui *ui, int key)
 		ui->mode = UI_NORMAL;
 	} else if (key == SD_KEY_ENTER) {
 		ui->mode = UI_NORMAL;
-		view_rebuild(ui, view);
+		struct pane_env env = pane_env(ui);
+		view_rebuild(&env, view);
 		view_select_first(view);
 	} else if (edit_input(ui, key)) {
 		sd_strlcpy(view->filter, ui->input, sizeof(view->filter));
@@ -666,10 +752,10 @@ static void key_prompt(struct ui *ui, int key)
 	char target[256], param[256];
 	sd_strlcpy(target, ui->request.target, sizeof(target));
 	sd_strlcpy(param, ui->input, sizeof(param));
-	const char *name = ui->request.action->name;
+	const struct sd_action *action = ui->request.action;
 	ui->input[0] = '\0';
 	ui->mode = UI_NORMAL;
-	if (sd_action_prepare(ui->core, name, target, param, &ui->request) != 0) {
+	if (sd_action_prepare(ui->core, action, target, param, &ui->request) != 0) {
 		say(ui, SD_WARNING, ui->request.result);
 		return;
 	}
@@ -699,21 +785,19 @@ void ui_key(struct ui *ui, int key)
 	case UI_PROMPT: key_prompt(ui, key); return;
 	case UI_CONFIRM: key_confirm(ui, key); return;
 	case UI_HELP: {
-		const char *a = sd_keymap_lookup(ui->keymap, SD_SCOPE_GENERIC, key);
-		if (key == SD_KEY_ESC || key == 'q' || (a && (!strcmp(a, "help") || !strcmp(a, "back"))))
+		const struct sd_action *a = sd_keymap_lookup(ui->keymap, SD_SCOPE_GENERIC, key);
+		if (key == SD_KEY_ESC || key == 'q')
 			ui->mode = UI_NORMAL;
-		else if (a && !strcmp(a, "cursor.down"))
-			ui->help_top++;
-		else if (a && !strcmp(a, "cursor.up") && ui->help_top > 0)
-			ui->help_top--;
+		else if (a && help_takes(a))
+			sd_action_navigate(a, ui);
 		return;
 	}
 	default:
 		break;
 	}
-	const char *name = sd_keymap_lookup(ui->keymap, pane_table[ui->focus]->scope, key);
-	if (name)
-		ui_action(ui, name);
+	const struct sd_action *action = sd_keymap_lookup(ui->keymap, pane_table[ui->focus]->scope, key);
+	if (action)
+		ui_action(ui, action);
 }
 
 int ui_save_screen(struct ui *ui, const char *path, char *err, size_t errlen)
@@ -730,6 +814,32 @@ int ui_save_screen(struct ui *ui, const char *path, char *err, size_t errlen)
 	if (rc != 0)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 	free(text);
+	return rc;
+}
+
+/* What the recorder is shown of the console, with the newest snapshot. */
+static const struct record_state *record_state(struct ui *ui, struct record_state *st)
+{
+	ui_update(ui);
+	*st = (struct record_state){.snap = ui->snap, .confirming = ui->mode == UI_CONFIRM,
+				    .submitted = ui->submitted, .request = &ui->request,
+				    .quit = ui->quit};
+	return st;
+}
+
+int ui_record_open(struct ui *ui, const char *path, char *err, size_t errlen)
+{
+	ui->recorder = recorder_open(path, err, errlen);
+	return ui->recorder ? 0 : -1;
+}
+
+int ui_record_close(struct ui *ui, char *err, size_t errlen)
+{
+	if (!ui->recorder)
+		return 0;
+	struct record_state st;
+	int rc = recorder_close(ui->recorder, record_state(ui, &st), err, errlen);
+	ui->recorder = NULL;
 	return rc;
 }
 
@@ -751,11 +861,12 @@ void ui_run(struct ui *ui)
 		if (fds[0].revents & (POLLIN | POLLHUP)) {
 			int key;
 			while ((key = term_read_key(0)) != SD_KEY_NONE) {
+				struct record_state st;
 				if (ui->recorder)
-					recorder_key(ui->recorder, ui, key);
+					recorder_key(ui->recorder, record_state(ui, &st), key);
 				ui_key(ui, key);
 				if (ui->recorder)
-					recorder_after_key(ui->recorder, ui);
+					recorder_after_key(ui->recorder, record_state(ui, &st));
 				if (ui->quit)
 					break;
 			}

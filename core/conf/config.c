@@ -765,18 +765,17 @@ static int read_scope(const struct reader *r, enum sd_scope scope, const struct 
 				       "unknown key name '%s' in %s (a character, or <Enter>, <C-x>, "
 				       "<F5>, ...; <lt> for '<')",
 				       map->keys[i], scope_name);
-		const char *action_name = NULL;
+		const struct sd_action *action = NULL;
 		if (allow_unbind && is_unbind(value)) {
-			action_name = NULL;
+			action = NULL;
 		} else if (value->kind != SD_YAML_SCALAR || is_null(value)) {
 			return FAIL(r, value, "%s: expected an action name for '%s'%s, got %s",
 				    scope_name, map->keys[i], allow_unbind ? " (or none)" : "",
 				    is_null(value) ? "nothing" : kind_name(value));
 		} else {
-			const struct sd_action *action = sd_action_find(value->value);
+			action = sd_action_find(value->value);
 			if (!action)
 				return FAIL(r, value, "unknown action '%s'", value->value);
-			action_name = action->name;
 		}
 		for (size_t j = 0; j < keymap->n; j++) {
 			const struct sd_binding *b = &keymap->bindings[j];
@@ -789,7 +788,7 @@ static int read_scope(const struct reader *r, enum sd_scope scope, const struct 
 			}
 		}
 		keymap->bindings[keymap->n++] = (struct sd_binding){
-			.scope = scope, .key = key, .action = action_name,
+			.scope = scope, .key = key, .action = action,
 			.line = line, .column = column,
 		};
 	}
@@ -890,7 +889,8 @@ int sd_keymap_merge(struct sd_keymap *keymap, const char *file, struct sd_error 
 	return 0;
 }
 
-const char *sd_keymap_lookup(const struct sd_keymap *keymap, enum sd_scope scope, int key)
+const struct sd_action *sd_keymap_lookup(const struct sd_keymap *keymap, enum sd_scope scope,
+					 int key)
 {
 	if (!keymap)
 		return NULL;

@@ -74,10 +74,11 @@ enum sd_scope {
 const char *sd_scope_name(enum sd_scope scope);
 int sd_scope_from_name(const char *name);           /* -1 if unknown */
 
+struct sd_action;
 struct sd_binding {
 	enum sd_scope scope;
 	int key;                 /* keys.h code */
-	const char *action;      /* a registry name (static storage of the registry) */
+	const struct sd_action *action; /* the registry's entry, resolved when loaded */
 	int line, column;
 };
 
@@ -102,8 +103,9 @@ char *sd_keymap_user_path(void);
  * as sd_keymap_load checks (a key bound twice within FILE is an error; a key of the base
  * is not). 0, or -1 with ERR and KEYMAP unchanged. */
 int sd_keymap_merge(struct sd_keymap *keymap, const char *file, struct sd_error *err);
-/* The pane's scope first, then generic; NULL when unbound. */
-const char *sd_keymap_lookup(const struct sd_keymap *keymap, enum sd_scope scope, int key);
+/* The pane's scope first, then generic; the registry entry, NULL when unbound. */
+const struct sd_action *sd_keymap_lookup(const struct sd_keymap *keymap, enum sd_scope scope,
+					 int key);
 
 /* ---- theme ---- */
 enum sd_color_role {

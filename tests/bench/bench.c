@@ -10,6 +10,7 @@
 #include "backends/pg/pg.h"
 #include "backends/redis/sentinel.h"
 #include "synth.h"
+#include "term.h"
 #include "ui.h"
 
 #include <stdio.h>
@@ -99,6 +100,11 @@ static void bench_frame(const struct texts *t)
 	}
 	struct sd_core *core = sd_core_new(&config, SD_MODE_LIVE, &err);
 	bool utf8, color;
+	char why[256];
+	if (ui_bind_navigation(why, sizeof(why)) != 0) {
+		fprintf(stderr, "bench: %s\n", why);
+		exit(1);
+	}
 	if (!core || term_start(true, &theme, &utf8, &color) != 0) {
 		fprintf(stderr, "bench: cannot start the core or the off-screen terminal\n");
 		exit(1);
@@ -124,8 +130,8 @@ static void bench_frame(const struct texts *t)
 		ui_key(&ui, 'j'); /* move, so the next frame differs */
 	}
 	/* the heaviest subject: the tasks of a node (a scan of every task) */
-	ui_action(&ui, "focus.nodes");
-	ui_action(&ui, "open");
+	ui_action(&ui, sd_action_get(SD_ACTION_FOCUS_NODES));
+	ui_action(&ui, sd_action_get(SD_ACTION_OPEN));
 	double node[RUNS];
 	for (int i = 0; i < RUNS; i++) {
 		sd_core_put_swarm(core, decode(t));

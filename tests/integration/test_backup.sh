@@ -108,6 +108,9 @@ check "the 50 probe rows are back" wait_until 30 rows_are 50
 check "the backend is back at 3/3" wait_until 120 replicas_are $svc 3/3
 check "the audit log lists the restore's steps: scaled to 0, pg_restore, scaled back" \
 	grep -q "\"action\":\"backup.restore\".*\"result\":\"ok\".*$svc 3->0.*pg_restore into app.*$svc 0->3" "$AUDIT"
+check "each scale of the restore went through service.scale and is audited as its step" \
+	sh -c "grep -q '\"action\":\"service.scale\".*\"target\":\"$svc\".*\"value\":\"0\".*\"result\":\"ok\".*\"part_of\":\"backup.restore\"' '$AUDIT' &&
+	       grep -q '\"action\":\"service.scale\".*\"target\":\"$svc\".*\"value\":\"3\".*\"result\":\"ok\".*\"part_of\":\"backup.restore\"' '$AUDIT'"
 
 # ---- a restore that fails midway: the services as they were ----------------------------------
 broken=postgres_20000101_000001.dump

@@ -599,15 +599,15 @@ static void test_refusals(void **state)
 	assert_non_null(strstr(result, "no PostgreSQL state"));
 	/* restore: only dumps, only into a primary */
 	put_backup("redis_20240101_000000.rdb", "redis", 1704067200, "REDIS0010xyz", "yes", NULL);
-	assert_int_equal(sd_backup_restore(r, "redis_20240101_000000.rdb", NULL, &snap, result, sizeof(result)), -1);
+	assert_int_equal(sd_backup_restore(r, "redis_20240101_000000.rdb", NULL, &snap, NULL, result, sizeof(result)), -1);
 	assert_non_null(strstr(result, "only PostgreSQL dumps"));
 	put_backup("postgres_20240101_000000.dump", "postgres", 1704067200, "PGDMP...", "yes", "app");
-	assert_int_equal(sd_backup_restore(r, "postgres_20240101_000000.dump", NULL, &snap, result, sizeof(result)), -1);
+	assert_int_equal(sd_backup_restore(r, "postgres_20240101_000000.dump", NULL, &snap, NULL, result, sizeof(result)), -1);
 	assert_non_null(strstr(result, "refused: no reachable primary"));
 	/* two primaries on one timeline: no guessing */
 	pg->members[1].role = "primary";
 	pg->members[0].reachable = true;
-	assert_int_equal(sd_backup_restore(r, "postgres_20240101_000000.dump", NULL, &snap, result, sizeof(result)), -1);
+	assert_int_equal(sd_backup_restore(r, "postgres_20240101_000000.dump", NULL, &snap, NULL, result, sizeof(result)), -1);
 	assert_non_null(strstr(result, "two members claim"));
 	/* nothing ran, nothing failed */
 	struct sd_backups *b;
@@ -969,7 +969,7 @@ static void test_postgres_stand_in(void **state)
 	set_mode("good");
 	assert_int_equal(sd_backup_take(r, "postgres", &snap, file, sizeof(file), err, sizeof(err)), 0);
 	char result[1024];
-	if (sd_backup_restore(r, file, NULL, &snap, result, sizeof(result)) != 0)
+	if (sd_backup_restore(r, file, NULL, &snap, NULL, result, sizeof(result)) != 0)
 		fail_msg("restore: %s", result);
 	assert_non_null(strstr(result, "restored"));
 	assert_non_null(strstr(result, "into app on pg-2"));
@@ -996,7 +996,7 @@ static void test_postgres_stand_in(void **state)
 	memcpy(at, hex, 64);
 	write_text(mpath, m);
 	free(m);
-	assert_int_equal(sd_backup_restore(r, file, NULL, &snap, result, sizeof(result)), -1);
+	assert_int_equal(sd_backup_restore(r, file, NULL, &snap, NULL, result, sizeof(result)), -1);
 	assert_non_null(strstr(result, "FAILED at step 1"));
 	assert_non_null(strstr(result, "does not appear to be a valid archive"));
 	sd_part_unref(snap.pg);

@@ -450,7 +450,7 @@ static void test_config_default_path(void **state)
 static bool bound(const struct sd_keymap *k, const char *action)
 {
 	for (size_t i = 0; i < k->n; i++)
-		if (strcmp(k->bindings[i].action, action) == 0)
+		if (strcmp(k->bindings[i].action->name, action) == 0)
 			return true;
 	return false;
 }
@@ -458,10 +458,10 @@ static bool bound(const struct sd_keymap *k, const char *action)
 static void expect_binding(const struct sd_keymap *k, enum sd_scope scope, const char *key,
 			   const char *action)
 {
-	const char *got = sd_keymap_lookup(k, scope, sd_key_from_name(key));
-	if (!got || strcmp(got, action) != 0)
+	const struct sd_action *got = sd_keymap_lookup(k, scope, sd_key_from_name(key));
+	if (!got || strcmp(got->name, action) != 0)
 		fail_msg("%s: %s in %s is %s, want %s", k->source, key, sd_scope_name(scope),
-			 got ? got : "unbound", action);
+			 got ? got->name : "unbound", action);
 }
 
 static void test_keymap_default(void **state)
@@ -476,7 +476,7 @@ static void test_keymap_default(void **state)
 		if (!bound(&k, *a))
 			fail_msg("the default keymap does not bind %s", *a);
 	for (size_t i = 0; i < k.n; i++)
-		assert_non_null(sd_action_find(k.bindings[i].action));
+		assert_ptr_equal(sd_action_find(k.bindings[i].action->name), k.bindings[i].action);
 
 	/* the card's verbs, by pane */
 	expect_binding(&k, SD_SCOPE_SERVICES, "s", "service.scale");
@@ -504,7 +504,7 @@ static void test_keymap_default(void **state)
 	assert_null(sd_keymap_lookup(&k, SD_SCOPE_GENERIC, 'p'));
 	assert_null(sd_keymap_lookup(&k, SD_SCOPE_GENERIC, SD_KEY_F0 + 12));
 	/* a terminal's raw Enter finds <Enter> */
-	assert_string_equal(sd_keymap_lookup(&k, SD_SCOPE_NODES, '\r'), "open");
+	assert_ptr_equal(sd_keymap_lookup(&k, SD_SCOPE_NODES, '\r'), sd_action_get(SD_ACTION_OPEN));
 	sd_keymap_free(&k);
 	assert_null(k.bindings);
 
@@ -541,7 +541,7 @@ static void test_keymap_shipped(void **state)
 			len += (size_t)snprintf(listing + len, cap - len, "%s\t%s\t%s\n",
 						sd_scope_name(k.bindings[i].scope),
 						sd_key_name(k.bindings[i].key, key, sizeof(key)),
-						k.bindings[i].action);
+						k.bindings[i].action->name);
 			assert_true(len < cap);
 		}
 		sd_keymap_free(&k);
@@ -686,12 +686,12 @@ static void test_keymap_merge(void **state)
 			if ((o->scope == SD_SCOPE_GENERIC && o->key == 'q') ||
 			    (o->scope == SD_SCOPE_NODES && (o->key == 'P' || o->key == 'd')))
 				continue;
-			const char *got = sd_keymap_lookup(&k, o->scope, o->key);
+			const struct sd_action *got = sd_keymap_lookup(&k, o->scope, o->key);
 			char name[32];
-			if (!got || strcmp(got, o->action) != 0)
+			if (got != o->action)
 				fail_msg("%s: %s %s lost its binding %s", bases[b],
 					 sd_scope_name(o->scope), sd_key_name(o->key, name, sizeof(name)),
-					 o->action);
+					 o->action->name);
 		}
 		/* merging the same file again changes nothing */
 		assert_int_equal(sd_keymap_merge(&k, path, &err), 0);

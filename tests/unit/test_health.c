@@ -337,16 +337,16 @@ static void test_scale_checks(void **state)
 	struct sd_request req;
 	unlink(audit_path);
 
-	assert_int_equal(sd_action_prepare(core, "service.scale", "app_backend", "abc", &req), -1);
+	assert_int_equal(sd_action_prepare(core, sd_action_find("service.scale"), "app_backend", "abc", &req), -1);
 	assert_non_null(strstr(req.result, "'abc' is not a number"));
-	assert_int_equal(sd_action_prepare(core, "service.scale", "app_backend", "-1", &req), -1);
+	assert_int_equal(sd_action_prepare(core, sd_action_find("service.scale"), "app_backend", "-1", &req), -1);
 	assert_non_null(strstr(req.result, "negative"));
-	assert_int_equal(sd_action_prepare(core, "service.scale", "app_backend", "11", &req), -1);
+	assert_int_equal(sd_action_prepare(core, sd_action_find("service.scale"), "app_backend", "11", &req), -1);
 	assert_non_null(strstr(req.result, "scale_max (10)"));
-	assert_int_equal(sd_action_prepare(core, "service.scale", "app_agent", "2", &req), -1);
+	assert_int_equal(sd_action_prepare(core, sd_action_find("service.scale"), "app_agent", "2", &req), -1);
 	assert_non_null(strstr(req.result, "global"));
-	assert_int_equal(sd_action_prepare(core, "service.scale", "nope", "2", &req), -1);
-	assert_int_equal(sd_action_prepare(core, "service.scale", "app_backend", " 5 ", &req), 0);
+	assert_int_equal(sd_action_prepare(core, sd_action_find("service.scale"), "nope", "2", &req), -1);
+	assert_int_equal(sd_action_prepare(core, sd_action_find("service.scale"), "app_backend", " 5 ", &req), 0);
 	assert_int_equal(req.confirm, SD_CONFIRM_YES);
 	assert_string_equal(req.param, "5");
 	assert_non_null(strstr(req.question, "from 3 to 5"));
@@ -364,7 +364,7 @@ static void test_demote_quorum(void **state)
 	struct sd_core *core = make_core(&config, SD_MODE_LIVE);
 	struct sd_request req;
 	/* 3 managers, all reachable: demote leaves 2 (warned), quorum kept */
-	assert_int_equal(sd_action_prepare(core, "node.demote", "manager-2", "", &req), 0);
+	assert_int_equal(sd_action_prepare(core, sd_action_find("node.demote"), "manager-2", "", &req), 0);
 	assert_int_equal(req.confirm, SD_CONFIRM_YES);
 	assert_non_null(strstr(req.question, "WARNING"));
 	/* one manager down: demoting another loses quorum -> the name must be typed */
@@ -373,17 +373,17 @@ static void test_demote_quorum(void **state)
 	nodes[2].state = "down";
 	nodes[2].manager = "unreachable";
 	sd_core_put_swarm(core, make_swarm(nodes, 5, healthy, 2));
-	assert_int_equal(sd_action_prepare(core, "node.demote", "manager-2", "", &req), 0);
+	assert_int_equal(sd_action_prepare(core, sd_action_find("node.demote"), "manager-2", "", &req), 0);
 	assert_int_equal(req.confirm, SD_CONFIRM_TYPE_NAME);
 	assert_string_equal(req.target_name, "manager-2");
 	assert_int_equal(sd_action_submit(core, &req, "yes"), -1);
 	assert_non_null(strstr(req.result, "did not match"));
 	/* workers are not demoted, managers not promoted */
-	assert_int_equal(sd_action_prepare(core, "node.demote", "worker-1", "", &req), -1);
-	assert_int_equal(sd_action_prepare(core, "node.promote", "manager-1", "", &req), -1);
+	assert_int_equal(sd_action_prepare(core, sd_action_find("node.demote"), "worker-1", "", &req), -1);
+	assert_int_equal(sd_action_prepare(core, sd_action_find("node.promote"), "manager-1", "", &req), -1);
 	/* promoting to 4 managers warns of an even count */
 	sd_core_put_swarm(core, make_swarm(three_managers, 5, healthy, 2));
-	assert_int_equal(sd_action_prepare(core, "node.promote", "worker-1", "", &req), 0);
+	assert_int_equal(sd_action_prepare(core, sd_action_find("node.promote"), "worker-1", "", &req), 0);
 	assert_non_null(strstr(req.question, "even"));
 	sd_core_free(core);
 }
@@ -397,7 +397,7 @@ static void test_watch_mode_refuses(void **state)
 	int mutating = 0;
 	for (const struct sd_action *const *a = sd_actions(); *a; a++) {
 		struct sd_request req;
-		int rc = sd_action_prepare(core, (*a)->name, "app_backend", "3", &req);
+		int rc = sd_action_prepare(core, *a, "app_backend", "3", &req);
 		if ((*a)->mutates) {
 			mutating++;
 			assert_int_equal(rc, -1);

@@ -1,0 +1,36 @@
+/* format.c - ages and sizes as the panes show them. */
+#include "format.h"
+
+#include <stdio.h>
+
+void fmt_age(time_t since, char *buf, size_t len)
+{
+	if (since <= 0) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	long s = (long)(time(NULL) - since);
+	if (s < 0)
+		s = 0;
+	if (s < 120)
+		snprintf(buf, len, "%lds", s);
+	else if (s < 7200)
+		snprintf(buf, len, "%ldm", s / 60);
+	else if (s < 172800)
+		snprintf(buf, len, "%ldh", s / 3600);
+	else
+		snprintf(buf, len, "%ldd", s / 86400);
+}
+
+void fmt_bytes(long long bytes, char *buf, size_t len)
+{
+	const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	double v = (double)bytes;
+	int u = 0;
+	while ((v >= 1024 || v <= -1024) && u < 4)
+		v /= 1024, u++;
+	if (u == 0)
+		snprintf(buf, len, "%lld B", bytes);
+	else
+		snprintf(buf, len, "%.1f %s", v, units[u]);
+}

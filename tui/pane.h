@@ -1,0 +1,89 @@
+/* pane.h - panes as ops structs (tig's view_ops): one file per pane fills one struct
+ * pane_ops; the shared table view (table.h) draws any of them. A pane's functions get the
+ * console as an opaque pointer to read its own subject from (ui.h) and the snapshot on
+ * screen; they return values and never change anything. */
+#ifndef SD_PANE_H
+#define SD_PANE_H
+
+#include "conf/config.h"
+#include "model/model.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PANE_MAX_COLUMNS 10
+#define PANE_CELL 96
+
+enum pane_id {
+	PANE_NODES, PANE_SERVICES, PANE_TASKS, PANE_POSTGRES, PANE_REDIS, PANE_BACKUPS, PANE_COUNT
+};
+
+struct pane_column {
+	const char *title;
+	int min_width;           /* columns get at least this ... */
+	int weight;              /* ... and share what is left by weight (0: fixed) */
+	bool numeric;            /* sorts as a number, right-aligned */
+};
+
+struct pane_row {
+	char cells[PANE_MAX_COLUMNS][PANE_CELL];
+	enum sd_color_role role; /* colour of the row (ok, warning, critical, stale, ...) */
+	enum sd_color_role cell_role[PANE_MAX_COLUMNS]; /* 0 (SD_ROLE_DEFAULT): the row's */
+	char key[128];           /* identity: what actions target and selection follows */
+};
+
+struct ui;
+
+struct pane_ops {
+	const char *name;        /* "nodes": the keymap scope's name */
+	const char *title;       /* "Nodes" */
+	enum sd_scope scope;
+	const struct pane_column *columns;
+	size_t ncolumns;
+	/* Is the pane shown at all (its backend configured)? NULL: always. */
+	bool (*shown)(const struct ui *ui, const struct sd_snapshot *snap);
+	/* Rows in the data (before filtering) and one row's cells. */
+	size_t (*count)(const struct ui *ui, const struct sd_snapshot *snap);
+	void (*row)(const struct ui *ui, const struct sd_snapshot *snap, size_t index,
+		    struct pane_row *out);
+	/* What to say where there are no rows (and why). */
+	void (*empty)(const struct ui *ui, const struct sd_snapshot *snap, char *buf, size_t len);
+	/* One line of facts for the title bar ("3/3 managers, leader manager-1"). */
+	void (*summary)(const struct ui *ui, const struct sd_snapshot *snap, char *buf, size_t len);
+	/* Lines drawn under the rows (slots, archiver, event log, sparklines); may be NULL.
+	 * Returns how many lines it would like; fills up to MAX. */
+	size_t (*extra)(const struct ui *ui, const struct sd_snapshot *snap, size_t selected,
+			char (*lines)[256], size_t max);
+	/* A string that changes when the rows would change for reasons other than the snapshot
+	 * (the tasks pane's subject). NULL: none. */
+	void (*context)(const struct ui *ui, char *buf, size_t len);
+};
+
+extern const struct pane_ops pane_nodes, pane_services, pane_tasks, pane_postgres, pane_redis,
+	pane_backups;
+
+/* A pane's view state: cursor, scroll, sort, filter and the cached visible rows. */
+struct pane_view {
+	const struct pane_ops *ops;
+	size_t cursor, top;
+	int sort_column;         /* -1: natural order */
+	char filter[128];
+	char selected[128];      /* key of the selected row, kept across refreshes */
+	size_t *rows;            /* visible rows (indices into the data), filtered and sorted */
+	size_t nrows, cap;
+	uint64_t built_generation;
+	int built_sort;
+	char built_filter[128], built_context[256];
+	bool built;
+	int height;              /* rows on screen at the last draw */
+};
+
+/* What a view is built and drawn from. */
+struct pane_env {
+	const struct ui *ui;            /* handed to the pane's ops as it is */
+	const struct sd_snapshot *snap; /* the snapshot on screen */
+	bool utf8;                      /* line drawing characters, else ASCII */
+};
+
+#endif
