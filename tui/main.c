@@ -1,6 +1,8 @@
 /* main.c - the command line: interactive console, --watch, --once [--json], --play, --keys,
  * --check-config. The only place that exits. */
 #include "conf/config.h"
+#include "conf/keymap.h"
+#include "conf/theme.h"
 #include "base/error.h"
 #include "core.h"
 #include "conf/drill.h"
@@ -132,7 +134,7 @@ static int load_all(const struct options *o, struct sd_config *config, struct sd
 		sd_config_free(config);
 		return -1;
 	}
-	if (sd_keymap_load(o->keymap ? o->keymap : config->keymap, keymap, &err) != 0) {
+	if (sd_keymap_load(o->keymap ? o->keymap : config->keymap, sd_action_find, keymap, &err) != 0) {
 		fprintf(stderr, "swarmdeck: %s\n", err.text);
 		sd_theme_free(theme);
 		sd_config_free(config);
@@ -140,7 +142,7 @@ static int load_all(const struct options *o, struct sd_config *config, struct sd
 	}
 	/* the user's own keys extend whichever keymap is active */
 	char *user_keymap = sd_keymap_user_path();
-	rc = user_keymap ? sd_keymap_merge(keymap, user_keymap, &err) : 0;
+	rc = user_keymap ? sd_keymap_merge(keymap, user_keymap, sd_action_find, &err) : 0;
 	free(user_keymap);
 	if (rc != 0) {
 		fprintf(stderr, "swarmdeck: %s\n", err.text);

@@ -6,6 +6,8 @@
 #define SD_PANE_H
 
 #include "conf/config.h"
+#include "conf/keymap.h"
+#include "conf/theme.h"
 #include "model/model.h"
 
 #include <stdbool.h>

@@ -1,5 +1,7 @@
 /* pane_backups.c - backups on disk: kind, age, size, verification; RPO in the title. */
 #include "format.h"
+#include "conf/keymap.h"
+#include "conf/theme.h"
 #include "ui.h"
 
 #include <stdio.h>

@@ -1,5 +1,7 @@
 /* pane_nodes.c - the Swarm's nodes: role, availability, state, manager status, engine. */
 #include "ui.h"
+#include "conf/keymap.h"
+#include "conf/theme.h"
 
 #include <stdio.h>
 #include <string.h>

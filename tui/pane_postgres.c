@@ -1,6 +1,8 @@
 /* pane_postgres.c - PostgreSQL streaming replication: members, lag with its history, slots
  * and the archiver. */
 #include "format.h"
+#include "conf/keymap.h"
+#include "conf/theme.h"
 #include "ui.h"
 
 #include <stdio.h>

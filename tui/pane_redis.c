@@ -1,6 +1,8 @@
 /* pane_redis.c - Redis Sentinel: the master, its replicas, the Sentinels and the live event
  * log. */
 #include "format.h"
+#include "conf/keymap.h"
+#include "conf/theme.h"
 #include "ui.h"
 
 #include <stdio.h>

@@ -1,5 +1,7 @@
 /* pane_services.c - the Swarm's services: replicas, image, update state, ports. */
 #include "ui.h"
+#include "conf/keymap.h"
+#include "conf/theme.h"
 
 #include <stdio.h>
 #include <string.h>

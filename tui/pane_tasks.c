@@ -1,5 +1,7 @@
 /* pane_tasks.c - the tasks of the selected service, or of a node after `open` on it. */
 #include "format.h"
+#include "conf/keymap.h"
+#include "conf/theme.h"
 #include "ui.h"
 #include "base/text.h"
 #include "base/xalloc.h"

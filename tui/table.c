@@ -3,6 +3,8 @@
  * a frame draws just the rows on screen. It knows the console only as the opaque pointer it
  * hands to the pane's ops. */
 #include "table.h"
+#include "conf/keymap.h"
+#include "conf/theme.h"
 #include "term.h"
 #include "base/text.h"
 #include "base/xalloc.h"

@@ -1,6 +1,7 @@
 /* term.c - the terminal: ncurses (wide) setup, headless off-screen terminal, theme colours,
  * key codes, and clipped UTF-8 output. */
 #include "term.h"
+#include "conf/theme.h"
 #include "conf/keys.h"
 #include "base/error.h"
 #include "base/xalloc.h"

@@ -5,6 +5,7 @@
 #define SD_TERM_H
 
 #include "conf/config.h"
+#include "conf/theme.h"
 
 #include <stdbool.h>
 

@@ -2,6 +2,8 @@
  * machine (normal, filter, prompt, confirmation, help); keys resolve to registry entries,
  * mutating ones go to the core and navigation ones to the handlers bound here. */
 #include "ui.h"
+#include "conf/keymap.h"
+#include "conf/theme.h"
 #include "base/text.h"
 #include "conf/keys.h"
 #include "format.h"

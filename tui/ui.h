@@ -7,6 +7,8 @@
 #define SD_UI_H
 
 #include "actions.h"
+#include "conf/keymap.h"
+#include "conf/theme.h"
 #include "conf/config.h"
 #include "core.h"
 #include "model/model.h"

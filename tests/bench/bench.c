@@ -3,6 +3,8 @@
  * lab's captured responses; one frame at 200x60 of the console drawing it; and the peak RSS
  * of the real binary following a fake engine that serves that swarm. */
 #include "core.h"
+#include "conf/keymap.h"
+#include "conf/theme.h"
 #include "base/clock.h"
 #include "base/error.h"
 #include "backends/docker/docker.h"
@@ -94,7 +96,7 @@ static void bench_frame(const struct texts *t)
 	struct sd_theme theme;
 	struct sd_keymap keymap;
 	struct sd_error err;
-	if (sd_theme_load(NULL, &theme, &err) != 0 || sd_keymap_load(NULL, &keymap, &err) != 0) {
+	if (sd_theme_load(NULL, &theme, &err) != 0 || sd_keymap_load(NULL, sd_action_find, &keymap, &err) != 0) {
 		fprintf(stderr, "bench: %s\n", err.text);
 		exit(1);
 	}

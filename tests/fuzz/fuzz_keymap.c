@@ -11,15 +11,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *path = fuzz_file(data, size, ".yaml");
 	struct sd_keymap keymap;
 	struct sd_error err = {""};
-	if (sd_keymap_load(path, &keymap, &err) == 0)
+	if (sd_keymap_load(path, sd_action_find, &keymap, &err) == 0)
 		sd_keymap_free(&keymap);
 	else
 		FUZZ_ASSERT(strncmp(err.text, path, strlen(path)) == 0, "error \"%s\"", err.text);
 
 	struct sd_keymap base;
-	FUZZ_ASSERT(sd_keymap_load(NULL, &base, &err) == 0, "default keymap: %s", err.text);
+	FUZZ_ASSERT(sd_keymap_load(NULL, sd_action_find, &base, &err) == 0, "default keymap: %s", err.text);
 	size_t before = base.n;
-	if (sd_keymap_merge(&base, path, &err) < 0) {
+	if (sd_keymap_merge(&base, path, sd_action_find, &err) < 0) {
 		FUZZ_ASSERT(strncmp(err.text, path, strlen(path)) == 0, "error \"%s\"", err.text);
 		FUZZ_ASSERT(base.n == before, "a refused merge changed the keymap");
 	}

@@ -3,6 +3,7 @@
  * actions on different targets side by side (against a fake engine on a unix socket that
  * counts the updates in flight), and guards checked again on the worker. */
 #include "actions.h"
+#include "conf/keymap.h"
 #include "conf/config.h"
 #include "core.h"
 
@@ -154,7 +155,7 @@ static void test_keymap_resolves_entries(void **state)
 	(void)state;
 	struct sd_keymap k;
 	struct sd_error err;
-	assert_int_equal(sd_keymap_load(NULL, &k, &err), 0);
+	assert_int_equal(sd_keymap_load(NULL, sd_action_find, &k, &err), 0);
 	for (size_t i = 0; i < k.n; i++)
 		assert_ptr_equal(sd_action_get(k.bindings[i].action->id), k.bindings[i].action);
 	assert_ptr_equal(sd_keymap_lookup(&k, SD_SCOPE_SERVICES, 'q'), A(SD_ACTION_QUIT));
@@ -166,7 +167,7 @@ static void test_keymap_resolves_entries(void **state)
 	assert_non_null(f);
 	fputs("generic:\n  q: quit\n  x: cursor.dwon\n", f);
 	fclose(f);
-	assert_int_equal(sd_keymap_load(path, &k, &err), -1);
+	assert_int_equal(sd_keymap_load(path, sd_action_find, &k, &err), -1);
 	assert_non_null(strstr(err.text, ":3:6: unknown action 'cursor.dwon'"));
 	unlink(path);
 }

@@ -9,6 +9,9 @@
 #include <cmocka.h>
 
 #include "actions.h"
+#include "conf/keymap.h"
+#include "conf/theme.h"
+#include "conf/embedded.h"
 #include "base/error.h"
 #include "conf/config.h"
 #include "conf/keys.h"
@@ -469,7 +472,7 @@ static void test_keymap_default(void **state)
 	(void)state;
 	struct sd_keymap k;
 	struct sd_error err = {""};
-	if (sd_keymap_load(NULL, &k, &err) < 0)
+	if (sd_keymap_load(NULL, sd_action_find, &k, &err) < 0)
 		fail_msg("%s", err.text);
 	assert_string_equal(k.source, "default");
 	for (const char *const *a = contract_actions; *a; a++)
@@ -509,7 +512,7 @@ static void test_keymap_default(void **state)
 	assert_null(k.bindings);
 
 	/* "default" by name is the same */
-	assert_int_equal(sd_keymap_load("default", &k, &err), 0);
+	assert_int_equal(sd_keymap_load("default", sd_action_find, &k, &err), 0);
 	sd_keymap_free(&k);
 }
 
@@ -526,7 +529,7 @@ static void test_keymap_shipped(void **state)
 	for (; names[count]; count++) {
 		struct sd_keymap k;
 		struct sd_error err = {""};
-		if (sd_keymap_load(names[count], &k, &err) < 0)
+		if (sd_keymap_load(names[count], sd_action_find, &k, &err) < 0)
 			fail_msg("keymap %s: %s", names[count], err.text);
 		for (const char *const *a = contract_actions; *a; a++)
 			if (!bound(&k, *a))
@@ -582,7 +585,7 @@ static void test_keymap_file(void **state)
 	struct sd_keymap k;
 	struct sd_error err = {""};
 	const char *path = fixture("keymap-good.yaml");
-	if (sd_keymap_load(path, &k, &err) < 0)
+	if (sd_keymap_load(path, sd_action_find, &k, &err) < 0)
 		fail_msg("%s", err.text);
 	assert_string_equal(k.source, path);
 	assert_int_equal(k.n, 8);
@@ -618,7 +621,7 @@ static void test_keymap_errors(void **state)
 		const char *path = fixture(cases[i].file);
 		char want[600];
 		snprintf(want, sizeof(want), "%s%s", path, cases[i].error);
-		if (sd_keymap_load(path, &k, &err) == 0)
+		if (sd_keymap_load(path, sd_action_find, &k, &err) == 0)
 			fail_msg("%s: loaded, want \"%s\"", cases[i].file, want);
 		if (strncmp(err.text, want, strlen(want)) != 0)
 			fail_msg("%s: got \"%s\", want \"%s\"", cases[i].file, err.text, want);
@@ -627,10 +630,10 @@ static void test_keymap_errors(void **state)
 	}
 	struct sd_keymap k;
 	struct sd_error err;
-	assert_int_equal(sd_keymap_load("emacs", &k, &err), -1);
+	assert_int_equal(sd_keymap_load("emacs", sd_action_find, &k, &err), -1);
 	assert_string_equal(err.text, "unknown keymap 'emacs' (built in: default, vim; a file "
 				      "needs a '/' or .yaml)");
-	assert_int_equal(sd_keymap_load("missing.yaml", &k, &err), -1);
+	assert_int_equal(sd_keymap_load("missing.yaml", sd_action_find, &k, &err), -1);
 	assert_string_equal(err.text, "missing.yaml: No such file or directory");
 }
 
@@ -652,12 +655,12 @@ static void test_keymap_merge(void **state)
 	for (size_t b = 0; b < 2; b++) {
 		struct sd_keymap base, k;
 		struct sd_error err = {""};
-		assert_int_equal(sd_keymap_load(bases[b], &base, &err), 0);
-		assert_int_equal(sd_keymap_load(bases[b], &k, &err), 0);
+		assert_int_equal(sd_keymap_load(bases[b], sd_action_find, &base, &err), 0);
+		assert_int_equal(sd_keymap_load(bases[b], sd_action_find, &k, &err), 0);
 		assert_null(k.user_file);
 		long drain_at = binding_index(&k, SD_SCOPE_NODES, "d");
 		assert_true(drain_at >= 0);
-		if (sd_keymap_merge(&k, path, &err) < 0)
+		if (sd_keymap_merge(&k, path, sd_action_find, &err) < 0)
 			fail_msg("%s", err.text);
 		assert_string_equal(k.source, bases[b]);
 		assert_string_equal(k.user_file, path);
@@ -694,7 +697,7 @@ static void test_keymap_merge(void **state)
 					 o->action->name);
 		}
 		/* merging the same file again changes nothing */
-		assert_int_equal(sd_keymap_merge(&k, path, &err), 0);
+		assert_int_equal(sd_keymap_merge(&k, path, sd_action_find, &err), 0);
 		assert_int_equal(k.n, base.n + 1);
 		sd_keymap_free(&k);
 		assert_null(k.user_file);
@@ -704,9 +707,9 @@ static void test_keymap_merge(void **state)
 	/* an empty file changes nothing */
 	struct sd_keymap k;
 	struct sd_error err = {""};
-	assert_int_equal(sd_keymap_load(NULL, &k, &err), 0);
+	assert_int_equal(sd_keymap_load(NULL, sd_action_find, &k, &err), 0);
 	size_t n = k.n;
-	assert_int_equal(sd_keymap_merge(&k, fixture("empty.yaml"), &err), 0);
+	assert_int_equal(sd_keymap_merge(&k, fixture("empty.yaml"), sd_action_find, &err), 0);
 	assert_int_equal(k.n, n);
 	sd_keymap_free(&k);
 }
@@ -725,8 +728,8 @@ static void test_keymap_merge_pane_unbind(void **state)
 	fclose(f);
 	struct sd_keymap k;
 	struct sd_error err = {""};
-	assert_int_equal(sd_keymap_load(NULL, &k, &err), 0);
-	if (sd_keymap_merge(&k, file, &err) < 0)
+	assert_int_equal(sd_keymap_load(NULL, sd_action_find, &k, &err), 0);
+	if (sd_keymap_merge(&k, file, sd_action_find, &err) < 0)
 		fail_msg("%s", err.text);
 	expect_binding(&k, SD_SCOPE_NODES, "j", "node.drain");
 	expect_binding(&k, SD_SCOPE_SERVICES, "j", "cursor.down");
@@ -736,7 +739,7 @@ static void test_keymap_merge_pane_unbind(void **state)
 	assert_non_null(f);
 	fputs("nodes:\n  j: none\n", f);
 	fclose(f);
-	assert_int_equal(sd_keymap_merge(&k, file, &err), 0);
+	assert_int_equal(sd_keymap_merge(&k, file, sd_action_find, &err), 0);
 	expect_binding(&k, SD_SCOPE_NODES, "j", "cursor.down");
 	sd_keymap_free(&k);
 	unlink(file);
@@ -772,11 +775,11 @@ static void test_keymap_merge_errors(void **state)
 		fclose(f);
 		struct sd_keymap k, base;
 		struct sd_error err = {""};
-		assert_int_equal(sd_keymap_load(NULL, &k, &err), 0);
-		assert_int_equal(sd_keymap_load(NULL, &base, &err), 0);
+		assert_int_equal(sd_keymap_load(NULL, sd_action_find, &k, &err), 0);
+		assert_int_equal(sd_keymap_load(NULL, sd_action_find, &base, &err), 0);
 		char want[600];
 		snprintf(want, sizeof(want), "%s%s", file, cases[i].error);
-		if (sd_keymap_merge(&k, file, &err) == 0)
+		if (sd_keymap_merge(&k, file, sd_action_find, &err) == 0)
 			fail_msg("case %zu: merged, want \"%s\"", i, want);
 		if (strncmp(err.text, want, strlen(want)) != 0)
 			fail_msg("case %zu: got \"%s\", want \"%s\"", i, err.text, want);
@@ -792,13 +795,13 @@ static void test_keymap_merge_errors(void **state)
 
 	struct sd_keymap k;
 	struct sd_error err = {""};
-	assert_int_equal(sd_keymap_load(NULL, &k, &err), 0);
-	assert_int_equal(sd_keymap_merge(&k, "/nonexistent/keymap.yaml", &err), -1);
+	assert_int_equal(sd_keymap_load(NULL, sd_action_find, &k, &err), 0);
+	assert_int_equal(sd_keymap_merge(&k, "/nonexistent/keymap.yaml", sd_action_find, &err), -1);
 	assert_string_equal(err.text, "/nonexistent/keymap.yaml: No such file or directory");
 	sd_keymap_free(&k);
 	/* none unbinds in a user's keymap only: a keymap named on its own binds every key */
 	snprintf(file, sizeof(file), "%s", fixture("keymap-user.yaml"));
-	assert_int_equal(sd_keymap_load(file, &k, &err), -1);
+	assert_int_equal(sd_keymap_load(file, sd_action_find, &k, &err), -1);
 	char want[600];
 	snprintf(want, sizeof(want), "%s:4:6: unknown action 'none'", file);
 	assert_string_equal(err.text, want);

@@ -3,6 +3,8 @@
  * reach them through the entries (cursor, focus, help, filter, open and back) on an
  * off-screen terminal, with a core that runs no pollers. Links the tui objects. */
 #include "actions.h"
+#include "conf/keymap.h"
+#include "conf/theme.h"
 #include "conf/config.h"
 #include "conf/keys.h"
 #include "core.h"
@@ -107,7 +109,7 @@ static void test_keys_reach_handlers(void **state)
 	struct sd_keymap keymap;
 	struct sd_error e;
 	assert_int_equal(sd_theme_load(NULL, &theme, &e), 0);
-	assert_int_equal(sd_keymap_load(NULL, &keymap, &e), 0);
+	assert_int_equal(sd_keymap_load(NULL, sd_action_find, &keymap, &e), 0);
 	struct sd_core *core = sd_core_new(&config, SD_MODE_LIVE, &e);
 	assert_non_null(core);
 	sd_core_put_swarm(core, make_swarm());
