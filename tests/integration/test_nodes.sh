@@ -1,5 +1,6 @@
 # test_nodes.sh - drain and activate a worker, promote a worker and demote it back, by keys.
 . "$(dirname "$0")/lib.sh"
+plan 15
 svc=iot-guardian_backend
 wait_until 120 replicas_are $svc 3/3
 

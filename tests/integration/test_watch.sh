@@ -1,6 +1,7 @@
 # test_watch.sh - watch mode refuses every mutating action in the core: nothing changes in the
 # cluster and the engine's debug log shows no POST or DELETE from the console.
 . "$(dirname "$0")/lib.sh"
+plan 7
 log=/run/swarmdeck-lab/manager-1/dockerd.log
 wait_until 120 replicas_are iot-guardian_backend 3/3
 before_specs=$(dk service ls --format '{{.Name}} {{.Replicas}} {{.Image}}' | sort)
