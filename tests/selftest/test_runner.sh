@@ -1,10 +1,11 @@
 # test_runner.sh - tests/run cannot be fooled: fake scripts (tests/fixtures/runner) that exit
 # non-zero after passing checks, are killed by their timeout, print fewer or more checks than
 # planned, no plan, or skip, and fake cmocka binaries that skip, crash, or skip until the lab
-# is up, each counted as its comment says; a timed-out script's cleanups still run.
+# is up, each counted as its comment says; a timed-out script's cleanups still run, and so do
+# those of a script running when the runner itself is stopped.
 SD_NO_LAB=1
 . "$(dirname "$0")/../integration/lib.sh"
-plan 15
+plan 17
 F="$ROOT/tests/fixtures/runner"
 export SD_ROOT="$ROOT" SD_SELFTEST_MARK="$TMP/cleaned" SD_SELFTEST_STATE="$TMP/state"
 
@@ -44,3 +45,15 @@ rm -f "$SD_SELFTEST_STATE"
 T=2 expect "all of them together add up" "rc 1 17 passed, 9 failed, 2 skipped" \
 	"$F/exit_after_ok.sh" "$F/killed.sh" "$F/short.sh" "$F/skips.sh" "$F/no_plan.sh" \
 	"$F/one_failed.sh" "$F/too_many.sh" "$F/good.sh" "$F/cmocka_skip" "$F/cmocka_crash"
+
+# the runner itself stopped (^C, TERM) while a script runs: the script's cleanups run
+rm -f "$SD_SELFTEST_MARK"
+SD_LOG_DIR="$TMP/logs-stopped" SD_TEST_TIMEOUT=100 sh "$ROOT/tests/run" only "$F/killed.sh" > "$TMP/stopped.out" 2>&1 &
+runner=$!
+wait_until 20 grep -q "^ok - before the hang" "$TMP/logs-stopped/killed.log"
+kill -TERM $runner
+wait $runner
+rc=$?
+check "a runner stopped by TERM exits 130 and counts the script failed ($rc)" \
+	sh -c "[ $rc -eq 130 ] && tail -n 1 '$TMP/stopped.out' | grep -qx '0 passed, 1 failed, 0 skipped'"
+check "and the script's cleanup ran" grep -qx cleaned "$SD_SELFTEST_MARK"
