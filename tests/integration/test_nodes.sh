@@ -47,7 +47,7 @@ drill: promote
 steps:
   - keys: "1/worker-2<Enter>p"
   - expect_screen: "Managers: 3 -> 4"
-  - expect_screen: "even"
+  - expect_screen: "4 managers [(]even[)] tolerate"
   - confirm: "yes"
   - until: nodes[hostname=worker-2].manager == reachable
     timeout: 60s

@@ -13,7 +13,7 @@ steps:
   - keys: "<Esc>2/backend<Enter>o<Enter>"
   - keys: "4j5j6?"
   - keys: "<Esc>2s"
-  - expect_screen: "refused: watch mode"
+  - expect_screen: "refused: watch mode is read-only"
   - until: len(tasks) > 0
     timeout: 30s
   - save_screen: walk.txt

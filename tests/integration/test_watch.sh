@@ -13,7 +13,7 @@ drill watch --watch <<'YAML'
 drill: watch-every-key
 steps:
   - keys: "2/backend<Enter>s"
-  - expect_screen: "refused: watch mode"
+  - expect_screen: "refused: watch mode is read-only"
   - keys: "rFb"
   - keys: "1/worker-1<Enter>dPapD"
   - keys: "4p5p6vX"
