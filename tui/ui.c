@@ -158,20 +158,21 @@ static void draw_alerts(struct ui *ui)
 {
 	const struct sd_snapshot *s = ui->snap;
 	char line[1024];
-	if (ui->drill_step) {
+	int y = 1;
+	if (ui->drill_step) { /* the drill line goes above the alerts, which stay in sight */
 		snprintf(line, sizeof(line), " DRILL %s", ui->drill_step);
-		term_put(1, 0, line, COLS, term_attr(SD_ROLE_DRILL));
-		return;
+		term_put(UI_DRILL_ROW, 0, line, COLS, term_attr(SD_ROLE_DRILL));
+		y = UI_DRILL_ROW + 1;
 	}
 	if (s->nalerts == 0) {
-		term_put(1, 0, " no alerts", COLS, term_attr(SD_ROLE_OK));
+		term_put(y, 0, " no alerts", COLS, term_attr(SD_ROLE_OK));
 		return;
 	}
 	int n = snprintf(line, sizeof(line), " %zu alert%s: ", s->nalerts, s->nalerts == 1 ? "" : "s");
 	for (size_t i = 0; i < s->nalerts && n < (int)sizeof(line) - 8; i++)
 		n += snprintf(line + n, sizeof(line) - (size_t)n, "%s%s %s", i ? " | " : "",
 			      sd_level_name(s->alerts[i].level), s->alerts[i].message);
-	term_put(1, 0, line, COLS, term_attr(level_role(s->alerts[0].level)));
+	term_put(y, 0, line, COLS, term_attr(level_role(s->alerts[0].level)));
 }
 
 static void draw_status(struct ui *ui)
@@ -317,7 +318,7 @@ static const char *binding_for(const struct ui *ui, enum sd_scope scope,
 	return buf;
 }
 
-static void draw_help(struct ui *ui)
+static void draw_help(struct ui *ui, int top)
 {
 	enum sd_scope scope = pane_table[ui->focus]->scope;
 	char lines[128][160];
@@ -342,8 +343,8 @@ static void draw_help(struct ui *ui)
 	if (ui->help_top > n - 1)
 		ui->help_top = n - 1;
 	int attr = term_attr(SD_ROLE_DIALOG);
-	for (int y = 1; y < LINES - 1; y++) {
-		int i = ui->help_top + y - 1;
+	for (int y = top; y < LINES - 1; y++) {
+		int i = ui->help_top + y - top;
 		term_put(y, 0, i < n ? lines[i] : "", COLS,
 			 i < n && lines[i][0] && lines[i][0] != ' ' ? attr | (int)A_BOLD : attr);
 	}
@@ -364,9 +365,9 @@ void ui_draw(struct ui *ui)
 	}
 	draw_header(ui);
 	draw_alerts(ui);
-	int top = 2, height = LINES - 3;
+	int top = ui->drill_step ? UI_DRILL_ROW + 2 : 2, height = LINES - 1 - top;
 	if (ui->mode == UI_HELP) {
-		draw_help(ui);
+		draw_help(ui, top - 1);
 	} else {
 		enum pane_id left[PANE_COUNT], right[PANE_COUNT];
 		int nl = 0, nr = 0;

@@ -40,12 +40,16 @@ struct ui {
 	bool quit, dirty;
 	bool utf8, color;
 	int help_top;
-	const char *drill_step;          /* shown in the header while a drill plays */
+	const char *drill_step;          /* shown on row UI_DRILL_ROW while a drill plays */
 	char screen_dir[512];            /* where screen.save writes */
 	bool headless;
 	unsigned submitted;              /* actions handed to the core so far */
 	struct recorder *recorder;       /* --record: every key goes through it */
 };
+
+/* While a drill plays, its line (name, step, the step itself) takes this row and the alerts
+ * and panes move one row down; screen checks leave this row out. */
+#define UI_DRILL_ROW 1
 
 /* Set by signal handlers: the loop and drill playback stop. */
 extern volatile sig_atomic_t ui_interrupted;

@@ -1,9 +1,11 @@
 # lib.sh - sourced by the integration tests: the lab's environment, a pinned terminal, checks
-# that print "ok - NAME" / "not ok - NAME", waits with deadlines, and headless drills.
+# that print TAP ("1..N" first, from `plan N`, then "ok - NAME" / "not ok - NAME" /
+# "ok - NAME # SKIP reason"), waits with deadlines, and headless drills. Cleanups registered
+# with at_exit run however the script ends: exit, error, or TERM/INT from the runner's timeout.
 set -u
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+ROOT=${SD_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$ROOT" || exit 2
-eval "$(tests/lab/lab env)"
+[ -n "${SD_NO_LAB:-}" ] || eval "$(tests/lab/lab env)" # SD_NO_LAB=1: scripts that need no lab
 DOCKER=${SDLAB_DOCKER:-/usr/bin/docker}
 SD="$ROOT/swarmdeck"
 TMP=$(mktemp -d /tmp/sdtest.XXXXXX)
@@ -16,16 +18,35 @@ CLEANUPS=""
 
 at_exit() { CLEANUPS="$1
 $CLEANUPS"; }
-_finish() {
-	rc=$?
-	[ $rc -eq 0 ] || echo "not ok - $SCRIPT_NAME stopped early (exit $rc)"
+_cleanup() {
 	echo "$CLEANUPS" | while IFS= read -r c; do [ -n "$c" ] && eval "$c" >/dev/null 2>&1; done
+	CLEANUPS=""
 	rm -rf "$TMP"
 }
+# the runner counts the checks that did not run; this only says why
+_finish() {
+	rc=$?
+	[ $rc -eq 0 ] || echo "# $SCRIPT_NAME: stopped early (exit $rc)"
+	_cleanup
+}
+# dash runs no EXIT trap on a signal: clean up here, then die of it
+_on_signal() {
+	trap - EXIT "$1"
+	echo "# $SCRIPT_NAME: stopped by SIG$1"
+	_cleanup
+	kill -s "$1" $$
+	exit 128
+}
 trap _finish EXIT
+trap '_on_signal TERM' TERM
+trap '_on_signal INT' INT
 
+# plan N: the script runs N checks (TAP's "1..N"); print it before the first check
+plan() { echo "1..$1"; }
 ok() { echo "ok - $*"; }
 not_ok() { echo "not ok - $*"; }
+# skip NAME REASON: a check that could not run here, counted as skipped
+skip() { echo "ok - $1 # SKIP $2"; }
 note() { echo "# $*"; }
 check() {
 	name=$1

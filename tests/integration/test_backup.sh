@@ -5,6 +5,7 @@
 # secret's value, retention of old copies, the throughput against plain pg_dump -Fc on a
 # database over 200 MB, and a dump whose primary dies midway: no file under a final name.
 . "$(dirname "$0")/lib.sh"
+plan 41
 : "${SWARMDECK_CONFIG:=/run/swarmdeck-lab/swarmdeck.yaml}"
 export SWARMDECK_CONFIG
 DATA="sh tests/lab/data"
@@ -148,8 +149,8 @@ YAML
 check "backup.take redis by keys: drill passes" [ $? -eq 0 ]
 rdb=$(newest redis rdb)
 check "a redis_YYYYMMDD_HHMMSS.rdb with its checksum" sh -c "[ -n '$rdb' ] && [ \"\$(head -c 5 '$BDIR/$rdb')\" = REDIS ]"
-[ -n "$rdb" ] && check "the RDB's manifest matches it and names the master" \
-	sh -c "[ \"\$(sha256sum < '$BDIR/$rdb' | cut -d' ' -f1)\" = \"\$(jq -r .sha256 '$BDIR/$rdb.manifest.json')\" ] &&
+check "the RDB's manifest matches it and names the master" \
+	sh -c "[ -n '$rdb' ] && [ \"\$(sha256sum < '$BDIR/$rdb' | cut -d' ' -f1)\" = \"\$(jq -r .sha256 '$BDIR/$rdb.manifest.json')\" ] &&
 	       jq -r .source '$BDIR/$rdb.manifest.json' | grep -q ':6379\$'"
 
 # ---- the Swarm export: secret names, never values --------------------------------------------

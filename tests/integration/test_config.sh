@@ -1,6 +1,7 @@
 # test_config.sh - bad config, theme and keymap files: the error names file, line and column,
 # the exit status is 2, and the console does not start.
 . "$(dirname "$0")/lib.sh"
+plan 9
 printf 'docker:\n  host: unix:///x\ninterval: 2\nbogus: 1\n' > "$TMP/bad-config.yaml"
 printf 'generic:\n  q: quit\nservices:\n  s: service.scael\n' > "$TMP/bad-keymap.yaml"
 printf 'header:\n  fg: red\nwarning:\n  fg: chartreuse\n' > "$TMP/bad-theme.yaml"

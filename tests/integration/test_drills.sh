@@ -2,6 +2,7 @@
 # RTO target; a drill whose condition never holds fails and names its step; a drill with exec
 # steps is refused before any key without --allow-exec; watch mode's refusals reach the report.
 . "$(dirname "$0")/lib.sh"
+plan $(($(ls tests/drills/*.yaml | wc -l) + 8))
 for f in tests/drills/*.yaml; do
 	name=$(basename "$f" .yaml)
 	"$SD" --play "$f" --headless --allow-exec --report "$TMP/$name.md" > "$TMP/$name.out" 2>&1

@@ -1,6 +1,7 @@
 # test_failures.sh - a worker dies and comes back; the engine the console talks to dies and
 # comes back while the real binary runs in tmux.
 . "$(dirname "$0")/lib.sh"
+plan 11
 
 tests/lab/lab kill worker-2 >/dev/null 2>&1
 at_exit "tests/lab/lab heal worker-2"

@@ -1,6 +1,7 @@
 # test_frozen.sh - a PostgreSQL member and a Redis replica SIGSTOPped: the console (real binary
 # in tmux) still answers keys and redraws, the panes say so; SIGCONT and it recovers.
 . "$(dirname "$0")/lib.sh"
+plan 6
 "$DATA" wait-streaming 2 120 >/dev/null 2>&1
 "$DATA" wait-redis 90 >/dev/null 2>&1
 once_json

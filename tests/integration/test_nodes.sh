@@ -1,5 +1,6 @@
 # test_nodes.sh - drain and activate a worker, promote a worker and demote it back, by keys.
 . "$(dirname "$0")/lib.sh"
+plan 15
 svc=iot-guardian_backend
 wait_until 120 replicas_are $svc 3/3
 
@@ -46,7 +47,7 @@ drill: promote
 steps:
   - keys: "1/worker-2<Enter>p"
   - expect_screen: "Managers: 3 -> 4"
-  - expect_screen: "even"
+  - expect_screen: "4 managers [(]even[)] tolerate"
   - confirm: "yes"
   - until: nodes[hostname=worker-2].manager == reachable
     timeout: 60s

@@ -2,6 +2,7 @@
 # primary killed, CRITICAL, a standby promoted by keys; promotion refused while a primary
 # answers unless the name is typed.
 . "$(dirname "$0")/lib.sh"
+plan 15
 check "the lab streams to 2 standbys" "$DATA" wait-streaming 2 120
 primary=$("$DATA" primary)
 note "primary is $primary"

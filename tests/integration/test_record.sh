@@ -1,6 +1,7 @@
 # test_record.sh - a session recorded with --record (driven by tmux send-keys) plays back to
 # the same final state.
 . "$(dirname "$0")/lib.sh"
+plan 5
 svc=iot-guardian_backend
 wait_until 120 replicas_are $svc 3/3
 session=sdrec-$$

@@ -1,6 +1,7 @@
 # test_redis.sh - a planned Sentinel failover by keys, then the master's Redis killed: Sentinel
 # fails over by itself and the pane follows.
 . "$(dirname "$0")/lib.sh"
+plan 8
 check "the lab's Redis is healthy (1 master, 2 replicas, 3 Sentinels agree)" "$DATA" wait-redis 90
 master_addr() { "$DATA" sentinel manager-1 SENTINEL get-master-addr-by-name mymaster | paste -sd: ; }
 old=$(master_addr)
@@ -21,7 +22,8 @@ steps:
 YAML
 check "redis.failover by keys moves the master" [ $? -eq 0 ]
 new=$(master_addr)
-check "SENTINEL GET-MASTER-ADDR-BY-NAME reports the new master ($old -> $new)" [ -n "$new" ] && [ "$new" != "$old" ]
+check "SENTINEL GET-MASTER-ADDR-BY-NAME reports the new master ($old -> $new)" \
+	sh -c "[ -n '$new' ] && [ '$new' != '$old' ]"
 once_json
 check "the JSON shows the same master" [ "$(jqo .redis.master.addr)" = "$new" ]
 check "the pane's event log shows +switch-master to the new master" \

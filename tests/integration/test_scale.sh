@@ -1,5 +1,6 @@
 # test_scale.sh - scale the backend 3 -> 5 and back by keys; refusals of bad numbers.
 . "$(dirname "$0")/lib.sh"
+plan 11
 svc=iot-guardian_backend
 check "backend starts at 3/3" wait_until 120 replicas_are $svc 3/3
 

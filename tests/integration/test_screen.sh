@@ -1,6 +1,7 @@
 # test_screen.sh - the console in tmux: live resize, "terminal too small" below 80x24, ASCII
 # lines when the locale is not UTF-8, UTF-8 lines when it is.
 . "$(dirname "$0")/lib.sh"
+plan 6
 session=sdscreen-$$
 # a tmux server of its own for each start (one that quits takes its server along), told the
 # terminal speaks UTF-8

@@ -1,6 +1,7 @@
 # test_update.sh - a bad update rolls back by itself and the console shows it; a good update
 # is rolled back by key to the previous spec.
 . "$(dirname "$0")/lib.sh"
+plan 6
 svc=iot-guardian_frontend
 wait_until 120 replicas_are $svc 2/2
 

@@ -1,6 +1,7 @@
 # test_valgrind.sh - drill playback under valgrind: no invalid access and no leak in the
 # console's own code while it draws every pane, filters, opens tasks and refuses an action.
 . "$(dirname "$0")/lib.sh"
+plan 2
 command -v valgrind >/dev/null || { not_ok "valgrind is installed"; exit 0; }
 cat > "$TMP/walk.yaml" <<'YAML'
 drill: walk
@@ -12,7 +13,7 @@ steps:
   - keys: "<Esc>2/backend<Enter>o<Enter>"
   - keys: "4j5j6?"
   - keys: "<Esc>2s"
-  - expect_screen: "refused: watch mode"
+  - expect_screen: "refused: watch mode is read-only"
   - until: len(tasks) > 0
     timeout: 30s
   - save_screen: walk.txt

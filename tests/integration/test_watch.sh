@@ -1,6 +1,7 @@
 # test_watch.sh - watch mode refuses every mutating action in the core: nothing changes in the
 # cluster and the engine's debug log shows no POST or DELETE from the console.
 . "$(dirname "$0")/lib.sh"
+plan 7
 log=/run/swarmdeck-lab/manager-1/dockerd.log
 wait_until 120 replicas_are iot-guardian_backend 3/3
 before_specs=$(dk service ls --format '{{.Name}} {{.Replicas}} {{.Image}}' | sort)
@@ -12,7 +13,7 @@ drill watch --watch <<'YAML'
 drill: watch-every-key
 steps:
   - keys: "2/backend<Enter>s"
-  - expect_screen: "refused: watch mode"
+  - expect_screen: "refused: watch mode is read-only"
   - keys: "rFb"
   - keys: "1/worker-1<Enter>dPapD"
   - keys: "4p5p6vX"

@@ -1,6 +1,7 @@
 # test_zz_secrets.sh - runs last: no password of the lab appears in any screen capture, log,
 # report or the audit file the tests produced, nor on any command line.
 . "$(dirname "$0")/lib.sh"
+plan 7
 secrets=$TMP/secrets
 {
 	cut -d: -f5 /var/lib/swarmdeck-lab/secrets/pg-*.pgpass 2>/dev/null
