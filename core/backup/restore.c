@@ -1,0 +1,327 @@
+/* restore.c - the restore of a PostgreSQL dump as visible steps: check the dump, scale the
+ * services down, wait for their tasks, pg_restore in one transaction (watched for lock
+ * waits), scale them back; on any failure the services are put back as they were. */
+
+#include "backup/internal.h"
+#include "backup/manifest.h"
+#include "base/child.h"
+#include "base/clock.h"
+#include "base/error.h"
+#include "base/text.h"
+#include "base/xalloc.h"
+#include <libpq-fe.h>
+#include <dirent.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct restore_tick {
+	struct sd_backup_runner *runner;
+	const char *path;
+	long long size;
+	/* restores: a second session that watches pg_restore's for lock waits */
+	PGconn *watch;
+	double next_watch;
+	char blocked[512];           /* why pg_restore was stopped, "" */
+};
+
+/* How far a child has read PATH: its position in /proc/PID/fdinfo. */
+static void tick_file_position(void *user, pid_t pid)
+{
+	struct restore_tick *t = user;
+	char dir[64];
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		char link[PATH_MAX + 64], target[PATH_MAX];
+		snprintf(link, sizeof(link), "%s/%s", dir, e->d_name);
+		ssize_t n = readlink(link, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (strcmp(target, t->path) != 0)
+			continue;
+		char info[PATH_MAX + 64];
+		snprintf(info, sizeof(info), "/proc/%d/fdinfo/%s", (int)pid, e->d_name);
+		FILE *f = fopen(info, "re");
+		long long pos = -1;
+		if (f) {
+			if (fscanf(f, "pos: %lld", &pos) != 1)
+				pos = -1;
+			fclose(f);
+		}
+		if (pos >= 0)
+			runner_bytes(t->runner, pos, t->size);
+		break;
+	}
+	closedir(d);
+}
+
+#define RESTORE_APP "swarmdeck-restore"
+#define RESTORE_LOCK_LIMIT 60    /* seconds pg_restore may wait for a lock */
+
+/* pg_restore sets lock_timeout = 0 itself (the archive says so), so a session holding a
+ * table would keep the restore, and the services scaled down, waiting for ever: a second
+ * session looks at pg_restore's and stops it after RESTORE_LOCK_LIMIT seconds on one lock,
+ * naming who holds it. */
+static void watch_locks(struct restore_tick *t, pid_t pid)
+{
+	if (!t->watch || t->blocked[0] || sd_now() < t->next_watch)
+		return;
+	t->next_watch = sd_now() + 2.0;
+	static const char sql[] =
+		"select extract(epoch from now() - a.query_start)::int, a.pid, "
+		"  coalesce((select string_agg(coalesce(nullif(b.application_name, ''), b.usename, 'a session') "
+		"     || ' (pid ' || b.pid || coalesce(', ' || host(b.client_addr), '') || ')', ', ') "
+		"   from pg_stat_activity b where b.pid = any(pg_blocking_pids(a.pid))), 'another session') "
+		"from pg_stat_activity a "
+		"where a.application_name = '" RESTORE_APP "' and a.wait_event_type = 'Lock' "
+		"order by 1 desc limit 1";
+	PGresult *res = PQexec(t->watch, sql);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+	    atol(PQgetvalue(res, 0, 0)) >= RESTORE_LOCK_LIMIT) {
+		snprintf(t->blocked, sizeof(t->blocked),
+			 "pg_restore waited %s s for a lock held by %s and was stopped",
+			 PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 2));
+		kill(-pid, SIGKILL);
+		/* and its session, so that its transaction rolls back now, not when the lock
+		 * comes */
+		char terminate[128];
+		snprintf(terminate, sizeof(terminate), "select pg_terminate_backend(%ld)",
+			 atol(PQgetvalue(res, 0, 1)));
+		PQclear(PQexec(t->watch, terminate));
+	}
+	PQclear(res);
+}
+
+static void tick_restore(void *user, pid_t pid)
+{
+	tick_file_position(user, pid);
+	watch_locks(user, pid);
+}
+/* ------------------------------------------------------------------------------------------ */
+/* restore                                                                                     */
+
+struct scaled {
+	char name[256];
+	long previous;
+	bool down;                   /* we scaled it to 0 */
+};
+
+/* Put every service we scaled down back to its count; "NAME 0->3, ..." into RESULT. */
+static bool put_back(struct sd_backup_runner *r, struct scaled *s, size_t n, char *result,
+		     size_t resultlen)
+{
+	bool all_ok = true;
+	for (size_t i = 0; i < n; i++) {
+		if (!s[i].down)
+			continue;
+		char e[512] = "";
+		int rc = -1;
+		for (int attempt = 0; attempt < 3 && rc < 0; attempt++) {
+			if (attempt)
+				sd_sleep(1.0);
+			rc = sd_docker_service_scale(r->docker, s[i].name, s[i].previous, e, sizeof(e));
+		}
+		if (result[0])
+			append(result, resultlen, ", ");
+		if (rc == 0) {
+			append(result, resultlen, "%s 0->%ld", s[i].name, s[i].previous);
+			s[i].down = false;
+		} else {
+			append(result, resultlen, "COULD NOT scale %s back to %ld: %s", s[i].name,
+			       s[i].previous, e);
+			all_ok = false;
+		}
+	}
+	return all_ok;
+}
+
+int sd_backup_restore(struct sd_backup_runner *r, const char *file, const char *database,
+		      const struct sd_snapshot *snap, char *result, size_t resultlen)
+{
+	char path[PATH_MAX], err[1024];
+	if (resolve_backup(r, file, path, sizeof(path), result, resultlen) < 0)
+		return -1;
+	char manifest_path[PATH_MAX + 32];
+	snprintf(manifest_path, sizeof(manifest_path), "%s%s", path, MANIFEST_SUFFIX);
+	struct manifest m;
+	if (manifest_read(manifest_path, &m, err, sizeof(err)) < 0) {
+		sd_set_error(result, resultlen, "refused: %s", err);
+		return -1;
+	}
+	if (strcmp(m.kind, "postgres") != 0) {
+		sd_set_error(result, resultlen, "refused: %s is a %s backup; only PostgreSQL dumps are restored here",
+			base_name(path), m.kind);
+		return -1;
+	}
+	const struct sd_pg_member *primary = find_primary(snap, err, sizeof(err));
+	if (!primary) {
+		sd_set_error(result, resultlen, "refused: %s", err);
+		return -1;
+	}
+	const char *db = database && *database ? database : m.database;
+	if (!db[0]) {
+		sd_set_error(result, resultlen, "refused: no database named (the manifest has none)");
+		return -1;
+	}
+	/* the services to stop, with their replicas now */
+	size_t ns = r->config->backup.nservices;
+	struct scaled *svc = xcalloc(ns ? ns : 1, sizeof(*svc));
+	for (size_t i = 0; i < ns; i++) {
+		const char *name = r->config->backup.services[i];
+		const struct sd_service *s = snap && snap->swarm ? sd_swarm_service(snap->swarm, name) : NULL;
+		if (!s) {
+			sd_set_error(result, resultlen, "refused: service %s (backup.services) is not in the swarm%s",
+				name, snap && snap->swarm ? "" : " (no data from the engine yet)");
+			free(svc);
+			return -1;
+		}
+		if (strcmp(s->mode, "replicated") != 0) {
+			sd_set_error(result, resultlen, "refused: service %s is %s and cannot be scaled to 0",
+				name, s->mode);
+			free(svc);
+			return -1;
+		}
+		sd_strlcpy(svc[i].name, s->name, sizeof(svc[i].name));
+		svc[i].previous = s->desired;
+	}
+	if (ns && !r->docker) {
+		sd_set_error(result, resultlen, "refused: no Docker engine to scale the services with");
+		free(svc);
+		return -1;
+	}
+	char what[512];
+	sd_set_error(what, sizeof(what), "restore %s into %s on %s", base_name(path), db, primary->name);
+	if (runner_begin(r, what, -1, false, result, resultlen) < 0) {
+		free(svc);
+		return -1;
+	}
+	const int nsteps = ns ? 5 : 2;
+	int step = 0;
+	char done[1024] = "", failed[1024] = "";
+	double t0;
+
+	/* 1: the dump is intact and readable */
+	runner_step(r, "step %d/%d: checking the dump", ++step, nsteps);
+	char vres[1024];
+	if (verify_path(r, path, vres, sizeof(vres)) < 0) {
+		sd_set_error(failed, sizeof(failed), "step 1 (check the dump): %s", vres);
+		goto out;
+	}
+	append(done, sizeof(done), "1 dump checked (sha256, pg_restore --list)");
+
+	if (ns) {
+		/* 2: scale the services to 0 */
+		runner_step(r, "step %d/%d: scaling %zu service%s to 0", ++step, nsteps, ns, ns == 1 ? "" : "s");
+		for (size_t i = 0; i < ns; i++) {
+			char e[512] = "";
+			if (sd_docker_service_scale(r->docker, svc[i].name, 0, e, sizeof(e)) < 0) {
+				sd_set_error(failed, sizeof(failed), "step 2 (scale %s to 0): %s", svc[i].name, e);
+				svc[i].down = true;   /* it may have been applied: put it back anyway */
+				goto out;
+			}
+			svc[i].down = true;
+			append(done, sizeof(done), "%s %s %ld->0", i ? "," : "; 2 scaled", svc[i].name,
+			       svc[i].previous);
+		}
+		/* 3: wait until their tasks stopped */
+		runner_step(r, "step %d/%d: waiting for the tasks to stop", ++step, nsteps);
+		t0 = sd_now();
+		for (;;) {
+			long active = 0;
+			char e[512] = "";
+			for (size_t i = 0; i < ns && active >= 0; i++) {
+				long a = sd_docker_service_active_tasks(r->docker, svc[i].name, e, sizeof(e));
+				active = a < 0 ? -1 : active + a;
+			}
+			if (active == 0)
+				break;
+			if (sd_now() - t0 > TASKS_STOP_LIMIT) {
+				if (active < 0)
+					sd_set_error(failed, sizeof(failed), "step 3 (wait for the tasks to stop): %s", e);
+				else
+					sd_set_error(failed, sizeof(failed),
+						 "step 3 (wait for the tasks to stop): %ld still running after %.0f s",
+						 active, TASKS_STOP_LIMIT);
+				goto out;
+			}
+			runner_step(r, "step %d/%d: waiting for %ld task%s to stop", step, nsteps,
+				    active < 0 ? 0 : active, active == 1 ? "" : "s");
+			sd_sleep(1.0);
+		}
+		append(done, sizeof(done), "; 3 tasks stopped (%.0f s)", sd_now() - t0);
+	}
+
+	/* 4: pg_restore into the primary */
+	step++;
+	runner_step(r, "step %d/%d: pg_restore into %s on %s", step, nsteps, db, primary->name);
+	{
+		struct pg_target t, w;
+		if (pg_target_make(r, primary->name, db, RESTORE_APP, NULL, &t, err, sizeof(err)) < 0) {
+			sd_set_error(failed, sizeof(failed), "step %d (pg_restore): %s", step, err);
+			goto out;
+		}
+		struct restore_tick tick = {.runner = r, .path = path, .size = m.size};
+		if (pg_target_make(r, primary->name, db, RESTORE_APP "-watch", "-c statement_timeout=5000",
+				   &w, err, sizeof(err)) == 0) {
+			tick.watch = PQconnectdb(w.conninfo);
+			if (PQstatus(tick.watch) != CONNECTION_OK) {
+				PQfinish(tick.watch);       /* the restore goes on, unwatched */
+				tick.watch = NULL;
+			}
+			pg_target_free(&w);
+		}
+		const char *argv[] = {"pg_restore", "--clean", "--if-exists", "--single-transaction",
+				"-d", t.conninfo, path, NULL};
+		t0 = sd_now();
+		int rc = sd_child_run(argv, tick_restore, &tick, err, sizeof(err));
+		if (tick.watch)
+			PQfinish(tick.watch);
+		if (rc < 0 && tick.blocked[0])
+			sd_strlcpy(err, tick.blocked, sizeof(err));
+		scrub(err, t.password);
+		pg_target_free(&t);
+		if (rc < 0) {
+			sd_set_error(failed, sizeof(failed), "step %d (pg_restore into %s on %s, nothing changed: one transaction): %s",
+				 step, db, primary->name, err);
+			goto out;
+		}
+		append(done, sizeof(done), "; %d pg_restore into %s on %s (%.1f s)", step, db,
+		       primary->name, sd_now() - t0);
+	}
+
+out:;
+	/* 5 (or after a failure): the services as they were */
+	bool put_ok = true;
+	char back[1024] = "";
+	if (ns) {
+		if (!failed[0])
+			runner_step(r, "step %d/%d: scaling the services back", nsteps, nsteps);
+		put_ok = put_back(r, svc, ns, back, sizeof(back));
+	}
+	free(svc);
+	int rc;
+	if (failed[0]) {
+		sd_set_error(result, resultlen, "restore of %s FAILED at %s. Done before: %s%s%s%s",
+			base_name(path), failed, done[0] ? done : "nothing",
+			back[0] ? "; put back: " : "", back,
+			back[0] && put_ok ? " (services as they were)" : "");
+		rc = -1;
+	} else {
+		sd_set_error(result, resultlen, "restored %s into %s on %s: %s%s%s", base_name(path), db,
+			primary->name, done, back[0] ? "; 5 scaled back " : "", back);
+		rc = put_ok ? 0 : -1;
+	}
+	runner_end(r, rc == 0 ? NULL : result);
+	return rc;
+}
+
