@@ -7,8 +7,12 @@
 #include "base/clock.h"
 #include "base/error.h"
 #include "base/text.h"
+#include "base/xalloc.h"
 #include "model/snapjson.h"
+
 #include <jansson.h>
+
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -19,9 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* ------------------------------------------------------------------------------------------ */
-/* manifests                                                                                  */
-
+#define MANIFEST_MAX (1 << 20)        /* bytes: a manifest is a few hundred */
 
 static int parse_time(const char *text, time_t *out)
 {
@@ -36,58 +38,157 @@ static int parse_time(const char *text, time_t *out)
 	return 0;
 }
 
-static void copy_json_string(json_t *root, const char *key, char *out, size_t size)
+/* A string field: absent or null gives "" unless REQUIRED; anything else but a string that
+ * fits is refused. */
+static int string_field(json_t *root, const char *key, bool required, char *out, size_t size,
+			char *err, size_t errlen)
 {
-	const char *s = json_string_value(json_object_get(root, key));
-	sd_strlcpy(out, s ? s : "", size);
-}
-
-int manifest_read(const char *path, struct manifest *m, char *err, size_t errlen)
-{
-	memset(m, 0, sizeof(*m));
-	struct stat st;
-	if (stat(path, &st) < 0) {
-		sd_set_error(err, errlen, "no manifest %s (%s): not a backup swarmdeck made", base_name(path),
-			strerror(errno));
+	out[0] = '\0';
+	json_t *v = json_object_get(root, key);
+	if (!v || json_is_null(v)) {
+		if (!required)
+			return 0;
+		sd_set_error(err, errlen, "%s: missing", key);
 		return -1;
 	}
+	if (!json_is_string(v)) {
+		sd_set_error(err, errlen, "%s: not a string", key);
+		return -1;
+	}
+	if (json_string_length(v) >= size) {
+		sd_set_error(err, errlen, "%s: longer than %zu bytes", key, size - 1);
+		return -1;
+	}
+	memcpy(out, json_string_value(v), json_string_length(v) + 1);
+	if (strlen(out) != json_string_length(v)) {
+		sd_set_error(err, errlen, "%s: holds a NUL byte", key);
+		return -1;
+	}
+	return 0;
+}
+
+static int time_field(json_t *root, const char *key, bool required, time_t *out, char *err,
+		      size_t errlen)
+{
+	char text[64];
+	*out = 0;
+	if (string_field(root, key, required, text, sizeof(text), err, errlen) < 0)
+		return -1;
+	if (!text[0] && !required)
+		return 0;
+	if (parse_time(text, out) < 0) {
+		sd_set_error(err, errlen, "%s: not a time like 2024-01-31T23:59:00Z", key);
+		return -1;
+	}
+	return 0;
+}
+
+int sd_backup_manifest_parse(const char *text, size_t len, struct sd_backup_manifest *m,
+			     char *err, size_t errlen)
+{
+	memset(m, 0, sizeof(*m));
 	json_error_t jerr;
-	json_t *root = json_load_file(path, 0, &jerr);
+	json_t *root = text ? json_loadb(text, len, 0, &jerr) : NULL;
 	if (!root) {
-		sd_set_error(err, errlen, "%s: %s (line %d)", path, jerr.text, jerr.line);
+		if (text)
+			sd_set_error(err, errlen, "not JSON: line %d column %d: %s", jerr.line,
+				     jerr.column, jerr.text);
+		else
+			sd_set_error(err, errlen, "not JSON: no text");
 		return -1;
 	}
 	int rc = -1;
 	if (!json_is_object(root)) {
-		sd_set_error(err, errlen, "%s: not a JSON object", path);
+		sd_set_error(err, errlen, "not a JSON object");
 		goto done;
 	}
-	copy_json_string(root, "kind", m->kind, sizeof(m->kind));
-	copy_json_string(root, "file", m->file, sizeof(m->file));
-	copy_json_string(root, "sha256", m->sha256, sizeof(m->sha256));
-	copy_json_string(root, "source", m->source, sizeof(m->source));
-	copy_json_string(root, "database", m->database, sizeof(m->database));
-	copy_json_string(root, "verified", m->verified, sizeof(m->verified));
-	copy_json_string(root, "verify_message", m->verify_message, sizeof(m->verify_message));
+	if (string_field(root, "kind", true, m->kind, sizeof(m->kind), err, errlen) < 0)
+		goto done;
+	if (!kind_extension(m->kind)) {
+		sd_set_error(err, errlen, "kind: '%s' is not postgres, redis or swarm", m->kind);
+		goto done;
+	}
+	if (time_field(root, "time", true, &m->time, err, errlen) < 0)
+		goto done;
 	json_t *size = json_object_get(root, "size");
-	if (!kind_extension(m->kind) || !json_is_integer(size) || strlen(m->sha256) != 64 ||
-	    parse_time(json_string_value(json_object_get(root, "time")), &m->time) < 0) {
-		sd_set_error(err, errlen, "%s: kind, time, size or sha256 missing or malformed", path);
+	if (!size) {
+		sd_set_error(err, errlen, "size: missing");
+		goto done;
+	}
+	if (!json_is_integer(size) || json_integer_value(size) < 0) {
+		sd_set_error(err, errlen, "size: not an integer of 0 or more");
 		goto done;
 	}
 	m->size = json_integer_value(size);
+	if (string_field(root, "sha256", true, m->sha256, sizeof(m->sha256), err, errlen) < 0)
+		goto done;
+	if (strlen(m->sha256) != 64 || strspn(m->sha256, "0123456789abcdefABCDEF") != 64) {
+		sd_set_error(err, errlen, "sha256: not 64 hexadecimal digits");
+		goto done;
+	}
+	if (string_field(root, "file", false, m->file, sizeof(m->file), err, errlen) < 0 ||
+	    string_field(root, "source", false, m->source, sizeof(m->source), err, errlen) < 0 ||
+	    string_field(root, "database", false, m->database, sizeof(m->database), err, errlen) < 0 ||
+	    string_field(root, "verified", false, m->verified, sizeof(m->verified), err, errlen) < 0 ||
+	    string_field(root, "verify_message", false, m->verify_message, sizeof(m->verify_message),
+			 err, errlen) < 0 ||
+	    time_field(root, "verified_at", false, &m->verified_at, err, errlen) < 0)
+		goto done;
 	if (strcmp(m->verified, "yes") && strcmp(m->verified, "failed"))
 		strcpy(m->verified, "no");
-	if (parse_time(json_string_value(json_object_get(root, "verified_at")), &m->verified_at) < 0)
-		m->verified_at = 0;
 	rc = 0;
 done:
 	json_decref(root);
 	return rc;
 }
 
+int sd_backup_manifest_read(const char *path, struct sd_backup_manifest *m, char *err,
+			    size_t errlen)
+{
+	memset(m, 0, sizeof(*m));
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		sd_set_error(err, errlen, "no manifest %s (%s): not a backup swarmdeck made", base_name(path),
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > MANIFEST_MAX) {
+		sd_set_error(err, errlen, "%s: not a manifest (%s)", path,
+			     S_ISREG(st.st_mode) ? "too large" : "not a regular file");
+		close(fd);
+		return -1;
+	}
+	size_t size = (size_t)st.st_size, len = 0;
+	char *text = xmalloc(size + 1);
+	while (len < size) {
+		ssize_t n = read(fd, text + len, size - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	int saved = errno;
+	close(fd);
+	if (len < size) {
+		sd_set_error(err, errlen, "%s: %s", path, len ? "cut short while reading" : strerror(saved));
+		free(text);
+		return -1;
+	}
+	char why[512];
+	int rc = sd_backup_manifest_parse(text, len, m, why, sizeof(why));
+	free(text);
+	if (rc < 0)
+		sd_set_error(err, errlen, "%s: %s", path, why);
+	return rc;
+}
+
 /* Write M as PATH: a temporary file, fsync'd, renamed over PATH. */
-int manifest_write(const char *path, const struct manifest *m, char *err, size_t errlen)
+int sd_backup_manifest_write(const char *path, const struct sd_backup_manifest *m, char *err,
+			     size_t errlen)
 {
 	char when[32], verified_at[32];
 	json_t *root = json_object();

@@ -153,8 +153,8 @@ int sd_backup_restore(struct sd_backup_runner *r, const char *file, const char *
 		return -1;
 	char manifest_path[PATH_MAX + 32];
 	snprintf(manifest_path, sizeof(manifest_path), "%s%s", path, MANIFEST_SUFFIX);
-	struct manifest m;
-	if (manifest_read(manifest_path, &m, err, sizeof(err)) < 0) {
+	struct sd_backup_manifest m;
+	if (sd_backup_manifest_read(manifest_path, &m, err, sizeof(err)) < 0) {
 		sd_set_error(result, resultlen, "refused: %s", err);
 		return -1;
 	}

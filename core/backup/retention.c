@@ -21,7 +21,7 @@
 /* list and retention                                                                          */
 
 struct entry {
-	struct manifest m;
+	struct sd_backup_manifest m;
 	char path[PATH_MAX];
 	long long disk_size;
 };
@@ -63,7 +63,7 @@ static int scan(const char *dir, struct entry **out, size_t *count, char *err, s
 		struct entry *x = &list[n];
 		char mpath[PATH_MAX + 300];
 		snprintf(mpath, sizeof(mpath), "%s/%s", dir, name);
-		if (manifest_read(mpath, &x->m, NULL, 0) < 0)
+		if (sd_backup_manifest_read(mpath, &x->m, NULL, 0) < 0)
 			continue;
 		snprintf(x->path, sizeof(x->path), "%s/%.*s", dir, (int)flen, name);
 		struct stat st;
@@ -95,7 +95,7 @@ int sd_backup_list(struct sd_backup_runner *r, struct sd_backups **out, char *er
 	part->items = sd_arena_alloc(a, (n ? n : 1) * sizeof(*part->items));
 	part->nitems = n;
 	for (size_t i = 0; i < n; i++) {
-		const struct manifest *m = &list[i].m;
+		const struct sd_backup_manifest *m = &list[i].m;
 		struct sd_backup *b = &part->items[i];
 		b->kind = sd_arena_strdup(a, m->kind);
 		b->file = sd_arena_strdup(a, list[i].path);
@@ -123,7 +123,7 @@ int sd_backup_list(struct sd_backup_runner *r, struct sd_backups **out, char *er
 }
 
 /* Same kind, and for dumps the same database. */
-static bool same_series(const struct manifest *a, const struct manifest *b)
+static bool same_series(const struct sd_backup_manifest *a, const struct sd_backup_manifest *b)
 {
 	return !strcmp(a->kind, b->kind) && !strcmp(a->database, b->database);
 }

@@ -374,7 +374,7 @@ void out_abort(struct out *o)
 int out_commit(struct out *o, const char *kind, const char *source, const char *database,
 		      char *err, size_t errlen)
 {
-	struct manifest m;
+	struct sd_backup_manifest m;
 	memset(&m, 0, sizeof(m));
 	sd_strlcpy(m.kind, kind, sizeof(m.kind));
 	sd_strlcpy(m.file, o->name, sizeof(m.file));
@@ -403,7 +403,7 @@ int out_commit(struct out *o, const char *kind, const char *source, const char *
 	}
 	char manifest[PATH_MAX + 300];
 	snprintf(manifest, sizeof(manifest), "%s%s", o->final, MANIFEST_SUFFIX);
-	if (manifest_write(manifest, &m, err, errlen) < 0) {
+	if (sd_backup_manifest_write(manifest, &m, err, errlen) < 0) {
 		unlink(o->final);
 		out_abort(o);
 		return -1;

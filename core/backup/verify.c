@@ -27,7 +27,7 @@
 
 /* Checksum PATH against M, then look inside (pg_restore --list, the RDB magic and
  * redis-check-rdb when installed, the JSON of an export). 0 when good; MESSAGE either way. */
-static int check_backup(struct sd_backup_runner *r, const char *path, const struct manifest *m,
+static int check_backup(struct sd_backup_runner *r, const char *path, const struct sd_backup_manifest *m,
 			char *message, size_t msglen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -118,9 +118,9 @@ int verify_path(struct sd_backup_runner *r, const char *path, char *result, size
 {
 	char manifest_path[PATH_MAX + 32];
 	snprintf(manifest_path, sizeof(manifest_path), "%s%s", path, MANIFEST_SUFFIX);
-	struct manifest m;
+	struct sd_backup_manifest m;
 	char err[512];
-	if (manifest_read(manifest_path, &m, err, sizeof(err)) < 0) {
+	if (sd_backup_manifest_read(manifest_path, &m, err, sizeof(err)) < 0) {
 		sd_set_error(result, resultlen, "%s: %s", base_name(path), err);
 		return -1;
 	}
@@ -129,7 +129,7 @@ int verify_path(struct sd_backup_runner *r, const char *path, char *result, size
 	strcpy(m.verified, rc == 0 ? "yes" : "failed");
 	sd_strlcpy(m.verify_message, message, sizeof(m.verify_message));
 	m.verified_at = time(NULL);
-	if (manifest_write(manifest_path, &m, err, sizeof(err)) < 0) {
+	if (sd_backup_manifest_write(manifest_path, &m, err, sizeof(err)) < 0) {
 		sd_set_error(result, resultlen, "%s: %s; and the manifest could not be updated: %s",
 			base_name(path), message, err);
 		return -1;
@@ -147,9 +147,9 @@ int sd_backup_verify(struct sd_backup_runner *r, const char *file, char *result,
 	/* a missing or unreadable manifest is a refusal, not a failed verification */
 	char manifest_path[PATH_MAX + 32];
 	snprintf(manifest_path, sizeof(manifest_path), "%s%s", path, MANIFEST_SUFFIX);
-	struct manifest m;
+	struct sd_backup_manifest m;
 	char err[512];
-	if (manifest_read(manifest_path, &m, err, sizeof(err)) < 0) {
+	if (sd_backup_manifest_read(manifest_path, &m, err, sizeof(err)) < 0) {
 		sd_set_error(result, resultlen, "refused: %s", err);
 		return -1;
 	}

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "backup/backup.h"
+#include "backup/manifest.h"
 #include "conf/config.h"
 #include "backends/docker/docker.h"
 #include "model/model.h"
@@ -387,6 +388,88 @@ static void expect_digest(struct sd_backup_runner *r, const void *data, size_t l
 	snprintf(want, sizeof(want), "sha256 mismatch: file %s,", digest);
 	if (!strstr(result, want))
 		fail_msg("verify said: %s\nexpected: %s", result, want);
+}
+
+/* The manifest reader the fuzzer calls: a good manifest round-trips; every bad one is
+ * refused with the field at fault named. */
+static void test_manifest_parse(void **state)
+{
+	(void)state;
+	static const char good[] =
+		"{\"kind\": \"postgres\", \"file\": \"postgres_20240101_000000.dump\","
+		" \"time\": \"2024-01-01T00:00:00Z\", \"size\": 12,"
+		" \"sha256\": \"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\","
+		" \"source\": \"pg-1\", \"database\": \"app\", \"verified\": \"yes\","
+		" \"verify_message\": \"sha256 ok\", \"verified_at\": \"2024-01-01T00:01:00Z\"}";
+	struct sd_backup_manifest m;
+	char err[512] = "";
+	if (sd_backup_manifest_parse(good, strlen(good), &m, err, sizeof(err)) != 0)
+		fail_msg("good manifest refused: %s", err);
+	assert_string_equal(m.kind, "postgres");
+	assert_int_equal(m.time, 1704067200);
+	assert_int_equal(m.size, 12);
+	assert_string_equal(m.database, "app");
+	assert_string_equal(m.verified, "yes");
+	assert_int_equal(m.verified_at, 1704067260);
+	/* nulls where the writer puts them, an unknown verified state read as "no" */
+	static const char nulls[] =
+		"{\"kind\": \"redis\", \"time\": \"2024-01-01T00:00:00Z\", \"size\": 0,"
+		" \"sha256\": \"E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855\","
+		" \"database\": null, \"verified\": \"maybe\", \"verified_at\": null}";
+	if (sd_backup_manifest_parse(nulls, strlen(nulls), &m, err, sizeof(err)) != 0)
+		fail_msg("manifest with nulls refused: %s", err);
+	assert_string_equal(m.database, "");
+	assert_string_equal(m.verified, "no");
+	assert_int_equal(m.verified_at, 0);
+
+#define SHA "\"sha256\": \"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\""
+#define TIME "\"time\": \"2024-01-01T00:00:00Z\""
+	static const struct {
+		const char *text, *expect;
+	} bad[] = {
+		{"", "not JSON"},
+		{"kind: postgres", "not JSON: line 1 column"},
+		{"{\"kind\": \"postgres\",", "not JSON"},
+		{"[1, 2]", "not a JSON object"},
+		{"{" TIME ", \"size\": 1, " SHA "}", "kind: missing"},
+		{"{\"kind\": 7, " TIME ", \"size\": 1, " SHA "}", "kind: not a string"},
+		{"{\"kind\": \"mysql\", " TIME ", \"size\": 1, " SHA "}", "kind: 'mysql'"},
+		{"{\"kind\": \"redis\", \"size\": 1, " SHA "}", "time: missing"},
+		{"{\"kind\": \"redis\", \"time\": \"yesterday\", \"size\": 1, " SHA "}", "time: not a time"},
+		{"{\"kind\": \"redis\", \"time\": 1704067200, \"size\": 1, " SHA "}", "time: not a string"},
+		{"{\"kind\": \"redis\", " TIME ", " SHA "}", "size: missing"},
+		{"{\"kind\": \"redis\", " TIME ", \"size\": \"12\", " SHA "}", "size: not an integer"},
+		{"{\"kind\": \"redis\", " TIME ", \"size\": -1, " SHA "}", "size: not an integer"},
+		{"{\"kind\": \"redis\", " TIME ", \"size\": 1.5, " SHA "}", "size: not an integer"},
+		{"{\"kind\": \"redis\", " TIME ", \"size\": 1}", "sha256: missing"},
+		{"{\"kind\": \"redis\", " TIME ", \"size\": 1, \"sha256\": \"abc\"}", "sha256: not 64"},
+		{"{\"kind\": \"redis\", " TIME ", \"size\": 1, \"sha256\": "
+		 "\"zzb0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\"}", "sha256: not 64"},
+		{"{\"kind\": \"redis\", " TIME ", \"size\": 1, " SHA ", \"source\": [1]}", "source: not a string"},
+		{"{\"kind\": \"redis\", " TIME ", \"size\": 1, " SHA ", \"database\": 5}", "database: not a string"},
+		{"{\"kind\": \"redis\", " TIME ", \"size\": 1, " SHA ", \"verified\": true}", "verified: not a string"},
+		{"{\"kind\": \"redis\", " TIME ", \"size\": 1, " SHA ", \"verified_at\": \"soon\"}", "verified_at: not a time"},
+		{"{\"kind\": \"redis\", " TIME ", \"size\": 1, " SHA ", \"verified\": \"yes-and-more\"}", "verified: longer than"},
+	};
+#undef SHA
+#undef TIME
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		if (sd_backup_manifest_parse(bad[i].text, strlen(bad[i].text), &m, err, sizeof(err)) != -1)
+			fail_msg("accepted: %s", bad[i].text);
+		if (!strstr(err, bad[i].expect))
+			fail_msg("%s: expected '%s' in '%s'", bad[i].text, bad[i].expect, err);
+	}
+	/* a length short of the text: only those bytes are read */
+	assert_int_equal(sd_backup_manifest_parse(good, 10, &m, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not JSON"));
+	/* a file: the path and the field */
+	char path[512];
+	snprintf(path, sizeof(path), "%s/x.manifest.json", dir);
+	write_text(path, "{\"kind\": \"redis\", \"time\": \"2024-01-01T00:00:00Z\", \"size\": \"big\"}");
+	assert_int_equal(sd_backup_manifest_read(path, &m, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "size: not an integer"));
 }
 
 static void test_sha256_vectors(void **state)
@@ -1139,6 +1222,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_sha256_vectors, fresh_dir),
+		cmocka_unit_test_setup(test_manifest_parse, fresh_dir),
 		cmocka_unit_test_setup(test_swarm_export, fresh_dir),
 		cmocka_unit_test_setup(test_verify_flipped_byte, fresh_dir),
 		cmocka_unit_test_setup(test_refusals, fresh_dir),
