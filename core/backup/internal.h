@@ -15,8 +15,8 @@
  * table of contents: pg_restore reads it front to back, which is what a full restore does
  * anyway. The connection goes to the member the snapshot calls primary, and libpq is told
  * target_session_attrs=read-write, so a member that has become a standby is refused by the
- * connection itself. The password stays in a password file (the member's passfile, or a
- * private one of mode 600 when the conninfo carried one): never on a command line.
+ * connection itself. The conninfo is the PostgreSQL backend's (sd_pg_member_conninfo); the
+ * password stays in the member's password file, named by passfile: never on a command line.
  *
  * Redis. BGSAVE on the master, then INFO persistence until rdb_bgsave_in_progress:0 and
  * LASTSAVE has moved. The RDB is copied from the master's `dir`/`dbfilename` when this host
@@ -134,18 +134,16 @@ int out_commit(struct out *o, const char *kind, const char *source, const char *
 /* PostgreSQL (take_pg.c) */
 
 struct pg_target {
-	char conninfo[4096];         /* for -d: no password in it */
-	char passfile[PATH_MAX];     /* a private password file we made, or "" */
-	char password[512];          /* to scrub from messages, "" when none */
+	char *conninfo;              /* for -d, from the PostgreSQL backend: no password in it */
 };
 
 /* The primary of the snapshot: the reachable member with role primary (the newest timeline
  * if several say so). NULL with ERR when there is none. */
 const struct sd_pg_member *find_primary(const struct sd_snapshot *snap, char *err,
 					size_t errlen);
-/* MEMBER's conninfo from the PostgreSQL backend, for DATABASE, refusing standbys at connect
- * time; SETTINGS (may be NULL) are added to its options ("-c lock_timeout=..."). A password
- * found in it goes to a private password file. */
+/* MEMBER's conninfo from the PostgreSQL backend (sd_pg_member_conninfo) for DATABASE,
+ * refusing standbys at connect time, with keepalives; SETTINGS (may be NULL) are added to
+ * its options ("-c lock_timeout=..."). The password stays in the member's password file. */
 int pg_target_make(struct sd_backup_runner *r, const char *member, const char *database,
 		   const char *purpose, const char *settings, struct pg_target *t,
 		   char *err, size_t errlen);

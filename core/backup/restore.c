@@ -288,7 +288,6 @@ int sd_backup_restore(struct sd_backup_runner *r, const char *file, const char *
 			PQfinish(tick.watch);
 		if (rc < 0 && tick.blocked[0])
 			sd_strlcpy(err, tick.blocked, sizeof(err));
-		scrub(err, t.password);
 		pg_target_free(&t);
 		if (rc < 0) {
 			sd_set_error(failed, sizeof(failed), "step %d (pg_restore into %s on %s, nothing changed: one transaction): %s",

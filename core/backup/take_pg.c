@@ -55,120 +55,27 @@ const struct sd_pg_member *find_primary(const struct sd_snapshot *snap, char *er
 	return best;
 }
 
-static void conninfo_append(char *buf, size_t size, const char *key, const char *value)
-{
-	append(buf, size, "%s%s='", buf[0] ? " " : "", key);
-	for (const char *p = value; *p; p++)
-		append(buf, size, "%s%c", (*p == '\'' || *p == '\\') ? "\\" : "", *p);
-	append(buf, size, "'");
-}
-
-
 void pg_target_free(struct pg_target *t)
 {
-	if (t->passfile[0])
-		unlink(t->passfile);
-	memset(t->password, 0, sizeof(t->password));
-	t->passfile[0] = '\0';
+	free(t->conninfo);
+	t->conninfo = NULL;
 }
 
-/* MEMBER's conninfo from the PostgreSQL backend, for DATABASE, refusing standbys at connect
- * time; SETTINGS (may be NULL) are added to its options ("-c lock_timeout=..."). A password
- * found in it goes to a private password file. */
 int pg_target_make(struct sd_backup_runner *r, const char *member, const char *database,
-			  const char *purpose, const char *settings, struct pg_target *t,
-			  char *err, size_t errlen)
+		   const char *purpose, const char *settings, struct pg_target *t,
+		   char *err, size_t errlen)
 {
-	memset(t, 0, sizeof(*t));
+	t->conninfo = NULL;
 	if (!r->pg) {
 		sd_set_error(err, errlen, "PostgreSQL is not configured");
 		return -1;
 	}
-	char *base = sd_pg_conninfo(r->pg, member);
-	if (!base) {
-		sd_set_error(err, errlen, "no conninfo for member %s", member);
-		return -1;
-	}
-	char *perr = NULL;
-	PQconninfoOption *opts = PQconninfoParse(base, &perr);
-	memset(base, 0, strlen(base));
-	free(base);
-	if (!opts) {
-		/* not PERR: it may quote the string, password included */
-		sd_set_error(err, errlen, "the conninfo of %s cannot be parsed", member);
-		PQfreemem(perr);
-		return -1;
-	}
-	static const char *const replaced[] = {"password", "dbname", "target_session_attrs",
-					       "application_name", NULL};
-	bool has_timeout = false, has_keepalive = false;
-	char options[1024] = "";
-	for (PQconninfoOption *o = opts; o->keyword; o++) {
-		if (!o->val || !*o->val)
-			continue;
-		if (!strcmp(o->keyword, "password"))
-			sd_strlcpy(t->password, o->val, sizeof(t->password));
-		if (settings && !strcmp(o->keyword, "options")) {
-			sd_strlcpy(options, o->val, sizeof(options));
-			continue;
-		}
-		bool skip = false;
-		for (size_t i = 0; replaced[i]; i++)
-			skip = skip || !strcmp(o->keyword, replaced[i]);
-		if (skip)
-			continue;
-		has_timeout = has_timeout || !strcmp(o->keyword, "connect_timeout");
-		has_keepalive = has_keepalive || !strncmp(o->keyword, "keepalives", 10);
-		conninfo_append(t->conninfo, sizeof(t->conninfo), o->keyword, o->val);
-	}
-	PQconninfoFree(opts);
-	conninfo_append(t->conninfo, sizeof(t->conninfo), "dbname", database);
-	conninfo_append(t->conninfo, sizeof(t->conninfo), "target_session_attrs", "read-write");
-	conninfo_append(t->conninfo, sizeof(t->conninfo), "application_name", purpose);
-	if (settings) {
-		append(options, sizeof(options), "%s%s", options[0] ? " " : "", settings);
-		conninfo_append(t->conninfo, sizeof(t->conninfo), "options", options);
-	}
-	if (!has_timeout) {
-		char v[32];
-		snprintf(v, sizeof(v), "%ld", r->config->postgres.connect_timeout > 0
-						      ? r->config->postgres.connect_timeout : 5);
-		conninfo_append(t->conninfo, sizeof(t->conninfo), "connect_timeout", v);
-	}
-	if (!has_keepalive) {
-		/* a member that dies or is cut off mid-dump is noticed in about 20 s */
-		append(t->conninfo, sizeof(t->conninfo),
-		       " keepalives=1 keepalives_idle=5 keepalives_interval=3 keepalives_count=3"
-		       " tcp_user_timeout=20000");
-	}
-	if (t->password[0]) {
-		const char *tmpdir = getenv("XDG_RUNTIME_DIR");
-		if (!tmpdir || access(tmpdir, W_OK) != 0)
-			tmpdir = "/tmp";
-		snprintf(t->passfile, sizeof(t->passfile), "%s/swarmdeck-pgpass.XXXXXX", tmpdir);
-		int fd = mkostemp(t->passfile, O_CLOEXEC);   /* mode 600 */
-		if (fd < 0) {
-			sd_set_error(err, errlen, "cannot make a private password file: %s", strerror(errno));
-			t->passfile[0] = '\0';
-			pg_target_free(t);
-			return -1;
-		}
-		FILE *f = fdopen(fd, "w");
-		fputs("*:*:*:*:", f);
-		for (const char *p = t->password; *p; p++) {
-			if (*p == ':' || *p == '\\')
-				fputc('\\', f);
-			fputc(*p, f);
-		}
-		fputc('\n', f);
-		if (fclose(f) != 0) {
-			sd_set_error(err, errlen, "cannot write a private password file");
-			pg_target_free(t);
-			return -1;
-		}
-		conninfo_append(t->conninfo, sizeof(t->conninfo), "passfile", t->passfile);
-	}
-	return 0;
+	const struct sd_pg_conninfo_request want = {
+		.database = database, .application_name = purpose, .options = settings,
+		.read_write = true, .keepalives = true,
+	};
+	t->conninfo = sd_pg_member_conninfo(r->pg, member, &want, err, errlen);
+	return t->conninfo ? 0 : -1;
 }
 
 int take_postgres_one(struct sd_backup_runner *r, const struct sd_pg_member *primary,
@@ -252,7 +159,6 @@ int take_postgres_one(struct sd_backup_runner *r, const struct sd_pg_member *pri
 		rc = -1;
 	}
 	if (rc < 0) {
-		scrub(why, t.password);
 		sd_set_error(err, errlen, "%s", why);
 		out_abort(o);
 		pg_target_free(&t);
