@@ -515,11 +515,20 @@ static int check_backup_restore(struct sd_core *core, const struct sd_snapshot *
 	return 0;
 }
 
+/* Until the registry's own scaler (with its checks) is in place: the Docker backend, as
+ * before. The registry's scaler replaces this. */
+static int restore_scale(void *ctx, const char *service, long replicas, char *err,
+			 size_t errlen)
+{
+	return sd_docker_service_scale(sd_core_docker(ctx), service, replicas, err, errlen);
+}
+
 static int run_backup_restore(struct sd_core *core, struct sd_request *req)
 {
 	struct sd_snapshot *snap = sd_core_snapshot(core);
-	int rc = sd_backup_restore(sd_core_backup(core), req->target, req->param, snap, req->result,
-				   sizeof(req->result));
+	const struct sd_backup_scaler scaler = {.scale = restore_scale, .ctx = core};
+	int rc = sd_backup_restore(sd_core_backup(core), req->target, req->param, snap, &scaler,
+				   req->result, sizeof(req->result));
 	sd_snapshot_unref(snap);
 	req->status = rc;
 	return rc;

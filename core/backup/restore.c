@@ -117,8 +117,8 @@ struct scaled {
 };
 
 /* Put every service we scaled down back to its count; "NAME 0->3, ..." into RESULT. */
-static bool put_back(struct sd_backup_runner *r, struct scaled *s, size_t n, char *result,
-		     size_t resultlen)
+static bool put_back(const struct sd_backup_scaler *scaler, struct scaled *s, size_t n,
+		     char *result, size_t resultlen)
 {
 	bool all_ok = true;
 	for (size_t i = 0; i < n; i++) {
@@ -129,7 +129,7 @@ static bool put_back(struct sd_backup_runner *r, struct scaled *s, size_t n, cha
 		for (int attempt = 0; attempt < 3 && rc < 0; attempt++) {
 			if (attempt)
 				sd_sleep(1.0);
-			rc = sd_docker_service_scale(r->docker, s[i].name, s[i].previous, e, sizeof(e));
+			rc = scaler->scale(scaler->ctx, s[i].name, s[i].previous, e, sizeof(e));
 		}
 		if (result[0])
 			append(result, resultlen, ", ");
@@ -146,7 +146,8 @@ static bool put_back(struct sd_backup_runner *r, struct scaled *s, size_t n, cha
 }
 
 int sd_backup_restore(struct sd_backup_runner *r, const char *file, const char *database,
-		      const struct sd_snapshot *snap, char *result, size_t resultlen)
+		      const struct sd_snapshot *snap, const struct sd_backup_scaler *scaler,
+		      char *result, size_t resultlen)
 {
 	char path[PATH_MAX], err[1024];
 	if (resolve_backup(r, file, path, sizeof(path), result, resultlen) < 0)
@@ -199,6 +200,11 @@ int sd_backup_restore(struct sd_backup_runner *r, const char *file, const char *
 		free(svc);
 		return -1;
 	}
+	if (ns && (!scaler || !scaler->scale)) {
+		sd_set_error(result, resultlen, "refused: no scaler to scale the services with");
+		free(svc);
+		return -1;
+	}
 	char what[512];
 	sd_set_error(what, sizeof(what), "restore %s into %s on %s", base_name(path), db, primary->name);
 	if (runner_begin(r, what, -1, false, result, resultlen) < 0) {
@@ -224,7 +230,7 @@ int sd_backup_restore(struct sd_backup_runner *r, const char *file, const char *
 		runner_step(r, "step %d/%d: scaling %zu service%s to 0", ++step, nsteps, ns, ns == 1 ? "" : "s");
 		for (size_t i = 0; i < ns; i++) {
 			char e[512] = "";
-			if (sd_docker_service_scale(r->docker, svc[i].name, 0, e, sizeof(e)) < 0) {
+			if (scaler->scale(scaler->ctx, svc[i].name, 0, e, sizeof(e)) < 0) {
 				sd_set_error(failed, sizeof(failed), "step 2 (scale %s to 0): %s", svc[i].name, e);
 				svc[i].down = true;   /* it may have been applied: put it back anyway */
 				goto out;
@@ -305,7 +311,7 @@ out:;
 	if (ns) {
 		if (!failed[0])
 			runner_step(r, "step %d/%d: scaling the services back", nsteps, nsteps);
-		put_ok = put_back(r, svc, ns, back, sizeof(back));
+		put_ok = put_back(scaler, svc, ns, back, sizeof(back));
 	}
 	free(svc);
 	int rc;

@@ -204,6 +204,7 @@ static struct {
 	volatile int fail_configs;     /* answer 500 on /configs */
 	volatile int slow_ms;          /* delay before answering /secrets */
 	char services_query[2048];     /* the last /services request line */
+	int tasks_asked;               /* GET /tasks requests */
 	pthread_mutex_t lock;
 } engine;
 
@@ -212,6 +213,12 @@ static const char *engine_body(const char *path, int *status)
 	*status = 200;
 	if (!strcmp(path, "/version"))
 		return "{\"Version\":\"20.10.24\",\"ApiVersion\":\"1.41\",\"MinAPIVersion\":\"1.12\"}";
+	if (!strncmp(path, "/tasks", 6)) {
+		pthread_mutex_lock(&engine.lock);
+		engine.tasks_asked++;
+		pthread_mutex_unlock(&engine.lock);
+		return "[]";
+	}
 	if (strstr(path, "/services"))
 		return "[{\"ID\":\"svc1\",\"Version\":{\"Index\":12},\"Spec\":{\"Name\":\"iot-guardian_backend\","
 		       "\"Labels\":{\"com.docker.stack.namespace\":\"iot-guardian\"},"
@@ -682,15 +689,15 @@ static void test_refusals(void **state)
 	assert_non_null(strstr(result, "no PostgreSQL state"));
 	/* restore: only dumps, only into a primary */
 	put_backup("redis_20240101_000000.rdb", "redis", 1704067200, "REDIS0010xyz", "yes", NULL);
-	assert_int_equal(sd_backup_restore(r, "redis_20240101_000000.rdb", NULL, &snap, result, sizeof(result)), -1);
+	assert_int_equal(sd_backup_restore(r, "redis_20240101_000000.rdb", NULL, &snap, NULL, result, sizeof(result)), -1);
 	assert_non_null(strstr(result, "only PostgreSQL dumps"));
 	put_backup("postgres_20240101_000000.dump", "postgres", 1704067200, "PGDMP...", "yes", "app");
-	assert_int_equal(sd_backup_restore(r, "postgres_20240101_000000.dump", NULL, &snap, result, sizeof(result)), -1);
+	assert_int_equal(sd_backup_restore(r, "postgres_20240101_000000.dump", NULL, &snap, NULL, result, sizeof(result)), -1);
 	assert_non_null(strstr(result, "refused: no reachable primary"));
 	/* two primaries on one timeline: no guessing */
 	pg->members[1].role = "primary";
 	pg->members[0].reachable = true;
-	assert_int_equal(sd_backup_restore(r, "postgres_20240101_000000.dump", NULL, &snap, result, sizeof(result)), -1);
+	assert_int_equal(sd_backup_restore(r, "postgres_20240101_000000.dump", NULL, &snap, NULL, result, sizeof(result)), -1);
 	assert_non_null(strstr(result, "two members claim"));
 	/* nothing ran, nothing failed */
 	struct sd_backups *b;
@@ -935,10 +942,11 @@ static int pg_setup(void **state)
 	snprintf(script, sizeof(script),
 		 "#!/bin/sh\n"
 		 "printf '%%s\\n' \"$@\" > %s/pg_restore.args\n"
+		 "[ \"$(cat %s/mode 2>/dev/null)\" = restorefail ] && [ \"$1\" = --clean ] && { echo 'pg_restore: error: could not execute query: ERROR:  deadlock detected' >&2; exit 1; }\n"
 		 "for a; do last=$a; done\n"
 		 "head -c 5 \"$last\" | grep -q PGDMP || { echo 'pg_restore: error: input file does not appear to be a valid archive' >&2; exit 1; }\n"
 		 "exit 0\n",
-		 top);
+		 top, top);
 	install_script("pg_restore", script);
 	return 0;
 }
@@ -1052,7 +1060,7 @@ static void test_postgres_stand_in(void **state)
 	set_mode("good");
 	assert_int_equal(sd_backup_take(r, "postgres", &snap, file, sizeof(file), err, sizeof(err)), 0);
 	char result[1024];
-	if (sd_backup_restore(r, file, NULL, &snap, result, sizeof(result)) != 0)
+	if (sd_backup_restore(r, file, NULL, &snap, NULL, result, sizeof(result)) != 0)
 		fail_msg("restore: %s", result);
 	assert_non_null(strstr(result, "restored"));
 	assert_non_null(strstr(result, "into app on pg-2"));
@@ -1079,11 +1087,145 @@ static void test_postgres_stand_in(void **state)
 	memcpy(at, hex, 64);
 	write_text(mpath, m);
 	free(m);
-	assert_int_equal(sd_backup_restore(r, file, NULL, &snap, result, sizeof(result)), -1);
+	assert_int_equal(sd_backup_restore(r, file, NULL, &snap, NULL, result, sizeof(result)), -1);
 	assert_non_null(strstr(result, "FAILED at step 1"));
 	assert_non_null(strstr(result, "does not appear to be a valid archive"));
 	sd_part_unref(snap.pg);
 	sd_backup_close(r);
+	sd_pg_close(pgb);
+}
+
+/* A scaler of the test's own: records every call; FAIL_COUNT calls (1 when 0) from the one
+ * numbered FAIL_AT (from 1) fail, marked "!". */
+struct recording_scaler {
+	char calls[1024];
+	int n, fail_at, fail_count;
+};
+
+static int record_scale(void *ctx, const char *service, long replicas, char *err, size_t errlen)
+{
+	struct recording_scaler *s = ctx;
+	s->n++;
+	bool fail = s->fail_at && s->n >= s->fail_at &&
+		    s->n < s->fail_at + (s->fail_count ? s->fail_count : 1);
+	size_t used = strlen(s->calls);
+	snprintf(s->calls + used, sizeof(s->calls) - used, "%s%s=%ld%s", used ? " " : "", service,
+		 replicas, fail ? "!" : "");
+	if (fail) {
+		snprintf(err, errlen, "refused by the test scaler");
+		return -1;
+	}
+	return 0;
+}
+
+static struct sd_swarm *two_services(void)
+{
+	struct sd_swarm *sw = sd_part_new(sizeof(*sw));
+	sw->services = sd_arena_alloc(sw->part.arena, 2 * sizeof(*sw->services));
+	sw->nservices = 2;
+	sw->services[0] = (struct sd_service){.id = "svc1", .name = "iot-guardian_backend",
+					      .mode = "replicated", .desired = 3, .running = 3};
+	sw->services[1] = (struct sd_service){.id = "svc2", .name = "iot-guardian_worker",
+					      .mode = "replicated", .desired = 2, .running = 2};
+	return sw;
+}
+
+/* The restore scales only through the scaler it is given: down, back, and back after a
+ * failure; it still asks the engine whether the tasks stopped. */
+static void test_restore_scales_through_scaler(void **state)
+{
+	(void)state;
+	struct sd_config c = make_config();
+	static char pg2[] = "pg-2", conninfo2[] = "host=127.0.0.2 port=5432 user=swarmdeck dbname=postgres";
+	struct sd_pg_member_config members[1] = {{.name = pg2, .conninfo = conninfo2}};
+	static char s1[] = "iot-guardian_backend", s2[] = "iot-guardian_worker";
+	static char *services[] = {s1, s2};
+	c.postgres.configured = true;
+	c.postgres.members = members;
+	c.postgres.nmembers = 1;
+	c.backup.databases = databases;
+	c.backup.ndatabases = 1;
+	c.backup.services = services;
+	c.backup.nservices = 2;
+	struct sd_pg_backend *pgb = sd_pg_open(&c);
+	struct sd_docker *d = engine_client();
+	struct sd_backup_runner *r = sd_backup_open(&c, pgb, d);
+	struct sd_snapshot snap;
+	memset(&snap, 0, sizeof(snap));
+	snap.pg = one_primary();
+	snap.swarm = two_services();
+	char file[512], err[1024], result[2048];
+	set_mode("good");
+	if (sd_backup_take(r, "postgres", &snap, file, sizeof(file), err, sizeof(err)) != 0)
+		fail_msg("take: %s", err);
+
+	/* no scaler: refused before anything is touched */
+	assert_int_equal(sd_backup_restore(r, file, NULL, &snap, NULL, result, sizeof(result)), -1);
+	assert_non_null(strstr(result, "refused: no scaler"));
+
+	/* all good: down in order, back to the counts the snapshot had */
+	struct recording_scaler rs = {.fail_at = 0};
+	struct sd_backup_scaler scaler = {.scale = record_scale, .ctx = &rs};
+	engine.tasks_asked = 0;
+	if (sd_backup_restore(r, file, NULL, &snap, &scaler, result, sizeof(result)) != 0)
+		fail_msg("restore: %s", result);
+	assert_string_equal(rs.calls, "iot-guardian_backend=0 iot-guardian_worker=0 "
+				      "iot-guardian_backend=3 iot-guardian_worker=2");
+	assert_true(engine.tasks_asked >= 2);
+	assert_non_null(strstr(result, "iot-guardian_backend 3->0"));
+	assert_non_null(strstr(result, "5 scaled back iot-guardian_backend 0->3, iot-guardian_worker 0->2"));
+
+	/* the scaler refuses the second scale-down: both put back, the restore never ran */
+	memset(&rs, 0, sizeof(rs));
+	rs.fail_at = 2;
+	char args_path[256];
+	snprintf(args_path, sizeof(args_path), "%s/pg_restore.args", top);
+	unlink(args_path);
+	assert_int_equal(sd_backup_restore(r, file, NULL, &snap, &scaler, result, sizeof(result)), -1);
+	assert_string_equal(rs.calls, "iot-guardian_backend=0 iot-guardian_worker=0! "
+				      "iot-guardian_backend=3 iot-guardian_worker=2");
+	assert_non_null(strstr(result, "FAILED at step 2 (scale iot-guardian_worker to 0): refused by the test scaler"));
+	assert_non_null(strstr(result, "(services as they were)"));
+	/* pg_restore ran for the check (--list), never for the restore */
+	char *args = read_all(args_path, NULL);
+	assert_non_null(args);
+	assert_non_null(strstr(args, "--list"));
+	assert_null(strstr(args, "--clean"));
+	free(args);
+
+	/* pg_restore fails: the services go back all the same */
+	memset(&rs, 0, sizeof(rs));
+	set_mode("restorefail");
+	assert_int_equal(sd_backup_restore(r, file, NULL, &snap, &scaler, result, sizeof(result)), -1);
+	assert_string_equal(rs.calls, "iot-guardian_backend=0 iot-guardian_worker=0 "
+				      "iot-guardian_backend=3 iot-guardian_worker=2");
+	assert_non_null(strstr(result, "FAILED at step 4"));
+	assert_non_null(strstr(result, "deadlock detected"));
+	assert_non_null(strstr(result, "(services as they were)"));
+
+	/* putting one back fails once: tried again, and the restore stands */
+	memset(&rs, 0, sizeof(rs));
+	rs.fail_at = 3;
+	set_mode("good");
+	if (sd_backup_restore(r, file, NULL, &snap, &scaler, result, sizeof(result)) != 0)
+		fail_msg("restore with one failed scale-up: %s", result);
+	assert_string_equal(rs.calls, "iot-guardian_backend=0 iot-guardian_worker=0 "
+				      "iot-guardian_backend=3! iot-guardian_backend=3 iot-guardian_worker=2");
+	/* it fails every time: said loudly, the other one still put back, the restore failed */
+	memset(&rs, 0, sizeof(rs));
+	rs.fail_at = 3;
+	rs.fail_count = 3;
+	assert_int_equal(sd_backup_restore(r, file, NULL, &snap, &scaler, result, sizeof(result)), -1);
+	assert_string_equal(rs.calls, "iot-guardian_backend=0 iot-guardian_worker=0 "
+				      "iot-guardian_backend=3! iot-guardian_backend=3! iot-guardian_backend=3! "
+				      "iot-guardian_worker=2");
+	assert_non_null(strstr(result, "COULD NOT scale iot-guardian_backend back to 3: refused by the test scaler"));
+	assert_non_null(strstr(result, "iot-guardian_worker 0->2"));
+
+	sd_part_unref(snap.pg);
+	sd_part_unref(snap.swarm);
+	sd_backup_close(r);
+	sd_docker_close(d);
 	sd_pg_close(pgb);
 }
 
@@ -1231,6 +1373,7 @@ int main(void)
 		cmocka_unit_test_setup(test_failure_leaves_nothing, fresh_dir),
 		cmocka_unit_test_setup(test_progress_and_busy, fresh_dir),
 		cmocka_unit_test_setup_teardown(test_postgres_stand_in, pg_setup, pg_teardown),
+		cmocka_unit_test_setup_teardown(test_restore_scales_through_scaler, pg_setup, pg_teardown),
 		cmocka_unit_test_setup(test_redis_copied, fresh_dir),
 		cmocka_unit_test_setup(test_redis_streamed, fresh_dir),
 	};
