@@ -432,6 +432,8 @@ int take_redis(struct sd_backup_runner *r, const struct sd_snapshot *snap, struc
 		bool busy = reply && reply->type == REDIS_REPLY_ERROR && strstr(reply->str, "in progress");
 		if (!busy || attempt > 0 || sd_now() - start > BGSAVE_LIMIT) {
 			redis_error(c, reply, "BGSAVE", err, errlen);
+			if (reply)
+				freeReplyObject(reply);
 			goto done;
 		}
 		/* a save or an AOF rewrite is under way: wait for it, then ask for ours */

@@ -20,6 +20,8 @@
 #include <hiredis/hiredis.h>
 #include <openssl/evp.h>
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -29,10 +31,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <netinet/in.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1230,6 +1234,170 @@ static void test_restore_scales_through_scaler(void **state)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* a fake Redis master on loopback that refuses BGSAVE                                         */
+
+struct fake_redis {
+	int lfd, port;
+	pthread_t thread;
+	char bgsave_reply[128];       /* what BGSAVE gets */
+	int bgsaves;                  /* BGSAVE commands seen */
+};
+
+/* One RESP command from FD into ARGV (at most 8 words, each cut to 63 bytes); its word
+ * count, 0 at the end of the connection. */
+static int resp_read_command(int fd, char *buf, size_t size, size_t *have, char argv[8][64])
+{
+	for (;;) {
+		/* a whole command in BUF? */
+		char *p = buf, *end = buf + *have;
+		int argc = -1, got = 0;
+		if (*have && *p == '*') {
+			char *nl = memchr(p, '\n', (size_t)(end - p));
+			if (nl) {
+				argc = atoi(p + 1);
+				p = nl + 1;
+				while (got < argc && p < end && *p == '$') {
+					nl = memchr(p, '\n', (size_t)(end - p));
+					if (!nl)
+						break;
+					long n = atol(p + 1);
+					char *data = nl + 1;
+					if (data + n + 2 > end)
+						break;
+					if (got < 8)
+						snprintf(argv[got], 64, "%.*s", (int)(n < 63 ? n : 63), data);
+					got++;
+					p = data + n + 2;
+				}
+			}
+		}
+		if (argc >= 0 && got == argc) {
+			size_t used = (size_t)(p - buf);
+			memmove(buf, p, *have - used);
+			*have -= used;
+			return argc;
+		}
+		ssize_t n = read(fd, buf + *have, size - *have);
+		if (n <= 0)
+			return 0;
+		*have += (size_t)n;
+	}
+}
+
+static void resp_write(int fd, const char *text)
+{
+	if (write(fd, text, strlen(text)) < 0) {
+		/* the client went away */
+	}
+}
+
+static void resp_bulk(int fd, const char *text)
+{
+	char head[32];
+	snprintf(head, sizeof(head), "$%zu\r\n", strlen(text));
+	resp_write(fd, head);
+	resp_write(fd, text);
+	resp_write(fd, "\r\n");
+}
+
+static void *fake_redis_main(void *arg)
+{
+	struct fake_redis *f = arg;
+	for (;;) {
+		int fd = accept(f->lfd, NULL, NULL);
+		if (fd < 0)
+			return NULL;
+		char buf[4096], argv[8][64];
+		size_t have = 0;
+		int argc;
+		while ((argc = resp_read_command(fd, buf, sizeof(buf), &have, argv)) > 0) {
+			for (char *c = argv[0]; *c; c++)
+				*c = (char)toupper((unsigned char)*c);
+			if (!strcmp(argv[0], "AUTH")) {
+				resp_write(fd, "+OK\r\n");
+			} else if (!strcmp(argv[0], "INFO")) {
+				resp_bulk(fd, argc > 1 && !strcasecmp(argv[1], "persistence")
+					? "# Persistence\r\nrdb_bgsave_in_progress:0\r\naof_rewrite_in_progress:0\r\n"
+					: "# Replication\r\nrole:master\r\nconnected_slaves:0\r\n");
+			} else if (!strcmp(argv[0], "LASTSAVE")) {
+				resp_write(fd, ":1000\r\n");
+			} else if (!strcmp(argv[0], "TIME")) {
+				char now[64];
+				snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+				resp_write(fd, "*2\r\n");
+				resp_bulk(fd, now);
+				resp_bulk(fd, "0");
+			} else if (!strcmp(argv[0], "BGSAVE")) {
+				__atomic_add_fetch(&f->bgsaves, 1, __ATOMIC_SEQ_CST);
+				resp_write(fd, f->bgsave_reply);
+			} else {
+				resp_write(fd, "-ERR unknown command\r\n");
+			}
+		}
+		close(fd);
+	}
+}
+
+static void fake_redis_start(struct fake_redis *f, const char *bgsave_reply)
+{
+	memset(f, 0, sizeof(*f));
+	snprintf(f->bgsave_reply, sizeof(f->bgsave_reply), "%s", bgsave_reply);
+	f->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(f->lfd >= 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	assert_int_equal(bind(f->lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(f->lfd, 4), 0);
+	socklen_t len = sizeof(sa);
+	assert_int_equal(getsockname(f->lfd, (struct sockaddr *)&sa, &len), 0);
+	f->port = ntohs(sa.sin_port);
+	assert_int_equal(pthread_create(&f->thread, NULL, fake_redis_main, f), 0);
+}
+
+static void fake_redis_stop(struct fake_redis *f)
+{
+	shutdown(f->lfd, SHUT_RDWR);
+	close(f->lfd);
+	pthread_join(f->thread, NULL);
+}
+
+/* A master that refuses BGSAVE: the take fails with its answer and leaves nothing (and,
+ * under ASan, nothing leaked: the refused reply used to be). */
+static void test_redis_bgsave_refused(void **state)
+{
+	(void)state;
+	static const char *const replies[] = {
+		"-ERR Background saving is disabled by the test\r\n",
+		/* busy, then still busy after the wait: the second refusal is the one reported */
+		"-ERR Background save already in progress\r\n",
+	};
+	static const char *const expect[] = {"BGSAVE: ERR Background saving is disabled by the test",
+					     "BGSAVE: ERR Background save already in progress"};
+	for (size_t i = 0; i < 2; i++) {
+		struct fake_redis f;
+		fake_redis_start(&f, replies[i]);
+		struct sd_config c = make_config();
+		c.redis.configured = true;
+		struct sd_backup_runner *r = sd_backup_open(&c, NULL, NULL);
+		struct sd_redis *part = sd_part_new(sizeof(*part));
+		part->master.addr = sd_arena_printf(part->part.arena, "127.0.0.1:%d", f.port);
+		struct sd_snapshot snap;
+		memset(&snap, 0, sizeof(snap));
+		snap.redis = part;
+		char file[512], err[1024], before[2048], after[2048];
+		dir_names(dir, before, sizeof(before));
+		assert_int_equal(sd_backup_take(r, "redis", &snap, file, sizeof(file), err, sizeof(err)), -1);
+		if (!strstr(err, expect[i]))
+			fail_msg("expected '%s' in: %s", expect[i], err);
+		assert_int_equal(f.bgsaves, (int)i + 1);
+		dir_names(dir, after, sizeof(after));
+		assert_string_equal(before, after);
+		sd_part_unref(part);
+		sd_backup_close(r);
+		fake_redis_stop(&f);
+	}
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* Redis: a real redis-server on loopback                                                     */
 
 static int redis_port;
@@ -1374,6 +1542,7 @@ int main(void)
 		cmocka_unit_test_setup(test_progress_and_busy, fresh_dir),
 		cmocka_unit_test_setup_teardown(test_postgres_stand_in, pg_setup, pg_teardown),
 		cmocka_unit_test_setup_teardown(test_restore_scales_through_scaler, pg_setup, pg_teardown),
+		cmocka_unit_test_setup(test_redis_bgsave_refused, fresh_dir),
 		cmocka_unit_test_setup(test_redis_copied, fresh_dir),
 		cmocka_unit_test_setup(test_redis_streamed, fresh_dir),
 	};
