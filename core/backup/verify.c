@@ -36,11 +36,22 @@ static int check_backup(struct sd_backup_runner *r, const char *path, const stru
 		return -1;
 	}
 	struct stat st;
-	fstat(fd, &st);
+	int stat_rc = fstat(fd, &st);
+	if (stat_rc < 0 || !S_ISREG(st.st_mode)) {
+		sd_set_error(message, msglen, "cannot read %s: %s", base_name(path),
+			     stat_rc < 0 ? strerror(errno) : "not a regular file");
+		close(fd);
+		return -1;
+	}
 	runner_restart(r, st.st_size);
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		sd_set_error(message, msglen, "SHA-256 is not available");
+		EVP_MD_CTX_free(md);
+		close(fd);
+		return -1;
+	}
 	char *buf = xmalloc(IO_BUFFER);
 	long long total = 0;
 	ssize_t got;
