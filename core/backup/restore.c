@@ -20,7 +20,7 @@
 
 struct restore_tick {
 	struct sd_backup_runner *runner;
-	const char *path;
+	const char *path;            /* as /proc shows it: symbolic links resolved */
 	long long size;
 	/* restores: a second session that watches pg_restore's for lock waits */
 	PGconn *watch;
@@ -276,7 +276,11 @@ int sd_backup_restore(struct sd_backup_runner *r, const char *file, const char *
 			sd_set_error(failed, sizeof(failed), "step %d (pg_restore): %s", step, err);
 			goto out;
 		}
-		struct restore_tick tick = {.runner = r, .path = path, .size = m.size};
+		/* /proc/PID/fd names the file with its links resolved and from the root: a
+		 * backup folder given relative or through a link would never match */
+		char real[PATH_MAX];
+		struct restore_tick tick = {.runner = r, .path = realpath(path, real) ? real : path,
+					    .size = m.size};
 		if (pg_target_make(r, primary->name, db, RESTORE_APP "-watch", "-c statement_timeout=5000",
 				   &w, err, sizeof(err)) == 0) {
 			tick.watch = PQconnectdb(w.conninfo);

@@ -949,8 +949,9 @@ static int pg_setup(void **state)
 		 "[ \"$(cat %s/mode 2>/dev/null)\" = restorefail ] && [ \"$1\" = --clean ] && { echo 'pg_restore: error: could not execute query: ERROR:  deadlock detected' >&2; exit 1; }\n"
 		 "for a; do last=$a; done\n"
 		 "head -c 5 \"$last\" | grep -q PGDMP || { echo 'pg_restore: error: input file does not appear to be a valid archive' >&2; exit 1; }\n"
+		 "[ \"$(cat %s/mode 2>/dev/null)\" = slowrestore ] && [ \"$1\" = --clean ] && { exec 3<\"$last\"; dd bs=1000 count=1 <&3 >/dev/null 2>&1; sleep 1.5; }\n"
 		 "exit 0\n",
-		 top, top);
+		 top, top, top);
 	install_script("pg_restore", script);
 	return 0;
 }
@@ -1231,6 +1232,76 @@ static void test_restore_scales_through_scaler(void **state)
 	sd_backup_close(r);
 	sd_docker_close(d);
 	sd_pg_close(pgb);
+}
+
+struct restorer {
+	struct sd_backup_runner *r;
+	const char *file;
+	const struct sd_snapshot *snap;
+	int rc;
+	char result[2048];
+};
+
+static void *restore_thread(void *arg)
+{
+	struct restorer *t = arg;
+	t->rc = sd_backup_restore(t->r, t->file, NULL, t->snap, NULL, t->result, sizeof(t->result));
+	return NULL;
+}
+
+/* pg_restore's progress shows while it reads the dump, also when the backup folder is named
+ * through a symbolic link (/proc names the file with the link resolved). */
+static void test_restore_progress_through_link(void **state)
+{
+	(void)state;
+	char link[256];
+	snprintf(link, sizeof(link), "%s/backups-link", top);
+	unlink(link);
+	assert_int_equal(symlink(dir, link), 0);
+	struct sd_config c = make_config();
+	c.backup.dir = link;
+	static char pg2[] = "pg-2", conninfo2[] = "host=127.0.0.2 port=5432 user=swarmdeck dbname=postgres";
+	struct sd_pg_member_config members[1] = {{.name = pg2, .conninfo = conninfo2}};
+	c.postgres.configured = true;
+	c.postgres.members = members;
+	c.postgres.nmembers = 1;
+	c.backup.databases = databases;
+	c.backup.ndatabases = 1;
+	struct sd_pg_backend *pgb = sd_pg_open(&c);
+	struct sd_backup_runner *r = sd_backup_open(&c, pgb, NULL);
+	struct sd_snapshot snap;
+	memset(&snap, 0, sizeof(snap));
+	snap.pg = one_primary();
+	char file[512], err[1024];
+	set_mode("good");
+	if (sd_backup_take(r, "postgres", &snap, file, sizeof(file), err, sizeof(err)) != 0)
+		fail_msg("take: %s", err);
+	set_mode("slowrestore");
+	struct restorer t = {.r = r, .file = file, .snap = &snap};
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, restore_thread, &t), 0);
+	double progress = -1;
+	char running[1024] = "";
+	for (int i = 0; i < 150 && progress <= 0; i++) {
+		struct sd_backups *b;
+		assert_int_equal(sd_backup_list(r, &b, err, sizeof(err)), 0);
+		if (strstr(b->running, "pg_restore into")) {
+			progress = b->progress;
+			snprintf(running, sizeof(running), "%s", b->running);
+		}
+		sd_part_unref(b);
+		sleep_ms(20);
+	}
+	pthread_join(th, NULL);
+	if (t.rc != 0)
+		fail_msg("restore: %s", t.result);
+	if (progress <= 0)
+		fail_msg("no progress seen during pg_restore (last: '%s')", running);
+	assert_non_null(strstr(running, "1.0 kB"));
+	sd_part_unref(snap.pg);
+	sd_backup_close(r);
+	sd_pg_close(pgb);
+	unlink(link);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1542,6 +1613,7 @@ int main(void)
 		cmocka_unit_test_setup(test_progress_and_busy, fresh_dir),
 		cmocka_unit_test_setup_teardown(test_postgres_stand_in, pg_setup, pg_teardown),
 		cmocka_unit_test_setup_teardown(test_restore_scales_through_scaler, pg_setup, pg_teardown),
+		cmocka_unit_test_setup_teardown(test_restore_progress_through_link, pg_setup, pg_teardown),
 		cmocka_unit_test_setup(test_redis_bgsave_refused, fresh_dir),
 		cmocka_unit_test_setup(test_redis_copied, fresh_dir),
 		cmocka_unit_test_setup(test_redis_streamed, fresh_dir),
