@@ -54,8 +54,9 @@ struct sd_backup_scaler {
  * flow as visible steps: scale config.backup.services to 0 (remembering their replicas),
  * pg_restore --clean --if-exists, scale them back. Stops at the first failing step with the
  * services put back as they were. Refuses a standby target. Every scaling (down, back, and
- * back after a failure) goes through SCALER->scale; the replicas come from SNAP and the
- * wait for their tasks asks the Docker backend (sd_docker_service_active_tasks). */
+ * back after a failure) goes through SCALER->scale; the replicas to put back are read from
+ * the engine just before (SNAP says which services exist), and the wait for their tasks
+ * asks the Docker backend (sd_docker_service_active_tasks). */
 int sd_backup_restore(struct sd_backup_runner *runner, const char *file, const char *database,
 		      const struct sd_snapshot *snap, const struct sd_backup_scaler *scaler,
 		      char *result, size_t resultlen);

@@ -9,7 +9,10 @@
 #include "base/error.h"
 #include "base/text.h"
 #include "base/xalloc.h"
+#include <jansson.h>
 #include <libpq-fe.h>
+
+#include <ctype.h>
 #include <dirent.h>
 #include <limits.h>
 #include <signal.h>
@@ -145,6 +148,42 @@ static bool put_back(const struct sd_backup_scaler *scaler, struct scaled *s, si
 	return all_ok;
 }
 
+/* SERVICE's replicas as the engine has them now: the snapshot may be a refresh old, and a
+ * count read there would be the one put back. */
+static int current_replicas(struct sd_backup_runner *r, const char *service, long *replicas,
+			    char *err, size_t errlen)
+{
+	for (const char *p = service; *p; p++) {
+		if (!isalnum((unsigned char)*p) && !strchr("_.-", *p)) {
+			sd_set_error(err, errlen, "'%s' is not a service name", service);
+			return -1;
+		}
+	}
+	char path[320];
+	snprintf(path, sizeof(path), "/services/%s", service);
+	size_t len = 0;
+	char e[512] = "";
+	char *body = sd_docker_get(r->docker, path, &len, e, sizeof(e));
+	if (!body) {
+		sd_set_error(err, errlen, "GET %s: %s", path, e);
+		return -1;
+	}
+	json_error_t jerr;
+	json_t *root = json_loadb(body, len, 0, &jerr);
+	free(body);
+	json_t *n = json_object_get(json_object_get(json_object_get(json_object_get(root, "Spec"),
+								    "Mode"), "Replicated"), "Replicas");
+	int rc = -1;
+	if (json_is_integer(n) && json_integer_value(n) >= 0) {
+		*replicas = (long)json_integer_value(n);
+		rc = 0;
+	} else {
+		sd_set_error(err, errlen, "GET %s: no Spec.Mode.Replicated.Replicas in the answer", path);
+	}
+	json_decref(root);
+	return rc;
+}
+
 int sd_backup_restore(struct sd_backup_runner *r, const char *file, const char *database,
 		      const struct sd_snapshot *snap, const struct sd_backup_scaler *scaler,
 		      char *result, size_t resultlen)
@@ -204,6 +243,14 @@ int sd_backup_restore(struct sd_backup_runner *r, const char *file, const char *
 		sd_set_error(result, resultlen, "refused: no scaler to scale the services with");
 		free(svc);
 		return -1;
+	}
+	for (size_t i = 0; i < ns; i++) {
+		char e[768];
+		if (current_replicas(r, svc[i].name, &svc[i].previous, e, sizeof(e)) < 0) {
+			sd_set_error(result, resultlen, "refused: the replicas of %s now: %s", svc[i].name, e);
+			free(svc);
+			return -1;
+		}
 	}
 	char what[512];
 	sd_set_error(what, sizeof(what), "restore %s into %s on %s", base_name(path), db, primary->name);

@@ -1,9 +1,11 @@
 /* test_backup.c - backups without the lab: SHA-256 against the published vectors, names and
- * manifests, verification that catches one flipped byte, retention, partial files never
- * listed, failures that leave nothing under a final name, progress seen from another thread,
- * the Swarm export against a fake engine on a unix socket (secret values never in it), Redis
- * BGSAVE against a real redis-server on loopback (the RDB copied, or streamed over SYNC when
- * CONFIG is disabled), and pg_dump/pg_restore replaced by small scripts first in PATH. */
+ * manifests (bad ones refused naming the field), verification that catches one flipped byte,
+ * retention, partial files never listed, failures that leave nothing under a final name,
+ * progress seen from another thread, the Swarm export against a fake engine on a unix socket
+ * (secret values never in it), a restore that scales only through the scaler it is given,
+ * Redis BGSAVE refused by a fake master on loopback, BGSAVE against a real redis-server on
+ * loopback (the RDB copied, or streamed over SYNC when CONFIG is disabled), and
+ * pg_dump/pg_restore replaced by small scripts first in PATH. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -222,6 +224,17 @@ static const char *engine_body(const char *path, int *status)
 		engine.tasks_asked++;
 		pthread_mutex_unlock(&engine.lock);
 		return "[]";
+	}
+	/* one service: its replicas now (one more than the test's snapshot says) */
+	if (!strcmp(path, "/services/iot-guardian_backend"))
+		return "{\"ID\":\"svc1\",\"Spec\":{\"Name\":\"iot-guardian_backend\","
+		       "\"Mode\":{\"Replicated\":{\"Replicas\":4}}}}";
+	if (!strcmp(path, "/services/iot-guardian_worker"))
+		return "{\"ID\":\"svc2\",\"Spec\":{\"Name\":\"iot-guardian_worker\","
+		       "\"Mode\":{\"Replicated\":{\"Replicas\":2}}}}";
+	if (!strncmp(path, "/services/", 10)) {
+		*status = 404;
+		return "{\"message\":\"service not found\"}";
 	}
 	if (strstr(path, "/services"))
 		return "[{\"ID\":\"svc1\",\"Version\":{\"Index\":12},\"Spec\":{\"Name\":\"iot-guardian_backend\","
@@ -1168,17 +1181,17 @@ static void test_restore_scales_through_scaler(void **state)
 	assert_int_equal(sd_backup_restore(r, file, NULL, &snap, NULL, result, sizeof(result)), -1);
 	assert_non_null(strstr(result, "refused: no scaler"));
 
-	/* all good: down in order, back to the counts the snapshot had */
+	/* all good: down in order, back to the counts the engine has now (the snapshot says 3) */
 	struct recording_scaler rs = {.fail_at = 0};
 	struct sd_backup_scaler scaler = {.scale = record_scale, .ctx = &rs};
 	engine.tasks_asked = 0;
 	if (sd_backup_restore(r, file, NULL, &snap, &scaler, result, sizeof(result)) != 0)
 		fail_msg("restore: %s", result);
 	assert_string_equal(rs.calls, "iot-guardian_backend=0 iot-guardian_worker=0 "
-				      "iot-guardian_backend=3 iot-guardian_worker=2");
+				      "iot-guardian_backend=4 iot-guardian_worker=2");
 	assert_true(engine.tasks_asked >= 2);
-	assert_non_null(strstr(result, "iot-guardian_backend 3->0"));
-	assert_non_null(strstr(result, "5 scaled back iot-guardian_backend 0->3, iot-guardian_worker 0->2"));
+	assert_non_null(strstr(result, "iot-guardian_backend 4->0"));
+	assert_non_null(strstr(result, "5 scaled back iot-guardian_backend 0->4, iot-guardian_worker 0->2"));
 
 	/* the scaler refuses the second scale-down: both put back, the restore never ran */
 	memset(&rs, 0, sizeof(rs));
@@ -1188,7 +1201,7 @@ static void test_restore_scales_through_scaler(void **state)
 	unlink(args_path);
 	assert_int_equal(sd_backup_restore(r, file, NULL, &snap, &scaler, result, sizeof(result)), -1);
 	assert_string_equal(rs.calls, "iot-guardian_backend=0 iot-guardian_worker=0! "
-				      "iot-guardian_backend=3 iot-guardian_worker=2");
+				      "iot-guardian_backend=4 iot-guardian_worker=2");
 	assert_non_null(strstr(result, "FAILED at step 2 (scale iot-guardian_worker to 0): refused by the test scaler"));
 	assert_non_null(strstr(result, "(services as they were)"));
 	/* pg_restore ran for the check (--list), never for the restore */
@@ -1203,7 +1216,7 @@ static void test_restore_scales_through_scaler(void **state)
 	set_mode("restorefail");
 	assert_int_equal(sd_backup_restore(r, file, NULL, &snap, &scaler, result, sizeof(result)), -1);
 	assert_string_equal(rs.calls, "iot-guardian_backend=0 iot-guardian_worker=0 "
-				      "iot-guardian_backend=3 iot-guardian_worker=2");
+				      "iot-guardian_backend=4 iot-guardian_worker=2");
 	assert_non_null(strstr(result, "FAILED at step 4"));
 	assert_non_null(strstr(result, "deadlock detected"));
 	assert_non_null(strstr(result, "(services as they were)"));
@@ -1215,17 +1228,28 @@ static void test_restore_scales_through_scaler(void **state)
 	if (sd_backup_restore(r, file, NULL, &snap, &scaler, result, sizeof(result)) != 0)
 		fail_msg("restore with one failed scale-up: %s", result);
 	assert_string_equal(rs.calls, "iot-guardian_backend=0 iot-guardian_worker=0 "
-				      "iot-guardian_backend=3! iot-guardian_backend=3 iot-guardian_worker=2");
+				      "iot-guardian_backend=4! iot-guardian_backend=4 iot-guardian_worker=2");
 	/* it fails every time: said loudly, the other one still put back, the restore failed */
 	memset(&rs, 0, sizeof(rs));
 	rs.fail_at = 3;
 	rs.fail_count = 3;
 	assert_int_equal(sd_backup_restore(r, file, NULL, &snap, &scaler, result, sizeof(result)), -1);
 	assert_string_equal(rs.calls, "iot-guardian_backend=0 iot-guardian_worker=0 "
-				      "iot-guardian_backend=3! iot-guardian_backend=3! iot-guardian_backend=3! "
+				      "iot-guardian_backend=4! iot-guardian_backend=4! iot-guardian_backend=4! "
 				      "iot-guardian_worker=2");
-	assert_non_null(strstr(result, "COULD NOT scale iot-guardian_backend back to 3: refused by the test scaler"));
+	assert_non_null(strstr(result, "COULD NOT scale iot-guardian_backend back to 4: refused by the test scaler"));
 	assert_non_null(strstr(result, "iot-guardian_worker 0->2"));
+
+	/* the engine does not know a service the snapshot has: refused, nothing scaled */
+	static char ghost[] = "iot-guardian_ghost";
+	services[1] = ghost;
+	snap.swarm->services[1].name = ghost;
+	memset(&rs, 0, sizeof(rs));
+	assert_int_equal(sd_backup_restore(r, file, NULL, &snap, &scaler, result, sizeof(result)), -1);
+	assert_non_null(strstr(result, "refused: the replicas of iot-guardian_ghost now"));
+	assert_non_null(strstr(result, "service not found"));
+	assert_string_equal(rs.calls, "");
+	services[1] = s2;
 
 	sd_part_unref(snap.pg);
 	sd_part_unref(snap.swarm);
