@@ -10,7 +10,6 @@
 #include "base/text.h"
 #include "base/xalloc.h"
 #include <jansson.h>
-#include <libpq-fe.h>
 
 #include <ctype.h>
 #include <dirent.h>
@@ -26,7 +25,7 @@ struct restore_tick {
 	const char *path;            /* as /proc shows it: symbolic links resolved */
 	long long size;
 	/* restores: a second session that watches pg_restore's for lock waits */
-	PGconn *watch;
+	struct sd_pg_session *watch;
 	double next_watch;
 	char blocked[512];           /* why pg_restore was stopped, "" */
 };
@@ -80,29 +79,19 @@ static void watch_locks(struct restore_tick *t, pid_t pid)
 	if (!t->watch || t->blocked[0] || sd_now() < t->next_watch)
 		return;
 	t->next_watch = sd_now() + 2.0;
-	static const char sql[] =
-		"select extract(epoch from now() - a.query_start)::int, a.pid, "
-		"  coalesce((select string_agg(coalesce(nullif(b.application_name, ''), b.usename, 'a session') "
-		"     || ' (pid ' || b.pid || coalesce(', ' || host(b.client_addr), '') || ')', ', ') "
-		"   from pg_stat_activity b where b.pid = any(pg_blocking_pids(a.pid))), 'another session') "
-		"from pg_stat_activity a "
-		"where a.application_name = '" RESTORE_APP "' and a.wait_event_type = 'Lock' "
-		"order by 1 desc limit 1";
-	PGresult *res = PQexec(t->watch, sql);
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
-	    atol(PQgetvalue(res, 0, 0)) >= RESTORE_LOCK_LIMIT) {
+	long seconds = 0, waiter = 0;
+	char holders[384];
+	if (sd_pg_lock_waiter(t->watch, RESTORE_APP, &seconds, &waiter, holders, sizeof(holders),
+			      NULL, 0) == 1 &&
+	    seconds >= RESTORE_LOCK_LIMIT) {
 		snprintf(t->blocked, sizeof(t->blocked),
-			 "pg_restore waited %s s for a lock held by %s and was stopped",
-			 PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 2));
+			 "pg_restore waited %ld s for a lock held by %s and was stopped", seconds,
+			 holders);
 		kill(-pid, SIGKILL);
 		/* and its session, so that its transaction rolls back now, not when the lock
 		 * comes */
-		char terminate[128];
-		snprintf(terminate, sizeof(terminate), "select pg_terminate_backend(%ld)",
-			 atol(PQgetvalue(res, 0, 1)));
-		PQclear(PQexec(t->watch, terminate));
+		sd_pg_terminate(t->watch, waiter, NULL, 0);
 	}
-	PQclear(res);
 }
 
 static void tick_restore(void *user, pid_t pid)
@@ -318,7 +307,7 @@ int sd_backup_restore(struct sd_backup_runner *r, const char *file, const char *
 	step++;
 	runner_step(r, "step %d/%d: pg_restore into %s on %s", step, nsteps, db, primary->name);
 	{
-		struct pg_target t, w;
+		struct pg_target t;
 		if (pg_target_make(r, primary->name, db, RESTORE_APP, NULL, &t, err, sizeof(err)) < 0) {
 			sd_set_error(failed, sizeof(failed), "step %d (pg_restore): %s", step, err);
 			goto out;
@@ -328,21 +317,17 @@ int sd_backup_restore(struct sd_backup_runner *r, const char *file, const char *
 		char real[PATH_MAX];
 		struct restore_tick tick = {.runner = r, .path = realpath(path, real) ? real : path,
 					    .size = m.size};
-		if (pg_target_make(r, primary->name, db, RESTORE_APP "-watch", "-c statement_timeout=5000",
-				   &w, err, sizeof(err)) == 0) {
-			tick.watch = PQconnectdb(w.conninfo);
-			if (PQstatus(tick.watch) != CONNECTION_OK) {
-				PQfinish(tick.watch);       /* the restore goes on, unwatched */
-				tick.watch = NULL;
-			}
-			pg_target_free(&w);
-		}
+		const struct sd_pg_conninfo_request watch = {
+			.database = db, .application_name = RESTORE_APP "-watch",
+			.options = "-c statement_timeout=5000", .read_write = true, .keepalives = true,
+		};
+		/* the restore goes on unwatched when this session cannot be had */
+		tick.watch = sd_pg_session_open(r->pg, primary->name, &watch, NULL, 0);
 		const char *argv[] = {"pg_restore", "--clean", "--if-exists", "--single-transaction",
 				"-d", t.conninfo, path, NULL};
 		t0 = sd_now();
 		int rc = sd_child_run(argv, tick_restore, &tick, err, sizeof(err));
-		if (tick.watch)
-			PQfinish(tick.watch);
+		sd_pg_session_close(tick.watch);
 		if (rc < 0 && tick.blocked[0])
 			sd_strlcpy(err, tick.blocked, sizeof(err));
 		pg_target_free(&t);

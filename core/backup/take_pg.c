@@ -8,7 +8,6 @@
 #include "base/error.h"
 #include "base/text.h"
 #include "base/xalloc.h"
-#include <libpq-fe.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

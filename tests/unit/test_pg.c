@@ -25,6 +25,12 @@
 #include <time.h>
 #include <unistd.h>
 
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
 static double now_seconds(void)
 {
 	struct timespec ts;
@@ -199,6 +205,11 @@ static void test_password_file_problems_are_errors(void **state)
 	free(ci);
 	assert_null(sd_pg_member_conninfo(b, "nobody", NULL, err, sizeof(err)));
 	assert_non_null(strstr(err, "no PostgreSQL member 'nobody'"));
+	/* a private session to a refused port: NULL, naming the member, one line */
+	assert_null(sd_pg_session_open(b, "pg-4", NULL, err, sizeof(err)));
+	assert_non_null(strstr(err, "pg-4: "));
+	assert_non_null(strstr(err, "refused"));
+	assert_null(strchr(err, '\n'));
 
 	long tl = 0;
 	assert_int_equal(sd_pg_promote(b, "nobody", &tl, err, sizeof(err)), -1);
@@ -443,6 +454,53 @@ static void test_lab_replication(void **state)
 	fprintf(stderr, "#   archiver: %lld archived (last %s), %lld failed\n",
 		again->archiver.archived_count, again->archiver.last_archived_wal,
 		again->archiver.failed_count);
+
+	/* a lock wait seen from a private session, and the waiter stopped: one session holds an
+	 * advisory lock (no table touched), a second one named for the test waits for it */
+	struct sd_pg_session *watch = sd_pg_session_open(b, primary->name, NULL, err, sizeof(err));
+	if (!watch)
+		fail_msg("session to %s: %s", primary->name, err);
+	long seconds = -1, waiter = 0;
+	char holders[256] = "";
+	assert_int_equal(sd_pg_lock_waiter(watch, "swarmdeck-test-waiter", &seconds, &waiter,
+					   holders, sizeof(holders), err, sizeof(err)), 0);
+	const struct sd_pg_conninfo_request holder_req = {.application_name = "swarmdeck-test-holder"};
+	const struct sd_pg_conninfo_request waiter_req = {.application_name = "swarmdeck-test-waiter"};
+	char *hci = sd_pg_member_conninfo(b, primary->name, &holder_req, err, sizeof(err));
+	char *wci = sd_pg_member_conninfo(b, primary->name, &waiter_req, err, sizeof(err));
+	PGconn *holder = PQconnectdb(hci), *waiting = PQconnectdb(wci);
+	free(hci);
+	free(wci);
+	assert_int_equal(PQstatus(holder), CONNECTION_OK);
+	assert_int_equal(PQstatus(waiting), CONNECTION_OK);
+	PGresult *res = PQexec(holder, "select pg_advisory_lock(424242)");
+	assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+	PQclear(res);
+	assert_int_equal(PQsendQuery(waiting, "select pg_advisory_lock(424242)"), 1);
+	int found = 0;
+	for (int i = 0; i < 50 && found != 1; i++) {
+		found = sd_pg_lock_waiter(watch, "swarmdeck-test-waiter", &seconds, &waiter, holders,
+					  sizeof(holders), err, sizeof(err));
+		if (found != 1)
+			sleep_ms(100);
+	}
+	if (found != 1)
+		fail_msg("the waiting session was not seen (%d: %s)", found, err);
+	assert_int_equal(waiter, PQbackendPID(waiting));
+	assert_true(seconds >= 0);
+	assert_non_null(strstr(holders, "swarmdeck-test-holder (pid "));
+	assert_int_equal(sd_pg_terminate(watch, waiter, err, sizeof(err)), 0);
+	/* the waiter's connection is gone: its query ends in an error */
+	PGresult *last = NULL;
+	while ((res = PQgetResult(waiting)) != NULL) {
+		PQclear(last);
+		last = res;
+	}
+	assert_true(last == NULL || PQresultStatus(last) == PGRES_FATAL_ERROR);
+	PQclear(last);
+	PQfinish(waiting);
+	PQfinish(holder);
+	sd_pg_session_close(watch);
 
 	/* pg_promote is refused on a primary without touching it */
 	long tl = 0;

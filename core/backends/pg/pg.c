@@ -15,6 +15,7 @@
  * handed to libpq with the passfile keyword. swarmdeck never reads the password itself;
  * with no password_file libpq's own rules apply (PGPASSFILE, ~/.pgpass). */
 #include "backends/pg/pg.h"
+#include "backends/pg/internal.h"
 #include "base/clock.h"
 #include "base/error.h"
 #include "base/text.h"
@@ -58,9 +59,7 @@ struct sd_pg_backend {
 
 /* ---- small helpers ---- */
 
-/* libpq messages span lines ("...failed: FATAL:  ...\n\tIs the server running..."): one
- * line, single spaces, no trailing blank; SECRET (may be NULL) replaced by "***". */
-static void tidy_message(char *s, const char *secret)
+void pg_tidy_message(char *s, const char *secret)
 {
 	if (secret && *secret) {
 		size_t len = strlen(secret);
@@ -305,7 +304,7 @@ static void job_fail(struct job *job, const char *message)
 	if (!job->error[0]) {
 		sd_strlcpy(job->error, message && *message ? message : "connection failed",
 			   sizeof(job->error));
-		tidy_message(job->error, job->member->password);
+		pg_tidy_message(job->error, job->member->password);
 	}
 	job_drop_connection(job);
 	job->phase = PHASE_DONE;
@@ -420,7 +419,7 @@ static void job_read(struct job *job, int64_t deadline)
 			const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 			sd_strlcpy(job->error, primary ? primary : PQresultErrorMessage(res),
 				   sizeof(job->error));
-			tidy_message(job->error, job->member->password);
+			pg_tidy_message(job->error, job->member->password);
 		}
 		if (job->nresults < MAX_RESULTS && (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK))
 			job->results[job->nresults++] = res;

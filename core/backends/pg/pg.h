@@ -45,4 +45,22 @@ struct sd_pg_conninfo_request {
 char *sd_pg_member_conninfo(struct sd_pg_backend *backend, const char *member,
 			    const struct sd_pg_conninfo_request *want, char *err, size_t errlen);
 
+/* A private session to MEMBER with WANT applied (sd_pg_member_conninfo), for watching a long
+ * operation from the side; ask for a statement_timeout in WANT->options. NULL with ERR. */
+struct sd_pg_session;
+struct sd_pg_session *sd_pg_session_open(struct sd_pg_backend *backend, const char *member,
+					 const struct sd_pg_conninfo_request *want, char *err,
+					 size_t errlen);
+void sd_pg_session_close(struct sd_pg_session *session);
+
+/* Of the sessions named APPLICATION_NAME, the one waiting longest for a lock: 1 with how long
+ * it has waited (*SECONDS, since its statement began), its *PID and who holds the lock
+ * (HOLDERS: "name (pid N, address), ..."); 0 when none waits; -1 with ERR. */
+int sd_pg_lock_waiter(struct sd_pg_session *session, const char *application_name,
+		      long *seconds, long *pid, char *holders, size_t holderslen, char *err,
+		      size_t errlen);
+
+/* pg_terminate_backend(PID) on the session's server. 0, or -1 with ERR. */
+int sd_pg_terminate(struct sd_pg_session *session, long pid, char *err, size_t errlen);
+
 #endif
