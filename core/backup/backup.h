@@ -42,6 +42,8 @@ int sd_backup_verify(struct sd_backup_runner *runner, const char *file, char *re
 char **sd_backup_expired(struct sd_backup_runner *runner);
 int sd_backup_delete(struct sd_backup_runner *runner, char **files, char *err, size_t errlen);
 
+/* How the restore scales services: through the registry's checks, never the Docker backend
+ * directly. */
 struct sd_backup_scaler {
 	/* scale SERVICE to REPLICAS through the registry's checks; 0 or -1 with ERR */
 	int (*scale)(void *ctx, const char *service, long replicas, char *err, size_t errlen);
@@ -50,9 +52,11 @@ struct sd_backup_scaler {
 
 /* Restore a PostgreSQL dump into DATABASE on the current primary, following the recovery
  * flow as visible steps: scale config.backup.services to 0 (remembering their replicas),
- * pg_restore --clean --if-exists, scale them back. Every scale goes through SCALER (the
- * registry's checks and audit). Stops at the first failing step with the services put back
- * as they were. Refuses a standby target. */
+ * pg_restore --clean --if-exists, scale them back. Stops at the first failing step with the
+ * services put back as they were. Refuses a standby target. Every scaling (down, back, and
+ * back after a failure) goes through SCALER->scale; the replicas to put back are read from
+ * the engine just before (SNAP says which services exist), and the wait for their tasks
+ * asks the Docker backend (sd_docker_service_active_tasks). */
 int sd_backup_restore(struct sd_backup_runner *runner, const char *file, const char *database,
 		      const struct sd_snapshot *snap, const struct sd_backup_scaler *scaler,
 		      char *result, size_t resultlen);

@@ -13,6 +13,8 @@
 #include "model/model.h"
 #include "backends/pg/pg.h"
 
+#include <libpq-fe.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -22,6 +24,12 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
 
 static double now_seconds(void)
 {
@@ -185,17 +193,23 @@ static void test_password_file_problems_are_errors(void **state)
 	assert_non_null(strstr(pg->members[3].error, "refused"));
 
 	/* pg_dump gets the password file by keyword, never the password */
-	char *ci = sd_pg_conninfo(b, "pg-4");
+	char *ci = sd_pg_member_conninfo(b, "pg-4", NULL, err, sizeof(err));
 	assert_non_null(ci);
 	assert_non_null(strstr(ci, "passfile='"));
 	assert_non_null(strstr(ci, good));
 	assert_non_null(strstr(ci, "connect_timeout='1'"));
 	assert_null(strstr(ci, "pw"));
 	free(ci);
-	ci = sd_pg_conninfo(b, "pg-1");
+	ci = sd_pg_member_conninfo(b, "pg-1", NULL, err, sizeof(err));
 	assert_non_null(strstr(ci, open_file));
 	free(ci);
-	assert_null(sd_pg_conninfo(b, "nobody"));
+	assert_null(sd_pg_member_conninfo(b, "nobody", NULL, err, sizeof(err)));
+	assert_non_null(strstr(err, "no PostgreSQL member 'nobody'"));
+	/* a private session to a refused port: NULL, naming the member, one line */
+	assert_null(sd_pg_session_open(b, "pg-4", NULL, err, sizeof(err)));
+	assert_non_null(strstr(err, "pg-4: "));
+	assert_non_null(strstr(err, "refused"));
+	assert_null(strchr(err, '\n'));
 
 	long tl = 0;
 	assert_int_equal(sd_pg_promote(b, "nobody", &tl, err, sizeof(err)), -1);
@@ -210,6 +224,100 @@ static void test_password_file_problems_are_errors(void **state)
 	unlink(bare_file);
 	unlink(good);
 	rmdir(dir);
+}
+
+/* The value of KEYWORD in the conninfo CI as libpq reads it, or NULL. malloc'ed. */
+static char *conninfo_value(const char *ci, const char *keyword)
+{
+	char *perr = NULL;
+	PQconninfoOption *opts = PQconninfoParse(ci, &perr);
+	if (!opts)
+		fail_msg("libpq cannot parse '%s': %s", ci, perr ? perr : "?");
+	char *v = NULL;
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+		if (!strcmp(o->keyword, keyword) && o->val)
+			v = strdup(o->val);
+	PQconninfoFree(opts);
+	return v;
+}
+
+static void keyword_equals(const char *ci, const char *keyword, const char *expect)
+{
+	char *v = conninfo_value(ci, keyword);
+	if (!expect) {
+		if (v)
+			fail_msg("%s: expected no %s, got '%s'", ci, keyword, v);
+		return;
+	}
+	if (!v || strcmp(v, expect) != 0)
+		fail_msg("%s: expected %s='%s', got '%s'", ci, keyword, expect, v ? v : "(none)");
+	free(v);
+}
+
+/* The target handed to pg_dump and pg_restore: libpq parameters of a member with the
+ * database substituted, read back by libpq itself. */
+static void test_member_conninfo(void **state)
+{
+	(void)state;
+	struct fake_config fc;
+	char passfile[] = "/etc/swarmdeck/pg pass";
+	fake_config_init(&fc, 3, 4, 500, passfile);
+	snprintf(fc.conninfo[0], sizeof(fc.conninfo[0]),
+		 "host=10.0.0.5 port=5433 user='o\\'brien' dbname=postgres sslmode=disable "
+		 "password=Sekr1tPw application_name=mine target_session_attrs=any "
+		 "options='-c search_path=app'");
+	snprintf(fc.conninfo[1], sizeof(fc.conninfo[1]),
+		 "postgresql://replicator@pg-2:5432/postgres?connect_timeout=9&keepalives=0");
+	snprintf(fc.conninfo[2], sizeof(fc.conninfo[2]), "host='unterminated");
+	struct sd_pg_backend *b = sd_pg_open(&fc.config);
+	char err[256] = "";
+	const struct sd_pg_conninfo_request want = {
+		.database = "my app", .application_name = "swarmdeck-backup",
+		.options = "-c statement_timeout=5000", .read_write = true, .keepalives = true,
+	};
+	char *ci = sd_pg_member_conninfo(b, "pg-1", &want, err, sizeof(err));
+	if (!ci)
+		fail_msg("pg-1: %s", err);
+	keyword_equals(ci, "host", "10.0.0.5");
+	keyword_equals(ci, "port", "5433");
+	keyword_equals(ci, "user", "o'brien");
+	keyword_equals(ci, "sslmode", "disable");
+	keyword_equals(ci, "dbname", "my app");
+	keyword_equals(ci, "passfile", passfile);
+	keyword_equals(ci, "connect_timeout", "4");
+	keyword_equals(ci, "application_name", "swarmdeck-backup");
+	keyword_equals(ci, "target_session_attrs", "read-write");
+	keyword_equals(ci, "options", "-c search_path=app -c statement_timeout=5000");
+	keyword_equals(ci, "keepalives", "1");
+	keyword_equals(ci, "tcp_user_timeout", "20000");
+	keyword_equals(ci, "password", NULL);
+	assert_null(strstr(ci, "Sekr1tPw"));
+	free(ci);
+
+	/* a URI: its own connect_timeout and keepalives kept; nothing asked, nothing added */
+	ci = sd_pg_member_conninfo(b, "pg-2", NULL, err, sizeof(err));
+	if (!ci)
+		fail_msg("pg-2: %s", err);
+	keyword_equals(ci, "host", "pg-2");
+	keyword_equals(ci, "user", "replicator");
+	keyword_equals(ci, "dbname", "postgres");
+	keyword_equals(ci, "connect_timeout", "9");
+	keyword_equals(ci, "keepalives", "0");
+	keyword_equals(ci, "target_session_attrs", NULL);
+	keyword_equals(ci, "application_name", NULL);
+	free(ci);
+	const struct sd_pg_conninfo_request db_only = {.database = "app", .keepalives = true};
+	ci = sd_pg_member_conninfo(b, "pg-2", &db_only, err, sizeof(err));
+	keyword_equals(ci, "dbname", "app");
+	keyword_equals(ci, "keepalives", "0");
+	keyword_equals(ci, "keepalives_idle", NULL);
+	free(ci);
+
+	/* a conninfo libpq cannot parse: refused, naming the member, not quoting the text */
+	assert_null(sd_pg_member_conninfo(b, "pg-3", &want, err, sizeof(err)));
+	assert_non_null(strstr(err, "pg-3"));
+	assert_null(strstr(err, "unterminated"));
+	sd_pg_close(b);
 }
 
 static void test_history_and_unreachable_since_carry_over(void **state)
@@ -347,6 +455,53 @@ static void test_lab_replication(void **state)
 		again->archiver.archived_count, again->archiver.last_archived_wal,
 		again->archiver.failed_count);
 
+	/* a lock wait seen from a private session, and the waiter stopped: one session holds an
+	 * advisory lock (no table touched), a second one named for the test waits for it */
+	struct sd_pg_session *watch = sd_pg_session_open(b, primary->name, NULL, err, sizeof(err));
+	if (!watch)
+		fail_msg("session to %s: %s", primary->name, err);
+	long seconds = -1, waiter = 0;
+	char holders[256] = "";
+	assert_int_equal(sd_pg_lock_waiter(watch, "swarmdeck-test-waiter", &seconds, &waiter,
+					   holders, sizeof(holders), err, sizeof(err)), 0);
+	const struct sd_pg_conninfo_request holder_req = {.application_name = "swarmdeck-test-holder"};
+	const struct sd_pg_conninfo_request waiter_req = {.application_name = "swarmdeck-test-waiter"};
+	char *hci = sd_pg_member_conninfo(b, primary->name, &holder_req, err, sizeof(err));
+	char *wci = sd_pg_member_conninfo(b, primary->name, &waiter_req, err, sizeof(err));
+	PGconn *holder = PQconnectdb(hci), *waiting = PQconnectdb(wci);
+	free(hci);
+	free(wci);
+	assert_int_equal(PQstatus(holder), CONNECTION_OK);
+	assert_int_equal(PQstatus(waiting), CONNECTION_OK);
+	PGresult *res = PQexec(holder, "select pg_advisory_lock(424242)");
+	assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+	PQclear(res);
+	assert_int_equal(PQsendQuery(waiting, "select pg_advisory_lock(424242)"), 1);
+	int found = 0;
+	for (int i = 0; i < 50 && found != 1; i++) {
+		found = sd_pg_lock_waiter(watch, "swarmdeck-test-waiter", &seconds, &waiter, holders,
+					  sizeof(holders), err, sizeof(err));
+		if (found != 1)
+			sleep_ms(100);
+	}
+	if (found != 1)
+		fail_msg("the waiting session was not seen (%d: %s)", found, err);
+	assert_int_equal(waiter, PQbackendPID(waiting));
+	assert_true(seconds >= 0);
+	assert_non_null(strstr(holders, "swarmdeck-test-holder (pid "));
+	assert_int_equal(sd_pg_terminate(watch, waiter, err, sizeof(err)), 0);
+	/* the waiter's connection is gone: its query ends in an error */
+	PGresult *last = NULL;
+	while ((res = PQgetResult(waiting)) != NULL) {
+		PQclear(last);
+		last = res;
+	}
+	assert_true(last == NULL || PQresultStatus(last) == PGRES_FATAL_ERROR);
+	PQclear(last);
+	PQfinish(waiting);
+	PQfinish(holder);
+	sd_pg_session_close(watch);
+
 	/* pg_promote is refused on a primary without touching it */
 	long tl = 0;
 	assert_int_equal(sd_pg_promote(b, primary->name, &tl, err, sizeof(err)), -1);
@@ -364,6 +519,7 @@ int main(void)
 		cmocka_unit_test(test_silent_members_cost_one_timeout),
 		cmocka_unit_test(test_no_password_in_conninfo_safe_or_errors),
 		cmocka_unit_test(test_password_file_problems_are_errors),
+		cmocka_unit_test(test_member_conninfo),
 		cmocka_unit_test(test_history_and_unreachable_since_carry_over),
 		cmocka_unit_test(test_no_members),
 		cmocka_unit_test(test_lab_replication),

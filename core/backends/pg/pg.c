@@ -15,6 +15,7 @@
  * handed to libpq with the passfile keyword. swarmdeck never reads the password itself;
  * with no password_file libpq's own rules apply (PGPASSFILE, ~/.pgpass). */
 #include "backends/pg/pg.h"
+#include "backends/pg/internal.h"
 #include "base/clock.h"
 #include "base/error.h"
 #include "base/text.h"
@@ -58,9 +59,7 @@ struct sd_pg_backend {
 
 /* ---- small helpers ---- */
 
-/* libpq messages span lines ("...failed: FATAL:  ...\n\tIs the server running..."): one
- * line, single spaces, no trailing blank; SECRET (may be NULL) replaced by "***". */
-static void tidy_message(char *s, const char *secret)
+void pg_tidy_message(char *s, const char *secret)
 {
 	if (secret && *secret) {
 		size_t len = strlen(secret);
@@ -116,27 +115,16 @@ static void append_value(char **buf, size_t *len, size_t *cap, const char *keywo
 	*len = (size_t)(p - *buf);
 }
 
-/* Rebuild a conninfo from parsed OPTS, without the password unless WITH_PASSWORD, then
- * EXTRA keyword/value pairs (NULL-terminated) for keywords it does not already have. */
-static char *conninfo_build(const PQconninfoOption *opts, bool with_password,
-			    const char *const *extra)
+/* Rebuild a conninfo from parsed OPTS without the password (for display). */
+static char *conninfo_safe_build(const PQconninfoOption *opts)
 {
 	size_t len = 0, cap = 256;
 	char *buf = xmalloc(cap);
 	buf[0] = '\0';
 	for (const PQconninfoOption *o = opts; o && o->keyword; o++) {
-		if (!o->val || (!with_password && !strcmp(o->keyword, "password")))
+		if (!o->val || !strcmp(o->keyword, "password"))
 			continue;
 		append_value(&buf, &len, &cap, o->keyword, o->val);
-	}
-	for (size_t i = 0; extra && extra[i]; i += 2) {
-		if (!extra[i + 1])
-			continue;
-		bool present = false;
-		for (const PQconninfoOption *o = opts; o && o->keyword; o++)
-			present = present || (o->val && !strcmp(o->keyword, extra[i]));
-		if (!present)
-			append_value(&buf, &len, &cap, extra[i], extra[i + 1]);
 	}
 	return buf;
 }
@@ -235,7 +223,7 @@ struct sd_pg_backend *sd_pg_open(const struct sd_config *config)
 			m->conninfo_safe = xstrdup("(conninfo cannot be parsed)");
 			continue;
 		}
-		m->conninfo_safe = conninfo_build(opts, false, NULL);
+		m->conninfo_safe = conninfo_safe_build(opts);
 		for (PQconninfoOption *o = opts; o->keyword; o++) {
 			if (!o->val || !*o->val)
 				continue;
@@ -316,7 +304,7 @@ static void job_fail(struct job *job, const char *message)
 	if (!job->error[0]) {
 		sd_strlcpy(job->error, message && *message ? message : "connection failed",
 			   sizeof(job->error));
-		tidy_message(job->error, job->member->password);
+		pg_tidy_message(job->error, job->member->password);
 	}
 	job_drop_connection(job);
 	job->phase = PHASE_DONE;
@@ -431,7 +419,7 @@ static void job_read(struct job *job, int64_t deadline)
 			const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 			sd_strlcpy(job->error, primary ? primary : PQresultErrorMessage(res),
 				   sizeof(job->error));
-			tidy_message(job->error, job->member->password);
+			pg_tidy_message(job->error, job->member->password);
 		}
 		if (job->nresults < MAX_RESULTS && (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK))
 			job->results[job->nresults++] = res;
@@ -912,18 +900,83 @@ out:
 
 /* ---- conninfo for pg_dump / pg_restore ---- */
 
-char *sd_pg_conninfo(struct sd_pg_backend *b, const char *name)
+static bool keyword_is(const char *keyword, const char *const *list)
 {
+	for (size_t i = 0; list[i]; i++)
+		if (!strcmp(keyword, list[i]))
+			return true;
+	return false;
+}
+
+char *sd_pg_member_conninfo(struct sd_pg_backend *b, const char *name,
+			    const struct sd_pg_conninfo_request *want, char *err, size_t errlen)
+{
+	static const struct sd_pg_conninfo_request none = {0};
+	if (!want)
+		want = &none;
 	const struct member *m = find_member(b, name);
-	if (!m || m->invalid)
+	if (!m) {
+		sd_set_error(err, errlen, "no PostgreSQL member '%s'", name ? name : "");
 		return NULL;
-	PQconninfoOption *opts = PQconninfoParse(m->conninfo, NULL);
-	if (!opts)
+	}
+	PQconninfoOption *opts = m->invalid ? NULL : PQconninfoParse(m->conninfo, NULL);
+	if (!opts) {
+		/* never libpq's message: it may quote the string */
+		sd_set_error(err, errlen, "the conninfo of %s cannot be parsed", m->name);
 		return NULL;
-	char timeout[32];
-	snprintf(timeout, sizeof(timeout), "%ld", b->connect_timeout);
-	const char *extra[] = {"passfile", m->passfile, "connect_timeout", timeout, NULL};
-	char *s = conninfo_build(opts, true, extra);
+	}
+	/* set below from the member and WANT, never copied as they are */
+	static const char *const ours[] = {"password", "dbname", "passfile", "connect_timeout",
+					   "options", "application_name", "target_session_attrs",
+					   NULL};
+	const char *dbname = NULL, *passfile = NULL, *timeout = NULL, *options = NULL;
+	bool has_keepalive = false;
+	size_t len = 0, cap = 256;
+	char *buf = xmalloc(cap);
+	buf[0] = '\0';
+	for (const PQconninfoOption *o = opts; o->keyword; o++) {
+		if (!o->val || !*o->val)
+			continue;
+		if (!strcmp(o->keyword, "dbname"))
+			dbname = o->val;
+		else if (!strcmp(o->keyword, "passfile"))
+			passfile = o->val;
+		else if (!strcmp(o->keyword, "connect_timeout"))
+			timeout = o->val;
+		else if (!strcmp(o->keyword, "options"))
+			options = o->val;
+		if (keyword_is(o->keyword, ours))
+			continue;
+		has_keepalive = has_keepalive || !strncmp(o->keyword, "keepalives", 10) ||
+				!strcmp(o->keyword, "tcp_user_timeout");
+		append_value(&buf, &len, &cap, o->keyword, o->val);
+	}
+	if (want->database ? *want->database : dbname != NULL)
+		append_value(&buf, &len, &cap, "dbname", want->database ? want->database : dbname);
+	if (m->passfile || passfile)
+		append_value(&buf, &len, &cap, "passfile", m->passfile ? m->passfile : passfile);
+	char own_timeout[32];
+	snprintf(own_timeout, sizeof(own_timeout), "%ld", b->connect_timeout);
+	append_value(&buf, &len, &cap, "connect_timeout", timeout ? timeout : own_timeout);
+	if (options || want->options) {
+		char *joined = xmalloc((options ? strlen(options) : 0) +
+				       (want->options ? strlen(want->options) : 0) + 2);
+		sprintf(joined, "%s%s%s", options ? options : "", options && want->options ? " " : "",
+			want->options ? want->options : "");
+		append_value(&buf, &len, &cap, "options", joined);
+		free(joined);
+	}
+	if (want->application_name)
+		append_value(&buf, &len, &cap, "application_name", want->application_name);
+	if (want->read_write)
+		append_value(&buf, &len, &cap, "target_session_attrs", "read-write");
+	if (want->keepalives && !has_keepalive) {
+		static const char *const keepalive[] = {"keepalives", "1", "keepalives_idle", "5",
+							"keepalives_interval", "3", "keepalives_count", "3",
+							"tcp_user_timeout", "20000", NULL};
+		for (size_t i = 0; keepalive[i]; i += 2)
+			append_value(&buf, &len, &cap, keepalive[i], keepalive[i + 1]);
+	}
 	PQconninfoFree(opts);
-	return s;
+	return buf;
 }

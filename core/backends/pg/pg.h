@@ -7,6 +7,9 @@
 #include "conf/config.h"
 #include "model/model.h"
 
+#include <stdbool.h>
+#include <stddef.h>
+
 struct sd_pg_backend;
 
 struct sd_pg_backend *sd_pg_open(const struct sd_config *config);
@@ -23,8 +26,41 @@ int sd_pg_fetch(struct sd_pg_backend *backend, const struct sd_pg *previous, str
 int sd_pg_promote(struct sd_pg_backend *backend, const char *member, long *timeline, char *err,
 		  size_t errlen);
 
-/* A libpq conninfo for MEMBER with its password resolved (for pg_dump/pg_restore, which get
- * it through a private PGPASSFILE, never the command line). NULL if unknown. malloc'ed. */
-char *sd_pg_conninfo(struct sd_pg_backend *backend, const char *member);
+/* What a child program (pg_dump, pg_restore) or a private session needs on top of a
+ * member's configured conninfo. */
+struct sd_pg_conninfo_request {
+	const char *database;          /* in place of the conninfo's dbname; NULL keeps it */
+	const char *application_name;  /* NULL: none */
+	const char *options;           /* appended to the conninfo's own options; NULL: none */
+	bool read_write;               /* target_session_attrs=read-write: a standby is refused */
+	bool keepalives;               /* TCP keepalives (a dead peer noticed in about 20 s)
+					* unless the conninfo sets its own */
+};
+
+/* The libpq conninfo of MEMBER (a name from the config) with WANT applied, parsed with
+ * PQconninfoParse and rebuilt quoted: its own keywords, the member's password file as
+ * passfile (the config's, else the conninfo's own), connect_timeout (the conninfo's, else
+ * the backend's). Never a password: the config refuses one in a conninfo, and one written
+ * there anyway is left out. malloc'ed; NULL with ERR naming the member. */
+char *sd_pg_member_conninfo(struct sd_pg_backend *backend, const char *member,
+			    const struct sd_pg_conninfo_request *want, char *err, size_t errlen);
+
+/* A private session to MEMBER with WANT applied (sd_pg_member_conninfo), for watching a long
+ * operation from the side; ask for a statement_timeout in WANT->options. NULL with ERR. */
+struct sd_pg_session;
+struct sd_pg_session *sd_pg_session_open(struct sd_pg_backend *backend, const char *member,
+					 const struct sd_pg_conninfo_request *want, char *err,
+					 size_t errlen);
+void sd_pg_session_close(struct sd_pg_session *session);
+
+/* Of the sessions named APPLICATION_NAME, the one waiting longest for a lock: 1 with how long
+ * it has waited (*SECONDS, since its statement began), its *PID and who holds the lock
+ * (HOLDERS: "name (pid N, address), ..."); 0 when none waits; -1 with ERR. */
+int sd_pg_lock_waiter(struct sd_pg_session *session, const char *application_name,
+		      long *seconds, long *pid, char *holders, size_t holderslen, char *err,
+		      size_t errlen);
+
+/* pg_terminate_backend(PID) on the session's server. 0, or -1 with ERR. */
+int sd_pg_terminate(struct sd_pg_session *session, long pid, char *err, size_t errlen);
 
 #endif
