@@ -226,6 +226,9 @@ struct sd_sentinel_backend {
 	size_t ring_first, ring_count;
 	struct failover_state *failover;      /* one per configured Sentinel, plus one */
 	char switched_from[128];              /* the master before the last +switch-master */
+
+	sd_sentinel_connect_fn *connect;      /* NULL: the network */
+	void *connect_user;
 };
 
 static void endpoint_resolve(struct endpoint *ep)
@@ -299,6 +302,15 @@ struct sd_sentinel_backend *sd_sentinel_open(const struct sd_config *config)
 	return b;
 }
 
+void sd_sentinel_set_connect(struct sd_sentinel_backend *b, sd_sentinel_connect_fn *connect,
+			     void *user)
+{
+	if (!b)
+		return;
+	b->connect = connect;
+	b->connect_user = user;
+}
+
 void sd_sentinel_close(struct sd_sentinel_backend *b)
 {
 	if (!b)
@@ -337,11 +349,22 @@ void sd_sentinel_close(struct sd_sentinel_backend *b)
 
 /* A blocking connection whose connect and every command are bounded by the timeout, already
  * authenticated when PASSWORD_FILE is set. NULL with ERR. */
-static redisContext *connect_with_timeout(const char *host, int port, long timeout_ms,
-					  const char *password_file, char *err, size_t errlen)
+static redisContext *connect_with_timeout(const struct sd_sentinel_backend *b, const char *host,
+					  int port, long timeout_ms, const char *password_file,
+					  char *err, size_t errlen)
 {
 	struct timeval tv = timeval_from_ms(timeout_ms);
-	redisContext *c = redisConnectWithTimeout(host, port, tv);
+	redisContext *c;
+	if (b->connect) {
+		int fd = b->connect(b->connect_user, host, port);
+		if (fd < 0) {
+			sd_set_error(err, errlen, "connect: refused");
+			return NULL;
+		}
+		c = redisConnectFd(fd);
+	} else {
+		c = redisConnectWithTimeout(host, port, tv);
+	}
 	if (!c) {
 		sd_set_error(err, errlen, "connect: out of memory");
 		return NULL;
@@ -358,7 +381,8 @@ static redisContext *connect_with_timeout(const char *host, int port, long timeo
 		redisFree(c);
 		return NULL;
 	}
-	redisEnableKeepAlive(c);
+	if (!b->connect)
+		redisEnableKeepAlive(c);
 	if (password_file) {
 		char secret[SECRET_MAX];
 		if (sd_secret_read(password_file, secret, sizeof secret, err, errlen) < 0) {
@@ -415,7 +439,7 @@ static void ask_sentinels(struct sd_sentinel_backend *b, struct sentinel_answer 
 		struct sentinel_answer *a = &answers[i];
 		redisContext **c = &b->sentinel_contexts[i];
 		if (!*c)
-			*c = connect_with_timeout(b->sentinels[i].host, b->sentinels[i].port,
+			*c = connect_with_timeout(b, b->sentinels[i].host, b->sentinels[i].port,
 						  b->timeout_ms, b->sentinel_password_file,
 						  a->error, sizeof a->error);
 		if (!*c)
@@ -520,7 +544,7 @@ static void ask_nodes(struct sd_sentinel_backend *b, struct node_probe *probes, 
 		struct node_probe *p = &probes[i];
 		redisContext **context = &b->nodes[p->node].context;
 		if (!*context)
-			*context = connect_with_timeout(p->host, (int)field_number(p->port, 0),
+			*context = connect_with_timeout(b, p->host, (int)field_number(p->port, 0),
 						 b->timeout_ms, b->password_file,
 						 p->error, sizeof p->error);
 		if (!*context)
@@ -895,7 +919,7 @@ int sd_sentinel_failover(struct sd_sentinel_backend *b, char *err, size_t errlen
 	size_t len = 0;
 	for (size_t i = 0; i < b->nsentinels; i++) {
 		char one[256];
-		redisContext *c = connect_with_timeout(b->sentinels[i].host, b->sentinels[i].port,
+		redisContext *c = connect_with_timeout(b, b->sentinels[i].host, b->sentinels[i].port,
 						       b->timeout_ms, b->sentinel_password_file,
 						       one, sizeof one);
 		redisReply *r = c ? redisCommand(c, "SENTINEL FAILOVER %s", b->master_name) : NULL;
@@ -1069,6 +1093,16 @@ static void watcher_queue_argv(struct watcher *w, int argc, const char **argv,
 static void watcher_connect(struct sd_sentinel_backend *b, struct watcher *w, double now)
 {
 	const struct endpoint *ep = &b->sentinels[w->index];
+	if (b->connect) {
+		w->fd = b->connect(b->connect_user, ep->host, ep->port);
+		if (w->fd < 0 || fcntl(w->fd, F_SETFL, fcntl(w->fd, F_GETFL) | O_NONBLOCK) < 0) {
+			watcher_close(w, now + WATCH_RETRY_S);
+			return;
+		}
+		w->state = WATCH_CONNECTING;          /* connected: POLLOUT comes at once */
+		w->deadline = now + (double)b->timeout_ms / 1000.0;
+		return;
+	}
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
 	struct addrinfo *res = NULL;
 	char port[16];

@@ -11,6 +11,14 @@ struct sd_sentinel_backend;
 struct sd_sentinel_backend *sd_sentinel_open(const struct sd_config *config);
 void sd_sentinel_close(struct sd_sentinel_backend *backend);
 
+/* For tests and fuzzing: every connection the backend makes from now on (to a Sentinel, the
+ * master, a replica, or for the event stream) asks CONNECT for a connected stream socket to
+ * HOST:PORT instead of going to the network. It returns a descriptor the backend then owns
+ * and closes, or -1 (the connection counts as refused). NULL goes back to the network. */
+typedef int sd_sentinel_connect_fn(void *user, const char *host, int port);
+void sd_sentinel_set_connect(struct sd_sentinel_backend *backend, sd_sentinel_connect_fn *connect,
+			     void *user);
+
 /* SENTINEL MASTER/REPLICAS/SENTINELS/CKQUORUM/GET-MASTER-ADDR-BY-NAME on each Sentinel, INFO
  * replication on the master and replicas; the event log kept by the backend is copied into
  * the part. 0, or -1 with ERR when no Sentinel answered (a part is still made). */
