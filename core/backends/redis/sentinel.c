@@ -501,6 +501,7 @@ struct node_probe {
 	bool reachable;
 	char error[256];
 	redisReply *info;
+	bool borrowed;                        /* INFO is another probe's (same address) */
 };
 
 static size_t node_connection(struct sd_sentinel_backend *b, const char *addr)
@@ -534,7 +535,18 @@ static void node_connections_prune(struct sd_sentinel_backend *b)
 	b->nnodes = kept;
 }
 
-/* INFO replication on every node: all asked first, then all read. */
+/* The earlier probe of the same node as probe I, or I. */
+static size_t probe_first(const struct node_probe *probes, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (probes[j].node == probes[i].node)
+			return j;
+	return i;
+}
+
+/* INFO replication on every node: all asked first, then all read. Probes of one address (a
+ * replica reported at the master's address, two replicas at one address, as Sentinels do
+ * during a failover) share one connection and one answer: the node is asked once. */
 static void ask_nodes(struct sd_sentinel_backend *b, struct node_probe *probes, size_t n)
 {
 	bool *sent = xcalloc(n + 1, sizeof *sent);
@@ -543,6 +555,8 @@ static void ask_nodes(struct sd_sentinel_backend *b, struct node_probe *probes, 
 	for (size_t i = 0; i < n; i++) {
 		struct node_probe *p = &probes[i];
 		redisContext **context = &b->nodes[p->node].context;
+		if (probe_first(probes, i) != i)
+			continue;
 		if (!*context)
 			*context = connect_with_timeout(b, p->host, (int)field_number(p->port, 0),
 						 b->timeout_ms, b->password_file,
@@ -584,6 +598,15 @@ static void ask_nodes(struct sd_sentinel_backend *b, struct node_probe *probes, 
 			continue;
 		}
 		p->reachable = true;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t first = probe_first(probes, i);
+		if (first == i)
+			continue;
+		probes[i].reachable = probes[first].reachable;
+		probes[i].info = probes[first].info;
+		probes[i].borrowed = true;
+		memcpy(probes[i].error, probes[first].error, sizeof probes[i].error);
 	}
 	free(sent);
 }
@@ -809,7 +832,7 @@ static void fill_master(struct sd_sentinel_backend *b, struct sd_redis *part,
 						 ? master->offset - rep->offset : 0;
 	}
 	for (size_t k = 0; k < nprobes; k++)
-		if (probes[k].info)
+		if (probes[k].info && !probes[k].borrowed)
 			freeReplyObject(probes[k].info);
 	free(probes);
 }
