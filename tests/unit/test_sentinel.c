@@ -617,6 +617,40 @@ static void test_shared_connection_answers(void **state)
 	fakes_reset();
 }
 
+/* Opening the backend leaves SIGPIPE as the program set it, and a peer that has closed its
+ * socket costs an error, not the process (SIGPIPE is at its default here). */
+static void test_sigpipe_left_alone(void **state)
+{
+	(void)state;
+	struct sigaction dfl = {.sa_handler = SIG_DFL}, old, now;
+	sigemptyset(&dfl.sa_mask);
+	assert_int_equal(sigaction(SIGPIPE, &dfl, &old), 0);
+	fakes_reset();
+	fake_add("10.0.0.9", 26379, "", FAKE_CLOSE);
+	struct sd_sentinel_backend *backend = fake_backend();
+	assert_int_equal(sigaction(SIGPIPE, NULL, &now), 0);
+	bool unchanged = now.sa_handler == SIG_DFL;
+
+	char err[512] = "";
+	struct sd_redis *r = NULL;
+	assert_int_equal(sd_sentinel_fetch(backend, NULL, &r, err, sizeof err), -1);
+	assert_false(r->sentinels[0].reachable);
+	sd_part_unref(r);
+	assert_int_equal(sd_sentinel_failover(backend, err, sizeof err), -1);
+
+	/* the master's socket closed both ways */
+	fakes_reset();
+	fake_add("10.0.0.9", 26379, sentinel_mid_failover, FAKE_STAY);
+	fake_add("10.0.0.1", 6379, "", FAKE_CLOSE);
+	assert_int_equal(sd_sentinel_fetch(backend, NULL, &r, err, sizeof err), 0);
+	assert_false(r->master.reachable);
+	sd_part_unref(r);
+	sd_sentinel_close(backend);
+	fakes_reset();
+	sigaction(SIGPIPE, &old, NULL);
+	assert_true(unchanged);
+}
+
 /* ---- against the lab ---- */
 
 static bool healthy(const struct sd_redis *r, int rc, int master)
@@ -1016,6 +1050,7 @@ int main(void)
 		cmocka_unit_test(test_nothing_listens),
 		cmocka_unit_test(test_shared_connection_closed),
 		cmocka_unit_test(test_shared_connection_answers),
+		cmocka_unit_test(test_sigpipe_left_alone),
 		cmocka_unit_test(test_fetch_healthy),
 		cmocka_unit_test(test_passwords_stay_secret),
 		cmocka_unit_test(test_replica_stopped),
