@@ -1,8 +1,11 @@
-/* test_sentinel.c - the Sentinel backend against real redis-server processes on loopback: a
- * master, two replicas and three Sentinels (quorum 2, passwords on all of them) started in a
- * temporary folder, then stopped, killed and failed over. Everything is killed at the end,
- * also when an assertion fails (group teardown, atexit, and PR_SET_PDEATHSIG in the
- * children). Tests after test_fetch_healthy run in order on the same processes. */
+/* test_sentinel.c - the Sentinel backend, first against fake servers on socket pairs (through
+ * sd_sentinel_set_connect: a master and a replica sharing one closed connection, two
+ * replicas at one address, the event stream, SIGPIPE left at its default), then against
+ * real redis-server processes on loopback: a master, two replicas and three Sentinels
+ * (quorum 2, passwords on all of them) started in a temporary folder, then stopped, killed
+ * and failed over. Everything is killed at the end, also when an assertion fails (group
+ * teardown, atexit, and PR_SET_PDEATHSIG in the children). Tests after test_fetch_healthy
+ * run in order on the same processes. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -617,6 +620,77 @@ static void test_shared_connection_answers(void **state)
 	fakes_reset();
 }
 
+struct event_count {
+	pthread_mutex_t lock;
+	int n;
+	char last[64];
+};
+
+static void count_event(void *user, const char *channel)
+{
+	struct event_count *c = user;
+	pthread_mutex_lock(&c->lock);
+	c->n++;
+	snprintf(c->last, sizeof c->last, "%s", channel);
+	pthread_mutex_unlock(&c->lock);
+}
+
+struct fake_watch {
+	struct sd_sentinel_backend *backend;
+	struct event_count *count;
+	volatile int stop;
+};
+
+static void *fake_watch_thread(void *arg)
+{
+	struct fake_watch *w = arg;
+	sd_sentinel_watch_events(w->backend, count_event, w->count, &w->stop);
+	return NULL;
+}
+
+/* The event stream through the connect hook: the subscription is confirmed, Sentinel hello
+ * messages are left out, a failover event is logged and shows as the failover state. */
+static void test_events_over_socket_pair(void **state)
+{
+	(void)state;
+	fakes_reset();
+	fake_add("10.0.0.9", 26379,
+		 "*3\r\n$10\r\npsubscribe\r\n$1\r\n*\r\n:1\r\n"
+		 "*4\r\n$8\r\npmessage\r\n$1\r\n*\r\n$18\r\n__sentinel__:hello\r\n$5\r\nhello\r\n"
+		 "*4\r\n$8\r\npmessage\r\n$1\r\n*\r\n$13\r\n+try-failover\r\n"
+		 "$29\r\nmaster mymaster 10.0.0.1 6379\r\n",
+		 FAKE_STAY);
+	struct sd_sentinel_backend *backend = fake_backend();
+	struct event_count count = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	struct fake_watch w = {.backend = backend, .count = &count};
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, fake_watch_thread, &w), 0);
+	double end = now_seconds() + 5;
+	int n = 0;
+	while (n == 0 && now_seconds() < end) {
+		sleep_ms(20);
+		pthread_mutex_lock(&count.lock);
+		n = count.n;
+		pthread_mutex_unlock(&count.lock);
+	}
+	__atomic_store_n(&w.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	assert_int_equal(count.n, 1);
+	assert_string_equal(count.last, "+try-failover");
+
+	char err[512] = "";
+	struct sd_redis *r = NULL;
+	sd_sentinel_fetch(backend, NULL, &r, err, sizeof err);   /* the answers are not a fetch's */
+	assert_int_equal(r->nevents, 1);
+	assert_string_equal(r->events[0].channel, "+try-failover");
+	assert_string_equal(r->events[0].sentinel, "10.0.0.9:26379");
+	assert_string_equal(r->events[0].message, "master mymaster 10.0.0.1 6379");
+	assert_string_equal(r->failover, "try-failover");
+	sd_part_unref(r);
+	sd_sentinel_close(backend);
+	fakes_reset();
+}
+
 /* Opening the backend leaves SIGPIPE as the program set it, and a peer that has closed its
  * socket costs an error, not the process (SIGPIPE is at its default here). */
 static void test_sigpipe_left_alone(void **state)
@@ -1050,6 +1124,7 @@ int main(void)
 		cmocka_unit_test(test_nothing_listens),
 		cmocka_unit_test(test_shared_connection_closed),
 		cmocka_unit_test(test_shared_connection_answers),
+		cmocka_unit_test(test_events_over_socket_pair),
 		cmocka_unit_test(test_sigpipe_left_alone),
 		cmocka_unit_test(test_fetch_healthy),
 		cmocka_unit_test(test_passwords_stay_secret),
