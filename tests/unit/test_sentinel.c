@@ -1,8 +1,11 @@
-/* test_sentinel.c - the Sentinel backend against real redis-server processes on loopback: a
- * master, two replicas and three Sentinels (quorum 2, passwords on all of them) started in a
- * temporary folder, then stopped, killed and failed over. Everything is killed at the end,
- * also when an assertion fails (group teardown, atexit, and PR_SET_PDEATHSIG in the
- * children). Tests after test_fetch_healthy run in order on the same processes. */
+/* test_sentinel.c - the Sentinel backend, first against fake servers on socket pairs (through
+ * sd_sentinel_set_connect: a master and a replica sharing one closed connection, two
+ * replicas at one address, the event stream, SIGPIPE left at its default), then against
+ * real redis-server processes on loopback: a master, two replicas and three Sentinels
+ * (quorum 2, passwords on all of them) started in a temporary folder, then stopped, killed
+ * and failed over. Everything is killed at the end, also when an assertion fails (group
+ * teardown, atexit, and PR_SET_PDEATHSIG in the children). Tests after test_fetch_healthy
+ * run in order on the same processes. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -457,6 +460,271 @@ static void test_null_and_empty(void **state)
 	sd_sentinel_close(NULL);
 }
 
+/* ---- fake servers over socket pairs ---- */
+
+/* What a fake server at an address does when the backend connects: its whole answer is
+ * written at once (replies are read in order, so a script needs no thread), then it either
+ * stays open, stops sending (the backend reads end-of-file after the script), or closes
+ * both ways (the backend's writes fail with EPIPE). */
+enum fake_end { FAKE_STAY, FAKE_SHUT_WRITE, FAKE_CLOSE };
+
+struct fake_server {
+	const char *host;
+	int port;
+	const char *script;
+	enum fake_end end;
+	int connects;
+};
+
+static struct {
+	struct fake_server servers[8];
+	size_t nservers;
+	int peers[64];
+	size_t npeers;
+} fakes;
+
+static void fakes_reset(void)
+{
+	for (size_t i = 0; i < fakes.npeers; i++)
+		close(fakes.peers[i]);
+	memset(&fakes, 0, sizeof fakes);
+}
+
+static void fake_add(const char *host, int port, const char *script, enum fake_end end)
+{
+	assert_true(fakes.nservers < sizeof fakes.servers / sizeof *fakes.servers);
+	fakes.servers[fakes.nservers++] =
+		(struct fake_server){.host = host, .port = port, .script = script, .end = end};
+}
+
+static int fake_connect(void *user, const char *host, int port)
+{
+	(void)user;
+	for (size_t i = 0; i < fakes.nservers; i++) {
+		struct fake_server *f = &fakes.servers[i];
+		if (strcmp(f->host, host) || f->port != port)
+			continue;
+		int sv[2];
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+			return -1;
+		f->connects++;
+		size_t len = strlen(f->script);
+		if (len && write(sv[1], f->script, len) != (ssize_t)len) {
+			close(sv[0]);
+			close(sv[1]);
+			return -1;
+		}
+		if (f->end == FAKE_CLOSE) {
+			close(sv[1]);
+		} else {
+			if (f->end == FAKE_SHUT_WRITE)
+				shutdown(sv[1], SHUT_WR);
+			if (fakes.npeers < sizeof fakes.peers / sizeof *fakes.peers)
+				fakes.peers[fakes.npeers++] = sv[1];
+			else
+				close(sv[1]);
+		}
+		return sv[0];
+	}
+	return -1;                                /* nothing listens there */
+}
+
+/* The five answers a Sentinel gives to one fetch: the master 10.0.0.1:6379 and one replica
+ * reported at that same address, as Sentinels do in the middle of a failover. */
+static const char *const sentinel_mid_failover =
+	"*8\r\n$4\r\nname\r\n$8\r\nmymaster\r\n$2\r\nip\r\n$8\r\n10.0.0.1\r\n"
+	"$4\r\nport\r\n$4\r\n6379\r\n$5\r\nflags\r\n$6\r\nmaster\r\n"
+	"*2\r\n$8\r\n10.0.0.1\r\n$4\r\n6379\r\n"
+	"+OK 1 usable Sentinels. Quorum and failover authorization can be reached\r\n"
+	"*1\r\n*6\r\n$4\r\nname\r\n$13\r\n10.0.0.1:6379\r\n$2\r\nip\r\n$8\r\n10.0.0.1\r\n"
+	"$4\r\nport\r\n$4\r\n6379\r\n"
+	"*0\r\n";
+
+static struct sd_sentinel_backend *fake_backend(void)
+{
+	static char sentinel[] = "10.0.0.9:26379";
+	static char *list[] = {sentinel};
+	struct sd_config c;
+	memset(&c, 0, sizeof c);
+	c.redis.configured = true;
+	c.redis.sentinels = list;
+	c.redis.nsentinels = 1;
+	c.redis.timeout_ms = TIMEOUT_MS;
+	struct sd_sentinel_backend *backend = sd_sentinel_open(&c);
+	assert_non_null(backend);
+	sd_sentinel_set_connect(backend, fake_connect, NULL);
+	return backend;
+}
+
+/* The master and a replica at one address share one kept connection; the master closes it
+ * without answering. Both show the failure, and nothing reads from a freed connection. */
+static void test_shared_connection_closed(void **state)
+{
+	(void)state;
+	fakes_reset();
+	fake_add("10.0.0.9", 26379, sentinel_mid_failover, FAKE_STAY);
+	fake_add("10.0.0.1", 6379, "", FAKE_SHUT_WRITE);
+	struct sd_sentinel_backend *backend = fake_backend();
+	char err[512] = "";
+	struct sd_redis *r = NULL;
+	assert_int_equal(sd_sentinel_fetch(backend, NULL, &r, err, sizeof err), 0);
+	assert_string_equal(r->master.addr, "10.0.0.1:6379");
+	assert_false(r->master.reachable);
+	assert_true(has_text(r->master.error, "closed"));
+	assert_int_equal(r->nreplicas, 1);
+	assert_string_equal(r->replicas[0].addr, "10.0.0.1:6379");
+	assert_false(r->replicas[0].reachable);
+	assert_true(has_text(r->replicas[0].error, "closed"));
+	assert_true(r->sentinels[0].reachable);
+	sd_part_unref(r);
+
+	/* the next fetch connects again (the Sentinel answers from a fresh connection) */
+	assert_int_equal(sd_sentinel_fetch(backend, NULL, &r, err, sizeof err), -1);
+	sd_part_unref(r);
+	sd_sentinel_close(backend);
+	fakes_reset();
+}
+
+/* Two replicas at one address, one reply for both: each gets it. */
+static void test_shared_connection_answers(void **state)
+{
+	(void)state;
+	fakes_reset();
+	fake_add("10.0.0.9", 26379,
+		 "*6\r\n$4\r\nname\r\n$8\r\nmymaster\r\n$2\r\nip\r\n$8\r\n10.0.0.1\r\n"
+		 "$4\r\nport\r\n$4\r\n6379\r\n"
+		 "*2\r\n$8\r\n10.0.0.1\r\n$4\r\n6379\r\n"
+		 "+OK\r\n"
+		 "*2\r\n*4\r\n$2\r\nip\r\n$8\r\n10.0.0.2\r\n$4\r\nport\r\n$4\r\n6379\r\n"
+		 "*4\r\n$2\r\nip\r\n$8\r\n10.0.0.2\r\n$4\r\nport\r\n$4\r\n6379\r\n"
+		 "*0\r\n",
+		 FAKE_STAY);
+	fake_add("10.0.0.1", 6379, "$35\r\nrole:master\r\nmaster_repl_offset:500\r\n",
+		 FAKE_STAY);
+	fake_add("10.0.0.2", 6379, "$33\r\nrole:slave\r\nslave_repl_offset:400\r\n",
+		 FAKE_STAY);
+	struct sd_sentinel_backend *backend = fake_backend();
+	char err[512] = "";
+	struct sd_redis *r = NULL;
+	assert_int_equal(sd_sentinel_fetch(backend, NULL, &r, err, sizeof err), 0);
+	assert_true(r->master.reachable);
+	assert_int_equal(r->master.offset, 500);
+	assert_int_equal(r->nreplicas, 2);
+	for (size_t i = 0; i < 2; i++) {
+		assert_true(r->replicas[i].reachable);
+		assert_int_equal(r->replicas[i].offset, 400);
+		assert_int_equal(r->replicas[i].lag_bytes, 100);
+	}
+	sd_part_unref(r);
+	sd_sentinel_close(backend);
+	fakes_reset();
+}
+
+struct event_count {
+	pthread_mutex_t lock;
+	int n;
+	char last[64];
+};
+
+static void count_event(void *user, const char *channel)
+{
+	struct event_count *c = user;
+	pthread_mutex_lock(&c->lock);
+	c->n++;
+	snprintf(c->last, sizeof c->last, "%s", channel);
+	pthread_mutex_unlock(&c->lock);
+}
+
+struct fake_watch {
+	struct sd_sentinel_backend *backend;
+	struct event_count *count;
+	volatile int stop;
+};
+
+static void *fake_watch_thread(void *arg)
+{
+	struct fake_watch *w = arg;
+	sd_sentinel_watch_events(w->backend, count_event, w->count, &w->stop);
+	return NULL;
+}
+
+/* The event stream through the connect hook: the subscription is confirmed, Sentinel hello
+ * messages are left out, a failover event is logged and shows as the failover state. */
+static void test_events_over_socket_pair(void **state)
+{
+	(void)state;
+	fakes_reset();
+	fake_add("10.0.0.9", 26379,
+		 "*3\r\n$10\r\npsubscribe\r\n$1\r\n*\r\n:1\r\n"
+		 "*4\r\n$8\r\npmessage\r\n$1\r\n*\r\n$18\r\n__sentinel__:hello\r\n$5\r\nhello\r\n"
+		 "*4\r\n$8\r\npmessage\r\n$1\r\n*\r\n$13\r\n+try-failover\r\n"
+		 "$29\r\nmaster mymaster 10.0.0.1 6379\r\n",
+		 FAKE_STAY);
+	struct sd_sentinel_backend *backend = fake_backend();
+	struct event_count count = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	struct fake_watch w = {.backend = backend, .count = &count};
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, fake_watch_thread, &w), 0);
+	double end = now_seconds() + 5;
+	int n = 0;
+	while (n == 0 && now_seconds() < end) {
+		sleep_ms(20);
+		pthread_mutex_lock(&count.lock);
+		n = count.n;
+		pthread_mutex_unlock(&count.lock);
+	}
+	__atomic_store_n(&w.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	assert_int_equal(count.n, 1);
+	assert_string_equal(count.last, "+try-failover");
+
+	char err[512] = "";
+	struct sd_redis *r = NULL;
+	sd_sentinel_fetch(backend, NULL, &r, err, sizeof err);   /* the answers are not a fetch's */
+	assert_int_equal(r->nevents, 1);
+	assert_string_equal(r->events[0].channel, "+try-failover");
+	assert_string_equal(r->events[0].sentinel, "10.0.0.9:26379");
+	assert_string_equal(r->events[0].message, "master mymaster 10.0.0.1 6379");
+	assert_string_equal(r->failover, "try-failover");
+	sd_part_unref(r);
+	sd_sentinel_close(backend);
+	fakes_reset();
+}
+
+/* Opening the backend leaves SIGPIPE as the program set it, and a peer that has closed its
+ * socket costs an error, not the process (SIGPIPE is at its default here). */
+static void test_sigpipe_left_alone(void **state)
+{
+	(void)state;
+	struct sigaction dfl = {.sa_handler = SIG_DFL}, old, now;
+	sigemptyset(&dfl.sa_mask);
+	assert_int_equal(sigaction(SIGPIPE, &dfl, &old), 0);
+	fakes_reset();
+	fake_add("10.0.0.9", 26379, "", FAKE_CLOSE);
+	struct sd_sentinel_backend *backend = fake_backend();
+	assert_int_equal(sigaction(SIGPIPE, NULL, &now), 0);
+	bool unchanged = now.sa_handler == SIG_DFL;
+
+	char err[512] = "";
+	struct sd_redis *r = NULL;
+	assert_int_equal(sd_sentinel_fetch(backend, NULL, &r, err, sizeof err), -1);
+	assert_false(r->sentinels[0].reachable);
+	sd_part_unref(r);
+	assert_int_equal(sd_sentinel_failover(backend, err, sizeof err), -1);
+
+	/* the master's socket closed both ways */
+	fakes_reset();
+	fake_add("10.0.0.9", 26379, sentinel_mid_failover, FAKE_STAY);
+	fake_add("10.0.0.1", 6379, "", FAKE_CLOSE);
+	assert_int_equal(sd_sentinel_fetch(backend, NULL, &r, err, sizeof err), 0);
+	assert_false(r->master.reachable);
+	sd_part_unref(r);
+	sd_sentinel_close(backend);
+	fakes_reset();
+	sigaction(SIGPIPE, &old, NULL);
+	assert_true(unchanged);
+}
+
 /* ---- against the lab ---- */
 
 static bool healthy(const struct sd_redis *r, int rc, int master)
@@ -854,6 +1122,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_null_and_empty),
 		cmocka_unit_test(test_nothing_listens),
+		cmocka_unit_test(test_shared_connection_closed),
+		cmocka_unit_test(test_shared_connection_answers),
+		cmocka_unit_test(test_events_over_socket_pair),
+		cmocka_unit_test(test_sigpipe_left_alone),
 		cmocka_unit_test(test_fetch_healthy),
 		cmocka_unit_test(test_passwords_stay_secret),
 		cmocka_unit_test(test_replica_stopped),
