@@ -2,6 +2,7 @@
  * snapshot JSON, screen checks and commands. A file is checked completely here (keys,
  * conditions, regexes, durations, marks) so a drill never fails half-way on a typo. */
 #include "conf/drill.h"
+#include "conf/read.h"
 #include "base/error.h"
 #include "conf/keys.h"
 #include "base/text.h"
@@ -18,602 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- durations ---- */
-double sd_parse_duration(const char *text)
-{
-	if (!text || !*text)
-		return -1;
-	const char *p = text;
-	double total = 0;
-	bool first = true;
-	while (*p) {
-		/* digits with an optional fraction; no sign, exponent or hex */
-		size_t n = strspn(p, "0123456789");
-		if (p[n] == '.')
-			n += 1 + strspn(p + n + 1, "0123456789");
-		if (n == 0 || (n == 1 && *p == '.'))
-			return -1;
-		char number[64];
-		if (n >= sizeof(number))
-			return -1;
-		memcpy(number, p, n);
-		number[n] = '\0';
-		double v = strtod(number, NULL);
-		if (!isfinite(v))
-			return -1;
-		p += n;
-		double scale;
-		if (strncmp(p, "ms", 2) == 0) {
-			scale = 0.001;
-			p += 2;
-		} else if (*p == 's') {
-			scale = 1;
-			p++;
-		} else if (*p == 'm') {
-			scale = 60;
-			p++;
-		} else if (*p == 'h') {
-			scale = 3600;
-			p++;
-		} else if (!*p && first) {
-			scale = 1; /* a bare number: seconds */
-		} else {
-			return -1;
-		}
-		first = false;
-		total += v * scale;
-	}
-	return isfinite(total) ? total : -1;
-}
-
-/* ---- literals: a condition's value and a [key=value] selector's value ---- */
-struct literal {
-	char *text;
-	bool quoted;
-	bool is_number;
-	double number;
-};
-
-static bool parse_number(const char *s, double *out)
-{
-	if (!*s || strpbrk(s, "xXpP") || !strchr("+-.0123456789", *s))
-		return false;
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (end == s || *end || errno || !isfinite(v))
-		return false;
-	*out = v;
-	return true;
-}
-
-static void literal_classify(struct literal *lit)
-{
-	lit->is_number = !lit->quoted && parse_number(lit->text, &lit->number);
-}
-
-/* A quoted string at *P (opening quote included); escapes \" \' \\ ; advances past it. */
-static char *read_quoted(const char **p, char *err, size_t errlen)
-{
-	char quote = **p;
-	const char *s = *p + 1;
-	size_t cap = strlen(s) + 1, n = 0;
-	char *out = xmalloc(cap);
-	for (; *s && *s != quote; s++) {
-		if (*s == '\\' && (s[1] == quote || s[1] == '\\'))
-			s++;
-		out[n++] = *s;
-	}
-	if (*s != quote) {
-		snprintf(err, errlen, "missing closing %c", quote);
-		free(out);
-		return NULL;
-	}
-	out[n] = '\0';
-	*p = s + 1;
-	return out;
-}
-
-/* JSON scalar V as text (strings as they are); false for containers. */
-static bool json_text(const json_t *v, char *buf, size_t size)
-{
-	switch (json_typeof(v)) {
-	case JSON_STRING:
-		snprintf(buf, size, "%s", json_string_value(v));
-		return true;
-	case JSON_INTEGER:
-		snprintf(buf, size, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		return true;
-	case JSON_REAL:
-		snprintf(buf, size, "%.15g", json_real_value(v));
-		return true;
-	case JSON_TRUE:
-		snprintf(buf, size, "true");
-		return true;
-	case JSON_FALSE:
-		snprintf(buf, size, "false");
-		return true;
-	case JSON_NULL:
-		snprintf(buf, size, "null");
-		return true;
-	default:
-		return false;
-	}
-}
-
-/* V as a number: JSON numbers, and strings that are numbers. */
-static bool json_number(const json_t *v, double *out)
-{
-	if (json_is_number(v)) {
-		*out = json_number_value(v);
-		return true;
-	}
-	return json_is_string(v) && parse_number(json_string_value(v), out);
-}
-
-/* -1, 0, 1 comparing V with LIT; 2 when they cannot be compared (a container, or a string
- * against a number for ordering). ORDERED: the caller needs an order, not just equality. */
-static int compare(const json_t *v, const struct literal *lit, bool ordered)
-{
-	double a;
-	if (lit->is_number && json_number(v, &a))
-		return a < lit->number ? -1 : a > lit->number ? 1 : 0;
-	if (ordered)
-		return 2;
-	char buf[1024];
-	if (!json_text(v, buf, sizeof(buf)))
-		return 2;
-	return strcmp(buf, lit->text) == 0 ? 0 : 1;
-}
-
-/* ---- paths ---- */
-#define MAX_IDENT 128
-
-static bool ident_char(char c)
-{
-	return isalnum((unsigned char)c) || c == '_' || c == '-';
-}
-
-static void skip_spaces(const char **p)
-{
-	while (**p == ' ' || **p == '\t')
-		(*p)++;
-}
-
-static int read_ident(const char **p, char *buf, char *err, size_t errlen)
-{
-	size_t n = 0;
-	while (ident_char((*p)[n]))
-		n++;
-	if (n == 0) {
-		if (**p)
-			snprintf(err, errlen, "expected a field name at '%.20s'", *p);
-		else
-			snprintf(err, errlen, "expected a field name at the end");
-		return -1;
-	}
-	if (n >= MAX_IDENT) {
-		snprintf(err, errlen, "field name too long");
-		return -1;
-	}
-	memcpy(buf, *p, n);
-	buf[n] = '\0';
-	*p += n;
-	return 0;
-}
-
-static const json_t *member(const json_t *v, const char *key)
-{
-	return v && json_is_object(v) ? json_object_get(v, key) : NULL;
-}
-
-/* key(.key)* in the text [KEY, END): the value under ITEM, or NULL. */
-static const json_t *dotted(const json_t *item, const char *key, const char *end)
-{
-	char buf[MAX_IDENT];
-	while (item && key < end) {
-		const char *dot = memchr(key, '.', (size_t)(end - key));
-		const char *stop = dot ? dot : end;
-		size_t n = (size_t)(stop - key);
-		if (n >= sizeof(buf))
-			return NULL;
-		memcpy(buf, key, n);
-		buf[n] = '\0';
-		item = member(item, buf);
-		key = dot ? dot + 1 : end;
-	}
-	return item;
-}
-
-/* The first element of V (a list, or an object's values) whose KEY matches LIT. */
-static const json_t *select_first(const json_t *v, const char *key, const char *key_end,
-				  const struct literal *lit)
-{
-	if (json_is_array(v)) {
-		size_t i;
-		const json_t *item;
-		json_array_foreach(v, i, item) {
-			const json_t *field = dotted(item, key, key_end);
-			if (field && compare(field, lit, false) == 0)
-				return item;
-		}
-	} else if (json_is_object(v)) {
-		const char *name;
-		const json_t *item;
-		json_object_foreach((json_t *)v, name, item) {
-			const json_t *field = dotted(item, key, key_end);
-			if (field && compare(field, lit, false) == 0)
-				return item;
-		}
-	}
-	return NULL;
-}
-
-/* One bracket at *P ('[' already passed): [N], [key=value] or ["key"]. */
-static int walk_bracket(const char **pp, const json_t **cur, char *err, size_t errlen)
-{
-	const char *p = *pp;
-	skip_spaces(&p);
-	if (*p == '"' || *p == '\'') {
-		char *key = read_quoted(&p, err, errlen);
-		if (!key)
-			return -1;
-		skip_spaces(&p);
-		if (*p != ']') {
-			snprintf(err, errlen, "expected ']' after [\"%s\"", key);
-			free(key);
-			return -1;
-		}
-		*cur = member(*cur, key);
-		free(key);
-		*pp = p + 1;
-		return 0;
-	}
-	const char *start = p;
-	while (*p && *p != '=' && *p != ']')
-		p++;
-	if (!*p) {
-		snprintf(err, errlen, "missing ']'");
-		return -1;
-	}
-	const char *end = p;
-	while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
-		end--;
-	if (*p == ']') {
-		char *endnum;
-		long index = end > start ? strtol(start, &endnum, 10) : 0;
-		if (end == start || endnum != end) {
-			snprintf(err, errlen, "expected [N], [key=value] or [\"key\"], got [%.*s]",
-				 (int)(end - start), start);
-			return -1;
-		}
-		if (*cur && json_is_array(*cur)) {
-			long size = (long)json_array_size(*cur);
-			if (index < 0)
-				index += size;
-			*cur = index >= 0 && index < size ? json_array_get(*cur, (size_t)index) : NULL;
-		} else {
-			*cur = NULL;
-		}
-		*pp = p + 1;
-		return 0;
-	}
-	/* [key=value]: key is field(.field)*, value bare (up to ']') or quoted */
-	for (const char *k = start; k < end; k++) {
-		if (!ident_char(*k) && !(*k == '.' && k > start && k + 1 < end && k[1] != '.')) {
-			snprintf(err, errlen, "bad field name '%.*s' in a [key=value] selector",
-				 (int)(end - start), start);
-			return -1;
-		}
-	}
-	if (end == start) {
-		snprintf(err, errlen, "missing field name before '=' in a selector");
-		return -1;
-	}
-	if (p[1] == '=') {
-		snprintf(err, errlen, "a selector uses one '=': [key=value]");
-		return -1;
-	}
-	p++;
-	skip_spaces(&p);
-	struct literal lit = {0};
-	if (*p == '"' || *p == '\'') {
-		lit.text = read_quoted(&p, err, errlen);
-		if (!lit.text)
-			return -1;
-		lit.quoted = true;
-		skip_spaces(&p);
-		if (*p != ']') {
-			snprintf(err, errlen, "expected ']' after a quoted selector value");
-			free(lit.text);
-			return -1;
-		}
-	} else {
-		const char *vstart = p;
-		while (*p && *p != ']')
-			p++;
-		const char *vend = p;
-		while (vend > vstart && (vend[-1] == ' ' || vend[-1] == '\t'))
-			vend--;
-		if (!*p || vend == vstart) {
-			snprintf(err, errlen, *p ? "missing value in a [key=value] selector"
-						 : "missing ']'");
-			return -1;
-		}
-		lit.text = xstrndup(vstart, (size_t)(vend - vstart));
-	}
-	literal_classify(&lit);
-	*cur = *cur ? select_first(*cur, start, end, &lit) : NULL;
-	free(lit.text);
-	*pp = p + 1;
-	return 0;
-}
-
-/* Walks PATH from ROOT (NULL: check the syntax only). *OUT gets what it finds or NULL;
- * *IS_LEN tells that the path was len(...). FIRST gets the first field name if wanted. */
-static int walk_path(const char *path, const json_t *root, const json_t **out, bool *is_len,
-		     char *first, char *err, size_t errlen)
-{
-	const char *p = path;
-	const json_t *cur = root;
-	skip_spaces(&p);
-	*is_len = strncmp(p, "len(", 4) == 0;
-	if (*is_len) {
-		p += 4;
-		skip_spaces(&p);
-	}
-	if (*p == '.')
-		p++;
-	char name[MAX_IDENT];
-	if (read_ident(&p, name, err, errlen) < 0)
-		return -1;
-	if (first)
-		snprintf(first, MAX_IDENT, "%s", name);
-	cur = member(cur, name);
-	for (;;) {
-		if (*p == '.') {
-			p++;
-			if (read_ident(&p, name, err, errlen) < 0)
-				return -1;
-			cur = member(cur, name);
-		} else if (*p == '[') {
-			p++;
-			if (walk_bracket(&p, &cur, err, errlen) < 0)
-				return -1;
-		} else {
-			break;
-		}
-	}
-	skip_spaces(&p);
-	if (*is_len) {
-		if (*p != ')') {
-			snprintf(err, errlen, "missing ')' after len(");
-			return -1;
-		}
-		p++;
-		skip_spaces(&p);
-	}
-	if (*p) {
-		snprintf(err, errlen, "unexpected '%.20s' in the path", p);
-		return -1;
-	}
-	*out = cur;
-	return 0;
-}
-
-/* ---- conditions ---- */
-static const char *const op_names[] = {"==", "!=", "<", "<=", ">", ">="};
-
-void sd_condition_free(struct sd_condition *cond)
-{
-	if (!cond)
-		return;
-	free(cond->path);
-	free(cond->value);
-	memset(cond, 0, sizeof(*cond));
-}
-
-/* The operator outside brackets, parentheses and quotes: its offset, or -1 (-2 when a
- * bracket, parenthesis or quote is left open). */
-static long find_operator(const char *s, enum sd_cond_op *op, size_t *oplen, bool *single_eq)
-{
-	int depth = 0;
-	char quote = 0;
-	*single_eq = false;
-	for (const char *p = s; *p; p++) {
-		if (quote) {
-			if (*p == '\\' && p[1])
-				p++;
-			else if (*p == quote)
-				quote = 0;
-			continue;
-		}
-		switch (*p) {
-		case '"':
-		case '\'':
-			quote = *p;
-			continue;
-		case '[':
-		case '(':
-			depth++;
-			continue;
-		case ']':
-		case ')':
-			depth--;
-			continue;
-		default:
-			break;
-		}
-		if (depth > 0)
-			continue;
-		if (p[0] == '=' && p[1] == '=') {
-			*op = SD_OP_EQ;
-		} else if (p[0] == '!' && p[1] == '=') {
-			*op = SD_OP_NE;
-		} else if (p[0] == '<') {
-			*op = p[1] == '=' ? SD_OP_LE : SD_OP_LT;
-		} else if (p[0] == '>') {
-			*op = p[1] == '=' ? SD_OP_GE : SD_OP_GT;
-		} else {
-			if (p[0] == '=')
-				*single_eq = true;
-			continue;
-		}
-		*oplen = strlen(op_names[*op]);
-		return p - s;
-	}
-	return depth != 0 || quote ? -2 : -1;
-}
-
-int sd_condition_parse(const char *text, struct sd_condition *cond, char *err, size_t errlen)
-{
-	memset(cond, 0, sizeof(*cond));
-	if (!text)
-		text = "";
-	enum sd_cond_op op = SD_OP_EQ;
-	size_t oplen = 0;
-	bool single_eq;
-	long at = find_operator(text, &op, &oplen, &single_eq);
-	if (at == -2) {
-		snprintf(err, errlen, "a '[', '(' or quote is not closed");
-		return -1;
-	}
-	if (at < 0) {
-		snprintf(err, errlen, single_eq ? "'=' compares nothing: write '=='"
-						: "expected PATH OP VALUE with OP one of ==, !=, <, "
-						  "<=, >, >=");
-		return -1;
-	}
-	const char *pstart = text, *pend = text + at;
-	while (*pstart == ' ' || *pstart == '\t')
-		pstart++;
-	while (pend > pstart && (pend[-1] == ' ' || pend[-1] == '\t'))
-		pend--;
-	if (pend == pstart) {
-		snprintf(err, errlen, "missing path before '%s'", op_names[op]);
-		return -1;
-	}
-	cond->path = xstrndup(pstart, (size_t)(pend - pstart));
-	cond->op = op;
-	const json_t *found;
-	bool is_len;
-	if (walk_path(cond->path, NULL, &found, &is_len, NULL, err, errlen) < 0) {
-		sd_condition_free(cond);
-		return -1;
-	}
-
-	const char *v = text + at + oplen;
-	skip_spaces(&v);
-	struct literal lit = {0};
-	if (*v == '"' || *v == '\'') {
-		lit.text = read_quoted(&v, err, errlen);
-		if (!lit.text) {
-			sd_condition_free(cond);
-			return -1;
-		}
-		lit.quoted = true;
-	} else {
-		const char *vstart = v;
-		while (*v && *v != ' ' && *v != '\t')
-			v++;
-		if (v == vstart) {
-			snprintf(err, errlen, "missing value after '%s'", op_names[op]);
-			sd_condition_free(cond);
-			return -1;
-		}
-		lit.text = xstrndup(vstart, (size_t)(v - vstart));
-	}
-	skip_spaces(&v);
-	if (*v) {
-		snprintf(err, errlen, "unexpected '%.20s' after the value%s", v,
-			 lit.quoted ? "" : " (quote a value with spaces)");
-		free(lit.text);
-		sd_condition_free(cond);
-		return -1;
-	}
-	literal_classify(&lit);
-	if (op != SD_OP_EQ && op != SD_OP_NE && !lit.is_number) {
-		snprintf(err, errlen, "'%s' compares numbers, and '%s' is not one", op_names[op],
-			 lit.text);
-		free(lit.text);
-		sd_condition_free(cond);
-		return -1;
-	}
-	cond->value = lit.text;
-	cond->value_is_number = lit.is_number;
-	cond->number = lit.number;
-	return 0;
-}
-
-int sd_condition_eval(const struct sd_condition *cond, const json_t *root, char *actual,
-		      size_t actual_len)
-{
-	char scratch[8];
-	if (!actual || actual_len == 0) {
-		actual = scratch;
-		actual_len = sizeof(scratch);
-	}
-	snprintf(actual, actual_len, "(none)");
-	if (!cond || !cond->path || !cond->value || !root)
-		return 0;
-	char err[128];
-	const json_t *found = NULL;
-	bool is_len;
-	if (walk_path(cond->path, root, &found, &is_len, NULL, err, sizeof(err)) < 0 || !found)
-		return 0;
-	json_t *length = NULL;
-	if (is_len) {
-		size_t n;
-		if (json_is_array(found))
-			n = json_array_size(found);
-		else if (json_is_object(found))
-			n = json_object_size(found);
-		else if (json_is_string(found))
-			n = sd_utf8_length(json_string_value(found));
-		else if (json_is_null(found))
-			n = 0;
-		else
-			return 0;
-		length = json_integer((json_int_t)n);
-		found = length;
-	}
-	if (!json_text(found, actual, actual_len)) {
-		char *dump = json_dumps(found, JSON_COMPACT | JSON_ENCODE_ANY);
-		snprintf(actual, actual_len, "%s", dump ? dump : "?");
-		free(dump);
-	}
-	struct literal lit = {.text = cond->value, .is_number = cond->value_is_number,
-			      .number = cond->number};
-	bool ordered = cond->op != SD_OP_EQ && cond->op != SD_OP_NE;
-	int c = compare(found, &lit, ordered);
-	json_decref(length);
-	switch (cond->op) {
-	case SD_OP_EQ:
-		return c == 0;
-	case SD_OP_NE:
-		return c != 0;
-	case SD_OP_LT:
-		return c == -1;
-	case SD_OP_LE:
-		return c == -1 || c == 0;
-	case SD_OP_GT:
-		return c == 1;
-	case SD_OP_GE:
-		return c == 1 || c == 0;
-	}
-	return 0;
-}
-
 /* ---- drill files ---- */
-struct reader {
-	const char *file;
-	struct sd_error *err;
-};
-
-#define FAIL_AT(r, line, column, ...)                                            \
-	(sd_error_set((r)->err, (r)->file, (line), (column), __VA_ARGS__), -1)
-#define FAIL(r, node, ...) FAIL_AT(r, (node)->line, (node)->column, __VA_ARGS__)
-
 static const char *const snapshot_fields[] = {
 	"version", "time", "mode", "health", "alerts", "cluster", "nodes", "services", "tasks",
 	"postgres", "redis", "backups", NULL,
@@ -626,37 +32,31 @@ static const char *const action_keys[] = {
 };
 #define NACTION_KEYS (sizeof(action_keys) / sizeof(action_keys[0]))
 
-static const char *kind_name(const struct sd_yaml *node)
-{
-	return node->kind == SD_YAML_MAP ? "a mapping" : node->kind == SD_YAML_SEQ ? "a list"
-										 : "a string";
-}
-
 /* A non-empty string value. */
-static int get_text(const struct reader *r, const struct sd_yaml *node, const char *what,
+static int get_text(const struct conf_reader *r, const struct sd_yaml *node, const char *what,
 		    char **out)
 {
 	if (node->kind != SD_YAML_SCALAR)
-		return FAIL(r, node, "%s: expected a string, got %s", what, kind_name(node));
+		return CONF_FAIL(r, node, "%s: expected a string, got %s", what, conf_kind_name(node));
 	if (!node->value[0])
-		return FAIL(r, node, "%s: must not be empty", what);
+		return CONF_FAIL(r, node, "%s: must not be empty", what);
 	free(*out);
 	*out = xstrdup(node->value);
 	return 0;
 }
 
-static int get_duration(const struct reader *r, const struct sd_yaml *node, const char *what,
+static int get_duration(const struct conf_reader *r, const struct sd_yaml *node, const char *what,
 			double *out)
 {
 	if (node->kind != SD_YAML_SCALAR)
-		return FAIL(r, node, "%s: expected a duration such as 30s, got %s", what,
-			    kind_name(node));
+		return CONF_FAIL(r, node, "%s: expected a duration such as 30s, got %s", what,
+			    conf_kind_name(node));
 	double d = sd_parse_duration(node->value);
 	if (d < 0)
-		return FAIL(r, node, "%s: bad duration '%s' (such as 500ms, 30s, 2m, 1m30s, 1h)",
+		return CONF_FAIL(r, node, "%s: bad duration '%s' (such as 500ms, 30s, 2m, 1m30s, 1h)",
 			    what, node->value);
 	if (d == 0)
-		return FAIL(r, node, "%s: must be longer than 0", what);
+		return CONF_FAIL(r, node, "%s: must be longer than 0", what);
 	*out = d;
 	return 0;
 }
@@ -671,7 +71,7 @@ static int value_column(const struct sd_yaml *node, size_t offset)
 	return column;
 }
 
-static int read_keys(const struct reader *r, const struct sd_yaml *node, struct sd_step *step)
+static int read_keys(const struct conf_reader *r, const struct sd_yaml *node, struct sd_step *step)
 {
 	size_t bad = 0;
 	int n = sd_keys_parse(step->text, NULL, 0, &bad);
@@ -684,7 +84,7 @@ static int read_keys(const struct reader *r, const struct sd_yaml *node, struct 
 			if (len > 24)
 				len = 24;
 		}
-		return FAIL_AT(r, node->line, value_column(node, bad),
+		return CONF_FAIL_AT(r, node->line, value_column(node, bad),
 			       "keys: bad key name '%.*s' (<Enter>, <Esc>, <C-x>, <F5>, ...; write "
 			       "<lt> for a literal '<')",
 			       (int)len, at);
@@ -695,51 +95,49 @@ static int read_keys(const struct reader *r, const struct sd_yaml *node, struct 
 	return 0;
 }
 
-static int read_until(const struct reader *r, const struct sd_yaml *node, struct sd_step *step)
+static int read_until(const struct conf_reader *r, const struct sd_yaml *node, struct sd_step *step)
 {
 	char message[256];
 	if (sd_condition_parse(step->text, &step->cond, message, sizeof(message)) < 0)
-		return FAIL(r, node, "until: malformed condition: %s", message);
-	char first[MAX_IDENT] = "";
-	const json_t *found;
-	bool is_len;
-	walk_path(step->cond.path, NULL, &found, &is_len, first, message, sizeof(message));
+		return CONF_FAIL(r, node, "until: malformed condition: %s", message);
+	char first[128];
+	sd_condition_root(&step->cond, first, sizeof(first));
 	for (const char *const *f = snapshot_fields; *f; f++)
 		if (strcmp(*f, first) == 0)
 			return 0;
-	return FAIL(r, node,
+	return CONF_FAIL(r, node,
 		    "until: the snapshot has no '%s' (version, time, mode, health, alerts, cluster, "
 		    "nodes, services, tasks, postgres, redis, backups)",
 		    first);
 }
 
-static int read_regex(const struct reader *r, const struct sd_yaml *node, const char *pattern)
+static int read_regex(const struct conf_reader *r, const struct sd_yaml *node, const char *pattern)
 {
 	/* bounded first: regcomp would spend gigabytes on nested counts */
 	size_t at;
 	char why[160];
 	if (sd_pattern_check(pattern, &at, why, sizeof(why)) < 0)
-		return FAIL_AT(r, node->line, value_column(node, at), "expect_screen: %s", why);
+		return CONF_FAIL_AT(r, node->line, value_column(node, at), "expect_screen: %s", why);
 	regex_t re;
 	int rc = regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB);
 	if (rc != 0) {
 		char message[256];
 		regerror(rc, &re, message, sizeof(message));
 		regfree(&re);
-		return FAIL(r, node, "expect_screen: bad regular expression: %s", message);
+		return CONF_FAIL(r, node, "expect_screen: bad regular expression: %s", message);
 	}
 	regfree(&re);
 	return 0;
 }
 
-static int read_step(const struct reader *r, const struct sd_yaml *map, struct sd_step *step,
+static int read_step(const struct conf_reader *r, const struct sd_yaml *map, struct sd_step *step,
 		     struct sd_drill *drill)
 {
 	step->line = map->line;
 	step->column = map->column;
 	if (map->kind != SD_YAML_MAP)
-		return FAIL(r, map, "a step is a mapping such as {keys: \"1\"} or {until: ...}, "
-			    "not %s", kind_name(map));
+		return CONF_FAIL(r, map, "a step is a mapping such as {keys: \"1\"} or {until: ...}, "
+			    "not %s", conf_kind_name(map));
 	int kind = -1;
 	size_t action_index = 0;
 	const struct sd_yaml *timeout = NULL;
@@ -760,19 +158,19 @@ static int read_step(const struct reader *r, const struct sd_yaml *map, struct s
 			if (strcmp(action_keys[j], k) == 0)
 				this_kind = (int)j;
 		if (this_kind < 0)
-			return FAIL_AT(r, line, column,
+			return CONF_FAIL_AT(r, line, column,
 				       "unknown step key '%s' (keys, confirm, until, expect_screen, "
 				       "save_screen, exec, wait, mark, timeout)",
 				       k);
 		if (kind >= 0)
-			return FAIL_AT(r, line, column,
+			return CONF_FAIL_AT(r, line, column,
 				       "a step does one thing: '%s' and '%s' (make them two steps)",
 				       action_keys[kind], k);
 		kind = this_kind;
 		action_index = i;
 	}
 	if (kind < 0)
-		return FAIL(r, map, "step without an action (keys, confirm, until, expect_screen, "
+		return CONF_FAIL(r, map, "step without an action (keys, confirm, until, expect_screen, "
 			    "save_screen, exec or wait)");
 	step->kind = (enum sd_step_kind)kind;
 	const struct sd_yaml *value = map->items[action_index];
@@ -801,7 +199,7 @@ static int read_step(const struct reader *r, const struct sd_yaml *map, struct s
 		if (get_duration(r, value, "wait", &step->timeout) < 0)
 			return -1;
 		if (timeout)
-			return FAIL_AT(r, timeout->line, timeout->column,
+			return CONF_FAIL_AT(r, timeout->line, timeout->column,
 				       "wait takes no timeout: its value is how long it waits");
 		break;
 	default:
@@ -846,12 +244,12 @@ static char *base_name(const char *path)
 static int compare_marks(const void *a, const void *b) { return strcmp(a, b); }
 static void keep_mark(void *mark) { (void)mark; }   /* the steps own them */
 
-static int read_drill(const struct reader *r, const struct sd_yaml *root, struct sd_drill *drill)
+static int read_drill(const struct conf_reader *r, const struct sd_yaml *root, struct sd_drill *drill)
 {
 	static const char *const keys[] = {"drill", "description", "target_rto", "steps", NULL};
 	if (root->kind != SD_YAML_MAP)
-		return FAIL(r, root, "expected a mapping with drill, description, target_rto and "
-			    "steps, got %s", kind_name(root));
+		return CONF_FAIL(r, root, "expected a mapping with drill, description, target_rto and "
+			    "steps, got %s", conf_kind_name(root));
 	const struct sd_yaml *steps = NULL;
 	for (size_t i = 0; i < root->n; i++) {
 		const char *k = root->keys[i];
@@ -860,7 +258,7 @@ static int read_drill(const struct reader *r, const struct sd_yaml *root, struct
 		for (const char *const *a = keys; *a; a++)
 			known = known || strcmp(*a, k) == 0;
 		if (!known)
-			return FAIL_AT(r, root->key_lines[i], root->key_columns[i],
+			return CONF_FAIL_AT(r, root->key_lines[i], root->key_columns[i],
 				       "unknown key '%s' (drill, description, target_rto, steps)", k);
 		int rc = 0;
 		if (strcmp(k, "drill") == 0)
@@ -875,11 +273,11 @@ static int read_drill(const struct reader *r, const struct sd_yaml *root, struct
 			return -1;
 	}
 	if (!steps)
-		return FAIL_AT(r, root->line, root->column, "a drill needs steps");
+		return CONF_FAIL_AT(r, root->line, root->column, "a drill needs steps");
 	if (steps->kind != SD_YAML_SEQ)
-		return FAIL(r, steps, "steps: expected a list, got %s", kind_name(steps));
+		return CONF_FAIL(r, steps, "steps: expected a list, got %s", conf_kind_name(steps));
 	if (steps->n == 0)
-		return FAIL(r, steps, "steps: the list is empty");
+		return CONF_FAIL(r, steps, "steps: the list is empty");
 	if (!drill->name)
 		drill->name = base_name(r->file);
 	drill->steps = xcalloc(steps->n, sizeof(*drill->steps));
@@ -895,13 +293,13 @@ static int read_drill(const struct reader *r, const struct sd_yaml *root, struct
 			continue;
 		char **seen = tsearch(step->mark, &marks, compare_marks);
 		if (!seen) {
-			rc = FAIL(r, steps->items[i], "out of memory");
+			rc = CONF_FAIL(r, steps->items[i], "out of memory");
 		} else if (*seen != step->mark) {
 			size_t j = 0;
 			while (drill->steps[j].mark != *seen)
 				j++;
 			const struct sd_yaml *mark = sd_yaml_get(steps->items[i], "mark");
-			rc = FAIL(r, mark, "mark '%s' is set twice (first in the step at line %d)",
+			rc = CONF_FAIL(r, mark, "mark '%s' is set twice (first in the step at line %d)",
 				  step->mark, drill->steps[j].line);
 		}
 	}
@@ -915,7 +313,7 @@ int sd_drill_load(const char *path, struct sd_drill *drill, struct sd_error *err
 	struct sd_yaml *root = sd_yaml_load_file(path, err);
 	if (!root)
 		return -1;
-	struct reader r = {.file = path, .err = err};
+	struct conf_reader r = {.file = path, .err = err};
 	drill->file = xstrdup(path);
 	int rc = read_drill(&r, root, drill);
 	sd_yaml_free(root);
