@@ -1517,6 +1517,62 @@ int sd_docker_decode(const char *info, size_t info_len, const char *nodes, size_
 	return rc;
 }
 
+/* One list fed to the streaming decoder in pieces of the sizes in PIECES, cycled: the way
+ * curl delivers a response, without a network. */
+static int decode_list_pieces(struct decoder *dec, enum list_kind kind, const char *text,
+			      size_t len, const size_t *pieces, size_t npieces, char *err,
+			      size_t errlen)
+{
+	if (!text || !len) {
+		list_done(dec, kind);
+		return 0;
+	}
+	struct list_stream ls;
+	list_init(&ls, dec, kind);
+	int rc = 0;
+	for (size_t off = 0, i = 0; off < len && rc == 0; i++) {
+		size_t piece = npieces ? pieces[i % npieces] : len;
+		if (piece == 0)
+			piece = 1;
+		if (piece > len - off)
+			piece = len - off;
+		rc = list_feed(&ls.sink, text + off, piece);
+		off += piece;
+	}
+	if (rc == 0)
+		rc = list_finish(&ls);
+	free(ls.pending);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s", ls.sink.err);
+		return -1;
+	}
+	list_done(dec, kind);
+	return 0;
+}
+
+int sd_docker_decode_chunks(const char *info, size_t info_len, const char *nodes,
+			    size_t nodes_len, const char *services, size_t services_len,
+			    const char *tasks, size_t tasks_len, const size_t *pieces,
+			    size_t npieces, struct sd_swarm **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	struct decoder dec;
+	decoder_init(&dec);
+	int rc = -1;
+	if (decode_info(&dec, info, info_len, err, errlen) == 0 &&
+	    decode_list_pieces(&dec, LIST_NODES, nodes, nodes_len, pieces, npieces, err,
+			       errlen) == 0 &&
+	    decode_list_pieces(&dec, LIST_SERVICES, services, services_len, pieces, npieces, err,
+			       errlen) == 0 &&
+	    decode_list_pieces(&dec, LIST_TASKS, tasks, tasks_len, pieces, npieces, err,
+			       errlen) == 0) {
+		*out = decoder_finish(&dec);
+		rc = 0;
+	}
+	decoder_free(&dec);
+	return rc;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* fetch                                                                                      */
 
