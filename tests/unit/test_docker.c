@@ -804,6 +804,222 @@ static void test_truncated_json(void **state)
 }
 
 /* ---------------------------------------------------------------------------------------- */
+/* the streamed decoder: any chunking gives the whole-buffer result, at a linear cost        */
+
+#define SAME_STR(field) do { \
+	if (strcmp(a->field, b->field) != 0) \
+		fail_msg("%s: %s differs: \"%s\" vs \"%s\"", what, #field, a->field, b->field); \
+	} while (0)
+#define SAME_NUM(field) do { \
+	if (a->field != b->field) \
+		fail_msg("%s: %s differs: %lld vs %lld", what, #field, (long long)a->field, \
+			 (long long)b->field); \
+	} while (0)
+
+static void assert_node_identical(const struct sd_node *a, const struct sd_node *b,
+				  const char *what)
+{
+	SAME_STR(id); SAME_STR(hostname); SAME_STR(role); SAME_STR(availability);
+	SAME_STR(state); SAME_STR(manager); SAME_STR(engine); SAME_STR(addr); SAME_STR(message);
+	SAME_NUM(nlabels); SAME_NUM(version); SAME_NUM(tasks);
+	for (size_t j = 0; j < a->nlabels; j++) {
+		assert_string_equal(a->labels[j].key, b->labels[j].key);
+		assert_string_equal(a->labels[j].value, b->labels[j].value);
+	}
+}
+
+static void assert_service_identical(const struct sd_service *a, const struct sd_service *b,
+				     const char *what)
+{
+	SAME_STR(id); SAME_STR(name); SAME_STR(stack); SAME_STR(mode); SAME_STR(image);
+	SAME_STR(update_state); SAME_STR(update_message);
+	SAME_NUM(version); SAME_NUM(desired); SAME_NUM(running); SAME_NUM(nports);
+	SAME_NUM(has_previous_spec); SAME_NUM(task_first); SAME_NUM(task_count);
+	SAME_NUM(updated_at);
+	for (size_t j = 0; j < a->nports; j++) {
+		SAME_NUM(ports[j].published); SAME_NUM(ports[j].target);
+		SAME_STR(ports[j].protocol); SAME_STR(ports[j].mode);
+	}
+}
+
+static void assert_task_identical(const struct sd_task *a, const struct sd_task *b,
+				  const char *what)
+{
+	SAME_STR(id); SAME_STR(service_id); SAME_STR(service); SAME_STR(node_id); SAME_STR(node);
+	SAME_STR(desired_state); SAME_STR(state); SAME_STR(error); SAME_STR(message);
+	SAME_NUM(slot); SAME_NUM(since);
+}
+
+/* Every field of every object the same (fetched_at aside). */
+static void assert_swarm_identical(const struct sd_swarm *a, const struct sd_swarm *b,
+				   const char *what)
+{
+	SAME_STR(engine_name); SAME_STR(engine_version); SAME_STR(api_version);
+	SAME_STR(cluster_id); SAME_STR(leader);
+	SAME_NUM(managers); SAME_NUM(managers_reachable);
+	SAME_NUM(nnodes); SAME_NUM(nservices); SAME_NUM(ntasks);
+	for (size_t i = 0; i < a->nnodes; i++)
+		assert_node_identical(&a->nodes[i], &b->nodes[i], what);
+	for (size_t i = 0; i < a->nservices; i++)
+		assert_service_identical(&a->services[i], &b->services[i], what);
+	for (size_t i = 0; i < a->ntasks; i++)
+		assert_task_identical(&a->tasks[i], &b->tasks[i], what);
+}
+
+#undef SAME_STR
+#undef SAME_NUM
+
+static struct sd_swarm *decode_pieces(const struct fixtures *f, size_t piece, char *err,
+				      size_t errlen)
+{
+	struct sd_swarm *sw = NULL;
+	if (sd_docker_decode_chunks(f->info, f->info_len, f->nodes, f->nodes_len, f->services,
+				    f->services_len, f->tasks, f->tasks_len, &piece, 1, &sw, err,
+				    errlen) != 0)
+		return NULL;
+	return sw;
+}
+
+/* Elements of every kind the list syntax allows, cut everywhere: strings holding brackets,
+ * quotes and escapes, scalars of several lengths, nested arrays, white space. */
+static const char odd_nodes[] =
+	"  [ {\"ID\":\"a\\\"}]{\",\"Description\":{\"Hostname\":\"h[}\\\\\"},"
+	"\"Spec\":{\"Labels\":{\"k\\\\\":\"v]\",\"\\u00e9t\\u00e9\":\"\\ud83d\\ude00\"}}} ,"
+	"\n 7 , \"s\\\"x\" ,[ {} , [ ] ] ,true,null, -1.5e3,{\"ID\":\"b\",\"Version\":{\"Index\":"
+	"123456}} ]  ";
+
+static void test_stream_any_chunking_is_whole(void **state)
+{
+	(void)state;
+	const struct fixture_set *sets[] = {&steady, &worker_down, &rollback_started};
+	char err[256];
+	for (size_t k = 0; k < sizeof(sets) / sizeof(*sets); k++) {
+		struct fixtures f;
+		load_set(&f, sets[k]);
+		struct sd_swarm *whole = decode_set(sets[k]);
+		size_t longest = f.nodes_len > f.services_len ? f.nodes_len : f.services_len;
+		if (f.tasks_len > longest)
+			longest = f.tasks_len;
+		/* every piece size up to 2 KB (an element is cut at every offset many times
+		 * over), then steps up to the whole list */
+		for (size_t piece = 1; piece <= longest + 1; piece += piece < 2048 ? 1 : 97) {
+			struct sd_swarm *sw = decode_pieces(&f, piece, err, sizeof(err));
+			if (!sw)
+				fail_msg("%s in pieces of %zu: %s", sets[k]->tasks, piece, err);
+			char what[96];
+			snprintf(what, sizeof(what), "%s in pieces of %zu", sets[k]->tasks, piece);
+			assert_swarm_identical(sw, whole, what);
+			sd_part_unref(sw);
+		}
+		sd_part_unref(whole);
+		free_fixtures(&f);
+	}
+
+	/* the odd list: the same nodes whatever the pieces */
+	struct fixtures odd = {.nodes = (char *)odd_nodes, .nodes_len = strlen(odd_nodes)};
+	struct sd_swarm *whole = decode_texts(odd_nodes, NULL, NULL);
+	assert_int_equal(whole->nnodes, 8);
+	const struct sd_node *a = node_by_id(whole, "a\"}]{");
+	assert_non_null(a);
+	assert_string_equal(a->hostname, "h[}\\");
+	assert_int_equal(a->nlabels, 2);
+	assert_int_equal(node_by_id(whole, "b")->version, 123456);
+	for (size_t piece = 1; piece <= odd.nodes_len; piece++) {
+		struct sd_swarm *sw = decode_pieces(&odd, piece, err, sizeof(err));
+		if (!sw)
+			fail_msg("odd nodes in pieces of %zu: %s", piece, err);
+		assert_swarm_identical(sw, whole, "odd nodes");
+		sd_part_unref(sw);
+	}
+	/* pieces of changing sizes */
+	const size_t sizes[] = {1, 7, 2, 33, 3, 1, 64};
+	struct sd_swarm *sw = NULL;
+	assert_int_equal(sd_docker_decode_chunks(NULL, 0, odd_nodes, odd.nodes_len, NULL, 0, NULL,
+						 0, sizes, 7, &sw, err, sizeof(err)), 0);
+	assert_swarm_identical(sw, whole, "odd nodes in changing pieces");
+	sd_part_unref(sw);
+	sd_part_unref(whole);
+}
+
+/* The same error, at the same byte, whatever the pieces. */
+static void test_stream_errors_any_chunking(void **state)
+{
+	(void)state;
+	const char *bad[] = {
+		"[{\"ID\":}]", "[{\"ID\":\"a\"} {\"ID\":\"b\"}]", "[{\"ID\":\"a\",}]", "[1,]",
+		"{\"message\":\"page not found\"}", "nope", "[{\"ID\":tru}]", "[{\"Slot\":1",
+		"[", "[{\"ID\":\"abc", "[{\"ID\":\"a\"},", "[12", "[{\"a\":[1}]", "[{}}]",
+		"[{\"a\":\"\\\"}]", "[{}, @]", "[\"abc", "[tru", "[{\"ID\":\"x\"}  ,  ,{}]",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		size_t len = strlen(bad[i]);
+		struct sd_swarm *sw = NULL;
+		char want[256] = "", got[256] = "";
+		assert_int_equal(sd_docker_decode(NULL, 0, bad[i], len, NULL, 0, NULL, 0, &sw, want,
+						  sizeof(want)), -1);
+		assert_null(sw);
+		/* the excerpt after "near" may stop at a piece's end; the rest is the same */
+		char *cut = strstr(want, " near ");
+		if (cut)
+			*cut = '\0';
+		for (size_t piece = 1; piece <= len; piece++) {
+			if (sd_docker_decode_chunks(NULL, 0, bad[i], len, NULL, 0, NULL, 0, &piece, 1,
+						    &sw, got, sizeof(got)) != -1)
+				fail_msg("%s in pieces of %zu decoded", bad[i], piece);
+			if (strncmp(got, want, strlen(want)) != 0)
+				fail_msg("%s in pieces of %zu: \"%s\", whole: \"%s\"", bad[i], piece, got,
+					 want);
+		}
+	}
+}
+
+/* One node whose labels make about LEN bytes of JSON. */
+static char *big_node_list(size_t len, size_t *out_len, size_t *nlabels)
+{
+	char *buf = malloc(len + 512);
+	assert_non_null(buf);
+	size_t n = (size_t)sprintf(buf, "[{\"ID\":\"big\",\"Description\":{\"Hostname\":\"big\"},"
+				   "\"Spec\":{\"Role\":\"worker\",\"Labels\":{");
+	size_t i = 0;
+	for (; n + 128 < len; i++)
+		n += (size_t)sprintf(buf + n, "%s\"inventory.%07zu\":\"rack-%04zu/serial-%08zx\"",
+				     i ? "," : "", i, i % 9973, i * 2654435761u);
+	n += (size_t)sprintf(buf + n, "}},\"Status\":{\"State\":\"ready\"}}]");
+	*out_len = n;
+	*nlabels = i;
+	return buf;
+}
+
+static void test_stream_big_element_is_linear(void **state)
+{
+	(void)state;
+	/* one element of 512 KB fed as 1 KB pieces: decoded once, so the part's arena holds
+	 * about what the element says, not one copy per piece */
+	size_t len, nlabels;
+	char *text = big_node_list(512 << 10, &len, &nlabels);
+	const size_t piece = 1024;
+	struct sd_swarm *sw = NULL, *whole = NULL;
+	char err[256];
+	assert_int_equal(sd_docker_decode_chunks(NULL, 0, text, len, NULL, 0, NULL, 0, &piece, 1,
+						 &sw, err, sizeof(err)), 0);
+	assert_int_equal(sw->nnodes, 1);
+	assert_int_equal(sw->nodes[0].nlabels, nlabels);
+	char last[32];
+	snprintf(last, sizeof(last), "inventory.%07zu", nlabels - 1);
+	assert_string_equal(sw->nodes[0].labels[nlabels - 1].key, last);
+	size_t arena = sd_arena_size(sw->part.arena);
+	if (arena > 3 * len)
+		fail_msg("arena of %zu bytes for a %zu-byte element fed in %zu-byte pieces (%.1fx)",
+			 arena, len, piece, (double)arena / (double)len);
+	assert_int_equal(sd_docker_decode(NULL, 0, text, len, NULL, 0, NULL, 0, &whole, err,
+					  sizeof(err)), 0);
+	assert_swarm_identical(sw, whole, "the big node");
+	sd_part_unref(sw);
+	sd_part_unref(whole);
+	free(text);
+}
+
+/* ---------------------------------------------------------------------------------------- */
 /* the scanner itself                                                                       */
 
 static const char tricky[] =
@@ -2143,6 +2359,9 @@ int main(void)
 		cmocka_unit_test(test_empty_inputs),
 		cmocka_unit_test(test_garbled_json),
 		cmocka_unit_test(test_truncated_json),
+		cmocka_unit_test(test_stream_any_chunking_is_whole),
+		cmocka_unit_test(test_stream_errors_any_chunking),
+		cmocka_unit_test(test_stream_big_element_is_linear),
 		cmocka_unit_test(test_scanner_values),
 		cmocka_unit_test(test_scanner_every_prefix_is_truncated),
 		cmocka_unit_test(test_scanner_bad_input),

@@ -22,7 +22,7 @@ static int get_list(struct sd_docker *d, CURL *h, struct decoder *dec, enum list
 		snprintf(err, errlen, "%s", ls.sink.err);
 		rc = -1;
 	}
-	free(ls.pending);
+	docker_list_free(&ls);
 	if (rc == 0)
 		docker_list_done(dec, kind);
 	return rc;

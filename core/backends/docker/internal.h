@@ -164,22 +164,27 @@ void docker_list_done(struct decoder *dec, enum list_kind kind);
 
 /* ---- stream.c --------------------------------------------------------------------------- */
 
-/* One list response, fed as it arrives. */
+/* One list response, fed as it arrives. Elements that lie whole in a chunk are decoded in
+ * place; one cut by the chunk's end is copied into PENDING, followed byte by byte (depth,
+ * strings, escapes) through the next chunks until it is complete, and decoded once. The
+ * cost is linear in the response and the memory beyond the part is the largest element. */
 struct list_stream {
 	struct sink sink;
 	struct decoder *dec;
 	enum list_kind kind;
-	int state;                 /* 0 before '[', 1 inside, 2 after ']' */
+	int state;                 /* LS_OPEN ... LS_DONE (stream.c) */
 	size_t count;              /* elements decoded */
-	size_t position;           /* stream offset of the first byte not yet consumed */
-	char *pending;             /* the unfinished tail, retried with more bytes */
+	size_t position;           /* stream offset of the chunk being fed */
+	char *pending;             /* the unfinished element's bytes */
 	size_t plen, pcap;
+	size_t pstart;             /* its stream offset */
+	int depth;                 /* brackets open in it */
+	bool in_string, escape, scalar;
 };
-
 void docker_list_init(struct list_stream *ls, struct decoder *dec, enum list_kind kind);
-/* End of the response: 0, or -1 with the reason in LS->sink.err. Frees what LS holds. */
+/* End of the response: 0, or -1 with the reason in LS->sink.err. */
 int docker_list_finish(struct list_stream *ls);
-/* Frees what LS holds (after an aborted transfer). */
+/* What LS holds (after the end or an aborted transfer). */
 void docker_list_free(struct list_stream *ls);
 
 #endif
