@@ -1730,6 +1730,38 @@ static void test_fetch_errors(void **state)
 	free_fixtures(&fx);
 }
 
+/* A node with 4 MB of labels through the real transport (curl's pieces, up to 64 KB): done
+ * well within the request's timeout, which also bounds the whole transfer. */
+static void test_fetch_big_element_in_time(void **state)
+{
+	(void)state;
+	size_t len, nlabels;
+	char *nodes = big_node_list(4 << 20, &len, &nlabels);
+	struct fake *f = fake_start("1.41");
+	fake_route(f, "GET", "/v1.41/info", 200, "{}", SEND_WHOLE);
+	fake_route(f, "GET", "/v1.41/nodes", 200, nodes, SEND_WHOLE);
+	fake_route(f, "GET", "/v1.41/services", 200, "[]", SEND_WHOLE);
+	fake_route(f, "GET", "/v1.41/tasks", 200, "[]", SEND_WHOLE);
+	struct sd_docker *d = fake_client(f, false, 3000);
+	struct sd_swarm *sw = NULL;
+	char err[256] = "";
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int rc = sd_docker_fetch(d, &sw, err, sizeof(err));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	if (rc != 0)
+		fail_msg("fetch of a 4 MB node: %s (after %.1f s)", err, took);
+	if (took > 2.5)
+		fail_msg("fetch of a 4 MB node took %.1f s", took);
+	assert_int_equal(sw->nnodes, 1);
+	assert_int_equal(sw->nodes[0].nlabels, nlabels);
+	sd_part_unref(sw);
+	sd_docker_close(d);
+	fake_stop(f);
+	free(nodes);
+}
+
 struct fetcher {
 	struct sd_docker *d;
 	int ok;
@@ -2370,6 +2402,7 @@ int main(void)
 		cmocka_unit_test(test_fetch_streams_like_decode),
 		cmocka_unit_test(test_fetch_negotiates_version),
 		cmocka_unit_test(test_fetch_errors),
+		cmocka_unit_test(test_fetch_big_element_in_time),
 		cmocka_unit_test(test_concurrent_callers),
 		cmocka_unit_test(test_raw_get),
 		cmocka_unit_test(test_read_only_refusal),

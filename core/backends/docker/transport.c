@@ -2,6 +2,7 @@
  * curl handles, API version negotiation, one request with its body streamed into a sink.
  * Everything else in the backend talks to the engine through docker_perform. */
 #include "backends/docker/internal.h"
+#include "base/clock.h"
 #include "base/error.h"
 #include "base/text.h"
 #include "base/xalloc.h"
@@ -212,6 +213,8 @@ struct transfer {
 	struct sink *sink;
 	long status;
 	bool sink_failed;
+	bool timed_out;
+	int64_t deadline_ms;             /* sd_now_ms() past which the transfer stops */
 	struct buffer_sink error_body;   /* body of a non-2xx answer */
 };
 
@@ -229,6 +232,11 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
 	if (t->sink && t->sink->feed(t->sink, data, len) < 0) {
 		t->sink_failed = true;
 		return 0;   /* aborts the transfer */
+	}
+	/* curl looks at its timeout between reads; time spent taking the body counts too */
+	if (sd_now_ms() > t->deadline_ms) {
+		t->timed_out = true;
+		return 0;
 	}
 	return len;
 }
@@ -373,7 +381,7 @@ int docker_perform(struct sd_docker *d, CURL *h, const char *method, const char 
 		return -1;
 	}
 	char curl_err[CURL_ERROR_SIZE] = "";
-	struct transfer t = {.h = h, .sink = sink};
+	struct transfer t = {.h = h, .sink = sink, .deadline_ms = sd_now_ms() + d->timeout_ms};
 	docker_buffer_init(&t.error_body, ERROR_BODY_MAX);
 	docker_setup_handle(d, h, url, curl_err);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, d->timeout_ms);
@@ -401,6 +409,8 @@ int docker_perform(struct sd_docker *d, CURL *h, const char *method, const char 
 	int result = -1;
 	if (t.sink_failed) {
 		snprintf(err, errlen, "%s", sink->err);
+	} else if (t.timed_out) {
+		snprintf(err, errlen, "%s: no answer within %ld ms", d->host, d->timeout_ms);
 	} else if (rc != CURLE_OK) {
 		docker_transport_error(d, h, rc, curl_err, err, errlen);
 		forget_api_version(d);   /* the engine may come back as another version */
@@ -455,7 +465,7 @@ static void ping_version(struct sd_docker *d, CURL *h, char *api, size_t len)
 	snprintf(url, sizeof(url), "%s/_ping", d->base_url);
 	struct buffer_sink b;
 	docker_buffer_init(&b, 4096);
-	struct transfer t = {.h = h, .sink = &b.sink};
+	struct transfer t = {.h = h, .sink = &b.sink, .deadline_ms = sd_now_ms() + d->timeout_ms};
 	docker_buffer_init(&t.error_body, ERROR_BODY_MAX);
 	docker_setup_handle(d, h, url, curl_err);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, d->timeout_ms);
