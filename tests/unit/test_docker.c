@@ -1658,6 +1658,48 @@ static void test_fetch_negotiates_version(void **state)
 	free_fixtures(&fx);
 }
 
+/* An engine claiming an absurd API version is refused, with no arithmetic overflow (the
+ * sanitizer build watches) and nothing of it put into a request path. */
+static void test_fetch_refuses_absurd_versions(void **state)
+{
+	(void)state;
+	const char *absurd[] = {"9223372036854775807.0", "1.9223372036854775807",
+				"99999999999999999999999.1", "1.41abc", "1.41/../../x", "0.41", ".41",
+				"1.", "1", "-1.41", "1.0041", ""};
+	for (size_t i = 0; i < sizeof(absurd) / sizeof(*absurd); i++) {
+		struct fake *f = fake_start(absurd[i]);
+		struct sd_docker *d = fake_client(f, false, 2000);
+		struct sd_swarm *sw = (struct sd_swarm *)1;
+		char err[256] = "";
+		assert_int_equal(sd_docker_fetch(d, &sw, err, sizeof(err)), -1);
+		assert_null(sw);
+		if (!strstr(err, "/version: unreadable ApiVersion"))
+			fail_msg("ApiVersion \"%s\": %s", absurd[i], err);
+		/* nothing but /_ping and /version was asked */
+		pthread_mutex_lock(&f->lock);
+		for (int j = 0; j < f->nlog; j++)
+			if (strcmp(f->log[j].target, "/_ping") && strcmp(f->log[j].target, "/version"))
+				fail_msg("ApiVersion \"%s\": asked %s", absurd[i], f->log[j].target);
+		pthread_mutex_unlock(&f->lock);
+		sd_docker_close(d);
+		fake_stop(f);
+	}
+	/* the largest readable one is newer than ours: ours is spoken */
+	struct fixtures fx;
+	load_fixtures(&fx);
+	struct fake *f = fake_start("999.999");
+	serve_fixtures(f, &fx, SEND_WHOLE);
+	struct sd_docker *d = fake_client(f, false, 2000);
+	struct sd_swarm *sw = NULL;
+	char err[256] = "";
+	assert_int_equal(sd_docker_fetch(d, &sw, err, sizeof(err)), 0);
+	assert_string_equal(sw->api_version, "1.41");
+	sd_part_unref(sw);
+	sd_docker_close(d);
+	fake_stop(f);
+	free_fixtures(&fx);
+}
+
 static void test_fetch_errors(void **state)
 {
 	(void)state;
@@ -2401,6 +2443,7 @@ int main(void)
 		cmocka_unit_test(test_tls_settings),
 		cmocka_unit_test(test_fetch_streams_like_decode),
 		cmocka_unit_test(test_fetch_negotiates_version),
+		cmocka_unit_test(test_fetch_refuses_absurd_versions),
 		cmocka_unit_test(test_fetch_errors),
 		cmocka_unit_test(test_fetch_big_element_in_time),
 		cmocka_unit_test(test_concurrent_callers),

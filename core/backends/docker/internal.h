@@ -82,7 +82,8 @@ void docker_engine_error(struct sd_docker *d, long status, const char *body, siz
 int docker_perform(struct sd_docker *d, CURL *h, const char *method, const char *path,
 		   const char *body, struct sink *sink, long *status, char *err, size_t errlen);
 
-/* Integer major * 1000 + minor from "1.41"; 0 when unreadable. */
+/* Integer major * 1000 + minor from "1.41"; 0 unless exactly MAJOR.MINOR of at most three
+ * digits each (so no version can overflow, nor put anything else into a request path). */
 long docker_api_number(const char *v);
 /* The API version to speak, settled once: min(engine, newest we speak). */
 int docker_negotiate(struct sd_docker *d, CURL *h, char *version, size_t vlen, char *err,

@@ -426,12 +426,23 @@ int docker_perform(struct sd_docker *d, CURL *h, const char *method, const char 
 /* Integer major.minor from "1.41"; 0 when unreadable. */
 long docker_api_number(const char *v)
 {
-	char *end;
-	long major = strtol(v, &end, 10);
-	if (*end != '.')
+	/* exactly MAJOR.MINOR, each of 1 to 3 digits, MAJOR at least 1: the string goes into
+	 * every request path, and anything longer is not a version an engine speaks */
+	long part[2] = {0, 0};
+	const char *p = v ? v : "";
+	for (int i = 0; i < 2; i++) {
+		int n = 0;
+		for (; *p >= '0' && *p <= '9'; p++) {
+			if (++n > 3)
+				return 0;
+			part[i] = part[i] * 10 + (*p - '0');
+		}
+		if (n == 0 || (i == 0 && *p++ != '.'))
+			return 0;
+	}
+	if (*p != '\0' || part[0] < 1)
 		return 0;
-	long minor = strtol(end + 1, NULL, 10);
-	return major * 1000 + minor;
+	return part[0] * 1000 + part[1];
 }
 
 /* The Api-Version header of a response. */
@@ -449,6 +460,8 @@ static size_t on_ping_header(char *line, size_t size, size_t count, void *user)
 			out[n] = v[n];
 			n++;
 		}
+		while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '\t'))
+			n--;
 		out[n] = '\0';
 	}
 	return len;
@@ -517,8 +530,14 @@ int docker_negotiate(struct sd_docker *d, CURL *h, char *version, size_t vlen, c
 	free(b.data);
 	const char *api = json_string_value(json_object_get(root, "ApiVersion"));
 	const char *engine = json_string_value(json_object_get(root, "Version"));
-	if (!api || docker_api_number(api) <= 0) {
+	if (!api) {
 		snprintf(err, errlen, "%s: /version: no ApiVersion in the answer", d->host);
+		json_decref(root);
+		return -1;
+	}
+	if (docker_api_number(api) <= 0) {
+		snprintf(err, errlen, "%s: /version: unreadable ApiVersion \"%.40s%s\"", d->host, api,
+			 strlen(api) > 40 ? "..." : "");
 		json_decref(root);
 		return -1;
 	}
