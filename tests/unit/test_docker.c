@@ -9,7 +9,9 @@
 
 #include "backends/docker/docker.h"
 #include "base/jsonscan.h"
+#include "base/text.h"
 #include "model/model.h"
+#include "model/snapjson.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -2310,6 +2312,143 @@ static void test_captured_events(void **state)
 	free(text);
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* engine strings that are not UTF-8                                                        */
+
+#define FFFD "\xef\xbf\xbd"
+
+static void assert_utf8(const char *s, const char *what)
+{
+	if (!sd_utf8_valid(s, strlen(s)))
+		fail_msg("%s is not UTF-8", what);
+}
+
+/* Every string of the part is UTF-8. */
+static void assert_swarm_utf8(const struct sd_swarm *sw)
+{
+	assert_utf8(sw->engine_name, "engine_name");
+	for (size_t i = 0; i < sw->nnodes; i++) {
+		const struct sd_node *n = &sw->nodes[i];
+		const char *s[] = {n->id, n->hostname, n->role, n->availability, n->state,
+				   n->manager, n->engine, n->addr, n->message};
+		for (size_t j = 0; j < sizeof(s) / sizeof(*s); j++)
+			assert_utf8(s[j], "a node's string");
+		for (size_t j = 0; j < n->nlabels; j++) {
+			assert_utf8(n->labels[j].key, "a label key");
+			assert_utf8(n->labels[j].value, "a label value");
+		}
+	}
+	for (size_t i = 0; i < sw->ntasks; i++) {
+		const struct sd_task *t = &sw->tasks[i];
+		const char *s[] = {t->id, t->service_id, t->service, t->node_id, t->node,
+				   t->desired_state, t->state, t->error, t->message};
+		for (size_t j = 0; j < sizeof(s) / sizeof(*s); j++)
+			assert_utf8(s[j], "a task's string");
+	}
+}
+
+/* The snapshot JSON of SW, both ways: every node, service and task there, and the text
+ * --once --json writes parses. */
+static void assert_snapshot_json_whole(struct sd_swarm *sw)
+{
+	struct sd_snapshot *snap = sd_part_new(sizeof(*snap));
+	snap->swarm = sd_part_ref(sw);
+	snap->docker_status.configured = snap->docker_status.answered = true;
+	snap->docker_status.reachable = true;
+	json_t *tree = sd_snapshot_json(snap);
+	assert_non_null(tree);
+	assert_int_equal(json_array_size(json_object_get(tree, "nodes")), sw->nnodes);
+	assert_int_equal(json_array_size(json_object_get(tree, "services")), sw->nservices);
+	assert_int_equal(json_array_size(json_object_get(tree, "tasks")), sw->ntasks);
+	size_t i;
+	json_t *item;
+	json_array_foreach(json_object_get(tree, "nodes"), i, item)
+		assert_true(json_is_object(item));
+	json_array_foreach(json_object_get(tree, "tasks"), i, item)
+		assert_true(json_is_object(item));
+	char *dumped = json_dumps(tree, 0);
+	assert_non_null(dumped);
+	free(dumped);
+	json_decref(tree);
+
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	assert_int_equal(sd_snapshot_write_json(snap, out), 0);
+	fclose(out);
+	json_error_t jerr;
+	json_t *parsed = json_loadb(text, len, 0, &jerr);
+	if (!parsed)
+		fail_msg("--once --json output does not parse: %s at %d:%d", jerr.text, jerr.line,
+			 jerr.column);
+	assert_int_equal(json_array_size(json_object_get(parsed, "nodes")), sw->nnodes);
+	assert_int_equal(json_array_size(json_object_get(parsed, "tasks")), sw->ntasks);
+	json_array_foreach(json_object_get(parsed, "tasks"), i, item)
+		assert_true(json_is_object(item));
+	json_decref(parsed);
+	free(text);
+	sd_snapshot_unref(snap);
+}
+
+static void test_bad_utf8_replaced_never_lost(void **state)
+{
+	(void)state;
+	const struct fixture_set bad = {"info-bad-utf8.json", "nodes-bad-utf8.json",
+					"services.json", "tasks-bad-utf8.json"};
+	struct sd_swarm *good = decode_set(&steady);
+	struct fixtures f;
+	load_set(&f, &bad);
+	assert_false(sd_utf8_valid(f.nodes, f.nodes_len));   /* the fixtures hold bad bytes */
+	assert_false(sd_utf8_valid(f.tasks, f.tasks_len));
+	assert_false(sd_utf8_valid(f.info, f.info_len));
+	/* fed whole and in pieces alike */
+	for (size_t piece = 0; piece <= 64; piece += 7) {
+		struct sd_swarm *sw = NULL;
+		char err[256] = "";
+		int rc = piece ? sd_docker_decode_chunks(f.info, f.info_len, f.nodes, f.nodes_len,
+							 f.services, f.services_len, f.tasks,
+							 f.tasks_len, &piece, 1, &sw, err, sizeof(err))
+			       : sd_docker_decode(f.info, f.info_len, f.nodes, f.nodes_len, f.services,
+						  f.services_len, f.tasks, f.tasks_len, &sw, err,
+						  sizeof(err));
+		if (rc != 0)
+			fail_msg("decode with bad bytes (pieces of %zu): %s", piece, err);
+		assert_int_equal(sw->nnodes, good->nnodes);
+		assert_int_equal(sw->nservices, good->nservices);
+		assert_int_equal(sw->ntasks, good->ntasks);
+		assert_swarm_utf8(sw);
+		assert_string_equal(sw->engine_name, "manager-" FFFD "1");
+		const struct sd_node *w2 = NULL;
+		for (size_t i = 0; i < sw->nnodes; i++)
+			if (!strcmp(sw->nodes[i].hostname, "worker-" FFFD "-2"))
+				w2 = &sw->nodes[i];
+		assert_non_null(w2);
+		bool label = false;
+		for (size_t i = 0; i < sw->nnodes; i++)
+			for (size_t j = 0; j < sw->nodes[i].nlabels; j++)
+				label = label || (!strcmp(sw->nodes[i].labels[j].key, "rack" FFFD) &&
+						  !strcmp(sw->nodes[i].labels[j].value, "r" FFFD "(-1"));
+		assert_true(label);
+		/* the tasks on worker-2 say so with the replaced name */
+		size_t on_w2 = 0;
+		for (size_t i = 0; i < sw->ntasks; i++)
+			on_w2 += sw->tasks[i].node == w2->hostname;
+		assert_true(on_w2 > 0);
+		const struct sd_task *failed = NULL;
+		for (size_t i = 0; i < sw->ntasks; i++)
+			if (!strncmp(sw->tasks[i].error, "task: non-zero exit (1): ", 25))
+				failed = &sw->tasks[i];
+		assert_non_null(failed);
+		/* one U+FFFD per bad byte: 3 stray bytes, a broken pair, a surrogate, past U+10FFFF */
+		assert_string_equal(failed->error, "task: non-zero exit (1): " FFFD FFFD FFFD " log "
+				    FFFD "( " FFFD FFFD FFFD " " FFFD FFFD FFFD FFFD " end");
+		assert_snapshot_json_whole(sw);
+		sd_part_unref(sw);
+	}
+	free_fixtures(&f);
+	sd_part_unref(good);
+}
+
 /* The body posted must be the captured Spec with exactly one change. */
 static void assert_posted_spec(struct fake *f, const char *target, json_t *want)
 {
@@ -2456,6 +2595,7 @@ int main(void)
 		cmocka_unit_test(test_captured_error_bodies),
 		cmocka_unit_test(test_captured_worker_info),
 		cmocka_unit_test(test_captured_events),
+		cmocka_unit_test(test_bad_utf8_replaced_never_lost),
 		cmocka_unit_test(test_mutations_on_captured_specs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,6 +4,7 @@
 #include "backends/docker/internal.h"
 #include "base/arena.h"
 #include "base/jsonscan.h"
+#include "base/text.h"
 #include "base/xalloc.h"
 
 #include <jansson.h>
@@ -37,6 +38,7 @@ void *docker_grow(void *array, size_t *cap, size_t need, size_t elem)
 /* One arena copy per distinct short string: states, roles, images, messages repeat a lot. */
 static const char *intern(struct decoder *dec, const char *s, size_t len)
 {
+	len = strnlen(s, len);   /* a \u0000 ends the C string: the entry is what is kept */
 	if (len > 512)
 		return sd_arena_strndup(dec->arena, s, len);
 	if (dec->intern_count * 2 >= dec->intern_cap) {
@@ -68,7 +70,27 @@ static const char *intern(struct decoder *dec, const char *s, size_t len)
 	return copy;
 }
 
-/* A string value, shared with equal ones. */
+/* Engine bytes RAW (JSON escapes undone when ESCAPED) as the model keeps them: UTF-8, each
+ * malformed byte replaced by U+FFFD (a hostname or a container's output need not be UTF-8,
+ * and what reads the model - the screen, the snapshot JSON - must not meet a bad byte).
+ * SHARED: one copy per distinct short string. */
+static const char *engine_string(struct decoder *dec, const char *raw, size_t len,
+				 bool escaped, bool shared)
+{
+	if (escaped) {
+		dec->unescaped = docker_grow(dec->unescaped, &dec->cap_unescaped, len + 1, 1);
+		len = js_unescape(raw, len, dec->unescaped);
+		raw = dec->unescaped;
+	}
+	if (!docker_utf8_ok(raw, len)) {
+		dec->sanitized = docker_grow(dec->sanitized, &dec->cap_sanitized, 3 * len + 1, 1);
+		len = sd_utf8_sanitize(raw, len, dec->sanitized);
+		raw = dec->sanitized;
+	}
+	return shared ? intern(dec, raw, len) : sd_arena_strndup(dec->arena, raw, len);
+}
+
+/* A string value, shared with equal ones ("" for another type). */
 static const char *take_interned(struct decoder *dec, struct js *s)
 {
 	const char *raw;
@@ -76,19 +98,18 @@ static const char *take_interned(struct decoder *dec, struct js *s)
 	bool escaped;
 	if (!js_string_raw(s, &raw, &len, &escaped))
 		return dec->empty;
-	if (escaped) {
-		char *out = sd_arena_alloc(dec->arena, len + 1);
-		out[js_unescape(raw, len, out)] = '\0';
-		return out;
-	}
-	return intern(dec, raw, len);
+	return engine_string(dec, raw, len, escaped, true);
 }
 
 /* A string value of its own (IDs, hostnames). */
 static const char *take_string(struct decoder *dec, struct js *s)
 {
-	const char *v = js_string_dup(s, dec->arena);
-	return v ? v : dec->empty;
+	const char *raw;
+	size_t len;
+	bool escaped;
+	if (!js_string_raw(s, &raw, &len, &escaped))
+		return dec->empty;
+	return engine_string(dec, raw, len, escaped, false);
 }
 
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
@@ -162,11 +183,7 @@ static void take_labels(struct decoder *dec, struct js *s, struct sd_label **out
 		}
 		dec->labels = docker_grow(dec->labels, &dec->cap_labels, n + 1, sizeof(*dec->labels));
 		bool escaped = memchr(key, '\\', klen) != NULL;
-		char *k = sd_arena_alloc(dec->arena, klen + 1);
-		if (escaped)
-			k[js_unescape(key, klen, k)] = '\0';
-		else
-			memcpy(k, key, klen);
+		const char *k = engine_string(dec, key, klen, escaped, true);
 		dec->labels[n++] = (struct sd_label){k, take_interned(dec, s)};
 	}
 	if (!out)
@@ -338,7 +355,8 @@ static void take_service_spec(struct decoder *dec, struct js *s, struct sd_servi
 						const char *at = memchr(raw, '@', len);
 						if (at)
 							len = (size_t)(at - raw);   /* drop @sha256:... */
-						svc->image = intern(dec, raw, len);
+						svc->image = engine_string(dec, raw, len, escaped,
+									   true);
 					}
 				}
 			}
@@ -476,7 +494,7 @@ static void decode_task(struct decoder *dec, struct js *s, struct task_rec *rec)
 				t->service_id = dec->services[i].svc.id;
 				t->service = dec->services[i].svc.name;
 			} else {
-				t->service_id = sd_arena_strndup(dec->arena, raw, len);
+				t->service_id = engine_string(dec, raw, len, escaped, false);
 			}
 		} else if (JS_KEY(k, kl, "NodeID")) {
 			if (!js_string_raw(s, &raw, &len, &escaped) || len == 0)
@@ -488,7 +506,7 @@ static void decode_task(struct decoder *dec, struct js *s, struct task_rec *rec)
 				t->node = dec->nodes[i].hostname;
 			} else {
 				/* a node that left the swarm: show its ID rather than nothing */
-				t->node_id = t->node = sd_arena_strndup(dec->arena, raw, len);
+				t->node_id = t->node = engine_string(dec, raw, len, escaped, false);
 			}
 		} else if (JS_KEY(k, kl, "Slot")) {
 			t->slot = (long)js_int(s);
@@ -593,6 +611,8 @@ void docker_decoder_free(struct decoder *dec)
 	free(dec->tasks);
 	free(dec->labels);
 	free(dec->ports);
+	free(dec->unescaped);
+	free(dec->sanitized);
 	free(dec->node_ids.slots);
 	free(dec->service_ids.slots);
 	sd_part_unref(dec->sw);   /* NULL once handed out */
@@ -693,8 +713,12 @@ int docker_decode_info(struct decoder *dec, const char *text, size_t len, char *
 {
 	if (!text || !len)
 		return 0;
+	/* jansson refuses a bad byte anywhere, and the engine's name is a hostname */
+	size_t fixed_len = 0;
+	char *fixed = docker_utf8_copy(text, len, &fixed_len);
 	json_error_t jerr;
-	json_t *root = json_loadb(text, len, 0, &jerr);
+	json_t *root = json_loadb(fixed ? fixed : text, fixed ? fixed_len : len, 0, &jerr);
+	free(fixed);
 	if (!json_is_object(root)) {
 		snprintf(err, errlen, "info: bad JSON at byte %d: %s", jerr.position, jerr.text);
 		json_decref(root);

@@ -94,6 +94,13 @@ int docker_versioned_path(struct sd_docker *d, CURL *h, const char *path, char *
 /* Percent-encode a path segment (an ID or a name typed by the operator). */
 void docker_path_escape(const char *in, char *out, size_t size);
 
+/* Engine text is not always UTF-8 (a hostname, a container's output in a task's error):
+ * true when the LEN bytes at S are, fast for ASCII. */
+bool docker_utf8_ok(const char *s, size_t len);
+/* NULL when TEXT is UTF-8 already; else a malloc'ed copy with each malformed byte replaced by
+ * U+FFFD, its length in *OUT_LEN. For bodies read whole by jansson, which refuses them. */
+char *docker_utf8_copy(const char *text, size_t len, size_t *out_len);
+
 /* ---- decode.c --------------------------------------------------------------------------- */
 
 struct intern_entry {
@@ -142,6 +149,8 @@ struct decoder {
 	size_t cap_labels;
 	struct sd_port *ports;          /* scratch for one service's ports */
 	size_t cap_ports;
+	char *unescaped, *sanitized;    /* scratch for one string */
+	size_t cap_unescaped, cap_sanitized;
 
 	struct id_map node_ids, service_ids;
 };

@@ -87,8 +87,13 @@ static json_t *list_filtered(struct sd_docker *d, const char *path, const char *
 		sd_set_error(err, errlen, "GET %s: %s", path, e);
 		return NULL;
 	}
+	/* only counted, never posted back: a task's error made of a container's output may
+	 * hold any byte, and jansson refuses the whole list for one */
+	size_t fixed_len = 0;
+	char *fixed = docker_utf8_copy(body, len, &fixed_len);
 	json_error_t jerr;
-	json_t *root = json_loadb(body, len, 0, &jerr);
+	json_t *root = json_loadb(fixed ? fixed : body, fixed ? fixed_len : len, 0, &jerr);
+	free(fixed);
 	free(body);
 	if (!root || !json_is_array(root)) {
 		sd_set_error(err, errlen, "GET %s: not a JSON list%s%s", path, root ? "" : ": ",

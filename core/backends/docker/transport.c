@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,6 +172,29 @@ void sd_docker_close(struct sd_docker *d)
 const char *sd_docker_host(const struct sd_docker *d)
 {
 	return d ? d->host : "";
+}
+
+bool docker_utf8_ok(const char *s, size_t len)
+{
+	size_t i = 0;
+	uint64_t high = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		high |= w;
+	}
+	for (; i < len; i++)
+		high |= (unsigned char)s[i];
+	return (high & 0x8080808080808080ull) == 0 || sd_utf8_valid(s, len);
+}
+
+char *docker_utf8_copy(const char *text, size_t len, size_t *out_len)
+{
+	if (!text || docker_utf8_ok(text, len))
+		return NULL;
+	char *copy = xmalloc(3 * len + 1);
+	*out_len = sd_utf8_sanitize(text, len, copy);
+	return copy;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -338,6 +362,12 @@ void docker_transport_error(struct sd_docker *d, CURL *h, CURLcode rc, const cha
 void docker_engine_error(struct sd_docker *d, long status, const char *body, size_t len,
 			 char *err, size_t errlen)
 {
+	size_t fixed_len = 0;
+	char *fixed = docker_utf8_copy(body, len, &fixed_len);
+	if (fixed) {
+		body = fixed;
+		len = fixed_len;
+	}
 	json_t *root = body && len ? json_loadb(body, len, 0, NULL) : NULL;
 	const char *message = json_string_value(json_object_get(root, "message"));
 	if (message) {
@@ -351,6 +381,7 @@ void docker_engine_error(struct sd_docker *d, long status, const char *body, siz
 		snprintf(err, errlen, "%s: HTTP %ld", d->host, status);
 	}
 	json_decref(root);
+	free(fixed);
 }
 
 static bool is_mutation(const char *method) { return strcmp(method, "GET") != 0; }
