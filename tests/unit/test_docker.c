@@ -2449,6 +2449,44 @@ static void test_bad_utf8_replaced_never_lost(void **state)
 	sd_part_unref(good);
 }
 
+/* The snapshot JSON on its own, whatever bytes the model's strings hold. */
+static void test_snapshot_json_any_bytes(void **state)
+{
+	(void)state;
+	struct sd_swarm *sw = decode_set(&steady);
+	static const char bad[] = "x\xff\xc3(\xed\xa0\x80y";
+	assert_true(sw->nnodes > 1 && sw->ntasks > 1 && sw->nservices > 0);
+	sw->nodes[0].hostname = bad;
+	sw->nodes[1].engine = bad;
+	sw->services[0].name = bad;
+	sw->tasks[0].error = bad;
+	sw->tasks[sw->ntasks - 1].node = bad;
+	sw->leader = bad;
+	static struct sd_label label = {"key\xfe", "value\x80"};
+	sw->nodes[0].labels = &label;
+	sw->nodes[0].nlabels = 1;
+	assert_snapshot_json_whole(sw);
+	struct sd_snapshot *snap = sd_part_new(sizeof(*snap));
+	snap->swarm = sd_part_ref(sw);
+	snap->docker_status.configured = snap->docker_status.answered = true;
+	json_t *tree = sd_snapshot_json(snap);
+	json_t *n0 = json_array_get(json_object_get(tree, "nodes"), 0);
+	json_t *labels = json_object_get(n0, "labels");
+	assert_string_equal(json_string_value(json_object_get(labels, "key" FFFD)), "value" FFFD);
+	assert_true(strstr(json_string_value(json_object_get(json_object_get(tree, "cluster"),
+							     "leader")), FFFD) != NULL);
+	bool found = false;
+	size_t i;
+	json_t *n;
+	json_array_foreach(json_object_get(tree, "nodes"), i, n)
+		found = found || !strcmp(json_string_value(json_object_get(n, "hostname")),
+					 "x" FFFD FFFD "(" FFFD FFFD FFFD "y");
+	assert_true(found);
+	json_decref(tree);
+	sd_snapshot_unref(snap);
+	sd_part_unref(sw);
+}
+
 /* The body posted must be the captured Spec with exactly one change. */
 static void assert_posted_spec(struct fake *f, const char *target, json_t *want)
 {
@@ -2596,6 +2634,7 @@ int main(void)
 		cmocka_unit_test(test_captured_worker_info),
 		cmocka_unit_test(test_captured_events),
 		cmocka_unit_test(test_bad_utf8_replaced_never_lost),
+		cmocka_unit_test(test_snapshot_json_any_bytes),
 		cmocka_unit_test(test_mutations_on_captured_specs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
