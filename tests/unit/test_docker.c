@@ -2487,6 +2487,54 @@ static void test_snapshot_json_any_bytes(void **state)
 	sd_part_unref(sw);
 }
 
+static void test_events_any_chunking(void **state)
+{
+	(void)state;
+	size_t len;
+	char *text = fixture("events.json", &len);
+	struct event_list whole = {0};
+	size_t n = sd_docker_decode_events(text, len, NULL, 0, collect_event, &whole);
+	assert_int_equal(n, whole.count);
+	size_t lines = 0;
+	for (size_t i = 0; i < len; i++)
+		lines += text[i] == '\n';
+	assert_int_equal(n, lines);   /* one event a line */
+	for (size_t piece = 1; piece <= 4096; piece += piece < 300 ? 1 : 173) {
+		struct event_list got = {0};
+		assert_int_equal(sd_docker_decode_events(text, len, &piece, 1, collect_event, &got),
+				 n);
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(got.items[i], whole.items[i]) != 0)
+				fail_msg("pieces of %zu: event %zu is %s, whole: %s", piece, i,
+					 got.items[i], whole.items[i]);
+		free_events(&got);
+	}
+	free_events(&whole);
+	free(text);
+
+	/* a bad byte in a name is replaced, not the event dropped; a line too long to keep is
+	 * skipped alone; a last line without its newline waits */
+	size_t big = (1 << 20) + 100;
+	char *t = malloc(big + 512);
+	size_t o = (size_t)sprintf(t, "{\"Type\":\"container\",\"Action\":\"die\",\"Actor\":{\"ID\":"
+				   "\"c1\",\"Attributes\":{\"name\":\"web\xff\"}}}\n{\"Type\":\"node\","
+				   "\"Action\":\"update\",\"Actor\":{\"ID\":\"n1\",\"Attributes\":{\"x\":\"");
+	memset(t + o, 'a', big);
+	o += big;
+	o += (size_t)sprintf(t + o, "\"}}}\n{\"Type\":\"service\",\"Action\":\"update\",\"Actor\":"
+			     "{\"ID\":\"s1\"}}\n{\"Type\":\"service\",\"Action\":\"remove\"");
+	const size_t pieces[] = {16384, 1, 3000};
+	for (size_t k = 0; k < 4; k++) {
+		struct event_list got = {0};
+		assert_int_equal(sd_docker_decode_events(t, o, k < 3 ? &pieces[k] : NULL, k < 3,
+							 collect_event, &got), 2);
+		assert_string_equal(got.items[0], "container/die/web" FFFD);
+		assert_string_equal(got.items[1], "service/update/s1");
+		free_events(&got);
+	}
+	free(t);
+}
+
 /* The body posted must be the captured Spec with exactly one change. */
 static void assert_posted_spec(struct fake *f, const char *target, json_t *want)
 {
@@ -2635,6 +2683,7 @@ int main(void)
 		cmocka_unit_test(test_captured_events),
 		cmocka_unit_test(test_bad_utf8_replaced_never_lost),
 		cmocka_unit_test(test_snapshot_json_any_bytes),
+		cmocka_unit_test(test_events_any_chunking),
 		cmocka_unit_test(test_mutations_on_captured_specs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,6 @@
 /* events.c - the /events follower: one handle of its own on a curl multi loop, so STOP is
- * looked at several times a second; each newline-delimited event goes to the callback. */
+ * looked at several times a second; each newline-delimited event goes to the callback. The
+ * same line reader serves sd_docker_decode_events, which feeds captured text in pieces. */
 #include "backends/docker/internal.h"
 #include "base/xalloc.h"
 
@@ -8,8 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ------------------------------------------------------------------------------------------ */
-/* events                                                                                     */
+#define EVENT_LINE_MAX (1 << 20)
 
 struct event_stream {
 	void (*on_event)(void *user, const char *type, const char *action, const char *actor);
@@ -17,12 +17,18 @@ struct event_stream {
 	CURL *h;
 	long status;
 	struct buffer_sink line;       /* bytes of the unfinished event */
+	bool skipping;                 /* inside a line longer than EVENT_LINE_MAX */
+	size_t count;                  /* events delivered */
 	struct buffer_sink error_body;
 };
 
 static void emit_event(struct event_stream *es, const char *text, size_t len)
 {
-	json_t *ev = json_loadb(text, len, 0, NULL);
+	/* a container's name or a label need not be UTF-8; jansson would drop the event */
+	size_t fixed_len = 0;
+	char *fixed = docker_utf8_copy(text, len, &fixed_len);
+	json_t *ev = json_loadb(fixed ? fixed : text, fixed ? fixed_len : len, 0, NULL);
+	free(fixed);
 	if (!json_is_object(ev)) {
 		json_decref(ev);
 		return;
@@ -34,8 +40,58 @@ static void emit_event(struct event_stream *es, const char *text, size_t len)
 		json_object_get(json_object_get(actor, "Attributes"), "name"));
 	if (!name || !*name)
 		name = json_string_value(json_object_get(actor, "ID"));
+	es->count++;
 	es->on_event(es->user, type ? type : "", action ? action : "", name ? name : "");
 	json_decref(ev);
+}
+
+/* The engine writes one JSON object per line; a line cut by a chunk's end waits for the
+ * rest. A line too long to keep is dropped whole, never the stream. */
+static void event_feed(struct event_stream *es, const char *data, size_t len)
+{
+	const char *p = data, *end = data + len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl ? nl : end) - p);
+		if (es->skipping) {
+			es->skipping = nl == NULL;
+		} else if (!nl) {
+			if (docker_buffer_append(&es->line, p, n) < 0) {
+				es->line.len = 0;
+				es->skipping = true;
+			}
+		} else if (es->line.len) {
+			if (docker_buffer_append(&es->line, p, n) == 0)
+				emit_event(es, es->line.data, es->line.len);
+			es->line.len = 0;
+		} else if (n > 0 && n < EVENT_LINE_MAX) {   /* the same bound as a kept line */
+			emit_event(es, p, n);
+		}
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+}
+
+size_t sd_docker_decode_events(const char *text, size_t len, const size_t *pieces,
+			       size_t npieces,
+			       void (*on_event)(void *user, const char *type, const char *action,
+						const char *actor),
+			       void *user)
+{
+	struct event_stream es = {.on_event = on_event, .user = user};
+	docker_buffer_init(&es.line, EVENT_LINE_MAX);
+	for (size_t off = 0, i = 0; text && off < len; i++) {
+		size_t piece = npieces ? pieces[i % npieces] : len;
+		if (piece == 0)
+			piece = 1;
+		if (piece > len - off)
+			piece = len - off;
+		event_feed(&es, text + off, piece);
+		off += piece;
+	}
+	free(es.line.data);
+	return es.count;
 }
 
 static size_t on_event_bytes(char *data, size_t size, size_t nmemb, void *user)
@@ -49,26 +105,14 @@ static size_t on_event_bytes(char *data, size_t size, size_t nmemb, void *user)
 		docker_buffer_append(&es->error_body, data, len < room ? len : room);
 		return len;
 	}
-	/* the engine writes one JSON object per line */
-	const char *p = data, *end = data + len;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		if (!nl) {
-			if (docker_buffer_append(&es->line, p, (size_t)(end - p)) < 0)
-				return 0;
-			break;
-		}
-		if (es->line.len) {
-			if (docker_buffer_append(&es->line, p, (size_t)(nl - p)) < 0)
-				return 0;
-			emit_event(es, es->line.data, es->line.len);
-			es->line.len = 0;
-		} else if (nl > p) {
-			emit_event(es, p, (size_t)(nl - p));
-		}
-		p = nl + 1;
-	}
+	event_feed(es, data, len);
 	return len;
+}
+
+/* STOP is written by another thread (the core's stop): read it atomically. */
+static bool stop_requested(const volatile int *stop)
+{
+	return stop && __atomic_load_n(stop, __ATOMIC_ACQUIRE) != 0;
 }
 
 int sd_docker_watch_events(struct sd_docker *d,
@@ -99,7 +143,7 @@ int sd_docker_watch_events(struct sd_docker *d,
 
 	char curl_err[CURL_ERROR_SIZE] = "";
 	struct event_stream es = {.on_event = on_event, .user = user, .h = h};
-	docker_buffer_init(&es.line, 1 << 20);
+	docker_buffer_init(&es.line, EVENT_LINE_MAX);
 	docker_buffer_init(&es.error_body, ERROR_BODY_MAX);
 	docker_setup_handle(d, h, url, curl_err);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_event_bytes);
@@ -119,7 +163,7 @@ int sd_docker_watch_events(struct sd_docker *d,
 	CURLcode result = CURLE_OK;
 	bool finished = false;
 	while (!finished) {
-		if (stop && *stop) {
+		if (stop_requested(stop)) {
 			rc = 0;
 			break;
 		}
@@ -151,7 +195,7 @@ int sd_docker_watch_events(struct sd_docker *d,
 			docker_engine_error(d, es.status, es.error_body.data, es.error_body.len, err, errlen);
 		else
 			snprintf(err, errlen, "%s: the event stream ended", d->host);
-		if (stop && *stop)
+		if (stop_requested(stop))
 			rc = 0;
 	}
 	curl_multi_remove_handle(multi, h);
