@@ -9,9 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ------------------------------------------------------------------------------------------ */
-/* fetch                                                                                      */
-
 static int get_list(struct sd_docker *d, CURL *h, struct decoder *dec, enum list_kind kind,
 		    const char *path, char *err, size_t errlen)
 {

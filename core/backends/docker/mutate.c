@@ -11,29 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ------------------------------------------------------------------------------------------ */
-/* raw GET and JSON helpers for mutations                                                     */
-
-/* PATH as given when it names a version ("/v1.41/..."), else under the negotiated one. */
-int docker_versioned_path(struct sd_docker *d, CURL *h, const char *path, char *out,
-			  size_t size, char *err, size_t errlen)
-{
-	if (path[0] == '/' && path[1] == 'v' && path[2] >= '0' && path[2] <= '9') {
-		if (snprintf(out, size, "%s", path) >= (int)size)
-			goto too_long;
-		return 0;
-	}
-	char api[16];
-	if (docker_negotiate(d, h, api, sizeof(api), err, errlen) < 0)
-		return -1;
-	if (snprintf(out, size, "/v%s%s%s", api, path[0] == '/' ? "" : "/", path) >= (int)size)
-		goto too_long;
-	return 0;
-too_long:
-	snprintf(err, errlen, "request path too long");
-	return -1;
-}
-
 char *sd_docker_get(struct sd_docker *d, const char *path, size_t *len, char *err,
 		    size_t errlen)
 {

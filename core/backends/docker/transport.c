@@ -587,18 +587,40 @@ int docker_negotiate(struct sd_docker *d, CURL *h, char *version, size_t vlen, c
 /* Percent-encode a path segment (an ID or a name typed by the operator). */
 void docker_path_escape(const char *in, char *out, size_t size)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	size_t o = 0;
-	for (const unsigned char *p = (const unsigned char *)in; *p && o + 4 < size; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.' || *p == '~') {
-			out[o++] = (char)*p;
-		} else {
-			out[o++] = '%';
-			out[o++] = hex[*p >> 4];
-			out[o++] = hex[*p & 15];
-		}
+	if (size == 0)
+		return;
+	char *enc = curl_easy_escape(NULL, in ? in : "", 0);
+	size_t n = enc ? strlen(enc) : 0;
+	if (n >= size) {
+		n = size - 1;
+		/* never cut an escape in two */
+		if (n >= 1 && enc[n - 1] == '%')
+			n -= 1;
+		else if (n >= 2 && enc[n - 2] == '%')
+			n -= 2;
 	}
-	out[o] = '\0';
+	if (n)
+		memcpy(out, enc, n);
+	out[n] = '\0';
+	curl_free(enc);
 }
 
+/* PATH as given when it names a version ("/v1.41/..."), else under the negotiated one. */
+int docker_versioned_path(struct sd_docker *d, CURL *h, const char *path, char *out,
+			  size_t size, char *err, size_t errlen)
+{
+	if (path[0] == '/' && path[1] == 'v' && path[2] >= '0' && path[2] <= '9') {
+		if (snprintf(out, size, "%s", path) >= (int)size)
+			goto too_long;
+		return 0;
+	}
+	char api[16];
+	if (docker_negotiate(d, h, api, sizeof(api), err, errlen) < 0)
+		return -1;
+	if (snprintf(out, size, "/v%s%s%s", api, path[0] == '/' ? "" : "/", path) >= (int)size)
+		goto too_long;
+	return 0;
+too_long:
+	snprintf(err, errlen, "request path too long");
+	return -1;
+}
