@@ -44,7 +44,7 @@ all: $(PROGRAM) $(UNIT_BIN)
 
 $(BUILD)/libsdcore.a: $(CORE_OBJ)
 	@mkdir -p $(@D)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/embedded.c: core/embed.sh $(EMBEDDED)
 	@mkdir -p $(@D)

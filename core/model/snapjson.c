@@ -1,6 +1,10 @@
 /* snapjson.c - the snapshot as a JSON tree: the schema of PRODUCT.md. Sections a deployment
- * does not configure are null, never absent. */
+ * does not configure are null, never absent. Whatever a string holds, every item is there
+ * and the output is valid JSON: a malformed UTF-8 byte (the backends replace them, but a
+ * string may come from anywhere) is written as U+FFFD, never the reason an object is lost. */
 #include "model/snapjson.h"
+#include "base/text.h"
+#include "base/xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +17,42 @@ const char *sd_time_rfc3339(time_t t, char *buf, size_t size)
 	return buf;
 }
 
-static json_t *str(const char *s) { return json_string(s ? s : ""); }
+/* S as a JSON string, bad bytes as U+FFFD; never NULL but for want of memory. */
+static json_t *str(const char *s)
+{
+	if (!s)
+		s = "";
+	size_t len = strlen(s);
+	if (sd_utf8_valid(s, len))
+		return json_stringn_nocheck(s, len);
+	char *fixed = xmalloc(3 * len + 1);
+	size_t n = sd_utf8_sanitize(s, len, fixed);
+	json_t *j = json_stringn_nocheck(fixed, n);
+	free(fixed);
+	return j;
+}
+
+/* KEY: VALUE into OBJ whatever bytes KEY holds. */
+static void set_key(json_t *obj, const char *key, json_t *value)
+{
+	if (!key)
+		key = "";
+	size_t len = strlen(key);
+	if (sd_utf8_valid(key, len)) {
+		json_object_setn_new_nocheck(obj, key, len, value);
+		return;
+	}
+	char *fixed = xmalloc(3 * len + 1);
+	size_t n = sd_utf8_sanitize(key, len, fixed);
+	json_object_setn_new_nocheck(obj, fixed, n, value);
+	free(fixed);
+}
+
+/* ITEM into the array A: null in its place should it be missing, so counts stay right. */
+static void append(json_t *a, json_t *item)
+{
+	json_array_append_new(a, item ? item : json_null());
+}
 
 static json_t *time_or_null(time_t t)
 {
@@ -23,7 +62,7 @@ static json_t *time_or_null(time_t t)
 
 static json_t *error_or_null(const struct sd_backend_status *st)
 {
-	return st->answered && !st->reachable ? json_string(st->error) : json_null();
+	return st->answered && !st->reachable ? str(st->error) : json_null();
 }
 
 static json_t *cluster_json(const struct sd_snapshot *snap)
@@ -49,8 +88,8 @@ static json_t *nodes_json(const struct sd_swarm *sw)
 		const struct sd_node *n = &sw->nodes[i];
 		json_t *labels = json_object();
 		for (size_t j = 0; j < n->nlabels; j++)
-			json_object_set_new(labels, n->labels[j].key, str(n->labels[j].value));
-		json_array_append_new(a, json_pack("{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:i}",
+			set_key(labels, n->labels[j].key, str(n->labels[j].value));
+		append(a, json_pack("{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:i}",
 			"id", str(n->id), "hostname", str(n->hostname), "role", str(n->role),
 			"availability", str(n->availability), "state", str(n->state),
 			"manager", n->manager && *n->manager ? str(n->manager) : json_null(),
@@ -67,11 +106,11 @@ static json_t *services_json(const struct sd_swarm *sw)
 		const struct sd_service *s = &sw->services[i];
 		json_t *ports = json_array();
 		for (size_t j = 0; j < s->nports; j++)
-			json_array_append_new(ports, json_pack("{s:I s:I s:o s:o}",
+			append(ports, json_pack("{s:I s:I s:o s:o}",
 				"published", (json_int_t)s->ports[j].published,
 				"target", (json_int_t)s->ports[j].target,
 				"protocol", str(s->ports[j].protocol), "mode", str(s->ports[j].mode)));
-		json_array_append_new(a, json_pack("{s:o s:o s:o s:o s:I s:I s:o s:o s:o}",
+		append(a, json_pack("{s:o s:o s:o s:o s:I s:I s:o s:o s:o}",
 			"id", str(s->id), "name", str(s->name), "stack", str(s->stack),
 			"mode", str(s->mode), "desired", (json_int_t)s->desired,
 			"running", (json_int_t)s->running, "image", str(s->image),
@@ -81,16 +120,19 @@ static json_t *services_json(const struct sd_swarm *sw)
 	return a;
 }
 
+static json_t *task_json(const struct sd_task *t)
+{
+	return json_pack("{s:o s:o s:I s:o s:o s:o s:o s:o}",
+		"id", str(t->id), "service", str(t->service), "slot", (json_int_t)t->slot,
+		"node", str(t->node), "desired_state", str(t->desired_state),
+		"state", str(t->state), "error", str(t->error), "since", time_or_null(t->since));
+}
+
 static json_t *tasks_json(const struct sd_swarm *sw)
 {
 	json_t *a = json_array();
-	for (size_t i = 0; i < sw->ntasks; i++) {
-		const struct sd_task *t = &sw->tasks[i];
-		json_array_append_new(a, json_pack("{s:o s:o s:I s:o s:o s:o s:o s:o}",
-			"id", str(t->id), "service", str(t->service), "slot", (json_int_t)t->slot,
-			"node", str(t->node), "desired_state", str(t->desired_state),
-			"state", str(t->state), "error", str(t->error), "since", time_or_null(t->since)));
-	}
+	for (size_t i = 0; i < sw->ntasks; i++)
+		append(a, task_json(&sw->tasks[i]));
 	return a;
 }
 
@@ -112,10 +154,10 @@ static json_t *postgres_json(const struct sd_snapshot *snap)
 			"upstream", m->upstream && *m->upstream ? str(m->upstream) : json_null(),
 			"error", m->error && *m->error ? str(m->error) : json_null());
 		json_object_set_new(j, "unreachable_since", time_or_null(m->unreachable_since));
-		json_array_append_new(members, j);
+		append(members, j);
 	}
 	for (size_t i = 0; pg && i < pg->nslots; i++)
-		json_array_append_new(slots, json_pack("{s:o s:o s:o s:b s:I}",
+		append(slots, json_pack("{s:o s:o s:o s:b s:I}",
 			"member", str(pg->slots[i].member), "name", str(pg->slots[i].name),
 			"type", str(pg->slots[i].type), "active", pg->slots[i].active,
 			"retained_bytes", (json_int_t)pg->slots[i].retained_bytes));
@@ -148,17 +190,17 @@ static json_t *redis_json(const struct sd_snapshot *snap)
 				   "flags", str(m->flags), "quorum", (json_int_t)m->quorum,
 				   "ckquorum", m->ckquorum);
 		for (size_t i = 0; i < r->nreplicas; i++)
-			json_array_append_new(replicas, json_pack("{s:o s:o s:o s:I}",
+			append(replicas, json_pack("{s:o s:o s:o s:I}",
 				"addr", str(r->replicas[i].addr), "flags", str(r->replicas[i].flags),
 				"link", str(r->replicas[i].link),
 				"lag_bytes", (json_int_t)r->replicas[i].lag_bytes));
 		for (size_t i = 0; i < r->nsentinels; i++)
-			json_array_append_new(sentinels, json_pack("{s:o s:o s:b s:o}",
+			append(sentinels, json_pack("{s:o s:o s:b s:o}",
 				"addr", str(r->sentinels[i].addr), "flags", str(r->sentinels[i].flags),
 				"reachable", r->sentinels[i].reachable,
 				"master_addr", str(r->sentinels[i].master_addr)));
 		for (size_t i = 0; i < r->nevents; i++)
-			json_array_append_new(events, json_pack("{s:o s:o s:o s:o}",
+			append(events, json_pack("{s:o s:o s:o s:o}",
 				"time", time_or_null(r->events[i].time),
 				"sentinel", str(r->events[i].sentinel),
 				"event", str(r->events[i].channel), "message", str(r->events[i].message)));
@@ -177,7 +219,7 @@ static json_t *backups_json(const struct sd_backups *b)
 	json_t *a = json_array();
 	for (size_t i = 0; i < b->nitems; i++) {
 		const struct sd_backup *x = &b->items[i];
-		json_array_append_new(a, json_pack("{s:o s:o s:o s:I s:o s:o s:o s:o s:o}",
+		append(a, json_pack("{s:o s:o s:o s:I s:o s:o s:o s:o s:o}",
 			"kind", str(x->kind), "file", str(x->file), "time", time_or_null(x->time),
 			"size", (json_int_t)x->size, "verified", str(x->verified),
 			"verify_message", str(x->verify_message), "sha256", str(x->sha256),
@@ -204,7 +246,7 @@ json_t *sd_snapshot_json_tasks(const struct sd_snapshot *snap, bool with_tasks)
 		const struct sd_alert *a = &snap->alerts[i];
 		char level[16];
 		snprintf(level, sizeof(level), "%s", sd_level_name(a->level));
-		json_array_append_new(alerts, json_pack("{s:s s:o s:o s:o}", "level", level,
+		append(alerts, json_pack("{s:s s:o s:o s:o}", "level", level,
 			"source", str(a->source), "target", str(a->target), "message", str(a->message)));
 	}
 	json_object_set_new(root, "alerts", alerts);
@@ -227,13 +269,11 @@ static int write_tasks(FILE *out, const struct sd_swarm *sw)
 {
 	fputs("[", out);
 	for (size_t i = 0; i < sw->ntasks; i++) {
-		const struct sd_task *t = &sw->tasks[i];
-		json_t *one = json_pack("{s:o s:o s:I s:o s:o s:o s:o s:o}",
-			"id", str(t->id), "service", str(t->service), "slot", (json_int_t)t->slot,
-			"node", str(t->node), "desired_state", str(t->desired_state),
-			"state", str(t->state), "error", str(t->error), "since", time_or_null(t->since));
+		json_t *one = task_json(&sw->tasks[i]);
+		char *text = one ? json_dumps(one, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
 		fputs(i ? ",\n    " : "\n    ", out);
-		json_dumpf(one, out, JSON_COMPACT | JSON_ENSURE_ASCII);
+		fputs(text ? text : "null", out);   /* an element in every place, never a bare comma */
+		free(text);
 		json_decref(one);
 	}
 	fputs(sw->ntasks ? "\n  ]" : "]", out);

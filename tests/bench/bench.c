@@ -80,6 +80,63 @@ static void bench_refresh(const struct texts *t)
 	       median(total, RUNS), median(health, RUNS));
 }
 
+/* One node whose labels make MB megabytes of JSON (distinct keys and values, as a node
+ * carrying an inventory in its labels would). */
+static char *big_node(size_t mb, size_t *len)
+{
+	size_t want = mb << 20, cap = want + 4096, n = 0;
+	char *buf = malloc(cap);
+	if (!buf)
+		return NULL;
+	n += (size_t)snprintf(buf + n, cap - n,
+			      "[{\"ID\":\"bignode\",\"Version\":{\"Index\":7},\"Spec\":{"
+			      "\"Role\":\"worker\",\"Availability\":\"active\",\"Labels\":{");
+	for (unsigned i = 0; n + 200 < want; i++)
+		n += (size_t)snprintf(buf + n, cap - n,
+				      "%s\"inventory.item.%08u\":\"rack-%04u/slot-%03u/serial-%08x-%08x\"",
+				      i ? "," : "", i, i % 9973, i % 97, i * 2654435761u, ~i);
+	n += (size_t)snprintf(buf + n, cap - n,
+			      "}},\"Description\":{\"Hostname\":\"big\"},"
+			      "\"Status\":{\"State\":\"ready\",\"Addr\":\"10.0.0.9\"}}]");
+	*len = n;
+	return buf;
+}
+
+/* The streaming decoder's cost on one large element, fed as curl delivers it (16 KB at a
+ * time): linear when the time and the arena grow as the input does. */
+static void bench_big_labels(void)
+{
+	static const size_t sizes[] = {1, 4, 16};
+	const size_t piece = 16384;
+	printf("one node with large labels, streamed in %zu KB pieces:\n", piece >> 10);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(*sizes); i++) {
+		size_t len = 0;
+		char *text = big_node(sizes[i], &len);
+		if (!text) {
+			printf("  %zu MB: out of memory\n", sizes[i]);
+			return;
+		}
+		char err[256];
+		struct sd_swarm *sw = NULL;
+		double t0 = sd_now();
+		int rc = sd_docker_decode_chunks(NULL, 0, text, len, NULL, 0, NULL, 0, &piece, 1, &sw,
+						 err, sizeof(err));
+		double took = sd_now() - t0;
+		if (rc != 0 || !sw || sw->nnodes != 1) {
+			printf("  %zu MB: decode failed: %s\n", sizes[i], rc ? err : "no node");
+		} else {
+			double arena = (double)sd_arena_size(sw->part.arena);
+			printf("  %2zu MB of labels (%zu labels): %8.1f ms, %6.1f ms/MB; arena %7.1f MB "
+			       "(%.2fx the input)\n", sizes[i], sw->nodes[0].nlabels, took * 1000,
+			       took * 1000 / ((double)len / (1 << 20)), arena / (1 << 20),
+			       arena / (double)len);
+		}
+		fflush(stdout);
+		sd_part_unref(sw);
+		free(text);
+	}
+}
+
 static void bench_frame(const struct texts *t)
 {
 	setenv("LINES", "60", 1);
@@ -296,5 +353,7 @@ int main(int argc, char **argv)
 	free(t.services);
 	free(t.tasks);
 	bench_rss(argc > 1 ? argv[1] : "./swarmdeck");
+	/* last: the child's peak RSS above would count this process's pages at the fork */
+	bench_big_labels();
 	return 0;
 }

@@ -9,7 +9,9 @@
 
 #include "backends/docker/docker.h"
 #include "base/jsonscan.h"
+#include "base/text.h"
 #include "model/model.h"
+#include "model/snapjson.h"
 #include "../fake/fake_engine.h"
 
 #include <errno.h>
@@ -805,6 +807,222 @@ static void test_truncated_json(void **state)
 }
 
 /* ---------------------------------------------------------------------------------------- */
+/* the streamed decoder: any chunking gives the whole-buffer result, at a linear cost        */
+
+#define SAME_STR(field) do { \
+	if (strcmp(a->field, b->field) != 0) \
+		fail_msg("%s: %s differs: \"%s\" vs \"%s\"", what, #field, a->field, b->field); \
+	} while (0)
+#define SAME_NUM(field) do { \
+	if (a->field != b->field) \
+		fail_msg("%s: %s differs: %lld vs %lld", what, #field, (long long)a->field, \
+			 (long long)b->field); \
+	} while (0)
+
+static void assert_node_identical(const struct sd_node *a, const struct sd_node *b,
+				  const char *what)
+{
+	SAME_STR(id); SAME_STR(hostname); SAME_STR(role); SAME_STR(availability);
+	SAME_STR(state); SAME_STR(manager); SAME_STR(engine); SAME_STR(addr); SAME_STR(message);
+	SAME_NUM(nlabels); SAME_NUM(version); SAME_NUM(tasks);
+	for (size_t j = 0; j < a->nlabels; j++) {
+		assert_string_equal(a->labels[j].key, b->labels[j].key);
+		assert_string_equal(a->labels[j].value, b->labels[j].value);
+	}
+}
+
+static void assert_service_identical(const struct sd_service *a, const struct sd_service *b,
+				     const char *what)
+{
+	SAME_STR(id); SAME_STR(name); SAME_STR(stack); SAME_STR(mode); SAME_STR(image);
+	SAME_STR(update_state); SAME_STR(update_message);
+	SAME_NUM(version); SAME_NUM(desired); SAME_NUM(running); SAME_NUM(nports);
+	SAME_NUM(has_previous_spec); SAME_NUM(task_first); SAME_NUM(task_count);
+	SAME_NUM(updated_at);
+	for (size_t j = 0; j < a->nports; j++) {
+		SAME_NUM(ports[j].published); SAME_NUM(ports[j].target);
+		SAME_STR(ports[j].protocol); SAME_STR(ports[j].mode);
+	}
+}
+
+static void assert_task_identical(const struct sd_task *a, const struct sd_task *b,
+				  const char *what)
+{
+	SAME_STR(id); SAME_STR(service_id); SAME_STR(service); SAME_STR(node_id); SAME_STR(node);
+	SAME_STR(desired_state); SAME_STR(state); SAME_STR(error); SAME_STR(message);
+	SAME_NUM(slot); SAME_NUM(since);
+}
+
+/* Every field of every object the same (fetched_at aside). */
+static void assert_swarm_identical(const struct sd_swarm *a, const struct sd_swarm *b,
+				   const char *what)
+{
+	SAME_STR(engine_name); SAME_STR(engine_version); SAME_STR(api_version);
+	SAME_STR(cluster_id); SAME_STR(leader);
+	SAME_NUM(managers); SAME_NUM(managers_reachable);
+	SAME_NUM(nnodes); SAME_NUM(nservices); SAME_NUM(ntasks);
+	for (size_t i = 0; i < a->nnodes; i++)
+		assert_node_identical(&a->nodes[i], &b->nodes[i], what);
+	for (size_t i = 0; i < a->nservices; i++)
+		assert_service_identical(&a->services[i], &b->services[i], what);
+	for (size_t i = 0; i < a->ntasks; i++)
+		assert_task_identical(&a->tasks[i], &b->tasks[i], what);
+}
+
+#undef SAME_STR
+#undef SAME_NUM
+
+static struct sd_swarm *decode_pieces(const struct fixtures *f, size_t piece, char *err,
+				      size_t errlen)
+{
+	struct sd_swarm *sw = NULL;
+	if (sd_docker_decode_chunks(f->info, f->info_len, f->nodes, f->nodes_len, f->services,
+				    f->services_len, f->tasks, f->tasks_len, &piece, 1, &sw, err,
+				    errlen) != 0)
+		return NULL;
+	return sw;
+}
+
+/* Elements of every kind the list syntax allows, cut everywhere: strings holding brackets,
+ * quotes and escapes, scalars of several lengths, nested arrays, white space. */
+static const char odd_nodes[] =
+	"  [ {\"ID\":\"a\\\"}]{\",\"Description\":{\"Hostname\":\"h[}\\\\\"},"
+	"\"Spec\":{\"Labels\":{\"k\\\\\":\"v]\",\"\\u00e9t\\u00e9\":\"\\ud83d\\ude00\"}}} ,"
+	"\n 7 , \"s\\\"x\" ,[ {} , [ ] ] ,true,null, -1.5e3,{\"ID\":\"b\",\"Version\":{\"Index\":"
+	"123456}} ]  ";
+
+static void test_stream_any_chunking_is_whole(void **state)
+{
+	(void)state;
+	const struct fixture_set *sets[] = {&steady, &worker_down, &rollback_started};
+	char err[256];
+	for (size_t k = 0; k < sizeof(sets) / sizeof(*sets); k++) {
+		struct fixtures f;
+		load_set(&f, sets[k]);
+		struct sd_swarm *whole = decode_set(sets[k]);
+		size_t longest = f.nodes_len > f.services_len ? f.nodes_len : f.services_len;
+		if (f.tasks_len > longest)
+			longest = f.tasks_len;
+		/* every piece size up to 2 KB (an element is cut at every offset many times
+		 * over), then steps up to the whole list */
+		for (size_t piece = 1; piece <= longest + 1; piece += piece < 2048 ? 1 : 97) {
+			struct sd_swarm *sw = decode_pieces(&f, piece, err, sizeof(err));
+			if (!sw)
+				fail_msg("%s in pieces of %zu: %s", sets[k]->tasks, piece, err);
+			char what[96];
+			snprintf(what, sizeof(what), "%s in pieces of %zu", sets[k]->tasks, piece);
+			assert_swarm_identical(sw, whole, what);
+			sd_part_unref(sw);
+		}
+		sd_part_unref(whole);
+		free_fixtures(&f);
+	}
+
+	/* the odd list: the same nodes whatever the pieces */
+	struct fixtures odd = {.nodes = (char *)odd_nodes, .nodes_len = strlen(odd_nodes)};
+	struct sd_swarm *whole = decode_texts(odd_nodes, NULL, NULL);
+	assert_int_equal(whole->nnodes, 8);
+	const struct sd_node *a = node_by_id(whole, "a\"}]{");
+	assert_non_null(a);
+	assert_string_equal(a->hostname, "h[}\\");
+	assert_int_equal(a->nlabels, 2);
+	assert_int_equal(node_by_id(whole, "b")->version, 123456);
+	for (size_t piece = 1; piece <= odd.nodes_len; piece++) {
+		struct sd_swarm *sw = decode_pieces(&odd, piece, err, sizeof(err));
+		if (!sw)
+			fail_msg("odd nodes in pieces of %zu: %s", piece, err);
+		assert_swarm_identical(sw, whole, "odd nodes");
+		sd_part_unref(sw);
+	}
+	/* pieces of changing sizes */
+	const size_t sizes[] = {1, 7, 2, 33, 3, 1, 64};
+	struct sd_swarm *sw = NULL;
+	assert_int_equal(sd_docker_decode_chunks(NULL, 0, odd_nodes, odd.nodes_len, NULL, 0, NULL,
+						 0, sizes, 7, &sw, err, sizeof(err)), 0);
+	assert_swarm_identical(sw, whole, "odd nodes in changing pieces");
+	sd_part_unref(sw);
+	sd_part_unref(whole);
+}
+
+/* The same error, at the same byte, whatever the pieces. */
+static void test_stream_errors_any_chunking(void **state)
+{
+	(void)state;
+	const char *bad[] = {
+		"[{\"ID\":}]", "[{\"ID\":\"a\"} {\"ID\":\"b\"}]", "[{\"ID\":\"a\",}]", "[1,]",
+		"{\"message\":\"page not found\"}", "nope", "[{\"ID\":tru}]", "[{\"Slot\":1",
+		"[", "[{\"ID\":\"abc", "[{\"ID\":\"a\"},", "[12", "[{\"a\":[1}]", "[{}}]",
+		"[{\"a\":\"\\\"}]", "[{}, @]", "[\"abc", "[tru", "[{\"ID\":\"x\"}  ,  ,{}]",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		size_t len = strlen(bad[i]);
+		struct sd_swarm *sw = NULL;
+		char want[256] = "", got[256] = "";
+		assert_int_equal(sd_docker_decode(NULL, 0, bad[i], len, NULL, 0, NULL, 0, &sw, want,
+						  sizeof(want)), -1);
+		assert_null(sw);
+		/* the excerpt after "near" may stop at a piece's end; the rest is the same */
+		char *cut = strstr(want, " near ");
+		if (cut)
+			*cut = '\0';
+		for (size_t piece = 1; piece <= len; piece++) {
+			if (sd_docker_decode_chunks(NULL, 0, bad[i], len, NULL, 0, NULL, 0, &piece, 1,
+						    &sw, got, sizeof(got)) != -1)
+				fail_msg("%s in pieces of %zu decoded", bad[i], piece);
+			if (strncmp(got, want, strlen(want)) != 0)
+				fail_msg("%s in pieces of %zu: \"%s\", whole: \"%s\"", bad[i], piece, got,
+					 want);
+		}
+	}
+}
+
+/* One node whose labels make about LEN bytes of JSON. */
+static char *big_node_list(size_t len, size_t *out_len, size_t *nlabels)
+{
+	char *buf = malloc(len + 512);
+	assert_non_null(buf);
+	size_t n = (size_t)sprintf(buf, "[{\"ID\":\"big\",\"Description\":{\"Hostname\":\"big\"},"
+				   "\"Spec\":{\"Role\":\"worker\",\"Labels\":{");
+	size_t i = 0;
+	for (; n + 128 < len; i++)
+		n += (size_t)sprintf(buf + n, "%s\"inventory.%07zu\":\"rack-%04zu/serial-%08zx\"",
+				     i ? "," : "", i, i % 9973, i * 2654435761u);
+	n += (size_t)sprintf(buf + n, "}},\"Status\":{\"State\":\"ready\"}}]");
+	*out_len = n;
+	*nlabels = i;
+	return buf;
+}
+
+static void test_stream_big_element_is_linear(void **state)
+{
+	(void)state;
+	/* one element of 512 KB fed as 1 KB pieces: decoded once, so the part's arena holds
+	 * about what the element says, not one copy per piece */
+	size_t len, nlabels;
+	char *text = big_node_list(512 << 10, &len, &nlabels);
+	const size_t piece = 1024;
+	struct sd_swarm *sw = NULL, *whole = NULL;
+	char err[256];
+	assert_int_equal(sd_docker_decode_chunks(NULL, 0, text, len, NULL, 0, NULL, 0, &piece, 1,
+						 &sw, err, sizeof(err)), 0);
+	assert_int_equal(sw->nnodes, 1);
+	assert_int_equal(sw->nodes[0].nlabels, nlabels);
+	char last[32];
+	snprintf(last, sizeof(last), "inventory.%07zu", nlabels - 1);
+	assert_string_equal(sw->nodes[0].labels[nlabels - 1].key, last);
+	size_t arena = sd_arena_size(sw->part.arena);
+	if (arena > 3 * len)
+		fail_msg("arena of %zu bytes for a %zu-byte element fed in %zu-byte pieces (%.1fx)",
+			 arena, len, piece, (double)arena / (double)len);
+	assert_int_equal(sd_docker_decode(NULL, 0, text, len, NULL, 0, NULL, 0, &whole, err,
+					  sizeof(err)), 0);
+	assert_swarm_identical(sw, whole, "the big node");
+	sd_part_unref(sw);
+	sd_part_unref(whole);
+	free(text);
+}
+
+/* ---------------------------------------------------------------------------------------- */
 /* the scanner itself                                                                       */
 
 static const char tricky[] =
@@ -1216,6 +1434,48 @@ static void test_fetch_negotiates_version(void **state)
 	free_fixtures(&fx);
 }
 
+/* An engine claiming an absurd API version is refused, with no arithmetic overflow (the
+ * sanitizer build watches) and nothing of it put into a request path. */
+static void test_fetch_refuses_absurd_versions(void **state)
+{
+	(void)state;
+	const char *absurd[] = {"9223372036854775807.0", "1.9223372036854775807",
+				"99999999999999999999999.1", "1.41abc", "1.41/../../x", "0.41", ".41",
+				"1.", "1", "-1.41", "1.0041", ""};
+	for (size_t i = 0; i < sizeof(absurd) / sizeof(*absurd); i++) {
+		struct fake_engine *f = fake_start(absurd[i]);
+		struct sd_docker *d = fake_client(f, false, 2000);
+		struct sd_swarm *sw = (struct sd_swarm *)1;
+		char err[256] = "";
+		assert_int_equal(sd_docker_fetch(d, &sw, err, sizeof(err)), -1);
+		assert_null(sw);
+		if (!strstr(err, "/version: unreadable ApiVersion"))
+			fail_msg("ApiVersion \"%s\": %s", absurd[i], err);
+		/* nothing but /_ping and /version was asked */
+		pthread_mutex_lock(&f->lock);
+		for (int j = 0; j < f->nlog; j++)
+			if (strcmp(f->log[j].target, "/_ping") && strcmp(f->log[j].target, "/version"))
+				fail_msg("ApiVersion \"%s\": asked %s", absurd[i], f->log[j].target);
+		pthread_mutex_unlock(&f->lock);
+		sd_docker_close(d);
+		fake_stop(f);
+	}
+	/* the largest readable one is newer than ours: ours is spoken */
+	struct fixtures fx;
+	load_fixtures(&fx);
+	struct fake_engine *f = fake_start("999.999");
+	serve_fixtures(f, &fx, SEND_WHOLE);
+	struct sd_docker *d = fake_client(f, false, 2000);
+	struct sd_swarm *sw = NULL;
+	char err[256] = "";
+	assert_int_equal(sd_docker_fetch(d, &sw, err, sizeof(err)), 0);
+	assert_string_equal(sw->api_version, "1.41");
+	sd_part_unref(sw);
+	sd_docker_close(d);
+	fake_stop(f);
+	free_fixtures(&fx);
+}
+
 static void test_fetch_errors(void **state)
 {
 	(void)state;
@@ -1286,6 +1546,38 @@ static void test_fetch_errors(void **state)
 	sd_docker_close(d);
 	fake_stop(f);
 	free_fixtures(&fx);
+}
+
+/* A node with 4 MB of labels through the real transport (curl's pieces, up to 64 KB): done
+ * well within the request's timeout, which also bounds the whole transfer. */
+static void test_fetch_big_element_in_time(void **state)
+{
+	(void)state;
+	size_t len, nlabels;
+	char *nodes = big_node_list(4 << 20, &len, &nlabels);
+	struct fake_engine *f = fake_start("1.41");
+	fake_route(f, "GET", "/v1.41/info", 200, "{}", SEND_WHOLE);
+	fake_route(f, "GET", "/v1.41/nodes", 200, nodes, SEND_WHOLE);
+	fake_route(f, "GET", "/v1.41/services", 200, "[]", SEND_WHOLE);
+	fake_route(f, "GET", "/v1.41/tasks", 200, "[]", SEND_WHOLE);
+	struct sd_docker *d = fake_client(f, false, 3000);
+	struct sd_swarm *sw = NULL;
+	char err[256] = "";
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int rc = sd_docker_fetch(d, &sw, err, sizeof(err));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	if (rc != 0)
+		fail_msg("fetch of a 4 MB node: %s (after %.1f s)", err, took);
+	if (took > 2.5)
+		fail_msg("fetch of a 4 MB node took %.1f s", took);
+	assert_int_equal(sw->nnodes, 1);
+	assert_int_equal(sw->nodes[0].nlabels, nlabels);
+	sd_part_unref(sw);
+	sd_docker_close(d);
+	fake_stop(f);
+	free(nodes);
 }
 
 struct fetcher {
@@ -1794,6 +2086,229 @@ static void test_captured_events(void **state)
 	free(text);
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* engine strings that are not UTF-8                                                        */
+
+#define FFFD "\xef\xbf\xbd"
+
+static void assert_utf8(const char *s, const char *what)
+{
+	if (!sd_utf8_valid(s, strlen(s)))
+		fail_msg("%s is not UTF-8", what);
+}
+
+/* Every string of the part is UTF-8. */
+static void assert_swarm_utf8(const struct sd_swarm *sw)
+{
+	assert_utf8(sw->engine_name, "engine_name");
+	for (size_t i = 0; i < sw->nnodes; i++) {
+		const struct sd_node *n = &sw->nodes[i];
+		const char *s[] = {n->id, n->hostname, n->role, n->availability, n->state,
+				   n->manager, n->engine, n->addr, n->message};
+		for (size_t j = 0; j < sizeof(s) / sizeof(*s); j++)
+			assert_utf8(s[j], "a node's string");
+		for (size_t j = 0; j < n->nlabels; j++) {
+			assert_utf8(n->labels[j].key, "a label key");
+			assert_utf8(n->labels[j].value, "a label value");
+		}
+	}
+	for (size_t i = 0; i < sw->ntasks; i++) {
+		const struct sd_task *t = &sw->tasks[i];
+		const char *s[] = {t->id, t->service_id, t->service, t->node_id, t->node,
+				   t->desired_state, t->state, t->error, t->message};
+		for (size_t j = 0; j < sizeof(s) / sizeof(*s); j++)
+			assert_utf8(s[j], "a task's string");
+	}
+}
+
+/* The snapshot JSON of SW, both ways: every node, service and task there, and the text
+ * --once --json writes parses. */
+static void assert_snapshot_json_whole(struct sd_swarm *sw)
+{
+	struct sd_snapshot *snap = sd_part_new(sizeof(*snap));
+	snap->swarm = sd_part_ref(sw);
+	snap->docker_status.configured = snap->docker_status.answered = true;
+	snap->docker_status.reachable = true;
+	json_t *tree = sd_snapshot_json(snap);
+	assert_non_null(tree);
+	assert_int_equal(json_array_size(json_object_get(tree, "nodes")), sw->nnodes);
+	assert_int_equal(json_array_size(json_object_get(tree, "services")), sw->nservices);
+	assert_int_equal(json_array_size(json_object_get(tree, "tasks")), sw->ntasks);
+	size_t i;
+	json_t *item;
+	json_array_foreach(json_object_get(tree, "nodes"), i, item)
+		assert_true(json_is_object(item));
+	json_array_foreach(json_object_get(tree, "tasks"), i, item)
+		assert_true(json_is_object(item));
+	char *dumped = json_dumps(tree, 0);
+	assert_non_null(dumped);
+	free(dumped);
+	json_decref(tree);
+
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	assert_int_equal(sd_snapshot_write_json(snap, out), 0);
+	fclose(out);
+	json_error_t jerr;
+	json_t *parsed = json_loadb(text, len, 0, &jerr);
+	if (!parsed)
+		fail_msg("--once --json output does not parse: %s at %d:%d", jerr.text, jerr.line,
+			 jerr.column);
+	assert_int_equal(json_array_size(json_object_get(parsed, "nodes")), sw->nnodes);
+	assert_int_equal(json_array_size(json_object_get(parsed, "tasks")), sw->ntasks);
+	json_array_foreach(json_object_get(parsed, "tasks"), i, item)
+		assert_true(json_is_object(item));
+	json_decref(parsed);
+	free(text);
+	sd_snapshot_unref(snap);
+}
+
+static void test_bad_utf8_replaced_never_lost(void **state)
+{
+	(void)state;
+	const struct fixture_set bad = {"info-bad-utf8.json", "nodes-bad-utf8.json",
+					"services.json", "tasks-bad-utf8.json"};
+	struct sd_swarm *good = decode_set(&steady);
+	struct fixtures f;
+	load_set(&f, &bad);
+	assert_false(sd_utf8_valid(f.nodes, f.nodes_len));   /* the fixtures hold bad bytes */
+	assert_false(sd_utf8_valid(f.tasks, f.tasks_len));
+	assert_false(sd_utf8_valid(f.info, f.info_len));
+	/* fed whole and in pieces alike */
+	for (size_t piece = 0; piece <= 64; piece += 7) {
+		struct sd_swarm *sw = NULL;
+		char err[256] = "";
+		int rc = piece ? sd_docker_decode_chunks(f.info, f.info_len, f.nodes, f.nodes_len,
+							 f.services, f.services_len, f.tasks,
+							 f.tasks_len, &piece, 1, &sw, err, sizeof(err))
+			       : sd_docker_decode(f.info, f.info_len, f.nodes, f.nodes_len, f.services,
+						  f.services_len, f.tasks, f.tasks_len, &sw, err,
+						  sizeof(err));
+		if (rc != 0)
+			fail_msg("decode with bad bytes (pieces of %zu): %s", piece, err);
+		assert_int_equal(sw->nnodes, good->nnodes);
+		assert_int_equal(sw->nservices, good->nservices);
+		assert_int_equal(sw->ntasks, good->ntasks);
+		assert_swarm_utf8(sw);
+		assert_string_equal(sw->engine_name, "manager-" FFFD "1");
+		const struct sd_node *w2 = NULL;
+		for (size_t i = 0; i < sw->nnodes; i++)
+			if (!strcmp(sw->nodes[i].hostname, "worker-" FFFD "-2"))
+				w2 = &sw->nodes[i];
+		assert_non_null(w2);
+		bool label = false;
+		for (size_t i = 0; i < sw->nnodes; i++)
+			for (size_t j = 0; j < sw->nodes[i].nlabels; j++)
+				label = label || (!strcmp(sw->nodes[i].labels[j].key, "rack" FFFD) &&
+						  !strcmp(sw->nodes[i].labels[j].value, "r" FFFD "(-1"));
+		assert_true(label);
+		/* the tasks on worker-2 say so with the replaced name */
+		size_t on_w2 = 0;
+		for (size_t i = 0; i < sw->ntasks; i++)
+			on_w2 += sw->tasks[i].node == w2->hostname;
+		assert_true(on_w2 > 0);
+		const struct sd_task *failed = NULL;
+		for (size_t i = 0; i < sw->ntasks; i++)
+			if (!strncmp(sw->tasks[i].error, "task: non-zero exit (1): ", 25))
+				failed = &sw->tasks[i];
+		assert_non_null(failed);
+		/* one U+FFFD per bad byte: 3 stray bytes, a broken pair, a surrogate, past U+10FFFF */
+		assert_string_equal(failed->error, "task: non-zero exit (1): " FFFD FFFD FFFD " log "
+				    FFFD "( " FFFD FFFD FFFD " " FFFD FFFD FFFD FFFD " end");
+		assert_snapshot_json_whole(sw);
+		sd_part_unref(sw);
+	}
+	free_fixtures(&f);
+	sd_part_unref(good);
+}
+
+/* The snapshot JSON on its own, whatever bytes the model's strings hold. */
+static void test_snapshot_json_any_bytes(void **state)
+{
+	(void)state;
+	struct sd_swarm *sw = decode_set(&steady);
+	static const char bad[] = "x\xff\xc3(\xed\xa0\x80y";
+	assert_true(sw->nnodes > 1 && sw->ntasks > 1 && sw->nservices > 0);
+	sw->nodes[0].hostname = bad;
+	sw->nodes[1].engine = bad;
+	sw->services[0].name = bad;
+	sw->tasks[0].error = bad;
+	sw->tasks[sw->ntasks - 1].node = bad;
+	sw->leader = bad;
+	static struct sd_label label = {"key\xfe", "value\x80"};
+	sw->nodes[0].labels = &label;
+	sw->nodes[0].nlabels = 1;
+	assert_snapshot_json_whole(sw);
+	struct sd_snapshot *snap = sd_part_new(sizeof(*snap));
+	snap->swarm = sd_part_ref(sw);
+	snap->docker_status.configured = snap->docker_status.answered = true;
+	json_t *tree = sd_snapshot_json(snap);
+	json_t *n0 = json_array_get(json_object_get(tree, "nodes"), 0);
+	json_t *labels = json_object_get(n0, "labels");
+	assert_string_equal(json_string_value(json_object_get(labels, "key" FFFD)), "value" FFFD);
+	assert_true(strstr(json_string_value(json_object_get(json_object_get(tree, "cluster"),
+							     "leader")), FFFD) != NULL);
+	bool found = false;
+	size_t i;
+	json_t *n;
+	json_array_foreach(json_object_get(tree, "nodes"), i, n)
+		found = found || !strcmp(json_string_value(json_object_get(n, "hostname")),
+					 "x" FFFD FFFD "(" FFFD FFFD FFFD "y");
+	assert_true(found);
+	json_decref(tree);
+	sd_snapshot_unref(snap);
+	sd_part_unref(sw);
+}
+
+static void test_events_any_chunking(void **state)
+{
+	(void)state;
+	size_t len;
+	char *text = fixture("events.json", &len);
+	struct event_list whole = {0};
+	size_t n = sd_docker_decode_events(text, len, NULL, 0, collect_event, &whole);
+	assert_int_equal(n, whole.count);
+	size_t lines = 0;
+	for (size_t i = 0; i < len; i++)
+		lines += text[i] == '\n';
+	assert_int_equal(n, lines);   /* one event a line */
+	for (size_t piece = 1; piece <= 4096; piece += piece < 300 ? 1 : 173) {
+		struct event_list got = {0};
+		assert_int_equal(sd_docker_decode_events(text, len, &piece, 1, collect_event, &got),
+				 n);
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(got.items[i], whole.items[i]) != 0)
+				fail_msg("pieces of %zu: event %zu is %s, whole: %s", piece, i,
+					 got.items[i], whole.items[i]);
+		free_events(&got);
+	}
+	free_events(&whole);
+	free(text);
+
+	/* a bad byte in a name is replaced, not the event dropped; a line too long to keep is
+	 * skipped alone; a last line without its newline waits */
+	size_t big = (1 << 20) + 100;
+	char *t = malloc(big + 512);
+	size_t o = (size_t)sprintf(t, "{\"Type\":\"container\",\"Action\":\"die\",\"Actor\":{\"ID\":"
+				   "\"c1\",\"Attributes\":{\"name\":\"web\xff\"}}}\n{\"Type\":\"node\","
+				   "\"Action\":\"update\",\"Actor\":{\"ID\":\"n1\",\"Attributes\":{\"x\":\"");
+	memset(t + o, 'a', big);
+	o += big;
+	o += (size_t)sprintf(t + o, "\"}}}\n{\"Type\":\"service\",\"Action\":\"update\",\"Actor\":"
+			     "{\"ID\":\"s1\"}}\n{\"Type\":\"service\",\"Action\":\"remove\"");
+	const size_t pieces[] = {16384, 1, 3000};
+	for (size_t k = 0; k < 4; k++) {
+		struct event_list got = {0};
+		assert_int_equal(sd_docker_decode_events(t, o, k < 3 ? &pieces[k] : NULL, k < 3,
+							 collect_event, &got), 2);
+		assert_string_equal(got.items[0], "container/die/web" FFFD);
+		assert_string_equal(got.items[1], "service/update/s1");
+		free_events(&got);
+	}
+	free(t);
+}
+
 /* The body posted must be the captured Spec with exactly one change. */
 static void assert_posted_spec(struct fake_engine *f, const char *target, json_t *want)
 {
@@ -1917,6 +2432,9 @@ int main(void)
 		cmocka_unit_test(test_empty_inputs),
 		cmocka_unit_test(test_garbled_json),
 		cmocka_unit_test(test_truncated_json),
+		cmocka_unit_test(test_stream_any_chunking_is_whole),
+		cmocka_unit_test(test_stream_errors_any_chunking),
+		cmocka_unit_test(test_stream_big_element_is_linear),
 		cmocka_unit_test(test_scanner_values),
 		cmocka_unit_test(test_scanner_every_prefix_is_truncated),
 		cmocka_unit_test(test_scanner_bad_input),
@@ -1924,7 +2442,9 @@ int main(void)
 		cmocka_unit_test(test_tls_settings),
 		cmocka_unit_test(test_fetch_streams_like_decode),
 		cmocka_unit_test(test_fetch_negotiates_version),
+		cmocka_unit_test(test_fetch_refuses_absurd_versions),
 		cmocka_unit_test(test_fetch_errors),
+		cmocka_unit_test(test_fetch_big_element_in_time),
 		cmocka_unit_test(test_concurrent_callers),
 		cmocka_unit_test(test_raw_get),
 		cmocka_unit_test(test_read_only_refusal),
@@ -1935,6 +2455,9 @@ int main(void)
 		cmocka_unit_test(test_captured_error_bodies),
 		cmocka_unit_test(test_captured_worker_info),
 		cmocka_unit_test(test_captured_events),
+		cmocka_unit_test(test_bad_utf8_replaced_never_lost),
+		cmocka_unit_test(test_snapshot_json_any_bytes),
+		cmocka_unit_test(test_events_any_chunking),
 		cmocka_unit_test(test_mutations_on_captured_specs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

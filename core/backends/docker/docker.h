@@ -34,13 +34,31 @@ int sd_docker_decode(const char *info, size_t info_len, const char *nodes, size_
 		     const char *services, size_t services_len, const char *tasks,
 		     size_t tasks_len, struct sd_swarm **out, char *err, size_t errlen);
 
+/* The same, each list fed to the streaming decoder (the one sd_docker_fetch uses) in pieces
+ * of the sizes in PIECES, cycled (NPIECES of them; a size of 0 counts as 1; none: one piece
+ * per list). The result equals sd_docker_decode's whatever the pieces. */
+int sd_docker_decode_chunks(const char *info, size_t info_len, const char *nodes,
+			    size_t nodes_len, const char *services, size_t services_len,
+			    const char *tasks, size_t tasks_len, const size_t *pieces,
+			    size_t npieces, struct sd_swarm **out, char *err, size_t errlen);
+
 /* Follow GET /events (swarm scope: service, node, task, ...) and call ON_EVENT for each
- * event until STOP becomes non-zero (checked at least every 500 ms) or the stream breaks.
- * Returns 0 when stopped, -1 with ERR when the stream failed. */
+ * event until STOP becomes non-zero (read atomically, at least every 500 ms) or the stream
+ * breaks. Returns 0 when stopped, -1 with ERR when the stream failed. */
 int sd_docker_watch_events(struct sd_docker *docker,
 			   void (*on_event)(void *user, const char *type, const char *action,
 					    const char *actor),
 			   void *user, const volatile int *stop, char *err, size_t errlen);
+
+/* The events in TEXT (newline-delimited, as /events sends them) to ON_EVENT, fed to the
+ * follower's own line reader in pieces of the sizes in PIECES, cycled (NPIECES of them; a
+ * size of 0 counts as 1; none: one piece). A last line without its newline is not an event
+ * yet, as on the stream. Returns the number of events delivered. */
+size_t sd_docker_decode_events(const char *text, size_t len, const size_t *pieces,
+			       size_t npieces,
+			       void (*on_event)(void *user, const char *type, const char *action,
+						const char *actor),
+			       void *user);
 
 /* Mutations. Each reads the object's current spec and version, changes it and posts it back
  * with that version. 0 on success; -1 with ERR: the engine's message verbatim. */

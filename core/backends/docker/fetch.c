@@ -1,0 +1,102 @@
+/* fetch.c - one refresh: GET /info on a thread of its own while /nodes, /services and
+ * /tasks stream through the list decoder into one swarm part. */
+#include "backends/docker/internal.h"
+#include "base/arena.h"
+#include "base/xalloc.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int get_list(struct sd_docker *d, CURL *h, struct decoder *dec, enum list_kind kind,
+		    const char *path, char *err, size_t errlen)
+{
+	struct list_stream ls;
+	docker_list_init(&ls, dec, kind);
+	int rc = docker_perform(d, h, "GET", path, NULL, &ls.sink, NULL, err, errlen);
+	if (rc == 0 && docker_list_finish(&ls) < 0) {
+		snprintf(err, errlen, "%s", ls.sink.err);
+		rc = -1;
+	}
+	docker_list_free(&ls);
+	if (rc == 0)
+		docker_list_done(dec, kind);
+	return rc;
+}
+
+/* /info is the engine's slowest answer (it gathers system facts): it is asked on a handle
+ * and thread of its own while the lists stream in. */
+struct info_job {
+	struct sd_docker *d;
+	char path[64];
+	struct buffer_sink sink;
+	int rc;
+	char err[256];
+};
+
+static void *info_main(void *arg)
+{
+	struct info_job *job = arg;
+	CURL *h = docker_handle_acquire(job->d);
+	job->rc = docker_perform(job->d, h, "GET", job->path, NULL, &job->sink.sink, NULL, job->err,
+			  sizeof(job->err));
+	docker_handle_release(job->d, h);
+	return NULL;
+}
+
+int sd_docker_fetch(struct sd_docker *d, struct sd_swarm **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	CURL *h = docker_handle_acquire(d);
+	char api[16], path[64];
+	if (docker_negotiate(d, h, api, sizeof(api), err, errlen) < 0) {
+		docker_handle_release(d, h);
+		return -1;
+	}
+	struct info_job job = {.d = d};
+	snprintf(job.path, sizeof(job.path), "/v%s/info", api);
+	docker_buffer_init(&job.sink, 16 << 20);
+	pthread_t thread;
+	bool threaded = pthread_create(&thread, NULL, info_main, &job) == 0;
+	if (!threaded)
+		info_main(&job);
+
+	struct decoder dec;
+	docker_decoder_init(&dec);
+	char list_err[512] = "";
+	snprintf(path, sizeof(path), "/v%s/nodes", api);
+	int rc = get_list(d, h, &dec, LIST_NODES, path, list_err, sizeof(list_err));
+	/* ServiceStatus (running/desired counts) exists from API 1.41 */
+	snprintf(path, sizeof(path), "/v%s/services%s", api,
+		 docker_api_number(api) >= 1041 ? "?status=true" : "");
+	if (rc == 0)
+		rc = get_list(d, h, &dec, LIST_SERVICES, path, list_err, sizeof(list_err));
+	snprintf(path, sizeof(path), "/v%s/tasks", api);
+	if (rc == 0)
+		rc = get_list(d, h, &dec, LIST_TASKS, path, list_err, sizeof(list_err));
+	docker_handle_release(d, h);
+	if (threaded)
+		pthread_join(thread, NULL);
+	/* /info speaks first, as if asked first: "not a swarm manager" beats a list's error */
+	if (job.rc < 0)
+		snprintf(err, errlen, "%s", job.err);
+	else if (rc < 0)
+		snprintf(err, errlen, "%s", list_err);
+	if (job.rc < 0)
+		rc = -1;
+	if (rc == 0)
+		rc = docker_decode_info(&dec, job.sink.data, job.sink.len, err, errlen);
+	if (rc == 0) {
+		pthread_mutex_lock(&d->lock);
+		dec.sw->api_version = sd_arena_strdup(dec.arena, api);
+		if (d->engine_version[0])
+			dec.sw->engine_version = sd_arena_strdup(dec.arena, d->engine_version);
+		pthread_mutex_unlock(&d->lock);
+		*out = docker_decoder_finish(&dec);
+	}
+	free(job.sink.data);
+	docker_decoder_free(&dec);
+	return rc;
+}
+
