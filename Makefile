@@ -39,7 +39,7 @@ else
 PROGRAM   := $(BUILD)/swarmdeck
 endif
 
-.PHONY: all clean test unit demo bench deps sanitize check-warnings check fuzz fuzz-check fuzz-build
+.PHONY: all clean test unit demo bench deps sanitize check-warnings check check-build fuzz fuzz-check fuzz-build
 all: $(PROGRAM) $(UNIT_BIN)
 
 $(BUILD)/libsdcore.a: $(CORE_OBJ)
@@ -86,7 +86,9 @@ $(CHECK_ENGINE): $(CHECK_SRC) tests/fake/fake_engine.h tests/bench/synth.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $(CHECK_SRC) $(PKG_LIBS) $(LDFLAGS)
 
-check: all $(CHECK_ENGINE)
+check-build: all $(CHECK_ENGINE)
+
+check: check-build
 	@SWARMDECK=$(PROGRAM) SD_CHECK_ENGINE=$(CHECK_ENGINE) SD_UNIT_DIR=$(BUILD)/tests sh tests/check/run
 
 # ASan + UBSan build of everything, in its own folder
@@ -101,10 +103,12 @@ deps:
 unit: all
 	@sh tests/run unit
 
+# everything is built first (warnings are errors), then one runner counts every tier: the
+# quick tier, the ASan/UBSan unit tests, the lab and its integration tests, the fuzzers
 test: deps
-	@$(MAKE) -s check EXTRA_CFLAGS="$(EXTRA_CFLAGS) -Werror"
-	@$(MAKE) -s all sanitize EXTRA_CFLAGS="$(EXTRA_CFLAGS) -Werror"
-	@sh tests/run all
+	@$(MAKE) -s check-build sanitize fuzz-build EXTRA_CFLAGS="$(EXTRA_CFLAGS) -Werror"
+	@SWARMDECK=$(PROGRAM) SD_CHECK_ENGINE=$(CHECK_ENGINE) SD_UNIT_DIR=$(BUILD)/tests \
+	  SD_FUZZ_BUILD=$(FUZZ_BUILD) SD_FUZZ_NAMES="$(FUZZ_NAMES)" sh tests/run all
 
 demo: deps all
 	@tests/lab/lab up

@@ -2,7 +2,8 @@
  * keymap (sd_keymap_load) and as the user's keymap merged over the default one
  * (sd_keymap_merge, which must leave the keymap unchanged when it refuses). */
 #include "fuzz.h"
-#include "conf/config.h"
+#include "actions.h"
+#include "conf/keymap.h"
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /* fuzz_theme.c - theme files (sd_theme_load) on any bytes: a theme that loads has every
  * colour in range; a refusal names the file. */
 #include "fuzz.h"
-#include "conf/config.h"
+#include "conf/theme.h"
 
 #include <string.h>
 
