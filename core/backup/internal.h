@@ -78,11 +78,14 @@ struct sd_backup_runner {
 /* Append to BUF (already a string) without overflowing. */
 void append(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 bool ends_with(const char *s, const char *suffix);
-const char *base_name(const char *path);
 void format_mb(long long bytes, char *buf, size_t size);
 /* Replace every occurrence of SECRET in TEXT by "***" (in place; never longer). */
 void scrub(char *text, const char *secret);
 int fsync_dir(const char *dir);
+
+/* names (manifest.c) */
+
+const char *base_name(const char *path);          /* after the last slash */
 /* The file extension of a backup KIND, NULL for an unknown kind. */
 const char *kind_extension(const char *kind);
 

@@ -23,6 +23,25 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The file name of PATH (after its last slash). */
+const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+/* The extension of a backup of KIND (postgres, redis, swarm); NULL for an unknown kind. */
+const char *kind_extension(const char *kind)
+{
+	if (!strcmp(kind, "postgres"))
+		return "dump";
+	if (!strcmp(kind, "redis"))
+		return "rdb";
+	if (!strcmp(kind, "swarm"))
+		return "json";
+	return NULL;
+}
+
 #define MANIFEST_MAX (1 << 20)        /* bytes: a manifest is a few hundred */
 
 static int parse_time(const char *text, time_t *out)

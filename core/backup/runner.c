@@ -43,12 +43,6 @@ bool ends_with(const char *s, const char *suffix)
 	return n >= m && !strcmp(s + n - m, suffix);
 }
 
-const char *base_name(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	return slash ? slash + 1 : path;
-}
-
 void format_mb(long long bytes, char *buf, size_t size)
 {
 	double mb = (double)bytes / 1e6;
@@ -83,17 +77,6 @@ int fsync_dir(const char *dir)
 	int rc = fsync(fd);
 	close(fd);
 	return rc;
-}
-
-const char *kind_extension(const char *kind)
-{
-	if (!strcmp(kind, "postgres"))
-		return "dump";
-	if (!strcmp(kind, "redis"))
-		return "rdb";
-	if (!strcmp(kind, "swarm"))
-		return "json";
-	return NULL;
 }
 
 /* ------------------------------------------------------------------------------------------ */
