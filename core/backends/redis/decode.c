@@ -3,6 +3,7 @@
  * replicas from SENTINEL MASTER/REPLICAS, and their offsets and links from INFO replication.
  * Pure: no I/O here; everything goes into the part's arena. A reply of an unexpected shape
  * decodes to empty fields, never to a crash. */
+#include "backends/redis/node.h"
 #include "backends/redis/sentinel_private.h"
 #include "base/error.h"
 #include "base/xalloc.h"
@@ -31,16 +32,6 @@ const char *sentinel_reply_field(const redisReply *r, const char *key)
 			return v->str;
 	}
 	return NULL;
-}
-
-long long sentinel_number(const char *text, long long fallback)
-{
-	if (!text || !*text)
-		return fallback;
-	char *end;
-	errno = 0;
-	long long v = strtoll(text, &end, 10);
-	return errno || *end ? fallback : v;
 }
 
 /* The offset the master's INFO gives for the replica at HOST:PORT ("slaveN:ip=,port=,...,
@@ -84,7 +75,7 @@ bool sentinel_flag_set(const char *flags, const char *flag)
 
 static bool endpoint_matches(const struct endpoint *ep, const char *ip, const char *port)
 {
-	if (!ip || !port || sentinel_number(port, -1) != ep->port)
+	if (!ip || !port || sd_redis_number(port, -1) != ep->port)
 		return false;
 	if (!strcmp(ip, ep->host))
 		return true;
@@ -142,7 +133,7 @@ size_t sentinel_choose_source(const struct sd_sentinel_backend *b,
 		const redisReply *m = answers[i].reply[ASK_MASTER];
 		if (!answers[i].reachable || m->type != REDIS_REPLY_ARRAY)
 			continue;
-		long long epoch = sentinel_number(sentinel_reply_field(m, "config-epoch"), 0);
+		long long epoch = sd_redis_number(sentinel_reply_field(m, "config-epoch"), 0);
 		bool busy = sentinel_flag_set(sentinel_reply_field(m, "flags"),
 					      "failover_in_progress");
 		long long rank = (epoch < 0 ? 0 : epoch) * 2 + (busy ? 0 : 1);
@@ -253,10 +244,10 @@ size_t sentinel_fill_master(struct sd_redis *part, const struct sentinel_answer 
 	master->name = sd_arena_strdup(arena, sentinel_reply_field(m, "name"));
 	master->addr = ip && port ? format_addr(arena, ip, port) : "";
 	master->flags = sd_arena_strdup(arena, sentinel_reply_field(m, "flags"));
-	master->quorum = (long)sentinel_number(sentinel_reply_field(m, "quorum"), 0);
+	master->quorum = (long)sd_redis_number(sentinel_reply_field(m, "quorum"), 0);
 	master->num_other_sentinels =
-		(long)sentinel_number(sentinel_reply_field(m, "num-other-sentinels"), 0);
-	master->num_slaves = (long)sentinel_number(sentinel_reply_field(m, "num-slaves"), 0);
+		(long)sd_redis_number(sentinel_reply_field(m, "num-other-sentinels"), 0);
+	master->num_slaves = (long)sd_redis_number(sentinel_reply_field(m, "num-slaves"), 0);
 	const redisReply *q = a->reply[ASK_CKQUORUM];
 	master->ckquorum = q->type == REDIS_REPLY_STATUS;
 	master->ckquorum_message = sd_arena_strdup(
@@ -286,7 +277,7 @@ size_t sentinel_fill_master(struct sd_redis *part, const struct sentinel_answer 
 		rep->flags = sd_arena_strdup(arena, sentinel_reply_field(r, "flags"));
 		const char *link = sentinel_reply_field(r, "master-link-status");
 		rep->link = !link ? "" : !strcmp(link, "ok") ? "up" : "down";
-		rep->offset = sentinel_number(sentinel_reply_field(r, "slave-repl-offset"), -1);
+		rep->offset = sd_redis_number(sentinel_reply_field(r, "slave-repl-offset"), -1);
 		rep->lag_bytes = -1;
 		rep->error = "";
 		probes[nprobes].host = sd_arena_strdup(arena, rip);

@@ -4,6 +4,7 @@
  * INFO replication on the master and each replica the same way. Connections to Sentinels
  * and nodes are kept between fetches (a node no longer listed is let go). Decoding is in
  * decode.c. */
+#include "backends/redis/node.h"
 #include "backends/redis/sentinel_private.h"
 #include "base/error.h"
 #include "base/xalloc.h"
@@ -126,7 +127,7 @@ static void ask_nodes(struct sd_sentinel_backend *b, struct node_probe *probes, 
 		if (probe_first(probes, i) != i)
 			continue;
 		if (!c->context &&
-		    sentinel_connect(b, p->host, (int)sentinel_number(p->port, 0), b->password_file,
+		    sentinel_connect(b, p->host, (int)sd_redis_number(p->port, 0), b->password_file,
 				     c, p->error, sizeof p->error) < 0)
 			continue;
 		sent[i] = sd_redis_send_words(c, p->error, sizeof p->error, "INFO", "replication",

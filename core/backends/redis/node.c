@@ -77,16 +77,20 @@ const char *sd_redis_info_field(const char *info, const char *key, char *buf, si
 	return NULL;
 }
 
-long long sd_redis_info_number(const char *info, const char *key, long long fallback)
+long long sd_redis_number(const char *text, long long fallback)
 {
-	char value[64];
-	const char *text = sd_redis_info_field(info, key, value, sizeof value);
 	if (!text || !*text)
 		return fallback;
 	char *end;
 	errno = 0;
 	long long v = strtoll(text, &end, 10);
 	return errno || *end ? fallback : v;
+}
+
+long long sd_redis_info_number(const char *info, const char *key, long long fallback)
+{
+	char value[64];
+	return sd_redis_number(sd_redis_info_field(info, key, value, sizeof value), fallback);
 }
 
 struct sd_redis_node *sd_redis_node_open(const struct sd_redis_node_options *o, char *err,

@@ -68,6 +68,8 @@ const char *sd_redis_info_field(const char *info, const char *key, char *buf, si
 
 /* The same as a number; FALLBACK when absent or not a whole number. */
 long long sd_redis_info_number(const char *info, const char *key, long long fallback);
+/* TEXT as a whole number (a reply field, an INFO value); FALLBACK when absent or not one. */
+long long sd_redis_number(const char *text, long long fallback);
 
 /* "host:port", "[v6]:port" or "host" (DEFAULT_PORT) into a malloc'ed *HOST and *PORT. 0, or
  * -1 when malformed. */

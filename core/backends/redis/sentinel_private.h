@@ -95,7 +95,6 @@ int sentinel_connect(const struct sd_sentinel_backend *b, const char *host, int 
 
 /* decode.c */
 const char *sentinel_reply_field(const redisReply *r, const char *key);
-long long sentinel_number(const char *text, long long fallback);
 bool sentinel_flag_set(const char *flags, const char *flag);
 size_t sentinel_choose_source(const struct sd_sentinel_backend *b,
 			      const struct sentinel_answer *answers);
