@@ -218,9 +218,7 @@ int recorder_close(struct recorder *rec, const struct record_state *st, char *er
 			if (open)
 				*open = '\0';
 		} else {
-			while (n > 0 && ((unsigned char)rec->keys[n - 1] & 0xC0) == 0x80)
-				n--;
-			rec->keys[n > 0 ? n - 1 : 0] = '\0';
+			rec->keys[sd_utf8_prev(rec->keys, n)] = '\0';
 		}
 	}
 	double gap = sd_now() - rec->last;

@@ -72,6 +72,15 @@ size_t sd_utf8_length(const char *s)
 	return n;
 }
 
+size_t sd_utf8_count(const char *s, size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len && s[i]; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
 size_t sd_utf8_prev(const char *s, size_t len)
 {
 	if (len == 0)

@@ -17,6 +17,8 @@ int32_t sd_utf8_decode(const unsigned char *s, size_t len, size_t *used);
 
 /* Code points in the NUL-terminated S (continuation bytes not counted). */
 size_t sd_utf8_length(const char *s);
+/* Code points that start in the first LEN bytes of S (stops at a NUL). */
+size_t sd_utf8_count(const char *s, size_t len);
 
 /* Where the character that ends at byte LEN of S starts (LEN when LEN is 0). */
 size_t sd_utf8_prev(const char *s, size_t len);

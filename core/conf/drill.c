@@ -64,11 +64,7 @@ static int get_duration(const struct conf_reader *r, const struct sd_yaml *node,
 /* Column of byte OFFSET of NODE's value, when the scalar sits on one line as written. */
 static int value_column(const struct sd_yaml *node, size_t offset)
 {
-	int column = node->column + (node->quoted ? 1 : 0);
-	for (size_t i = 0; i < offset && node->value[i]; i++)
-		if (((unsigned char)node->value[i] & 0xC0) != 0x80)
-			column++;
-	return column;
+	return node->column + (node->quoted ? 1 : 0) + (int)sd_utf8_count(node->value, offset);
 }
 
 static int read_keys(const struct conf_reader *r, const struct sd_yaml *node, struct sd_step *step)
