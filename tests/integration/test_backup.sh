@@ -5,7 +5,7 @@
 # secret's value, retention of old copies, the throughput against plain pg_dump -Fc on a
 # database over 200 MB, and a dump whose primary dies midway: no file under a final name.
 . "$(dirname "$0")/lib.sh"
-plan 41
+plan 42
 : "${SWARMDECK_CONFIG:=/run/swarmdeck-lab/swarmdeck.yaml}"
 export SWARMDECK_CONFIG
 DATA="sh tests/lab/data"
