@@ -2377,8 +2377,9 @@ static void test_mutations_on_captured_specs(void **state)
 	/* after a rollback (--scenarios): whatever the capture says about PreviousSpec decides */
 	char path[256];
 	snprintf(path, sizeof(path), "%s/service-backend-rolled-back.json", fixture_dir());
+	char *rolled_text = NULL;    /* served until the engine stops: freed after it */
 	if (access(path, R_OK) == 0) {
-		char *rolled_text = fixture("service-backend-rolled-back.json", NULL);
+		rolled_text = fixture("service-backend-rolled-back.json", NULL);
 		json_t *rolled = json_loads(rolled_text, 0, NULL);
 		fake_route(f, "GET", "/v1.41/services/rolled-back", 200, rolled_text, SEND_WHOLE);
 		int posts = 0;
@@ -2396,7 +2397,6 @@ static void test_mutations_on_captured_specs(void **state)
 			assert_int_equal(after, posts);
 		}
 		json_decref(rolled);
-		free(rolled_text);
 	}
 
 	if (sd_docker_node_availability(d, jstr(node, "ID"), "pause", err, sizeof(err)) != 0)
@@ -2413,6 +2413,7 @@ static void test_mutations_on_captured_specs(void **state)
 	json_decref(node);
 	free(service_text);
 	free(node_text);
+	free(rolled_text);
 }
 
 int main(void)
