@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "backup/backup.h"
+#include "base/clock.h"
 #include "backup/manifest.h"
 #include "conf/config.h"
 #include "backends/docker/docker.h"
@@ -54,13 +55,6 @@ static char dir[128];          /* the backup folder */
 
 /* ------------------------------------------------------------------------------------------ */
 /* helpers                                                                                    */
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
 
 static void write_file(const char *path, const void *data, size_t len)
 {
@@ -260,7 +254,7 @@ static const char *engine_body(const char *path, int *status)
 	}
 	if (strstr(path, "/secrets")) {
 		if (engine.slow_ms)
-			sleep_ms(engine.slow_ms);
+			sd_sleep(engine.slow_ms / 1000.0);
 		/* a real engine never sends Data; this one does, and it must not get out */
 		return "[{\"ID\":\"sec1\",\"Version\":{\"Index\":3},\"CreatedAt\":\"2024-01-01T00:00:00Z\","
 		       "\"Spec\":{\"Name\":\"db_password\",\"Labels\":{\"team\":\"ops\"},"
@@ -902,7 +896,7 @@ static void test_progress_and_busy(void **state)
 		seen = strstr(b->running, "swarm export") != NULL && !strstr(b->running, "failed");
 		sd_part_unref(b);
 		if (!seen)
-			sleep_ms(10);
+			sd_sleep(0.01);
 	}
 	assert_true(seen);
 	assert_int_equal(sd_backup_take(r, "swarm", NULL, file, sizeof(file), err, sizeof(err)), -1);
@@ -1314,7 +1308,7 @@ static void test_restore_progress_through_link(void **state)
 			snprintf(running, sizeof(running), "%s", b->running);
 		}
 		sd_part_unref(b);
-		sleep_ms(20);
+		sd_sleep(0.02);
 	}
 	pthread_join(th, NULL);
 	if (t.rc != 0)
@@ -1553,7 +1547,7 @@ static bool redis_start(const char *extra)
 			redis_pid = 0;
 			return false;
 		}
-		sleep_ms(50);
+		sd_sleep(0.05);
 	}
 	return false;
 }

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "conf/config.h"
+#include "base/clock.h"
 #include "base/error.h"
 #include "model/model.h"
 #include "backends/pg/pg.h"
@@ -24,19 +25,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* A TCP port that accepts connections (the kernel completes the handshake) and never says
  * a word: a SIGSTOPped server, as far as a client can tell. */
@@ -113,9 +101,9 @@ static void test_silent_members_cost_one_timeout(void **state)
 	struct sd_pg_backend *b = sd_pg_open(&fc.config);
 	struct sd_pg *pg = NULL;
 	char err[256] = "";
-	double t0 = now_seconds();
+	double t0 = sd_now();
 	int rc = sd_pg_fetch(b, NULL, &pg, err, sizeof(err));
-	double took = now_seconds() - t0;
+	double took = sd_now() - t0;
 	assert_int_equal(rc, -1);
 	assert_non_null(pg);
 	assert_int_equal(pg->nmembers, 3);
@@ -388,9 +376,9 @@ static void test_lab_replication(void **state)
 	struct sd_pg_backend *b = sd_pg_open(&config);
 	struct sd_pg *pg = NULL, *again = NULL;
 	char err[256] = "";
-	double t0 = now_seconds();
+	double t0 = sd_now();
 	int rc = sd_pg_fetch(b, NULL, &pg, err, sizeof(err));
-	double cold = now_seconds() - t0;
+	double cold = sd_now() - t0;
 	if (rc != 0) {
 		fprintf(stderr, "# lab PostgreSQL not answering (%s): skipped\n", err);
 		sd_part_unref(pg);
@@ -398,9 +386,9 @@ static void test_lab_replication(void **state)
 		sd_config_free(&config);
 		skip();
 	}
-	t0 = now_seconds();
+	t0 = sd_now();
 	assert_int_equal(sd_pg_fetch(b, pg, &again, err, sizeof(err)), 0);
-	double warm = now_seconds() - t0;
+	double warm = sd_now() - t0;
 	fprintf(stderr, "# sd_pg_fetch over %zu members: %.1f ms connecting, %.1f ms reusing\n",
 		again->nmembers, cold * 1000, warm * 1000);
 
@@ -482,7 +470,7 @@ static void test_lab_replication(void **state)
 		found = sd_pg_lock_waiter(watch, "swarmdeck-test-waiter", &seconds, &waiter, holders,
 					  sizeof(holders), err, sizeof(err));
 		if (found != 1)
-			sleep_ms(100);
+			sd_sleep(0.1);
 	}
 	if (found != 1)
 		fail_msg("the waiting session was not seen (%d: %s)", found, err);

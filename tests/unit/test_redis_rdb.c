@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "backends/redis/node.h"
+#include "base/clock.h"
 #include "backends/redis/rdb.h"
 
 #include <errno.h>
@@ -33,13 +34,6 @@
 #define MARK "0123456789abcdef0123456789abcdef01234567"
 
 static char top[64];
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
 
 static void write_file(const char *path, const char *text)
 {
@@ -472,7 +466,7 @@ static bool server_start(char *why, size_t size)
 			if (rc == 0)
 				return true;
 		}
-		sleep_ms(50);
+		sd_sleep(0.05);
 	}
 	snprintf(why, size, "redis-server did not start");
 	return false;

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "backends/redis/sentinel.h"
+#include "base/clock.h"
 
 #include <hiredis/hiredis.h>
 
@@ -54,20 +55,6 @@ static struct {
 	char master_name[16], password_file[128], sentinel_password_file[128];
 	char wrong_password_file[128], missing_password_file[128];
 } lab;
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
 
 static void write_file(const char *path, const char *text)
 {
@@ -191,7 +178,7 @@ static redisReply *ask(int port, const char *password, const char *command)
 static bool wait_for(int port, const char *password, const char *command, const char *needle,
 		     double seconds)
 {
-	double end = now_seconds() + seconds;
+	double end = sd_now() + seconds;
 	do {
 		redisReply *r = ask(port, password, command);
 		bool ok = r && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS) &&
@@ -200,8 +187,8 @@ static bool wait_for(int port, const char *password, const char *command, const 
 			freeReplyObject(r);
 		if (ok)
 			return true;
-		sleep_ms(50);
-	} while (now_seconds() < end);
+		sd_sleep(0.05);
+	} while (sd_now() < end);
 	return false;
 }
 
@@ -383,7 +370,7 @@ static void *watch_thread(void *arg)
 {
 	struct stopper *s = arg;
 	sd_sentinel_watch_events(s->backend, NULL, NULL, &s->stop);
-	s->returned = now_seconds();
+	s->returned = sd_now();
 	return NULL;
 }
 
@@ -428,8 +415,8 @@ static void test_nothing_listens(void **state)
 	struct stopper s = {.backend = backend};
 	pthread_t t;
 	assert_int_equal(pthread_create(&t, NULL, watch_thread, &s), 0);
-	sleep_ms(700);
-	s.started = now_seconds();
+	sd_sleep(0.7);
+	s.started = sd_now();
 	__atomic_store_n(&s.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
 	print_message("watch_events returned %.0f ms after STOP\n",
@@ -665,10 +652,10 @@ static void test_events_over_socket_pair(void **state)
 	struct fake_watch w = {.backend = backend, .count = &count};
 	pthread_t t;
 	assert_int_equal(pthread_create(&t, NULL, fake_watch_thread, &w), 0);
-	double end = now_seconds() + 5;
+	double end = sd_now() + 5;
 	int n = 0;
-	while (n == 0 && now_seconds() < end) {
-		sleep_ms(20);
+	while (n == 0 && sd_now() < end) {
+		sd_sleep(0.02);
 		pthread_mutex_lock(&count.lock);
 		n = count.n;
 		pthread_mutex_unlock(&count.lock);
@@ -754,13 +741,13 @@ static void test_fetch_healthy(void **state)
 	struct sd_redis *r = NULL;
 	int rc;
 	/* the Sentinels find each other through hello messages every 2 s */
-	double end = now_seconds() + 20;
+	double end = sd_now() + 20;
 	for (;;) {
 		sd_part_unref(r);
 		rc = sd_sentinel_fetch(backend, r, &r, err, sizeof err);
-		if (healthy(r, rc, MASTER) || now_seconds() > end)
+		if (healthy(r, rc, MASTER) || sd_now() > end)
 			break;
-		sleep_ms(200);
+		sd_sleep(0.2);
 	}
 	assert_int_equal(rc, 0);
 	assert_string_equal(r->master.name, "mymaster");
@@ -798,14 +785,14 @@ static void test_fetch_healthy(void **state)
 	assert_nowhere(r, SENTINEL_PASSWORD, err);
 
 	/* a kept connection makes the next fetch cheap */
-	double t0 = now_seconds();
+	double t0 = sd_now();
 	const int rounds = 20;
 	for (int i = 0; i < rounds; i++) {
 		sd_part_unref(r);
 		assert_int_equal(sd_sentinel_fetch(backend, NULL, &r, err, sizeof err), 0);
 	}
 	print_message("one fetch with kept connections: %.2f ms\n",
-		      (now_seconds() - t0) * 1000 / rounds);
+		      (sd_now() - t0) * 1000 / rounds);
 	sd_part_unref(r);
 	sd_sentinel_close(backend);
 }
@@ -868,10 +855,10 @@ static void test_replica_stopped(void **state)
 
 	assert_int_equal(kill(lab.pid[REPLICA2], SIGSTOP), 0);
 	for (int round = 0; round < 2; round++) {       /* kept connection, then a new one */
-		double t0 = now_seconds();
+		double t0 = sd_now();
 		int rc = sd_sentinel_fetch(backend, NULL, &r, err, sizeof err);
 		print_message("fetch with a stopped replica (%s connection): %.0f ms\n",
-			      round ? "new" : "kept", (now_seconds() - t0) * 1000);
+			      round ? "new" : "kept", (sd_now() - t0) * 1000);
 		assert_int_equal(rc, 0);
 		const struct sd_redis_replica *stopped = find_replica(r, REPLICA2);
 		const struct sd_redis_replica *other = find_replica(r, REPLICA1);
@@ -884,15 +871,15 @@ static void test_replica_stopped(void **state)
 		sd_part_unref(r);
 	}
 	assert_int_equal(kill(lab.pid[REPLICA2], SIGCONT), 0);
-	double end = now_seconds() + 10;
+	double end = sd_now() + 10;
 	bool back = false;
-	while (!back && now_seconds() < end) {
+	while (!back && sd_now() < end) {
 		assert_int_equal(sd_sentinel_fetch(backend, NULL, &r, err, sizeof err), 0);
 		const struct sd_redis_replica *rep = find_replica(r, REPLICA2);
 		back = rep && rep->reachable;
 		sd_part_unref(r);
 		if (!back)
-			sleep_ms(100);
+			sd_sleep(0.1);
 	}
 	assert_true(back);
 	sd_sentinel_close(backend);
@@ -911,9 +898,9 @@ static void test_sentinel_killed(void **state)
 
 	/* stopped: answers nothing, costs one timeout, marked unreachable */
 	assert_int_equal(kill(lab.pid[SENTINEL3], SIGSTOP), 0);
-	double t0 = now_seconds();
+	double t0 = sd_now();
 	assert_int_equal(sd_sentinel_fetch(backend, NULL, &r, err, sizeof err), 0);
-	print_message("fetch with a stopped Sentinel: %.0f ms\n", (now_seconds() - t0) * 1000);
+	print_message("fetch with a stopped Sentinel: %.0f ms\n", (sd_now() - t0) * 1000);
 	assert_false(r->sentinels[2].reachable);
 	assert_true(has_text(r->sentinels[2].error, "no answer within"));
 	assert_true(r->sentinels[0].reachable && r->sentinels[1].reachable);
@@ -1007,19 +994,19 @@ static void test_failover_and_events(void **state)
 	pthread_mutex_lock(&seen.lock);
 	int switches_before = seen.switches;
 	pthread_mutex_unlock(&seen.lock);
-	double t0 = now_seconds();
+	double t0 = sd_now();
 	assert_int_equal(sd_sentinel_failover(backend, err, sizeof err), 0);
-	print_message("SENTINEL FAILOVER accepted in %.1f ms\n", (now_seconds() - t0) * 1000);
+	print_message("SENTINEL FAILOVER accepted in %.1f ms\n", (sd_now() - t0) * 1000);
 
 	/* while it runs, a fetch says which state it is in */
 	bool state_seen = false;
 	char state_text[96] = "";
-	double end = now_seconds() + 30;
+	double end = sd_now() + 30;
 	for (;;) {
 		pthread_mutex_lock(&seen.lock);
 		bool switched = seen.switches > switches_before;
 		pthread_mutex_unlock(&seen.lock);
-		if (switched || now_seconds() > end)
+		if (switched || sd_now() > end)
 			break;
 		assert_non_null(backend);
 		sd_sentinel_fetch(backend, NULL, &r, err, sizeof err);
@@ -1041,7 +1028,7 @@ static void test_failover_and_events(void **state)
 			pthread_cond_timedwait(&seen.cond, &seen.lock, &until);
 		pthread_mutex_unlock(&seen.lock);
 	}
-	double switched_at = now_seconds();
+	double switched_at = sd_now();
 	print_message("+switch-master %.1f s after SENTINEL FAILOVER; state seen: %s\n",
 		      switched_at - t0, state_text);
 	pthread_mutex_lock(&seen.lock);
@@ -1052,7 +1039,7 @@ static void test_failover_and_events(void **state)
 	/* the next fetch, right after the event, shows the new master */
 	assert_int_equal(sd_sentinel_fetch(backend, NULL, &r, err, sizeof err), 0);
 	print_message("fetch after +switch-master done %.0f ms after the event\n",
-		      (now_seconds() - switched_at) * 1000);
+		      (sd_now() - switched_at) * 1000);
 	assert_string_not_equal(r->master.addr, port_addr(MASTER));
 	assert_true(!strcmp(r->master.addr, port_addr(REPLICA1)) ||
 		    !strcmp(r->master.addr, port_addr(REPLICA2)));
@@ -1065,9 +1052,9 @@ static void test_failover_and_events(void **state)
 
 	/* every Sentinel, the restarted one too, learns the new master and says so; the
 	 * leader ends the failover once the other replica follows the new master */
-	end = now_seconds() + 15;
+	end = sd_now() + 15;
 	bool agreed = false;
-	while (!agreed && now_seconds() < end) {
+	while (!agreed && sd_now() < end) {
 		assert_int_equal(sd_sentinel_fetch(backend, NULL, &r, err, sizeof err), 0);
 		agreed = count_events(r, "+failover-end", NULL) >= 1;
 		for (size_t i = 0; i < 3 && agreed; i++)
@@ -1076,7 +1063,7 @@ static void test_failover_and_events(void **state)
 			agreed = !strcmp(r->sentinels[i].master_addr, new_master);
 		if (!agreed) {
 			sd_part_unref(r);
-			sleep_ms(200);
+			sd_sleep(0.2);
 		}
 	}
 	assert_true(agreed);
@@ -1091,10 +1078,10 @@ static void test_failover_and_events(void **state)
 	assert_nowhere(r, SENTINEL_PASSWORD, err);
 	sd_part_unref(r);
 
-	double s0 = now_seconds();
+	double s0 = sd_now();
 	__atomic_store_n(&run.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(thread, NULL);
-	print_message("watch_events returned %.0f ms after STOP\n", (now_seconds() - s0) * 1000);
+	print_message("watch_events returned %.0f ms after STOP\n", (sd_now() - s0) * 1000);
 	sd_sentinel_close(backend);
 }
 
