@@ -43,6 +43,9 @@ struct pane_ops {
 	enum sd_scope scope;
 	const struct pane_column *columns;
 	size_t ncolumns;
+	/* Drawn alone on the whole body when focused, never in the grid (panes 7 and up: the
+	 * timeline, the objects); Tab and Shift-Tab pass them by. */
+	bool alone;
 	/* Is the pane shown at all (its backend configured)? NULL: always. */
 	bool (*shown)(const struct ui *ui, const struct sd_snapshot *snap);
 	/* Rows in the data (before filtering) and one row's cells. */

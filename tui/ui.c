@@ -56,6 +56,7 @@ void ui_init(struct ui *ui, struct sd_core *core, const struct sd_config *config
 	}
 	ui->focus = PANE_SERVICES;
 	ui->tasks_opened_from = PANE_SERVICES;
+	ui->alone_from = PANE_SERVICES;
 	ui->dirty = true;
 	snprintf(ui->screen_dir, sizeof(ui->screen_dir), ".");
 }
@@ -205,7 +206,8 @@ static void draw_status(struct ui *ui)
 		term_put(y, 0, line, COLS, term_attr(SD_ROLE_CRITICAL));
 		return;
 	}
-	snprintf(line, sizeof(line), "? help  / filter  <Tab> next pane  q quit");
+	snprintf(line, sizeof(line), "%s? help  / filter  <Tab> next pane  q quit",
+		 ui->zoomed ? "zoomed: z shows every pane  " : "");
 	term_put(y, 0, line, COLS, term_attr(SD_ROLE_STATUS));
 }
 
@@ -368,12 +370,16 @@ void ui_draw(struct ui *ui)
 	int top = ui->drill_step ? UI_DRILL_ROW + 2 : 2, height = LINES - 1 - top;
 	if (ui->mode == UI_HELP) {
 		draw_help(ui, top - 1);
+	} else if (ui->zoomed || pane_table[ui->focus]->alone) {
+		layout_column(ui, &ui->focus, 1, top, 0, height, COLS);
+		if (ui->mode == UI_CONFIRM)
+			draw_dialog(ui);
 	} else {
 		enum pane_id left[PANE_COUNT], right[PANE_COUNT];
 		int nl = 0, nr = 0;
 		bool two = COLS >= 160;
 		for (int i = 0; i < PANE_COUNT; i++) {
-			if (!pane_shown(ui, (enum pane_id)i))
+			if (!pane_shown(ui, (enum pane_id)i) || pane_table[i]->alone)
 				continue;
 			if (two && i >= PANE_POSTGRES)
 				right[nr++] = (enum pane_id)i;
@@ -402,16 +408,21 @@ void ui_draw(struct ui *ui)
 
 static void focus(struct ui *ui, enum pane_id id)
 {
-	if (pane_shown(ui, id))
-		ui->focus = id;
+	if (!pane_shown(ui, id))
+		return;
+	if (pane_table[id]->alone && !pane_table[ui->focus]->alone)
+		ui->alone_from = ui->focus;
+	ui->focus = id;
 }
 
+/* Tab and Shift-Tab go round the grid; from a pane that is alone they go on from the grid
+ * pane it was opened from. */
 static void focus_step(struct ui *ui, int step)
 {
-	int id = (int)ui->focus;
+	int id = (int)(pane_table[ui->focus]->alone ? ui->alone_from : ui->focus);
 	for (int i = 0; i < PANE_COUNT; i++) {
 		id = (id + step + PANE_COUNT) % PANE_COUNT;
-		if (pane_shown(ui, (enum pane_id)id)) {
+		if (pane_shown(ui, (enum pane_id)id) && !pane_table[id]->alone) {
 			ui->focus = (enum pane_id)id;
 			return;
 		}
@@ -634,12 +645,17 @@ static void nav_back(void *p)
 	} else if (ui->focus == PANE_TASKS) {
 		ui->focus = ui->tasks_opened_from;
 		ui->tasks_node[0] = '\0';
+	} else if (pane_table[ui->focus]->alone) {
+		ui->focus = ui->alone_from;
+	} else if (ui->zoomed) {
+		ui->zoomed = false;
 	} else if (sd_core_clear_message(ui->core)) {
 		ui_update(ui);
 	}
 }
 
 static void nav_screen_save(void *p) { save_screen_action(p); }
+static void nav_pane_zoom(void *p) { ((struct ui *)p)->zoomed = !((struct ui *)p)->zoomed; }
 
 static const struct sd_navigation navigation[] = {
 	{SD_ACTION_QUIT, nav_quit},
@@ -664,6 +680,7 @@ static const struct sd_navigation navigation[] = {
 	{SD_ACTION_OPEN, nav_open},
 	{SD_ACTION_BACK, nav_back},
 	{SD_ACTION_SCREEN_SAVE, nav_screen_save},
+	{SD_ACTION_PANE_ZOOM, nav_pane_zoom},
 };
 
 int ui_bind_navigation(char *err, size_t errlen)

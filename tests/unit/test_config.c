@@ -29,7 +29,7 @@ static const char *const contract_actions[] = {
 	"quit", "help", "refresh", "focus.next", "focus.prev", "focus.nodes", "focus.services",
 	"focus.tasks", "focus.postgres", "focus.redis", "focus.backups", "cursor.up",
 	"cursor.down", "cursor.top", "cursor.bottom", "page.up", "page.down", "filter",
-	"sort.next", "open", "back", "screen.save",
+	"sort.next", "open", "back", "screen.save", "pane.zoom",
 	"service.scale", "service.rollback", "service.redeploy", "node.drain", "node.pause",
 	"node.activate", "node.promote", "node.demote", "pg.promote", "redis.failover",
 	"backup.take", "backup.verify", "backup.restore", NULL,

@@ -421,7 +421,7 @@ static void test_registry_names(void **state)
 		"quit", "help", "refresh", "focus.next", "focus.prev", "focus.nodes",
 		"focus.services", "focus.tasks", "focus.postgres", "focus.redis", "focus.backups",
 		"cursor.up", "cursor.down", "cursor.top", "cursor.bottom", "page.up", "page.down",
-		"filter", "sort.next", "open", "back", "screen.save", "service.scale",
+		"filter", "sort.next", "open", "back", "screen.save", "pane.zoom", "service.scale",
 		"service.rollback", "service.redeploy", "node.drain", "node.pause", "node.activate",
 		"node.promote", "node.demote", "pg.promote", "redis.failover", "backup.take",
 		"backup.verify", "backup.restore", NULL,
@@ -431,7 +431,7 @@ static void test_registry_names(void **state)
 	size_t n = 0;
 	for (const struct sd_action *const *a = sd_actions(); *a; a++, n++)
 		assert_non_null((*a)->help);
-	assert_int_equal(n, 35);
+	assert_int_equal(n, SD_ACTION_COUNT);
 	assert_null(sd_action_find("service.scael"));
 }
 
