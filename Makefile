@@ -149,3 +149,22 @@ fuzz-check: fuzz-build
 
 clean:
 	rm -rf build swarmdeck
+
+# ---- installing: make install / uninstall [PREFIX=/usr/local] [DESTDIR=], make man, make deb
+# The binary needs nothing of what is installed beside it (themes and keymaps are compiled
+# in); it reads PKGDATADIR only for names it does not have built in (paths.h).
+PREFIX        ?= /usr/local
+BINDIR        ?= $(PREFIX)/bin
+PKGDATADIR    ?= $(PREFIX)/share/swarmdeck
+MANDIR        ?= $(PREFIX)/share/man
+DOCDIR        ?= $(PREFIX)/share/doc/swarmdeck
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+
+# the data folder the binary is built with; rewritten only when it changes, so that only
+# paths.o is rebuilt for another PREFIX
+.PHONY: FORCE
+$(BUILD)/sd_paths.h: FORCE
+	@mkdir -p $(@D)
+	@printf '#define SD_DATADIR "%s"\n' '$(PKGDATADIR)' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(BUILD)/core/conf/paths.o: $(BUILD)/sd_paths.h
