@@ -168,3 +168,18 @@ $(BUILD)/sd_paths.h: FORCE
 	@printf '#define SD_DATADIR "%s"\n' '$(PKGDATADIR)' > $@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 $(BUILD)/core/conf/paths.o: $(BUILD)/sd_paths.h
+
+# the man page: doc/swarmdeck.1.in filled by doc/mkman.c with the usage of the binary, the
+# registry and the default keymap of this build (man ./build/swarmdeck.1)
+MKMAN     := $(BUILD)/doc/mkman
+MAN_PAGE  := $(BUILD)/swarmdeck.1
+MAN_DATE  := $(shell git log -1 --format=%cs 2>/dev/null || date +%F)
+$(MKMAN): doc/mkman.c $(BUILD)/libsdcore.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BUILD)/libsdcore.a $(PKG_LIBS) -lm $(LDFLAGS)
+$(MAN_PAGE): doc/swarmdeck.1.in $(MKMAN) $(PROGRAM)
+	./$(PROGRAM) --help > $(BUILD)/usage.txt
+	$(MKMAN) doc/swarmdeck.1.in $(BUILD)/usage.txt '$(MAN_DATE)' > $@.tmp && mv $@.tmp $@
+.PHONY: man
+man: $(MAN_PAGE)
+all: $(MAN_PAGE)
