@@ -177,9 +177,18 @@ MAN_DATE  := $(shell git log -1 --format=%cs 2>/dev/null || date +%F)
 $(MKMAN): doc/mkman.c $(BUILD)/libsdcore.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BUILD)/libsdcore.a $(PKG_LIBS) -lm $(LDFLAGS)
-$(MAN_PAGE): doc/swarmdeck.1.in $(MKMAN) $(PROGRAM)
-	./$(PROGRAM) --help > $(BUILD)/usage.txt
+$(BUILD)/usage.txt: $(PROGRAM)
+	./$(PROGRAM) --help > $@.tmp && mv $@.tmp $@
+$(MAN_PAGE): doc/swarmdeck.1.in $(MKMAN) $(BUILD)/usage.txt
 	$(MKMAN) doc/swarmdeck.1.in $(BUILD)/usage.txt '$(MAN_DATE)' > $@.tmp && mv $@.tmp $@
 .PHONY: man
 man: $(MAN_PAGE)
-all: $(MAN_PAGE)
+
+# bash completion: the options of --help, the built-in names and the data folder written in
+COMPLETION := $(BUILD)/swarmdeck.bash
+$(COMPLETION): packaging/swarmdeck.bash.in $(BUILD)/usage.txt $(EMBEDDED)
+	sed -e "s|@OPTIONS@|$$( (grep -o -- '--[a-z][a-z-]*' $(BUILD)/usage.txt; echo --help) | sort -u | tr '\n' ' ' | sed 's/ $$//')|" \
+	    -e 's|@THEMES@|$(basename $(notdir $(filter themes/%,$(EMBEDDED))))|' \
+	    -e 's|@KEYMAPS@|$(basename $(notdir $(filter keymaps/%,$(EMBEDDED))))|' \
+	    -e 's|@DATADIR@|$(PKGDATADIR)|' $< > $@.tmp && mv $@.tmp $@
+all: $(MAN_PAGE) $(COMPLETION)
