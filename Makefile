@@ -192,3 +192,43 @@ $(COMPLETION): packaging/swarmdeck.bash.in $(BUILD)/usage.txt $(EMBEDDED)
 	    -e 's|@KEYMAPS@|$(basename $(notdir $(filter keymaps/%,$(EMBEDDED))))|' \
 	    -e 's|@DATADIR@|$(PKGDATADIR)|' $< > $@.tmp && mv $@.tmp $@
 all: $(MAN_PAGE) $(COMPLETION)
+
+# make install / uninstall: the binary, the man page, bash completion, the shipped themes,
+# keymaps and drills (PKGDATADIR), the example config and the README (DOCDIR). Built for
+# this PREFIX (a new PREFIX rebuilds the one object that names it); DESTDIR is for staging.
+INSTALL       ?= install
+SHIPPED_DATA  := $(EMBEDDED) $(sort $(wildcard tests/drills/*.yaml))
+DOC_FILES     := doc/config.example.yaml README.md
+.PHONY: install uninstall deb deb-clean
+install: $(PROGRAM) $(MAN_PAGE) $(COMPLETION)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(COMPLETIONDIR) \
+	  $(DESTDIR)$(DOCDIR) $(DESTDIR)$(PKGDATADIR)/themes $(DESTDIR)$(PKGDATADIR)/keymaps \
+	  $(DESTDIR)$(PKGDATADIR)/drills
+	$(INSTALL) -m 755 $(PROGRAM) $(DESTDIR)$(BINDIR)/swarmdeck
+	$(INSTALL) -m 644 $(MAN_PAGE) $(DESTDIR)$(MANDIR)/man1/swarmdeck.1
+	$(INSTALL) -m 644 $(COMPLETION) $(DESTDIR)$(COMPLETIONDIR)/swarmdeck
+	$(INSTALL) -m 644 $(filter themes/%,$(SHIPPED_DATA)) $(DESTDIR)$(PKGDATADIR)/themes/
+	$(INSTALL) -m 644 $(filter keymaps/%,$(SHIPPED_DATA)) $(DESTDIR)$(PKGDATADIR)/keymaps/
+	$(INSTALL) -m 644 $(filter tests/drills/%,$(SHIPPED_DATA)) $(DESTDIR)$(PKGDATADIR)/drills/
+	$(INSTALL) -m 644 $(DOC_FILES) $(DESTDIR)$(DOCDIR)/
+
+# removes exactly what install put there; folders go only when nothing else is left in them
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/swarmdeck $(DESTDIR)$(MANDIR)/man1/swarmdeck.1 \
+	  $(DESTDIR)$(COMPLETIONDIR)/swarmdeck \
+	  $(addprefix $(DESTDIR)$(PKGDATADIR)/,$(patsubst tests/%,%,$(SHIPPED_DATA))) \
+	  $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOC_FILES)))
+	-rmdir $(DESTDIR)$(PKGDATADIR)/themes $(DESTDIR)$(PKGDATADIR)/keymaps \
+	  $(DESTDIR)$(PKGDATADIR)/drills $(DESTDIR)$(PKGDATADIR) $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+
+# make deb: swarmdeck_VERSION_ARCH.deb here, built with dpkg-deb from an install into a
+# staging folder with PREFIX=/usr, in its own build folder; packaging/deb.sh finds the
+# Depends with dpkg-shlibdeps
+DEB_BUILD := build/deb
+deb:
+	rm -rf $(DEB_BUILD)/root
+	$(MAKE) -s BUILD=$(DEB_BUILD) PREFIX=/usr DESTDIR=$(CURDIR)/$(DEB_BUILD)/root install
+	sh packaging/deb.sh $(DEB_BUILD)/root $(VERSION) .
+deb-clean:
+	rm -f swarmdeck_*.deb
+clean: deb-clean
