@@ -178,7 +178,7 @@ $(MKMAN): doc/mkman.c $(BUILD)/libsdcore.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BUILD)/libsdcore.a $(PKG_LIBS) -lm $(LDFLAGS)
 $(BUILD)/usage.txt: $(PROGRAM)
-	./$(PROGRAM) --help > $@.tmp && mv $@.tmp $@
+	$(if $(filter /%,$(PROGRAM)),,./)$(PROGRAM) --help > $@.tmp && mv $@.tmp $@
 $(MAN_PAGE): doc/swarmdeck.1.in $(MKMAN) $(BUILD)/usage.txt
 	$(MKMAN) doc/swarmdeck.1.in $(BUILD)/usage.txt '$(MAN_DATE)' > $@.tmp && mv $@.tmp $@
 .PHONY: man
