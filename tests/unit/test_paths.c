@@ -67,10 +67,11 @@ static int teardown(void **state)
 static void test_data_dir_is_the_installed_folder(void **state)
 {
 	(void)state;
+	/* PREFIX/share/swarmdeck unless PKGDATADIR said otherwise: absolute either way */
 	const char *dir = sd_data_dir();
+	assert_non_null(dir);
 	assert_true(dir[0] == '/');
-	size_t len = strlen(dir);
-	assert_true(len > 16 && strcmp(dir + len - 16, "/share/swarmdeck") == 0);
+	assert_null(strstr(dir, "//"));
 }
 
 /* user folder, then built in, then the data folder; nothing found anywhere: NULL */
