@@ -149,3 +149,86 @@ fuzz-check: fuzz-build
 
 clean:
 	rm -rf build swarmdeck
+
+# ---- installing: make install / uninstall [PREFIX=/usr/local] [DESTDIR=], make man, make deb
+# The binary needs nothing of what is installed beside it (themes and keymaps are compiled
+# in); it reads PKGDATADIR only for names it does not have built in (paths.h).
+PREFIX        ?= /usr/local
+BINDIR        ?= $(PREFIX)/bin
+PKGDATADIR    ?= $(PREFIX)/share/swarmdeck
+MANDIR        ?= $(PREFIX)/share/man
+DOCDIR        ?= $(PREFIX)/share/doc/swarmdeck
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+
+# the data folder the binary is built with; rewritten only when it changes, so that only
+# paths.o is rebuilt for another PREFIX
+.PHONY: FORCE
+$(BUILD)/sd_paths.h: FORCE
+	@mkdir -p $(@D)
+	@printf '#define SD_DATADIR "%s"\n' '$(PKGDATADIR)' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(BUILD)/core/conf/paths.o: $(BUILD)/sd_paths.h
+
+# the man page: doc/swarmdeck.1.in filled by doc/mkman.c with the usage of the binary, the
+# registry and the default keymap of this build (man ./build/swarmdeck.1)
+MKMAN     := $(BUILD)/doc/mkman
+MAN_PAGE  := $(BUILD)/swarmdeck.1
+MAN_DATE  := $(shell git log -1 --format=%cs 2>/dev/null || date +%F)
+$(MKMAN): doc/mkman.c $(BUILD)/libsdcore.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BUILD)/libsdcore.a $(PKG_LIBS) -lm $(LDFLAGS)
+$(BUILD)/usage.txt: $(PROGRAM)
+	$(if $(filter /%,$(PROGRAM)),,./)$(PROGRAM) --help > $@.tmp && mv $@.tmp $@
+$(MAN_PAGE): doc/swarmdeck.1.in $(MKMAN) $(BUILD)/usage.txt
+	$(MKMAN) doc/swarmdeck.1.in $(BUILD)/usage.txt '$(MAN_DATE)' > $@.tmp && mv $@.tmp $@
+.PHONY: man
+man: $(MAN_PAGE)
+
+# bash completion: the options of --help, the built-in names and the data folder written in
+COMPLETION := $(BUILD)/swarmdeck.bash
+$(COMPLETION): packaging/swarmdeck.bash.in $(BUILD)/usage.txt $(EMBEDDED)
+	sed -e "s|@OPTIONS@|$$( (grep -o -- '--[a-z][a-z-]*' $(BUILD)/usage.txt; echo --help) | sort -u | tr '\n' ' ' | sed 's/ $$//')|" \
+	    -e 's|@THEMES@|$(basename $(notdir $(filter themes/%,$(EMBEDDED))))|' \
+	    -e 's|@KEYMAPS@|$(basename $(notdir $(filter keymaps/%,$(EMBEDDED))))|' \
+	    -e 's|@DATADIR@|$(PKGDATADIR)|' $< > $@.tmp && mv $@.tmp $@
+all: $(MAN_PAGE) $(COMPLETION)
+
+# make install / uninstall: the binary, the man page, bash completion, the shipped themes,
+# keymaps and drills (PKGDATADIR), the example config and the README (DOCDIR). Built for
+# this PREFIX (a new PREFIX rebuilds the one object that names it); DESTDIR is for staging.
+INSTALL       ?= install
+SHIPPED_DATA  := $(EMBEDDED) $(sort $(wildcard tests/drills/*.yaml))
+DOC_FILES     := doc/config.example.yaml README.md
+.PHONY: install uninstall deb deb-clean
+install: $(PROGRAM) $(MAN_PAGE) $(COMPLETION)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(COMPLETIONDIR) \
+	  $(DESTDIR)$(DOCDIR) $(DESTDIR)$(PKGDATADIR)/themes $(DESTDIR)$(PKGDATADIR)/keymaps \
+	  $(DESTDIR)$(PKGDATADIR)/drills
+	$(INSTALL) -m 755 $(PROGRAM) $(DESTDIR)$(BINDIR)/swarmdeck
+	$(INSTALL) -m 644 $(MAN_PAGE) $(DESTDIR)$(MANDIR)/man1/swarmdeck.1
+	$(INSTALL) -m 644 $(COMPLETION) $(DESTDIR)$(COMPLETIONDIR)/swarmdeck
+	$(INSTALL) -m 644 $(filter themes/%,$(SHIPPED_DATA)) $(DESTDIR)$(PKGDATADIR)/themes/
+	$(INSTALL) -m 644 $(filter keymaps/%,$(SHIPPED_DATA)) $(DESTDIR)$(PKGDATADIR)/keymaps/
+	$(INSTALL) -m 644 $(filter tests/drills/%,$(SHIPPED_DATA)) $(DESTDIR)$(PKGDATADIR)/drills/
+	$(INSTALL) -m 644 $(DOC_FILES) $(DESTDIR)$(DOCDIR)/
+
+# removes exactly what install put there; folders go only when nothing else is left in them
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/swarmdeck $(DESTDIR)$(MANDIR)/man1/swarmdeck.1 \
+	  $(DESTDIR)$(COMPLETIONDIR)/swarmdeck \
+	  $(addprefix $(DESTDIR)$(PKGDATADIR)/,$(patsubst tests/%,%,$(SHIPPED_DATA))) \
+	  $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOC_FILES)))
+	-rmdir $(DESTDIR)$(PKGDATADIR)/themes $(DESTDIR)$(PKGDATADIR)/keymaps \
+	  $(DESTDIR)$(PKGDATADIR)/drills $(DESTDIR)$(PKGDATADIR) $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+
+# make deb: swarmdeck_VERSION_ARCH.deb here, built with dpkg-deb from an install into a
+# staging folder with PREFIX=/usr, in its own build folder; packaging/deb.sh finds the
+# Depends with dpkg-shlibdeps
+DEB_BUILD := build/deb
+deb:
+	rm -rf $(DEB_BUILD)/root
+	$(MAKE) -s BUILD=$(DEB_BUILD) PREFIX=/usr DESTDIR=$(CURDIR)/$(DEB_BUILD)/root install
+	sh packaging/deb.sh $(DEB_BUILD)/root $(VERSION) .
+deb-clean:
+	rm -f swarmdeck_*.deb
+clean: deb-clean

@@ -1,6 +1,7 @@
 /* audit.c - the audit log: JSON lines appended with one write each and flushed to disk. */
 #include "audit.h"
 #include "model/snapjson.h"
+#include "conf/paths.h"
 #include "base/xalloc.h"
 
 #include <errno.h>
@@ -14,15 +15,7 @@
 
 char *sd_audit_default_path(void)
 {
-	const char *state = getenv("XDG_STATE_HOME");
-	if (state && *state)
-		return xasprintf("%s/swarmdeck/audit.log", state);
-	const char *home = getenv("HOME");
-	if (!home || !*home) {
-		struct passwd *pw = getpwuid(getuid());
-		home = pw ? pw->pw_dir : "/tmp";
-	}
-	return xasprintf("%s/.local/state/swarmdeck/audit.log", home);
+	return sd_state_path("audit.log");
 }
 
 /* mkdir -p of PATH's folder */

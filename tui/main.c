@@ -1,16 +1,18 @@
 /* main.c - the command line: interactive console, --watch, --once [--json], --play, --keys,
- * --check-config. The only place that exits. */
+ * --check-config, --version [--check]. The only place that exits. */
 #include "conf/config.h"
 #include "conf/keymap.h"
 #include "conf/theme.h"
 #include "base/error.h"
 #include "core.h"
+#include "backends/docker/docker.h"
 #include "conf/drill.h"
 #include "conf/keys.h"
 #include "play.h"
 #include "model/snapjson.h"
 #include "term.h"
 #include "ui.h"
+#include "version.h"
 #include "base/xalloc.h"
 
 #include <curses.h>
@@ -28,6 +30,7 @@ struct options {
 	const char *config, *theme, *keymap, *play, *report, *record;
 	double interval;
 	bool watch, once, json, headless, check_config, allow_exec, keys;
+	bool version, check; /* --version [--check] */
 };
 
 static void usage(FILE *out)
@@ -38,7 +41,9 @@ static void usage(FILE *out)
 	      "       swarmdeck --play DRILL.yaml [--headless] [--report FILE] [--allow-exec] [--watch]\n"
 	      "       swarmdeck --record DRILL.yaml    record what you type as a drill\n"
 	      "       swarmdeck --check-config         validate config, theme and keymap\n"
-	      "       swarmdeck --keys                 print every binding of the keymap\n",
+	      "       swarmdeck --keys                 print every binding of the keymap\n"
+	      "       swarmdeck --version [--check]    versions of swarmdeck and its libraries; --check:\n"
+	      "                                        also the Engine API version negotiated\n",
 	      out);
 }
 
@@ -61,6 +66,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"headless", no_argument, NULL, 'H'},     {"check-config", no_argument, NULL, 'C'},
 		{"allow-exec", no_argument, NULL, 'x'},   {"keys", no_argument, NULL, 'K'},
 		{"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
+		{"check", no_argument, NULL, 'E'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -89,12 +95,17 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'x': o->allow_exec = true; break;
 		case 'K': o->keys = true; break;
 		case 'h': usage(stdout); exit(0);
-		case 'V': printf("swarmdeck %s\n", SD_VERSION); exit(0);
+		case 'V': o->version = true; break;
+		case 'E': o->check = true; break;
 		default: usage(stderr); return -1;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "swarmdeck: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	if (o->check && !o->version) {
+		fprintf(stderr, "swarmdeck: --check goes with --version\n");
 		return -1;
 	}
 	if (o->json && !o->once) {
@@ -232,11 +243,70 @@ static int run_once(struct sd_core *core, const struct sd_config *config, bool j
 	return code;
 }
 
+/* --version: swarmdeck, then each library as it runs in this process. */
+static void print_versions(void)
+{
+	printf("swarmdeck %s\n", SD_VERSION);
+	struct sd_library_version libs[16];
+	size_t n = sd_library_versions(libs, 16);
+	for (size_t i = 0; i < n; i++)
+		printf("%-10s %s\n", libs[i].name, libs[i].version);
+	const char *curses = curses_version(); /* "ncurses 6.4.20221231" */
+	if (strncmp(curses, "ncurses ", 8) == 0)
+		curses += 8;
+	printf("%-10s %s\n", "ncurses", curses);
+}
+
+/* --version --check: reach the engine of the config (read-only, Docker only) and say which
+ * Engine API version was negotiated with it. 0 when it answered, 1 when not. */
+static int check_engine(const struct options *o)
+{
+	struct sd_error err = {{0}};
+	struct sd_config config;
+	char *path = o->config ? xstrdup(o->config) : sd_config_default_path();
+	int rc = sd_config_load(path, &config, &err);
+	free(path);
+	if (rc != 0) {
+		fprintf(stderr, "swarmdeck: %s\n", err.text);
+		return EXIT_USAGE;
+	}
+	config.postgres.configured = config.redis.configured = config.backup.configured = false;
+	struct sd_core *core = sd_core_new(&config, SD_MODE_WATCH, &err);
+	if (!core) {
+		fprintf(stderr, "swarmdeck: %s\n", err.text);
+		sd_config_free(&config);
+		return EXIT_USAGE;
+	}
+	sd_core_start_pollers(core);
+	sd_core_wait_first(core, config.docker.timeout_ms / 1000.0 + 2);
+	struct sd_snapshot *snap = sd_core_snapshot(core);
+	const char *host = sd_docker_host(sd_core_docker(core));
+	const struct sd_swarm *sw = snap->swarm;
+	int code = 0;
+	if (snap->docker_status.reachable && sw && sw->api_version && *sw->api_version) {
+		printf("engine     %s: Docker %s, Engine API %s negotiated\n", host,
+		       sw->engine_version && *sw->engine_version ? sw->engine_version : "?",
+		       sw->api_version);
+	} else {
+		printf("engine     %s: not reached: %s\n", host,
+		       snap->docker_status.error[0] ? snap->docker_status.error : "no answer");
+		code = 1;
+	}
+	sd_snapshot_unref(snap);
+	sd_core_free(core);
+	sd_config_free(&config);
+	return code;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = {0};
 	if (parse_options(argc, argv, &o) != 0)
 		return EXIT_USAGE;
+	if (o.version) {
+		print_versions();
+		return o.check ? check_engine(&o) : 0;
+	}
 	char why_not[256];
 	if (ui_bind_navigation(why_not, sizeof(why_not)) != 0) {
 		fprintf(stderr, "swarmdeck: %s\n", why_not);

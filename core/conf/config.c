@@ -3,6 +3,7 @@
  * are errors naming file:line:column). */
 #include "conf/config.h"
 #include "conf/read.h"
+#include "conf/paths.h"
 #include "base/error.h"
 #include "base/xalloc.h"
 
@@ -39,7 +40,7 @@ static void config_defaults(struct sd_config *c)
 	c->docker.timeout_ms = 5000;
 	c->interval = 2;
 	c->scale_max = 100;
-	c->audit_log = conf_xdg_path("XDG_STATE_HOME", ".local/state", "audit.log");
+	c->audit_log = sd_state_path("audit.log");
 	c->postgres.connect_timeout = 3;
 	c->postgres.statement_timeout_ms = 3000;
 	c->postgres.lag_warning_bytes = 1048576;

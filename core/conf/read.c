@@ -2,6 +2,7 @@
  * at file:line:column, the home and XDG folders, and built-in files or a user's file by name. */
 #include "conf/read.h"
 #include "conf/embedded.h"
+#include "conf/paths.h"
 #include "base/xalloc.h"
 
 #include <pwd.h>
@@ -213,20 +214,28 @@ bool conf_names_a_file(const char *name)
 }
 
 /* FOLDER ("keymaps") and what the user named: the tree, in *FILE the name errors use
- * ("keymaps/vim.yaml" for a built-in) and in *SOURCE what the struct records. */
+ * ("keymaps/vim.yaml" for a built-in) and in *SOURCE what the struct records (the name of a
+ * built-in, the path of a file). */
 struct sd_yaml *conf_load_named(const char *folder, const char *what, const char *name,
 				  char **file, char **source, struct sd_error *err)
 {
 	if (!name || !*name)
 		name = "default";
-	*source = xstrdup(name);
 	if (conf_names_a_file(name)) {
+		*source = xstrdup(name);
 		*file = xstrdup(name);
 		return sd_yaml_load_file(name, err);
 	}
+	bool builtin = false;
+	char *found = sd_named_file(folder, name, sd_data_dir(), &builtin);
+	if (found) {
+		*source = xstrdup(found);
+		*file = found;
+		return sd_yaml_load_file(found, err);
+	}
 	char *path = xasprintf("%s/%s.yaml", folder, name);
 	size_t len = 0;
-	const char *text = sd_embedded_file(path, &len);
+	const char *text = builtin ? sd_embedded_file(path, &len) : NULL;
 	if (!text) {
 		char list[256] = "";
 		for (const char *const *n = sd_embedded_names(folder); *n; n++) {
@@ -236,9 +245,10 @@ struct sd_yaml *conf_load_named(const char *folder, const char *what, const char
 		sd_error_set(err, NULL, 0, 0, "unknown %s '%s' (built in: %s; a file needs a '/' "
 			     "or .yaml)", what, name, list[0] ? list : "none");
 		free(path);
+		*source = NULL;
 		return NULL;
 	}
+	*source = xstrdup(name);
 	*file = path;
 	return sd_yaml_load_string(path, text, len, err);
 }
-

@@ -52,8 +52,9 @@ char *conf_xdg_path(const char *var, const char *fallback, const char *name);
 
 /* True when NAME names a file (has a '/' or ends in .yaml/.yml) rather than a built-in. */
 bool conf_names_a_file(const char *name);
-/* FOLDER ("keymaps") and what the user named: the tree, in *FILE the name errors use
- * ("keymaps/vim.yaml" for a built-in) and in *SOURCE what the struct records. */
+/* FOLDER ("keymaps") and what the user named, looked up as sd_named_file (paths.h) says: the tree, in
+ * *FILE the name errors use ("keymaps/vim.yaml" for a built-in, else the path) and in *SOURCE
+ * what the struct records (a built-in's name, else the path). */
 struct sd_yaml *conf_load_named(const char *folder, const char *what, const char *name,
 				char **file, char **source, struct sd_error *err);
 
