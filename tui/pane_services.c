@@ -9,7 +9,7 @@
 
 static const struct pane_column columns[] = {
 	{"NAME", 16, 3, false},  {"MODE", 10, 0, false},  {"REPLICAS", 8, 0, false},
-	{"IMAGE", 12, 2, false}, {"UPDATE", 18, 0, false}, {"ROLLOUT", 12, 0, false},
+	{"IMAGE", 12, 2, false}, {"UPDATE", 18, 0, false}, {"ROLLOUT", 8, 0, false},
 	{"PORTS", 8, 1, false},
 };
 
@@ -34,7 +34,7 @@ static void row(const struct ui *ui, const struct sd_snapshot *snap, size_t i, s
 	    strcmp(u, "rollback_completed") != 0 &&
 	    rollout_progress(snap->swarm, s, &done, &total)) {
 		char bar[64];
-		rollout_bar(done, total, 6, ui->utf8, bar, sizeof(bar));
+		rollout_bar(done, total, 3, ui->utf8, bar, sizeof(bar));
 		snprintf(out->cells[5], PANE_CELL, "%s %ld/%ld", bar, done, total);
 	}
 	size_t len = 0;
