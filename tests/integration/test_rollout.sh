@@ -81,7 +81,7 @@ drill label <<'YAML'
 drill: label
 steps:
   - keys: "1/worker-1<Enter>L"
-  - expect_screen: "Label \\(key=value or -key\\) for worker-1: "
+  - expect_screen: "Label \\(key=value or -key\\) for worker-1:"
   - keys: "sdtest=yes<Enter>"
   - expect_screen: "Add label sdtest=yes to node worker-1\\?"
   - expect_screen: "No service's placement constraints read node.labels.sdtest"
