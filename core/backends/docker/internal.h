@@ -7,6 +7,8 @@
  *   fetch.c      one refresh: /info beside the three lists, into one swarm part
  *   mutate.c     raw and filtered GETs, the active-task count, read-modify-write mutations
  *   events.c     the /events follower
+ *   rollout.c    a service's new image (with the registry's auth header), node labels,
+ *                node removal
  *
  * docker.h stays in the model's terms; curl and jansson types appear only here and below. */
 #ifndef SD_DOCKER_INTERNAL_H
