@@ -274,6 +274,7 @@ static void test_engine_requests(void **state)
 	assert_int_equal(sd_docker_service_update_image(d, "svc1", "sdlab/busybox:rollout", &auth,
 							err, sizeof(err)), 0);
 	assert_false(auth);
+	assert_string_equal(fake_engine_last(f, "POST")->registry_auth, "");
 	assert_int_equal(fake_engine_count(f, "POST", "/v1.41/services/svc1/update?version=42"), 1);
 	const struct fake_request *r = fake_engine_last(f, "POST");
 	assert_non_null(r);
@@ -369,6 +370,50 @@ static void test_registry_auth(void **state)
 	rmdir(dir);
 }
 
+/* With credentials for the image's registry the update carries X-Registry-Auth; what the
+ * caller gets back (the error, the flag) never holds them. */
+static void test_auth_header_sent(void **state)
+{
+	(void)state;
+	char dir[128], path[192];
+	snprintf(dir, sizeof(dir), "/tmp/sd-test-rollout-hdr-%d", (int)getpid());
+	mkdir(dir, 0700);
+	snprintf(path, sizeof(path), "%s/config.json", dir);
+	FILE *cf = fopen(path, "w");
+	assert_non_null(cf);
+	fputs("{\"auths\":{\"registry.example.com\":{\"auth\":\"ZGVwbG95OnMzY3JldA==\"}}}", cf);
+	fclose(cf);
+	setenv("DOCKER_CONFIG", dir, 1);
+	struct fake_engine *f = start_engine();
+	struct sd_docker *d = client(f, false);
+	char err[512] = "", json[2048];
+	bool auth = false;
+	assert_int_equal(sd_docker_service_update_image(d, "svc1", "registry.example.com/app:2",
+							&auth, err, sizeof(err)), 0);
+	assert_true(auth);
+	const struct fake_request *r = fake_engine_last(f, "POST");
+	assert_true(b64url_decode(r->registry_auth, json, sizeof(json)) > 0);
+	assert_non_null(strstr(json, "\"password\":\"s3cret\""));
+	assert_null(strstr(r->body, "s3cret"));
+	/* a refusal from the engine: its message, not the credentials */
+	fake_engine_route(f, "POST", "/v1.41/services/svc2/update", 500,
+			  "{\"message\":\"update out of sequence\"}", FAKE_SEND_WHOLE);
+	fake_engine_route(f, "GET", "/v1.41/services/svc2", 200,
+			  "{\"ID\":\"svc2\",\"Version\":{\"Index\":1},\"Spec\":{\"Name\":\"b\","
+			  "\"TaskTemplate\":{\"ContainerSpec\":{\"Image\":\"x:1\"}}}}",
+			  FAKE_SEND_WHOLE);
+	assert_int_equal(sd_docker_service_update_image(d, "svc2", "registry.example.com/app:2",
+							&auth, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "update out of sequence"));
+	assert_null(strstr(err, "s3cret"));
+	assert_null(strstr(err, "ZGVwbG95"));
+	sd_docker_close(d);
+	fake_engine_stop(f);
+	unsetenv("DOCKER_CONFIG");
+	unlink(path);
+	rmdir(dir);
+}
+
 static void test_decode_fields(void **state)
 {
 	(void)state;
@@ -412,7 +457,8 @@ int main(void)
 		cmocka_unit_test(test_update_check),   cmocka_unit_test(test_label_check),
 		cmocka_unit_test(test_constraints),    cmocka_unit_test(test_remove_check),
 		cmocka_unit_test(test_watch_mode_refuses), cmocka_unit_test(test_engine_requests),
-		cmocka_unit_test(test_registry_auth),  cmocka_unit_test(test_decode_fields),
+		cmocka_unit_test(test_registry_auth),  cmocka_unit_test(test_auth_header_sent),
+		cmocka_unit_test(test_decode_fields),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 	unlink(audit_path);
