@@ -3,6 +3,7 @@
  * slot the front end fills at start, so that keymaps, help and drills know one set of
  * entries. The restore scales its services through this file's own service.scale checks. */
 #include "actions.h"
+#include "actions_swarm.h"
 #include "base/text.h"
 #include "backup/backup.h"
 #include "core.h"
@@ -647,6 +648,17 @@ static const struct sd_action registry[] = {
 	      NULL, SD_CONFIRM_YES, check_promote, run_promote),
 	SWARM(SD_ACTION_NODE_DEMOTE, "node.demote", "demote a manager to worker (quorum checked)",
 	      SD_TARGET_NODE, NULL, SD_CONFIRM_YES, check_demote, run_demote),
+	/* rollouts and node edits (actions_swarm.c) */
+	[SD_ACTION_SERVICE_UPDATE] = {.id = SD_ACTION_SERVICE_UPDATE, .name = "service.update",
+	 .group = "Swarm", .help = "roll a service out to a new image (progress shown)",
+	 .mutates = true, .target = SD_TARGET_SERVICE, .prompt = "Image",
+	 .confirm = SD_CONFIRM_YES, .check = sd_check_service_update,
+	 .run = sd_run_service_update, .prefill = sd_prefill_service_update},
+	SWARM(SD_ACTION_NODE_LABEL, "node.label", "add (key=value) or remove (-key) a node label",
+	      SD_TARGET_NODE, "Label (key=value or -key)", SD_CONFIRM_YES, sd_check_node_label,
+	      sd_run_node_label),
+	SWARM(SD_ACTION_NODE_REMOVE, "node.remove", "remove a down worker from the swarm (name typed)",
+	      SD_TARGET_NODE, NULL, SD_CONFIRM_TYPE_NAME, sd_check_node_remove, sd_run_node_remove),
 	[SD_ACTION_PG_PROMOTE] = {.id = SD_ACTION_PG_PROMOTE, .name = "pg.promote",
 	 .group = "PostgreSQL", .help = "promote a standby to primary", .mutates = true,
 	 .target = SD_TARGET_PG_MEMBER, .confirm = SD_CONFIRM_YES, .check = check_pg_promote,

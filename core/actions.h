@@ -52,6 +52,8 @@ enum sd_action_id {
 	SD_ACTION_SERVICE_SCALE, SD_ACTION_SERVICE_ROLLBACK, SD_ACTION_SERVICE_REDEPLOY,
 	SD_ACTION_NODE_DRAIN, SD_ACTION_NODE_PAUSE, SD_ACTION_NODE_ACTIVATE, SD_ACTION_NODE_PROMOTE,
 	SD_ACTION_NODE_DEMOTE,
+	/* rollouts and node edits (actions_swarm.c) */
+	SD_ACTION_SERVICE_UPDATE, SD_ACTION_NODE_LABEL, SD_ACTION_NODE_REMOVE,
 	/* data tier and backups */
 	SD_ACTION_PG_PROMOTE, SD_ACTION_REDIS_FAILOVER, SD_ACTION_BACKUP_TAKE,
 	SD_ACTION_BACKUP_VERIFY, SD_ACTION_BACKUP_RESTORE,
@@ -76,6 +78,9 @@ struct sd_action {
 	int (*check)(struct sd_core *core, const struct sd_snapshot *snap, struct sd_request *req);
 	/* Do it (on the action worker). 0 or -1; req->result gets the outcome either way. */
 	int (*run)(struct sd_core *core, struct sd_request *req);
+	/* The prompt's starting answer, for the operator to edit (service.update: the image the
+	 * target runs now), or NULL: the prompt starts empty. */
+	void (*prefill)(const struct sd_snapshot *snap, const char *target, char *buf, size_t len);
 };
 
 /* One target a running action holds: KEY identifies it ("service iot-guardian_backend",

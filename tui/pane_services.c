@@ -2,13 +2,15 @@
 #include "ui.h"
 #include "conf/keymap.h"
 #include "conf/theme.h"
+#include "view_rollout.h"
 
 #include <stdio.h>
 #include <string.h>
 
 static const struct pane_column columns[] = {
 	{"NAME", 16, 3, false},  {"MODE", 10, 0, false},  {"REPLICAS", 8, 0, false},
-	{"IMAGE", 12, 2, false}, {"UPDATE", 18, 0, false}, {"PORTS", 8, 1, false},
+	{"IMAGE", 12, 2, false}, {"UPDATE", 18, 0, false}, {"ROLLOUT", 8, 0, false},
+	{"PORTS", 8, 1, false},
 };
 
 static size_t count(const struct ui *ui, const struct sd_snapshot *snap)
@@ -19,16 +21,25 @@ static size_t count(const struct ui *ui, const struct sd_snapshot *snap)
 
 static void row(const struct ui *ui, const struct sd_snapshot *snap, size_t i, struct pane_row *out)
 {
-	(void)ui;
 	const struct sd_service *s = &snap->swarm->services[i];
 	snprintf(out->cells[0], PANE_CELL, "%s", s->name);
 	snprintf(out->cells[1], PANE_CELL, "%s", s->mode);
 	snprintf(out->cells[2], PANE_CELL, "%ld/%ld", s->running, s->desired);
 	snprintf(out->cells[3], PANE_CELL, "%s", s->image);
 	snprintf(out->cells[4], PANE_CELL, "%s", *s->update_state ? s->update_state : "-");
+	/* a rollout under way (or stopped half way): its tasks updated and a bar */
+	long done, total;
+	const char *u = s->update_state;
+	if ((!strcmp(u, "updating") || !strncmp(u, "rollback_", 9) || !strcmp(u, "paused")) &&
+	    strcmp(u, "rollback_completed") != 0 &&
+	    rollout_progress(snap->swarm, s, &done, &total)) {
+		char bar[64];
+		rollout_bar(done, total, 3, ui->utf8, bar, sizeof(bar));
+		snprintf(out->cells[5], PANE_CELL, "%s %ld/%ld", bar, done, total);
+	}
 	size_t len = 0;
 	for (size_t p = 0; p < s->nports && len < PANE_CELL; p++)
-		len += (size_t)snprintf(out->cells[5] + len, PANE_CELL - len, "%s%ld:%ld/%s%s",
+		len += (size_t)snprintf(out->cells[6] + len, PANE_CELL - len, "%s%ld:%ld/%s%s",
 					p ? "," : "", s->ports[p].published, s->ports[p].target,
 					s->ports[p].protocol,
 					!strcmp(s->ports[p].mode, "host") ? "(host)" : "");
@@ -37,7 +48,6 @@ static void row(const struct ui *ui, const struct sd_snapshot *snap, size_t i, s
 		out->role = SD_ROLE_CRITICAL;
 	else if (s->running < s->desired)
 		out->role = SD_ROLE_WARNING;
-	const char *u = s->update_state;
 	if (!strcmp(u, "paused") || !strncmp(u, "rollback", 8))
 		out->cell_role[4] = SD_ROLE_WARNING;
 	else if (!strcmp(u, "updating"))

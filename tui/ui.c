@@ -370,6 +370,8 @@ void ui_draw(struct ui *ui)
 	int top = ui->drill_step ? UI_DRILL_ROW + 2 : 2, height = LINES - 1 - top;
 	if (ui->mode == UI_HELP) {
 		draw_help(ui, top - 1);
+	} else if (ui->mode == UI_ROLLOUT) {
+		rollout_draw(&ui->rollout, ui->snap, top - 1, LINES - 1, ui->utf8);
 	} else if (ui->zoomed || pane_table[ui->focus]->alone) {
 		layout_column(ui, &ui->focus, 1, top, 0, height, COLS);
 		if (ui->mode == UI_CONFIRM)
@@ -489,6 +491,12 @@ static void submit(struct ui *ui, const char *answer)
 		return;
 	}
 	ui->submitted++;
+	if (ui->request.action->id == SD_ACTION_SERVICE_UPDATE) { /* follow it */
+		const struct sd_service *s = sd_swarm_service(ui->snap->swarm, ui->request.target);
+		rollout_open(&ui->rollout, ui->request.target, s && s->image ? s->image : "",
+			     ui->request.param);
+		ui->mode = UI_ROLLOUT;
+	}
 }
 
 static void start_mutation(struct ui *ui, const struct sd_action *action)
@@ -511,7 +519,11 @@ static void start_mutation(struct ui *ui, const struct sd_action *action)
 		req->action = action;
 		sd_strlcpy(req->target, target, sizeof(req->target));
 		const struct sd_service *s = sd_swarm_service(ui->snap->swarm, target);
-		sd_strlcpy(req->target_name, s ? s->name : target, sizeof(req->target_name));
+		const struct sd_node *n = s ? NULL : sd_swarm_node(ui->snap->swarm, target);
+		sd_strlcpy(req->target_name, s ? s->name : n ? n->hostname : target,
+			   sizeof(req->target_name));
+		if (action->prefill)
+			action->prefill(ui->snap, target, ui->input, sizeof(ui->input));
 		ui->mode = UI_PROMPT;
 		return;
 	}
@@ -804,6 +816,14 @@ void ui_key(struct ui *ui, int key)
 	case UI_FILTER: key_filter(ui, key); return;
 	case UI_PROMPT: key_prompt(ui, key); return;
 	case UI_CONFIRM: key_confirm(ui, key); return;
+	case UI_ROLLOUT: { /* the progress view: Esc closes it; save, refresh and help work */
+		const struct sd_action *a = sd_keymap_lookup(ui->keymap, SD_SCOPE_GENERIC, key);
+		if (key == SD_KEY_ESC || key == 'q' || (a && a->id == SD_ACTION_BACK))
+			ui->mode = UI_NORMAL;
+		else if (a && (a->id == SD_ACTION_SCREEN_SAVE || a->id == SD_ACTION_REFRESH))
+			sd_action_navigate(a, ui);
+		return;
+	}
 	case UI_HELP: {
 		const struct sd_action *a = sd_keymap_lookup(ui->keymap, SD_SCOPE_GENERIC, key);
 		if (key == SD_KEY_ESC || key == 'q')

@@ -13,12 +13,13 @@
 #include "core.h"
 #include "model/model.h"
 #include "pane.h"
+#include "view_rollout.h"
 
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
-enum ui_mode { UI_NORMAL, UI_FILTER, UI_PROMPT, UI_CONFIRM, UI_HELP, UI_TOO_SMALL };
+enum ui_mode { UI_NORMAL, UI_FILTER, UI_PROMPT, UI_CONFIRM, UI_HELP, UI_TOO_SMALL, UI_ROLLOUT };
 
 struct recorder;
 
@@ -47,6 +48,7 @@ struct ui {
 	bool headless;
 	unsigned submitted;              /* actions handed to the core so far */
 	struct recorder *recorder;       /* --record: every key goes through it */
+	struct rollout_view rollout;     /* service.update's progress view (UI_ROLLOUT) */
 };
 
 /* While a drill plays, its line (name, step, the step itself) takes this row and the alerts

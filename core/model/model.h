@@ -60,6 +60,14 @@ struct sd_service {
 	bool has_previous_spec;
 	size_t task_first, task_count;   /* its tasks: swarm->tasks[task_first ...] */
 	time_t updated_at;
+	/* rollouts: UpdateStatus times (0 when none) and Spec.UpdateConfig as the engine has it
+	 * (-1 / "" where the spec leaves a field out: the engine's defaults apply) */
+	time_t update_started, update_completed;
+	long update_parallelism;
+	double update_delay, update_monitor;       /* seconds */
+	const char *update_order, *update_failure_action;
+	const char **constraints;        /* TaskTemplate.Placement.Constraints, as written */
+	size_t nconstraints;
 };
 
 struct sd_task {
@@ -69,6 +77,7 @@ struct sd_task {
 	const char *error, *message;
 	long slot;                              /* 0 for global services */
 	time_t since;                           /* Status.Timestamp */
+	const char *image;                      /* Spec.ContainerSpec.Image, no @digest */
 };
 
 struct sd_swarm {

@@ -110,12 +110,20 @@ static json_t *services_json(const struct sd_swarm *sw)
 				"published", (json_int_t)s->ports[j].published,
 				"target", (json_int_t)s->ports[j].target,
 				"protocol", str(s->ports[j].protocol), "mode", str(s->ports[j].mode)));
-		append(a, json_pack("{s:o s:o s:o s:o s:I s:I s:o s:o s:o}",
+		json_t *svc = json_pack("{s:o s:o s:o s:o s:I s:I s:o s:o s:o}",
 			"id", str(s->id), "name", str(s->name), "stack", str(s->stack),
 			"mode", str(s->mode), "desired", (json_int_t)s->desired,
 			"running", (json_int_t)s->running, "image", str(s->image),
 			"update_state", *s->update_state ? str(s->update_state) : json_null(),
-			"ports", ports));
+			"ports", ports);
+		/* the rollout: UpdateStatus as the engine reports it, null before any */
+		set_key(svc, "update", s->update_state && *s->update_state
+			? json_pack("{s:o s:o s:o s:o}", "state", str(s->update_state),
+				    "started", time_or_null(s->update_started),
+				    "completed", time_or_null(s->update_completed),
+				    "message", str(s->update_message))
+			: json_null());
+		append(a, svc);
 	}
 	return a;
 }

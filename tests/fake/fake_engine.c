@@ -155,6 +155,13 @@ static void serve(struct fake_engine *f, int fd)
 		struct fake_request entry = {0};
 		sscanf(buf, "%7s %511s", entry.method, entry.target);
 		entry.body = strndup(buf + head, body_len);
+		const char *auth = strcasestr(buf, "\r\nX-Registry-Auth:");
+		if (auth) {
+			auth += 18;
+			auth += strspn(auth, " ");
+			snprintf(entry.registry_auth, sizeof(entry.registry_auth), "%.*s",
+				 (int)strcspn(auth, "\r"), auth);
+		}
 		char method[8], target[512];
 		memcpy(method, entry.method, sizeof(method));
 		memcpy(target, entry.target, sizeof(target));

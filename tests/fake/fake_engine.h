@@ -34,6 +34,7 @@ struct fake_route {
 struct fake_request {
 	char method[8], target[512];
 	char *body;
+	char registry_auth[1024];     /* the X-Registry-Auth header's value, "" when absent */
 };
 
 #define FAKE_MAX_ROUTES 48

@@ -424,7 +424,8 @@ static void test_registry_names(void **state)
 		"filter", "sort.next", "open", "back", "screen.save", "pane.zoom", "service.scale",
 		"service.rollback", "service.redeploy", "node.drain", "node.pause", "node.activate",
 		"node.promote", "node.demote", "pg.promote", "redis.failover", "backup.take",
-		"backup.verify", "backup.restore", NULL,
+		"backup.verify", "backup.restore", "service.update", "node.label", "node.remove",
+		NULL,
 	};
 	for (size_t i = 0; contract[i]; i++)
 		assert_non_null(sd_action_find(contract[i]));

@@ -328,6 +328,74 @@ static void take_mode(struct decoder *dec, struct js *s, struct sd_service *svc)
 	}
 }
 
+/* ContainerSpec.Image without its @sha256:... digest; DEFAULT when there is none. */
+static const char *take_container_image(struct decoder *dec, struct js *s, const char *dflt)
+{
+	const char *k, *image = dflt;
+	size_t kl;
+	for (int c = 0; js_object_next(s, &c, &k, &kl);) {
+		const char *raw;
+		size_t len;
+		bool escaped;
+		if (!JS_KEY(k, kl, "Image")) {
+			js_skip(s);
+		} else if (js_string_raw(s, &raw, &len, &escaped)) {
+			const char *at = memchr(raw, '@', len);
+			if (at)
+				len = (size_t)(at - raw);   /* drop @sha256:... */
+			image = engine_string(dec, raw, len, escaped, true);
+		}
+	}
+	return image;
+}
+
+/* Placement.Constraints ("node.labels.type==db"), kept as written. */
+static void take_constraints(struct decoder *dec, struct js *s, struct sd_service *svc)
+{
+	const char *k;
+	size_t kl;
+	for (int a = 0; js_object_next(s, &a, &k, &kl);) {
+		if (!JS_KEY(k, kl, "Constraints")) {
+			js_skip(s);
+			continue;
+		}
+		const char *items[64];
+		size_t n = 0;
+		for (int b = 0; js_array_next(s, &b);) {
+			const char *c = take_interned(dec, s);
+			if (n < sizeof(items) / sizeof(items[0]) && *c)
+				items[n++] = c;
+		}
+		svc->nconstraints = n;
+		svc->constraints = NULL;
+		if (n) {
+			svc->constraints = sd_arena_alloc(dec->arena, n * sizeof(*svc->constraints));
+			memcpy(svc->constraints, items, n * sizeof(*items));
+		}
+	}
+}
+
+/* Spec.UpdateConfig: durations come in nanoseconds. */
+static void take_update_config(struct decoder *dec, struct js *s, struct sd_service *svc)
+{
+	const char *k;
+	size_t kl;
+	for (int a = 0; js_object_next(s, &a, &k, &kl);) {
+		if (JS_KEY(k, kl, "Parallelism"))
+			svc->update_parallelism = (long)js_int(s);
+		else if (JS_KEY(k, kl, "Delay"))
+			svc->update_delay = (double)js_int(s) / 1e9;
+		else if (JS_KEY(k, kl, "Monitor"))
+			svc->update_monitor = (double)js_int(s) / 1e9;
+		else if (JS_KEY(k, kl, "Order"))
+			svc->update_order = take_interned(dec, s);
+		else if (JS_KEY(k, kl, "FailureAction"))
+			svc->update_failure_action = take_interned(dec, s);
+		else
+			js_skip(s);
+	}
+}
+
 static void take_service_spec(struct decoder *dec, struct js *s, struct sd_service *svc)
 {
 	const char *k;
@@ -341,25 +409,15 @@ static void take_service_spec(struct decoder *dec, struct js *s, struct sd_servi
 			take_mode(dec, s, svc);
 		} else if (JS_KEY(k, kl, "TaskTemplate")) {
 			for (int b = 0; js_object_next(s, &b, &k, &kl);) {
-				if (!JS_KEY(k, kl, "ContainerSpec")) {
+				if (JS_KEY(k, kl, "ContainerSpec"))
+					svc->image = take_container_image(dec, s, svc->image);
+				else if (JS_KEY(k, kl, "Placement"))
+					take_constraints(dec, s, svc);
+				else
 					js_skip(s);
-					continue;
-				}
-				for (int c = 0; js_object_next(s, &c, &k, &kl);) {
-					const char *raw;
-					size_t len;
-					bool escaped;
-					if (!JS_KEY(k, kl, "Image")) {
-						js_skip(s);
-					} else if (js_string_raw(s, &raw, &len, &escaped)) {
-						const char *at = memchr(raw, '@', len);
-						if (at)
-							len = (size_t)(at - raw);   /* drop @sha256:... */
-						svc->image = engine_string(dec, raw, len, escaped,
-									   true);
-					}
-				}
 			}
+		} else if (JS_KEY(k, kl, "UpdateConfig")) {
+			take_update_config(dec, s, svc);
 		} else {
 			js_skip(s);
 		}
@@ -373,7 +431,10 @@ static void decode_service(struct decoder *dec, struct js *s, struct service_rec
 	rec->status_desired = -1;
 	*svc = (struct sd_service){.id = e, .name = e, .stack = e, .mode = e, .image = e,
 				   .update_state = e, .update_message = e,
-				   .desired = -1, .running = -1};
+				   .desired = -1, .running = -1, .update_parallelism = -1,
+				   .update_delay = -1, .update_monitor = -1,
+				   .update_order = e,
+				   .update_failure_action = e};
 	const char *k;
 	size_t kl;
 	for (int a = 0; js_object_next(s, &a, &k, &kl);) {
@@ -406,6 +467,10 @@ static void decode_service(struct decoder *dec, struct js *s, struct service_rec
 					svc->update_state = take_interned(dec, s);
 				else if (JS_KEY(k, kl, "Message"))
 					svc->update_message = take_interned(dec, s);
+				else if (JS_KEY(k, kl, "StartedAt"))
+					svc->update_started = take_time(s);
+				else if (JS_KEY(k, kl, "CompletedAt"))
+					svc->update_completed = take_time(s);
 				else
 					js_skip(s);
 		} else if (JS_KEY(k, kl, "ServiceStatus")) {
@@ -476,7 +541,7 @@ static void decode_task(struct decoder *dec, struct js *s, struct task_rec *rec)
 	const char *e = dec->empty;
 	struct sd_task *t = &rec->task;
 	*t = (struct sd_task){.id = e, .service_id = e, .service = e, .node_id = e, .node = e,
-			      .desired_state = e, .state = e, .error = e, .message = e};
+			      .desired_state = e, .state = e, .error = e, .message = e, .image = e};
 	rec->service = UINT32_MAX;
 	rec->node = -1;
 	const char *k, *raw;
@@ -512,6 +577,12 @@ static void decode_task(struct decoder *dec, struct js *s, struct task_rec *rec)
 			t->slot = (long)js_int(s);
 		} else if (JS_KEY(k, kl, "DesiredState")) {
 			t->desired_state = take_interned(dec, s);
+		} else if (JS_KEY(k, kl, "Spec")) {
+			for (int b = 0; js_object_next(s, &b, &k, &kl);)
+				if (JS_KEY(k, kl, "ContainerSpec"))
+					t->image = take_container_image(dec, s, t->image);
+				else
+					js_skip(s);
 		} else if (JS_KEY(k, kl, "Status")) {
 			for (int b = 0; js_object_next(s, &b, &k, &kl);) {
 				if (JS_KEY(k, kl, "Timestamp"))

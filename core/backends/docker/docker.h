@@ -73,6 +73,22 @@ int sd_docker_node_availability(struct sd_docker *docker, const char *node,
 int sd_docker_node_role(struct sd_docker *docker, const char *node, const char *role,
 			char *err, size_t errlen);
 
+/* Rollouts and node edits (rollout.c). SERVICE's spec with its image set to IMAGE, posted
+ * with the spec's version and, when the Docker client configuration has credentials for the
+ * image's registry, the X-Registry-Auth header (*SENT_AUTH says whether it went; the
+ * credentials themselves never leave this call). */
+int sd_docker_service_update_image(struct sd_docker *docker, const char *service,
+				   const char *image, bool *sent_auth, char *err, size_t errlen);
+/* NODE's label KEY set to VALUE, or removed when VALUE is NULL (an absent key is an error). */
+int sd_docker_node_label(struct sd_docker *docker, const char *node, const char *key,
+			 const char *value, char *err, size_t errlen);
+/* DELETE /nodes/ID, not forced. */
+int sd_docker_node_remove(struct sd_docker *docker, const char *node, char *err, size_t errlen);
+/* The X-Registry-Auth value for IMAGE's registry from the "auths" of CONFIG_PATH (NULL:
+ * $DOCKER_CONFIG/config.json, else ~/.docker/config.json): base64url of the JSON auth config,
+ * as the CLI sends it. 1 when found (OUT filled), 0 when there is none (OUT ""). */
+int sd_docker_registry_auth(const char *image, const char *config_path, char *out, size_t size);
+
 /* Raw GET for exports (backups): the response body, malloc'ed, or NULL with ERR. */
 char *sd_docker_get(struct sd_docker *docker, const char *path, size_t *len, char *err,
 		    size_t errlen);

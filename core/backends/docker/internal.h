@@ -7,6 +7,8 @@
  *   fetch.c      one refresh: /info beside the three lists, into one swarm part
  *   mutate.c     raw and filtered GETs, the active-task count, read-modify-write mutations
  *   events.c     the /events follower
+ *   rollout.c    a service's new image (with the registry's auth header), node labels,
+ *                node removal
  *
  * docker.h stays in the model's terms; curl and jansson types appear only here and below. */
 #ifndef SD_DOCKER_INTERNAL_H
@@ -81,6 +83,12 @@ void docker_engine_error(struct sd_docker *d, long status, const char *body, siz
  * (STATUS says which status came back, 0 when none did). */
 int docker_perform(struct sd_docker *d, CURL *h, const char *method, const char *path,
 		   const char *body, struct sink *sink, long *status, char *err, size_t errlen);
+
+/* The same with one more request HEADER line ("X-Registry-Auth: ..."; NULL: none) on a
+ * request other than GET. The header is never logged nor put in an error. */
+int docker_perform_with(struct sd_docker *d, CURL *h, const char *method, const char *path,
+			const char *body, const char *header, struct sink *sink, long *status,
+			char *err, size_t errlen);
 
 /* Integer major * 1000 + minor from "1.41"; 0 unless exactly MAJOR.MINOR of at most three
  * digits each (so no version can overflow, nor put anything else into a request path). */
@@ -171,6 +179,16 @@ int docker_decode_info(struct decoder *dec, const char *text, size_t len, char *
 void docker_decode_element(struct decoder *dec, enum list_kind kind, struct js *s);
 /* A list is complete: sort it and index its IDs for the lists that refer to it. */
 void docker_list_done(struct decoder *dec, enum list_kind kind);
+
+/* ---- mutate.c (for rollout.c) ----------------------------------------------------------- */
+
+/* GET /services/SERVICE and /nodes/NODE (by ID, else hostname) as JSON with a Spec, or NULL
+ * with ERR. */
+struct json_t;
+struct json_t *docker_inspect_service(struct sd_docker *d, CURL *h, const char *service,
+				      char *err, size_t errlen);
+struct json_t *docker_inspect_node(struct sd_docker *d, CURL *h, const char *node, char *err,
+				   size_t errlen);
 
 /* ---- stream.c --------------------------------------------------------------------------- */
 

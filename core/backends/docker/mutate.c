@@ -387,3 +387,15 @@ int sd_docker_node_role(struct sd_docker *d, const char *node, const char *role,
 	return node_update(d, node, "Role", role, allowed, err, errlen);
 }
 
+
+json_t *docker_inspect_service(struct sd_docker *d, CURL *h, const char *service, char *err,
+			       size_t errlen)
+{
+	return inspect_service(d, h, service, err, errlen);
+}
+
+json_t *docker_inspect_node(struct sd_docker *d, CURL *h, const char *node, char *err,
+			    size_t errlen)
+{
+	return inspect_node(d, h, node, err, errlen);
+}

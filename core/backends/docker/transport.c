@@ -391,6 +391,13 @@ static bool is_mutation(const char *method) { return strcmp(method, "GET") != 0;
 int docker_perform(struct sd_docker *d, CURL *h, const char *method, const char *path,
 		   const char *body, struct sink *sink, long *status, char *err, size_t errlen)
 {
+	return docker_perform_with(d, h, method, path, body, NULL, sink, status, err, errlen);
+}
+
+int docker_perform_with(struct sd_docker *d, CURL *h, const char *method, const char *path,
+			const char *body, const char *header, struct sink *sink, long *status,
+			char *err, size_t errlen)
+{
 	if (status)
 		*status = 0;
 	/* the read-only guarantee: nothing that could change the engine leaves the process */
@@ -422,6 +429,8 @@ int docker_perform(struct sd_docker *d, CURL *h, const char *method, const char 
 	if (strcmp(method, "GET") != 0) {
 		headers = curl_slist_append(headers, "Content-Type: application/json");
 		headers = curl_slist_append(headers, "Expect:");
+		if (header)
+			headers = curl_slist_append(headers, header);
 		curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
 		if (strcmp(method, "POST") == 0) {
 			curl_easy_setopt(h, CURLOPT_POST, 1L);
