@@ -11,6 +11,7 @@
 #include "record.h"
 #include "table.h"
 #include "term.h"
+#include "view_pg.h"
 #include "base/xalloc.h"
 
 #include <curses.h>
@@ -62,6 +63,7 @@ void ui_init(struct ui *ui, struct sd_core *core, const struct sd_config *config
 
 void ui_free(struct ui *ui)
 {
+	pgview_free(ui);
 	for (int i = 0; i < PANE_COUNT; i++)
 		free(ui->views[i].rows);
 	sd_snapshot_unref(ui->snap);
@@ -368,6 +370,10 @@ void ui_draw(struct ui *ui)
 	int top = ui->drill_step ? UI_DRILL_ROW + 2 : 2, height = LINES - 1 - top;
 	if (ui->mode == UI_HELP) {
 		draw_help(ui, top - 1);
+	} else if (pgview_shown(ui)) {
+		pgview_draw(ui, top, height);
+		if (ui->mode == UI_CONFIRM)
+			draw_dialog(ui);
 	} else {
 		enum pane_id left[PANE_COUNT], right[PANE_COUNT];
 		int nl = 0, nr = 0;
@@ -449,6 +455,7 @@ static const char *action_target(struct ui *ui, const struct sd_action *action)
 	case SD_TARGET_SERVICE: want = PANE_SERVICES; break;
 	case SD_TARGET_PG_MEMBER: want = PANE_POSTGRES; break;
 	case SD_TARGET_BACKUP: want = PANE_BACKUPS; break;
+	case SD_TARGET_PG_TABLE: return pgview_target(ui);
 	default: return "";
 	}
 	/* from the tasks pane, a node or service action means the selected task's */
@@ -488,7 +495,8 @@ static void start_mutation(struct ui *ui, const struct sd_action *action)
 		snprintf(msg, sizeof(msg), "%s works in the %s pane", action->name,
 			 action->target == SD_TARGET_NODE ? "nodes" :
 			 action->target == SD_TARGET_SERVICE ? "services" :
-			 action->target == SD_TARGET_PG_MEMBER ? "postgres" : "backups");
+			 action->target == SD_TARGET_PG_MEMBER ||
+			 action->target == SD_TARGET_PG_TABLE ? "postgres" : "backups");
 		say(ui, SD_WARNING, msg);
 		return;
 	}
@@ -519,6 +527,8 @@ void ui_action(struct ui *ui, const struct sd_action *action)
 {
 	ui->dirty = true;
 	if (!action)
+		return;
+	if (pgview_action(ui, action))
 		return;
 	if (action->mutates)
 		start_mutation(ui, action);
@@ -664,6 +674,7 @@ static const struct sd_navigation navigation[] = {
 	{SD_ACTION_OPEN, nav_open},
 	{SD_ACTION_BACK, nav_back},
 	{SD_ACTION_SCREEN_SAVE, nav_screen_save},
+	{SD_ACTION_PG_TABLES, pgview_nav_tables},
 };
 
 int ui_bind_navigation(char *err, size_t errlen)
@@ -798,7 +809,10 @@ void ui_key(struct ui *ui, int key)
 	default:
 		break;
 	}
-	const struct sd_action *action = sd_keymap_lookup(ui->keymap, pane_table[ui->focus]->scope, key);
+	if (pgview_key(ui, key))
+		return;
+	const struct sd_action *action = sd_keymap_lookup(ui->keymap, pgview_shown(ui)
+				? SD_SCOPE_POSTGRES : pane_table[ui->focus]->scope, key);
 	if (action)
 		ui_action(ui, action);
 }
