@@ -37,6 +37,7 @@ struct pgview {
 	int text_top;                    /* description / results scroll */
 	size_t result_col;               /* results: the first column shown */
 	bool was_running;                /* a maintenance ran at the last draw */
+	bool filtering;                  /* typing the list's filter */
 	/* the prompt */
 	bool prompt;
 	char input[768];
@@ -495,6 +496,30 @@ static void describe_selected(struct ui *ui)
 	ask(ui, SD_PGMAINT_DESCRIBE, schema, table);
 }
 
+/* The list's filter, typed as in the panes: Enter keeps it, Esc clears it. */
+static bool filter_key(struct ui *ui, int key)
+{
+	struct pgview *v = state(ui);
+	struct pane_view *list = v->kind == PGV_DATABASES ? &v->dbview : &v->tview;
+	size_t len = strlen(list->filter);
+	if (key == SD_KEY_ESC) {
+		list->filter[0] = '\0';
+		v->filtering = false;
+	} else if (key == SD_KEY_ENTER) {
+		v->filtering = false;
+	} else if (key == SD_KEY_BACKSPACE || key == SD_KEY_CTRL + 'h') {
+		list->filter[sd_utf8_prev(list->filter, len)] = '\0';
+	} else if (key >= 32 && key < 127 && len + 1 < sizeof(list->filter)) {
+		list->filter[len] = (char)key;
+		list->filter[len + 1] = '\0';
+	}
+	view_select_first(list);
+	struct pane_env env = env_of(ui);
+	view_rebuild(&env, list);
+	view_select_first(list);
+	return true;
+}
+
 bool pgview_key(struct ui *ui, int key)
 {
 	struct pgview *v = state(ui);
@@ -503,6 +528,8 @@ bool pgview_key(struct ui *ui, int key)
 	take(ui);
 	if (v->prompt)
 		return prompt_key(ui, key);
+	if (v->filtering)
+		return filter_key(ui, key);
 	const struct sd_action *a = sd_keymap_lookup(ui->keymap, SD_SCOPE_POSTGRES, key);
 	struct pane_view *list = v->kind == PGV_DATABASES ? &v->dbview
 				 : v->kind == PGV_TABLES ? &v->tview : NULL;
@@ -548,7 +575,10 @@ bool pgview_key(struct ui *ui, int key)
 		}
 		return true;
 	case SD_ACTION_BACK:
-		back(ui);
+		if (list && *list->filter)
+			list->filter[0] = '\0';
+		else
+			back(ui);
 		return true;
 	case SD_ACTION_SORT_NEXT:
 		if (list) {
@@ -567,7 +597,9 @@ bool pgview_key(struct ui *ui, int key)
 			return true;
 		return false;
 	case SD_ACTION_FILTER:
-		return true; /* the lists are short; no filter here */
+		if (list)
+			v->filtering = true;
+		return true;
 	case SD_ACTION_FOCUS_NEXT: case SD_ACTION_FOCUS_PREV: case SD_ACTION_FOCUS_NODES:
 	case SD_ACTION_FOCUS_SERVICES: case SD_ACTION_FOCUS_TASKS: case SD_ACTION_FOCUS_POSTGRES:
 	case SD_ACTION_FOCUS_REDIS: case SD_ACTION_FOCUS_BACKUPS:
@@ -714,7 +746,7 @@ void pgview_draw(struct ui *ui, int top, int height)
 	int bottom = 0;
 	if (p.present)
 		bottom++;
-	if (v->prompt)
+	if (v->prompt || v->filtering)
 		bottom++;
 	int h = height - bottom;
 	struct pane_env env = env_of(ui);
@@ -739,6 +771,11 @@ void pgview_draw(struct ui *ui, int top, int height)
 		sd_pgmaint_progress_line(&p, ui->utf8, 30, line, sizeof(line));
 		put_line(y++, line, term_attr(p.running ? SD_ROLE_STATUS
 					      : p.status == 0 ? SD_ROLE_OK : SD_ROLE_CRITICAL));
+	}
+	if (v->filtering) {
+		char line[256];
+		snprintf(line, sizeof(line), "/%s", v->kind == PGV_DATABASES ? v->dbview.filter : v->tview.filter);
+		put_line(y++, line, term_attr(SD_ROLE_STATUS));
 	}
 	if (v->prompt) {
 		char line[1024];
