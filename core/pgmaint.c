@@ -352,47 +352,61 @@ void sd_pgmaint_query_confirm(struct sd_core *core)
 
 /* ---- passwords and history ---- */
 
+/* OUT grows by N bytes of S. */
+static void put(char **out, size_t *len, size_t *cap, const char *s, size_t n)
+{
+	if (*len + n + 1 > *cap) {
+		*cap = (*len + n + 1) * 2;
+		*out = xrealloc(*out, *cap);
+	}
+	memcpy(*out + *len, s, n);
+	*len += n;
+	(*out)[*len] = '\0';
+}
+
 char *sd_pgmaint_mask_password(const char *sql)
 {
-	char *out = xstrdup(sql);
-	char *p = out;
-	while ((p = strcasestr(p, "password"))) {
-		char *q = p + 8;
+	size_t len = 0, cap = strlen(sql) + 16;
+	char *out = xmalloc(cap);
+	out[0] = '\0';
+	const char *p = sql, *hit;
+	while ((hit = strcasestr(p, "password"))) {
+		const char *q = hit + 8;
+		put(&out, &len, &cap, p, (size_t)(q - p));
+		p = q;
 		while (isspace((unsigned char)*q))
 			q++;
-		if (*q == '=') /* conninfo-like text: password=secret */
+		bool equals = *q == '=';
+		if (equals) /* conninfo-like text: password=secret */
 			for (q++; isspace((unsigned char)*q); q++)
 				;
-		if (*q == '\'' || (*q == 'E' && q[1] == '\'') || (*q == 'e' && q[1] == '\'')) {
-			char *start = *q == '\'' ? q : q + 1, *end = start + 1;
-			while (*end && !(*end == '\'' && end[1] != '\''))
-				end += *end == '\'' ? 2 : 1;
-			if (*end)
-				end++;
-			size_t tail = strlen(end);
-			memcpy(start, "'***'", 5);
-			memmove(start + 5, end, tail + 1);
-			p = start + 5;
-		} else if (p[8] == '=' || (q > p + 8 && q[-1] == '=') ) {
-			char *end = q;
+		bool escape = (*q == 'E' || *q == 'e') && q[1] == '\'';
+		if (*q == '\'' || escape) {
+			const char *start = escape ? q + 1 : q, *end = start + 1;
+			while (*end) {
+				if (escape && *end == '\\' && end[1])
+					end += 2;
+				else if (*end == '\'' && end[1] == '\'')
+					end += 2;
+				else if (*end == '\'')
+					break;
+				else
+					end++;
+			}
+			put(&out, &len, &cap, p, (size_t)(start - p));
+			put(&out, &len, &cap, "'***'", 5);
+			p = *end ? end + 1 : end;
+		} else if (equals) {
+			const char *end = q;
 			while (*end && !isspace((unsigned char)*end) && *end != '\'')
 				end++;
-			if (end > q) {
-				size_t tail = strlen(end);
-				char *grown = xmalloc((size_t)(q - out) + 3 + tail + 1);
-				memcpy(grown, out, (size_t)(q - out));
-				memcpy(grown + (q - out), "***", 3);
-				memcpy(grown + (q - out) + 3, end, tail + 1);
-				p = grown + (q - out) + 3;
-				free(out);
-				out = grown;
-			} else {
-				p = q;
-			}
-		} else {
-			p += 8;
+			put(&out, &len, &cap, p, (size_t)(q - p));
+			if (end > q)
+				put(&out, &len, &cap, "***", 3);
+			p = end;
 		}
 	}
+	put(&out, &len, &cap, p, strlen(p));
 	return out;
 }
 
