@@ -328,19 +328,29 @@ static void draw_help(struct ui *ui, int top)
 	const char *group = NULL;
 	snprintf(lines[n++], 160, "Keys in the %s pane (keymap %s). Esc or q closes.",
 		 pane_table[ui->focus]->title, ui->keymap->source ? ui->keymap->source : "default");
-	for (const struct sd_action *const *a = sd_actions(); *a && n < 126; a++) {
-		char keys[64];
-		binding_for(ui, scope, *a, keys, sizeof(keys));
-		if (!*keys)
+	/* each group once, where it first appears (a feature's block may come later) */
+	for (const struct sd_action *const *g = sd_actions(); *g && n < 126; g++) {
+		bool seen = false;
+		for (const struct sd_action *const *e = sd_actions(); e != g && !seen; e++)
+			seen = !strcmp((*e)->group, (*g)->group);
+		if (seen)
 			continue;
-		if (!group || strcmp(group, (*a)->group)) {
-			group = (*a)->group;
-			snprintf(lines[n++], 160, "%s", "");
-			snprintf(lines[n++], 160, "%s", group);
+		for (const struct sd_action *const *a = g; *a && n < 126; a++) {
+			char keys[64];
+			if (strcmp((*a)->group, (*g)->group) != 0)
+				continue;
+			binding_for(ui, scope, *a, keys, sizeof(keys));
+			if (!*keys)
+				continue;
+			if (!group || strcmp(group, (*a)->group)) {
+				group = (*a)->group;
+				snprintf(lines[n++], 160, "%s", "");
+				snprintf(lines[n++], 160, "%s", group);
+			}
+			snprintf(lines[n++], 160, "  %-14s %-18s %s%s", keys, (*a)->name, (*a)->help,
+				 (*a)->mutates && ui->snap->mode == SD_MODE_WATCH ? " (refused: watch mode)"
+										    : "");
 		}
-		snprintf(lines[n++], 160, "  %-14s %-18s %s%s", keys, (*a)->name, (*a)->help,
-			 (*a)->mutates && ui->snap->mode == SD_MODE_WATCH ? " (refused: watch mode)"
-									    : "");
 	}
 	if (ui->help_top > n - 1)
 		ui->help_top = n - 1;
