@@ -50,6 +50,7 @@ wait_shows() { wait_until "$1" shows "$2"; }
 wait_shows 30 "$primary +primary" || note "the pane did not show $primary"
 keys 4 / "$primary" Enter T
 check "T opens the databases of $primary" wait_shows 15 "Databases.*on $primary"
+wait_shows 15 "^ *app +[0-9.]+ [KMG]?i?B" || note "no row for the app database"
 keys / app Enter Enter
 check "Enter on app lists its tables with pgbench_accounts" wait_shows 15 "pgbench_accounts"
 check "the tables view has sizes, rows and last (auto)vacuum columns" \
