@@ -239,18 +239,18 @@ int sd_run_pg_query(struct sd_core *core, struct sd_request *req)
 			     c->postgres.query_timeout_ms, SD_PG_QUERY_MAX_ROWS, &a->result, a->error,
 			     sizeof(a->error));
 	if (rc != 0) {
-		refuse(req, "pg.query on %s: %s", a->target.member, a->error);
+		refuse(req, "%s", a->error);
 		rc = -1;
 	} else if (a->result->error) {
 		size_t first = strcspn(a->result->error, "\n");
 		char at[48] = "";
 		if (a->result->position > 0)
 			snprintf(at, sizeof(at), " (at character %d)", a->result->position);
-		refuse(req, "pg.query on %s: %.*s%s", a->target.member, (int)first, a->result->error, at);
+		refuse(req, "%.*s%s", (int)first, a->result->error, at);
 		rc = -1;
 	} else {
-		snprintf(req->result, sizeof(req->result), "pg.query on %s: %s, %zu row%s%s in %.2fs",
-			 a->target.member, a->result->status ? a->result->status : "done",
+		snprintf(req->result, sizeof(req->result), "%s, %zu row%s%s in %.2fs",
+			 a->result->status ? a->result->status : "done",
 			 a->result->nrows, a->result->nrows == 1 ? "" : "s",
 			 a->result->capped ? " (capped: more were not read)" : "", a->result->seconds);
 		rc = 0;

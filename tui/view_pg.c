@@ -356,7 +356,9 @@ static void prompt_open(struct ui *ui)
 		sd_strlcpy(v->member, member ? member : "", sizeof(v->member));
 		v->database[0] = '\0';
 	}
-	if (v->kind == PGV_DATABASES || v->kind == PGV_NONE || v->kind == PGV_RESULTS)
+	if (v->kind == PGV_RESULTS && *v->query_target)
+		; /* the next statement goes where the last one went */
+	else if (v->kind == PGV_DATABASES || v->kind == PGV_NONE)
 		snprintf(v->query_target, sizeof(v->query_target), "%s", v->member);
 	else
 		snprintf(v->query_target, sizeof(v->query_target), "%s/%s", v->member, v->database);

@@ -31,7 +31,7 @@ a0=$(analyzed)
 # throttled VACUUM (vacuum_cost_delay) so that its progress can be watched
 sed -e "s|^audit_log: .*|audit_log: $TMP/state/audit.log|" \
     -e "s|^  statement_timeout_ms: .*|&\n  query_timeout_ms: 2000|" \
-    -e "s|dbname=postgres\"|dbname=postgres options='-c vacuum_cost_delay=10 -c vacuum_cost_limit=100'\"|" \
+    -e "s|dbname=postgres\"|dbname=postgres options='-c vacuum_cost_delay=10 -c vacuum_cost_limit=20'\"|" \
     "$SWARMDECK_CONFIG" > "$TMP/sd.yaml"
 CONF="$TMP/sd.yaml"
 AUDIT="$TMP/state/audit.log"
@@ -104,7 +104,11 @@ check "a SELECT on $standby shows its rows under their column names" \
 esc 3
 # DELETE on the primary: the server's read-only error, and nothing deleted
 n0=$("$DATA" psql primary "select count(*) from pgbench_branches")
-keys 4 / "$primary" Enter Q
+keys 4 / "$primary" Enter T
+wait_shows 15 "^ *app +[0-9.]+ [KMG]?i?B" || note "no row for the app database"
+keys / app Enter Enter
+wait_shows 15 "pgbench_branches" || note "no tables of app"
+keys Q
 keys -l "delete from pgbench_branches"
 keys Enter
 check "DELETE fails with the server's read-only error, verbatim" \
