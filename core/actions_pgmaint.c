@@ -100,8 +100,7 @@ static int check_maint(struct sd_core *core, const struct sd_snapshot *snap,
 		snprintf(what, sizeof(what), "%s.%s", t.schema, t.table);
 	else
 		snprintf(what, sizeof(what), "database %s", *t.database ? t.database : "(the conninfo's)");
-	sd_strlcpy(req->target_name, *t.table ? t.table : *t.database ? t.database : m->name,
-		   sizeof(req->target_name));
+	sd_pgmaint_target_format(&t, req->target_name, sizeof(req->target_name));
 	char key[160], label[128];
 	snprintf(key, sizeof(key), "pgmaint %s/%s", t.member, t.database);
 	snprintf(label, sizeof(label), "maintenance of %.40s on %.40s", *t.database ? t.database : "its database",

@@ -4,7 +4,7 @@
 # standby with the reason; pg.query: a SELECT's rows, a DELETE's read-only error, a pg_sleep
 # cancelled by the timeout, refused in watch mode; audit and history.
 . "$(dirname "$0")/lib.sh"
-plan 23
+plan 24
 check "the lab streams to 2 standbys" "$DATA" wait-streaming 2 120
 primary=$("$DATA" primary)
 standby=$(for m in pg-1 pg-2 pg-3; do [ "$m" != "$primary" ] && echo "$m"; done | head -n 1)
@@ -138,5 +138,8 @@ drill: watch-query
 steps:
   - keys: "4/$primary<Enter>Q"
   - expect_screen: "refused: watch mode is read-only .pg.query."
+  - keys: "V"
+  - expect_screen: "refused: watch mode is read-only .pg.vacuum."
 YAML
-check "pg.query is refused in watch mode" [ $? -eq 0 ]
+check "pg.query (and pg.vacuum) are refused in watch mode" [ $? -eq 0 ]
+check "and audited as refused" grep -q '"pg.query".*"refused"' "$AUDIT"
