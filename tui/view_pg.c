@@ -664,7 +664,10 @@ static void draw_results(struct ui *ui, int top, int height)
 	struct pgview *v = state(ui);
 	const struct sd_pgmaint_answer *a = v->answer;
 	char line[1024];
-	snprintf(line, sizeof(line), " Query on %s (read-only)  %s", a ? a->target.member : v->query_target,
+	char where[320];
+	if (a)
+		sd_pgmaint_target_format(&a->target, where, sizeof(where));
+	snprintf(line, sizeof(line), " Query on %s (read-only)  %s", a ? where : v->query_target,
 		 "<Up>/<Down> rows  <Left>/<Right> columns  Q new statement  <Esc> back");
 	put_line(top, line, term_attr(SD_ROLE_TITLE) | (int)A_BOLD);
 	int y = top + 1, end = top + height;
