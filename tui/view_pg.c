@@ -790,6 +790,20 @@ void pgview_draw(struct ui *ui, int top, int height)
 	}
 }
 
+size_t pgview_pane_lines(const struct ui *ui, char (*lines)[256], size_t max)
+{
+	if (max == 0)
+		return 0;
+	struct sd_pgmaint_progress p;
+	sd_pgmaint_progress_get(ui->core, &p);
+	if (!p.present || (!p.running && sd_now() - (p.started + p.seconds) > 60))
+		return 0;
+	char line[1024];
+	sd_pgmaint_progress_line(&p, ui->utf8, 20, line, sizeof(line));
+	snprintf(lines[0], 256, " %.250s", line);
+	return 1;
+}
+
 void pgview_free(struct ui *ui)
 {
 	struct pgview *v = state(ui);

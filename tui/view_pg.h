@@ -8,6 +8,7 @@
 #include "actions.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct ui;
 
@@ -24,6 +25,9 @@ bool pgview_action(struct ui *ui, const struct sd_action *action);
 const char *pgview_target(struct ui *ui);
 /* The pg.tables navigation handler (a struct ui *). */
 void pgview_nav_tables(void *ui);
+/* Lines for the PostgreSQL pane: the running maintenance's progress bar (and its outcome
+ * for a minute after). Fills up to MAX of LINES; returns how many. */
+size_t pgview_pane_lines(const struct ui *ui, char (*lines)[256], size_t max);
 /* Free what the views hold (before the core goes). */
 void pgview_free(struct ui *ui);
 
