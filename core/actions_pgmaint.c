@@ -133,9 +133,11 @@ struct progress_arg {
 	struct sd_core *core;
 };
 
-static void on_progress(void *arg, const struct sd_pg_progress *p)
+static bool on_progress(void *arg, const struct sd_pg_progress *p)
 {
-	sd_pgmaint_progress_update(((struct progress_arg *)arg)->core, p);
+	struct sd_core *core = ((struct progress_arg *)arg)->core;
+	sd_pgmaint_progress_update(core, p);
+	return !sd_pgmaint_stopping(core);
 }
 
 static int run_maint(struct sd_core *core, struct sd_request *req, enum sd_pg_maint kind)
@@ -157,6 +159,9 @@ static int run_maint(struct sd_core *core, struct sd_request *req, enum sd_pg_ma
 	sd_pgmaint_progress_get(core, &p);
 	if (rc != 0) {
 		sd_pgmaint_progress_end(core, -1, err);
+		if (sd_pgmaint_stopping(core))
+			return refuse(req, "%s %s cancelled: the console quit while it ran (%s)", verb,
+				      shown, err);
 		return refuse(req, "%s %s failed: %s", verb, shown, err);
 	}
 	snprintf(req->result, sizeof(req->result), "%s %s done in %.1fs", verb, shown, p.seconds);

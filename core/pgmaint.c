@@ -27,6 +27,7 @@ struct sd_pgmaint_state {
 	pthread_cond_t wake;
 	pthread_t thread;
 	bool thread_running, stop;
+	bool stopping;                        /* forgotten: maintenance cancels itself */
 	/* listing */
 	bool want, busy;
 	enum sd_pgmaint_listing_kind want_kind;
@@ -506,24 +507,33 @@ int sd_pgmaint_history_add(const char *path, const char *sql)
 	return rc;
 }
 
+bool sd_pgmaint_stopping(struct sd_core *core)
+{
+	struct sd_pgmaint_state *s = sd_pgmaint_state(core);
+	pthread_mutex_lock(&s->lock);
+	bool stopping = s->stopping;
+	pthread_mutex_unlock(&s->lock);
+	return stopping;
+}
+
 void sd_pgmaint_forget(struct sd_core *core)
 {
-	pthread_mutex_lock(&states_lock);
-	struct sd_pgmaint_state *s = NULL;
-	for (int i = 0; i < STATES; i++)
-		if (states[i] && states[i]->core == core) {
-			s = states[i];
-			states[i] = NULL;
-		}
-	pthread_mutex_unlock(&states_lock);
-	if (!s)
-		return;
+	struct sd_pgmaint_state *s = sd_pgmaint_state(core);
 	pthread_mutex_lock(&s->lock);
-	s->stop = true;
+	s->stop = s->stopping = true;
+	bool running = s->progress.running;
 	pthread_cond_signal(&s->wake);
 	pthread_mutex_unlock(&s->lock);
 	if (s->thread_running)
 		pthread_join(s->thread, NULL);
+	s->thread_running = false;
+	if (running)
+		return; /* the worker still reads it; it cancels at its next look */
+	pthread_mutex_lock(&states_lock);
+	for (int i = 0; i < STATES; i++)
+		if (states[i] == s)
+			states[i] = NULL;
+	pthread_mutex_unlock(&states_lock);
 	sd_pgmaint_listing_free(s->listing);
 	sd_pgmaint_answer_free(s->answer);
 	pthread_mutex_destroy(&s->lock);

@@ -95,8 +95,12 @@ int sd_pgmaint_history_add(const char *path, const char *sql);
 /* A copy of SQL with the literal after PASSWORD replaced by '***' (malloc'ed). */
 char *sd_pgmaint_mask_password(const char *sql);
 
-/* Stop the listing thread and free this core's state (before sd_core_free). */
+/* Stop the listing thread and free this core's state (before sd_core_free). A VACUUM or
+ * ANALYZE still running is cancelled (it has no timeout, and the core's workers are joined
+ * when it goes); its state then stays until the process ends. */
 void sd_pgmaint_forget(struct sd_core *core);
+/* True once sd_pgmaint_forget was called for CORE. */
+bool sd_pgmaint_stopping(struct sd_core *core);
 
 /* ---- for actions_pgmaint.c ---- */
 struct sd_pgmaint_state;

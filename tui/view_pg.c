@@ -807,6 +807,7 @@ size_t pgview_pane_lines(const struct ui *ui, char (*lines)[256], size_t max)
 void pgview_free(struct ui *ui)
 {
 	struct pgview *v = state(ui);
+	sd_pgmaint_forget(ui->core); /* and a running VACUUM is cancelled */
 	if (!v)
 		return;
 	sd_pgmaint_listing_free(v->dbs);
@@ -818,5 +819,4 @@ void pgview_free(struct ui *ui)
 	free(v->tview.rows);
 	free(v);
 	ui->pgview = NULL;
-	sd_pgmaint_forget(ui->core);
 }

@@ -108,10 +108,8 @@ int sd_pg_maintain(struct sd_pg_backend *backend, const char *member, const char
 		pg_conn_error(run, NULL, err, errlen);
 		goto done;
 	}
-	if (progress)
-		progress(arg, &p);
 	rc = 0;
-	bool failed = false;
+	bool failed = false, cancelled = false;
 	for (;;) {
 		struct pollfd fd = {.fd = PQsocket(run), .events = POLLIN};
 		int ready = poll(&fd, 1, (int)(poll_ms > 0 ? poll_ms : 250));
@@ -132,8 +130,14 @@ int sd_pg_maintain(struct sd_pg_backend *backend, const char *member, const char
 			break;
 		}
 		look(watch, kind, p.pid, &p);
-		if (progress)
-			progress(arg, &p);
+		if (progress && !progress(arg, &p) && !cancelled) {
+			PGcancel *cancel = PQgetCancel(run);
+			char why[256];
+			if (cancel)
+				PQcancel(cancel, why, sizeof(why));
+			PQfreeCancel(cancel);
+			cancelled = true;
+		}
 	}
 done:
 	PQfinish(watch);

@@ -21,8 +21,9 @@ struct sd_pg_progress {
 	long long tables_done;    /* tables finished so far (whole database) */
 };
 
-/* Called from the running thread about every POLL_MS with the newest progress. */
-typedef void sd_pg_progress_fn(void *arg, const struct sd_pg_progress *progress);
+/* Called from the running thread about every POLL_MS with the newest progress; returning
+ * false cancels the statement (the result is then the server's cancel message). */
+typedef bool sd_pg_progress_fn(void *arg, const struct sd_pg_progress *progress);
 
 /* Run KIND on MEMBER's DATABASE: on SCHEMA.TABLE, or the whole database when TABLE is NULL.
  * A standby is refused (read-write session wanted, and pg_is_in_recovery checked). PROGRESS
