@@ -264,7 +264,10 @@ static void take(struct ui *ui)
 	sd_pgmaint_progress_get(ui->core, &p);
 	bool ended = v->was_running && !p.running;
 	v->was_running = p.running;
-	if (v->kind == PGV_TABLES && !v->waiting && (ended || sd_now() - v->asked > REFRESH_SECONDS))
+	/* a database whose list costs the server more is asked less often (20 times its cost) */
+	double every = v->tables && v->tables->seconds * 20 > REFRESH_SECONDS ? v->tables->seconds * 20
+									       : REFRESH_SECONDS;
+	if (v->kind == PGV_TABLES && !v->waiting && (ended || sd_now() - v->asked > every))
 		ask(ui, SD_PGMAINT_TABLES, NULL, NULL);
 }
 

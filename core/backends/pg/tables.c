@@ -63,18 +63,20 @@ int sd_pg_tables_fetch(struct sd_pg_backend *backend, const char *member, const 
 				    errlen);
 	if (!conn)
 		return -1;
+	/* each size once: pg_table_size counts the heap with its TOAST (and their maps) */
 	PGresult *res = PQexec(conn,
-		"select n.nspname, c.relname, pg_total_relation_size(c.oid), "
-		"  pg_relation_size(c.oid), pg_indexes_size(c.oid), "
-		"  coalesce(pg_total_relation_size(nullif(c.reltoastrelid, 0)), 0), "
-		"  s.n_live_tup, s.n_dead_tup, "
-		"  extract(epoch from s.last_vacuum)::bigint, extract(epoch from s.last_autovacuum)::bigint, "
-		"  extract(epoch from s.last_analyze)::bigint, extract(epoch from s.last_autoanalyze)::bigint "
-		"from pg_class c join pg_namespace n on n.oid = c.relnamespace "
-		"left join pg_stat_all_tables s on s.relid = c.oid "
-		"where c.relkind in ('r', 'p', 'm') "
-		"  and n.nspname not in ('pg_catalog', 'information_schema') "
-		"  and n.nspname !~ '^pg_toast' "
+		"select s.nspname, s.relname, s.tbl + s.idx, s.tbl - s.toast, s.idx, s.toast, "
+		"  st.n_live_tup, st.n_dead_tup, "
+		"  extract(epoch from st.last_vacuum)::bigint, extract(epoch from st.last_autovacuum)::bigint, "
+		"  extract(epoch from st.last_analyze)::bigint, extract(epoch from st.last_autoanalyze)::bigint "
+		"from (select c.oid, n.nspname, c.relname, pg_table_size(c.oid) as tbl, "
+		"        pg_indexes_size(c.oid) as idx, "
+		"        coalesce(pg_total_relation_size(nullif(c.reltoastrelid, 0)), 0) as toast "
+		"      from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+		"      where c.relkind in ('r', 'p', 'm') "
+		"        and n.nspname not in ('pg_catalog', 'information_schema') "
+		"        and n.nspname !~ '^pg_toast') s "
+		"left join pg_stat_all_tables st on st.relid = s.oid "
 		"order by 3 desc, 1, 2 limit 2000");
 	int rc = 0;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
