@@ -4,6 +4,7 @@
  * entries. The restore scales its services through this file's own service.scale checks. */
 #include "actions.h"
 #include "actions_swarm.h"
+#include "actions_pgmaint.h"
 #include "base/text.h"
 #include "backup/backup.h"
 #include "core.h"
@@ -679,6 +680,24 @@ static const struct sd_action registry[] = {
 	 .group = "Backups", .help = "restore a PostgreSQL backup (services scaled down and back)",
 	 .mutates = true, .target = SD_TARGET_BACKUP, .confirm = SD_CONFIRM_TYPE_NAME,
 	 .check = check_backup_restore, .run = run_backup_restore},
+	/* PostgreSQL tables, maintenance and the read-only query prompt (actions_pgmaint.c) */
+	[SD_ACTION_PG_TABLES] = {.id = SD_ACTION_PG_TABLES, .name = "pg.tables",
+	 .group = "PostgreSQL", .help = "tables of a database: sizes, rows, last (auto)vacuum"},
+	[SD_ACTION_PG_VACUUM] = {.id = SD_ACTION_PG_VACUUM, .name = "pg.vacuum",
+	 .group = "PostgreSQL",
+	 .help = "VACUUM a table or database on the primary (pg.cancel on its session stops it)",
+	 .mutates = true,
+	 .target = SD_TARGET_PG_TABLE, .confirm = SD_CONFIRM_YES, .check = sd_check_pg_vacuum,
+	 .run = sd_run_pg_vacuum},
+	[SD_ACTION_PG_ANALYZE] = {.id = SD_ACTION_PG_ANALYZE, .name = "pg.analyze",
+	 .group = "PostgreSQL",
+	 .help = "ANALYZE a table or database on the primary (pg.cancel stops it too)",
+	 .mutates = true, .target = SD_TARGET_PG_TABLE, .confirm = SD_CONFIRM_YES,
+	 .check = sd_check_pg_analyze, .run = sd_run_pg_analyze},
+	[SD_ACTION_PG_QUERY] = {.id = SD_ACTION_PG_QUERY, .name = "pg.query",
+	 .group = "PostgreSQL", .help = "run one SQL statement read-only on the selected member",
+	 .mutates = true, .target = SD_TARGET_PG_MEMBER, .prompt = "SQL",
+	 .confirm = SD_CONFIRM_NONE, .check = sd_check_pg_query, .run = sd_run_pg_query},
 };
 
 #define NACTIONS (sizeof(registry) / sizeof(registry[0]))

@@ -36,6 +36,7 @@ enum sd_confirm {
 enum sd_target {
 	SD_TARGET_NONE = 0, SD_TARGET_NODE, SD_TARGET_SERVICE, SD_TARGET_PG_MEMBER,
 	SD_TARGET_REDIS_MASTER, SD_TARGET_BACKUP, SD_TARGET_BACKUP_KIND,
+	SD_TARGET_PG_TABLE,      /* MEMBER[/DATABASE[/SCHEMA.TABLE]] (pgmaint.h) */
 };
 
 /* Every action, in help order. sd_action_get(id)->id == id. */
@@ -57,6 +58,8 @@ enum sd_action_id {
 	/* data tier and backups */
 	SD_ACTION_PG_PROMOTE, SD_ACTION_REDIS_FAILOVER, SD_ACTION_BACKUP_TAKE,
 	SD_ACTION_BACKUP_VERIFY, SD_ACTION_BACKUP_RESTORE,
+	/* PostgreSQL tables, maintenance and the read-only query prompt (actions_pgmaint.c) */
+	SD_ACTION_PG_TABLES, SD_ACTION_PG_VACUUM, SD_ACTION_PG_ANALYZE, SD_ACTION_PG_QUERY,
 	SD_ACTION_COUNT
 };
 
@@ -96,7 +99,7 @@ struct sd_request {
 	const struct sd_action *action;
 	char target[256];        /* id, member name or file */
 	char target_name[256];   /* what the operator sees and, for TYPE_NAME, must type */
-	char param[256];         /* the prompt's answer */
+	char param[768];         /* the prompt's answer (pg.query: the statement) */
 	enum sd_confirm confirm; /* after check */
 	char question[1024];     /* the dialog's text (may hold several lines) */
 	char result[1024];       /* the outcome or the refusal, for the status line and audit */

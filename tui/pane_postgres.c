@@ -4,6 +4,7 @@
 #include "conf/keymap.h"
 #include "conf/theme.h"
 #include "ui.h"
+#include "view_pg.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -134,6 +135,7 @@ static size_t extra(const struct ui *ui, const struct sd_snapshot *snap, size_t 
 		snprintf(lines[n++], 256, " slot %-14s %-8s %-8s retains %s", pg->slots[i].name,
 			 pg->slots[i].type, pg->slots[i].active ? "active" : "INACTIVE", bytes);
 	}
+	n += pgview_pane_lines(ui, lines + n, max - n); /* VACUUM/ANALYZE progress (view_pg.c) */
 	const struct sd_pg_archiver *a = &pg->archiver;
 	if (a->present && n < max) {
 		char ago[32];

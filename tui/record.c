@@ -89,7 +89,7 @@ static void action_condition(const struct recorder *rec, char *cond, size_t len)
 		return;
 	switch (r->action->id) {
 	case SD_ACTION_SERVICE_SCALE:
-		snprintf(cond, len, "services[name=%s].running == %s", r->target_name, r->param);
+		snprintf(cond, len, "services[name=%s].running == %.32s", r->target_name, r->param);
 		break;
 	case SD_ACTION_SERVICE_ROLLBACK:
 		snprintf(cond, len, "services[name=%s].update_state == rollback_completed", r->target_name);

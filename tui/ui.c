@@ -11,6 +11,7 @@
 #include "record.h"
 #include "table.h"
 #include "term.h"
+#include "view_pg.h"
 #include "base/xalloc.h"
 
 #include <curses.h>
@@ -63,6 +64,7 @@ void ui_init(struct ui *ui, struct sd_core *core, const struct sd_config *config
 
 void ui_free(struct ui *ui)
 {
+	pgview_free(ui);
 	for (int i = 0; i < PANE_COUNT; i++)
 		free(ui->views[i].rows);
 	sd_snapshot_unref(ui->snap);
@@ -328,19 +330,29 @@ static void draw_help(struct ui *ui, int top)
 	const char *group = NULL;
 	snprintf(lines[n++], 160, "Keys in the %s pane (keymap %s). Esc or q closes.",
 		 pane_table[ui->focus]->title, ui->keymap->source ? ui->keymap->source : "default");
-	for (const struct sd_action *const *a = sd_actions(); *a && n < 126; a++) {
-		char keys[64];
-		binding_for(ui, scope, *a, keys, sizeof(keys));
-		if (!*keys)
+	/* each group once, where it first appears (a feature's block may come later) */
+	for (const struct sd_action *const *g = sd_actions(); *g && n < 126; g++) {
+		bool seen = false;
+		for (const struct sd_action *const *e = sd_actions(); e != g && !seen; e++)
+			seen = !strcmp((*e)->group, (*g)->group);
+		if (seen)
 			continue;
-		if (!group || strcmp(group, (*a)->group)) {
-			group = (*a)->group;
-			snprintf(lines[n++], 160, "%s", "");
-			snprintf(lines[n++], 160, "%s", group);
+		for (const struct sd_action *const *a = g; *a && n < 126; a++) {
+			char keys[64];
+			if (strcmp((*a)->group, (*g)->group) != 0)
+				continue;
+			binding_for(ui, scope, *a, keys, sizeof(keys));
+			if (!*keys)
+				continue;
+			if (!group || strcmp(group, (*a)->group)) {
+				group = (*a)->group;
+				snprintf(lines[n++], 160, "%s", "");
+				snprintf(lines[n++], 160, "%s", group);
+			}
+			snprintf(lines[n++], 160, "  %-14s %-18s %s%s", keys, (*a)->name, (*a)->help,
+				 (*a)->mutates && ui->snap->mode == SD_MODE_WATCH ? " (refused: watch mode)"
+										    : "");
 		}
-		snprintf(lines[n++], 160, "  %-14s %-18s %s%s", keys, (*a)->name, (*a)->help,
-			 (*a)->mutates && ui->snap->mode == SD_MODE_WATCH ? " (refused: watch mode)"
-									    : "");
 	}
 	if (ui->help_top > n - 1)
 		ui->help_top = n - 1;
@@ -372,6 +384,8 @@ void ui_draw(struct ui *ui)
 		draw_help(ui, top - 1);
 	} else if (ui->mode == UI_ROLLOUT) {
 		rollout_draw(&ui->rollout, ui->snap, top - 1, LINES - 1, ui->utf8);
+	} else if (pgview_shown(ui)) {
+		pgview_draw(ui, top, height);
 	} else if (ui->zoomed || pane_table[ui->focus]->alone) {
 		layout_column(ui, &ui->focus, 1, top, 0, height, COLS);
 		if (ui->mode == UI_CONFIRM)
@@ -462,6 +476,7 @@ static const char *action_target(struct ui *ui, const struct sd_action *action)
 	case SD_TARGET_SERVICE: want = PANE_SERVICES; break;
 	case SD_TARGET_PG_MEMBER: want = PANE_POSTGRES; break;
 	case SD_TARGET_BACKUP: want = PANE_BACKUPS; break;
+	case SD_TARGET_PG_TABLE: return pgview_target(ui);
 	default: return "";
 	}
 	/* from the tasks pane, a node or service action means the selected task's */
@@ -507,7 +522,8 @@ static void start_mutation(struct ui *ui, const struct sd_action *action)
 		snprintf(msg, sizeof(msg), "%s works in the %s pane", action->name,
 			 action->target == SD_TARGET_NODE ? "nodes" :
 			 action->target == SD_TARGET_SERVICE ? "services" :
-			 action->target == SD_TARGET_PG_MEMBER ? "postgres" : "backups");
+			 action->target == SD_TARGET_PG_MEMBER ||
+			 action->target == SD_TARGET_PG_TABLE ? "postgres" : "backups");
 		say(ui, SD_WARNING, msg);
 		return;
 	}
@@ -542,6 +558,8 @@ void ui_action(struct ui *ui, const struct sd_action *action)
 {
 	ui->dirty = true;
 	if (!action)
+		return;
+	if (pgview_action(ui, action))
 		return;
 	if (action->mutates)
 		start_mutation(ui, action);
@@ -693,6 +711,7 @@ static const struct sd_navigation navigation[] = {
 	{SD_ACTION_BACK, nav_back},
 	{SD_ACTION_SCREEN_SAVE, nav_screen_save},
 	{SD_ACTION_PANE_ZOOM, nav_pane_zoom},
+	{SD_ACTION_PG_TABLES, pgview_nav_tables},
 };
 
 int ui_bind_navigation(char *err, size_t errlen)
@@ -835,7 +854,10 @@ void ui_key(struct ui *ui, int key)
 	default:
 		break;
 	}
-	const struct sd_action *action = sd_keymap_lookup(ui->keymap, pane_table[ui->focus]->scope, key);
+	if (pgview_key(ui, key))
+		return;
+	const struct sd_action *action = sd_keymap_lookup(ui->keymap, pgview_shown(ui)
+				? SD_SCOPE_POSTGRES : pane_table[ui->focus]->scope, key);
 	if (action)
 		ui_action(ui, action);
 }

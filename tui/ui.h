@@ -49,6 +49,7 @@ struct ui {
 	unsigned submitted;              /* actions handed to the core so far */
 	struct recorder *recorder;       /* --record: every key goes through it */
 	struct rollout_view rollout;     /* service.update's progress view (UI_ROLLOUT) */
+	struct pgview *pgview;           /* PostgreSQL tables, query results (view_pg.c) */
 };
 
 /* While a drill plays, its line (name, step, the step itself) takes this row and the alerts

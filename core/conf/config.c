@@ -44,6 +44,7 @@ static void config_defaults(struct sd_config *c)
 	c->postgres.connect_timeout = 3;
 	c->postgres.statement_timeout_ms = 3000;
 	c->postgres.lag_warning_bytes = 1048576;
+	c->postgres.query_timeout_ms = 30000;
 	c->redis.master_name = xstrdup("mymaster");
 	c->redis.timeout_ms = 2000;
 	c->backup.retention_days = 7;
@@ -199,7 +200,7 @@ static int read_postgres(const struct conf_reader *r, const struct sd_yaml *node
 {
 	static const char *const keys[] = {"password_file", "connect_timeout",
 					   "statement_timeout_ms", "lag_warning_bytes", "members",
-					   NULL};
+					   "query_timeout_ms", NULL};
 	if (conf_check_keys(r, node, keys, "postgres") < 0)
 		return -1;
 	c->postgres.configured = true;
@@ -215,6 +216,9 @@ static int read_postgres(const struct conf_reader *r, const struct sd_yaml *node
 		else if (strcmp(k, "statement_timeout_ms") == 0)
 			rc = conf_get_long(r, v, "postgres.statement_timeout_ms", 1,
 				      &c->postgres.statement_timeout_ms);
+		else if (strcmp(k, "query_timeout_ms") == 0)
+			rc = conf_get_long(r, v, "postgres.query_timeout_ms", 1,
+				      &c->postgres.query_timeout_ms);
 		else if (strcmp(k, "lag_warning_bytes") == 0)
 			rc = conf_get_long(r, v, "postgres.lag_warning_bytes", 0,
 				      &c->postgres.lag_warning_bytes);
