@@ -14,7 +14,8 @@
 #include <string.h>
 #include <time.h>
 
-const char *const docker_list_names[] = {"nodes", "services", "tasks"};
+const char *const docker_list_names[] = {"nodes", "services", "tasks", "networks", "secrets",
+					  "configs"};
 
 static uint32_t hash_bytes(const char *s, size_t len)
 {
@@ -196,6 +197,14 @@ static void take_labels(struct decoder *dec, struct js *s, struct sd_label **out
 	}
 }
 
+const char *docker_take_string(struct decoder *dec, struct js *s) { return take_string(dec, s); }
+const char *docker_take_interned(struct decoder *dec, struct js *s) { return take_interned(dec, s); }
+time_t docker_take_time(struct js *s) { return take_time(s); }
+void docker_take_stack(struct decoder *dec, struct js *s, const char **stack)
+{
+	take_labels(dec, s, NULL, NULL, stack);
+}
+
 static void decode_node(struct decoder *dec, struct js *s, struct sd_node *node)
 {
 	const char *e = dec->empty;
@@ -339,8 +348,14 @@ static void take_service_spec(struct decoder *dec, struct js *s, struct sd_servi
 			take_labels(dec, s, NULL, NULL, &svc->stack);
 		} else if (JS_KEY(k, kl, "Mode")) {
 			take_mode(dec, s, svc);
+		} else if (JS_KEY(k, kl, "Networks")) {
+			docker_take_uses(dec, s, USE_NETWORK);
 		} else if (JS_KEY(k, kl, "TaskTemplate")) {
 			for (int b = 0; js_object_next(s, &b, &k, &kl);) {
+				if (JS_KEY(k, kl, "Networks")) {
+					docker_take_uses(dec, s, USE_NETWORK);
+					continue;
+				}
 				if (!JS_KEY(k, kl, "ContainerSpec")) {
 					js_skip(s);
 					continue;
@@ -349,7 +364,11 @@ static void take_service_spec(struct decoder *dec, struct js *s, struct sd_servi
 					const char *raw;
 					size_t len;
 					bool escaped;
-					if (!JS_KEY(k, kl, "Image")) {
+					if (JS_KEY(k, kl, "Secrets")) {
+						docker_take_uses(dec, s, USE_SECRET);
+					} else if (JS_KEY(k, kl, "Configs")) {
+						docker_take_uses(dec, s, USE_CONFIG);
+					} else if (!JS_KEY(k, kl, "Image")) {
 						js_skip(s);
 					} else if (js_string_raw(s, &raw, &len, &escaped)) {
 						const char *at = memchr(raw, '@', len);
@@ -374,6 +393,7 @@ static void decode_service(struct decoder *dec, struct js *s, struct service_rec
 	*svc = (struct sd_service){.id = e, .name = e, .stack = e, .mode = e, .image = e,
 				   .update_state = e, .update_message = e,
 				   .desired = -1, .running = -1};
+	docker_uses_begin(dec);
 	const char *k;
 	size_t kl;
 	for (int a = 0; js_object_next(s, &a, &k, &kl);) {
@@ -398,6 +418,8 @@ static void decode_service(struct decoder *dec, struct js *s, struct service_rec
 			for (int b = 0; js_object_next(s, &b, &k, &kl);)
 				if (JS_KEY(k, kl, "Ports"))
 					take_ports(dec, s, svc);
+				else if (JS_KEY(k, kl, "VirtualIPs"))
+					docker_take_uses(dec, s, USE_VIRTUAL_IP);
 				else
 					js_skip(s);
 		} else if (JS_KEY(k, kl, "UpdateStatus")) {
@@ -420,6 +442,7 @@ static void decode_service(struct decoder *dec, struct js *s, struct service_rec
 			js_skip(s);
 		}
 	}
+	docker_uses_end(dec, &svc->uses);
 }
 
 static bool lookup_id(const struct id_map *map, const char *key, size_t len, uint32_t *index)
@@ -561,6 +584,9 @@ void docker_decode_element(struct decoder *dec, enum list_kind kind, struct js *
 		if (!s->err)
 			dec->ntasks++;
 		break;
+	default:
+		docker_decode_object(dec, kind, s);
+		break;
 	}
 }
 
@@ -615,6 +641,7 @@ void docker_decoder_free(struct decoder *dec)
 	free(dec->sanitized);
 	free(dec->node_ids.slots);
 	free(dec->service_ids.slots);
+	docker_objects_free(dec);
 	sd_part_unref(dec->sw);   /* NULL once handed out */
 }
 
@@ -703,6 +730,7 @@ struct sd_swarm *docker_decoder_finish(struct decoder *dec)
 		if (!strcmp(n->manager, "leader"))
 			sw->leader = n->hostname;
 	}
+	docker_objects_finish(dec, sw);
 	sw->fetched_at = time(NULL);
 	dec->sw = NULL;
 	return sw;
