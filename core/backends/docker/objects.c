@@ -87,21 +87,27 @@ void docker_uses_end(struct decoder *dec, struct sd_service_uses *uses)
 
 /* ---- networks, secrets, configs ---- */
 
-/* The decoded size of base64 RAW (LEN bytes between the quotes, JSON escapes counted as the
- * one byte they stand for), computed without keeping any of it. */
+/* The decoded size of base64 RAW (LEN bytes between the quotes, JSON escapes read as the
+ * byte they stand for; line breaks and blanks ignored), computed without keeping any of it. */
 static long long base64_size(const char *raw, size_t len)
 {
 	long long chars = 0, pad = 0;
 	for (size_t i = 0; i < len; i++) {
-		char c = raw[i];
-		if (c == '\\' && i + 1 < len)
-			i += raw[i + 1] == 'u' ? 5 : 1;   /* one escaped byte */
-		else if (c == '=') {
+		unsigned c = (unsigned char)raw[i];
+		if (c == '\\' && i + 1 < len) {
+			c = (unsigned char)raw[++i];
+			if (c == 'u' && i + 4 < len) {
+				char hex[5] = {raw[i + 1], raw[i + 2], raw[i + 3], raw[i + 4], 0};
+				c = (unsigned)strtoul(hex, NULL, 16);
+				i += 4;
+			} else if (c == 'n' || c == 'r' || c == 't') {
+				c = ' ';
+			}
+		}
+		if (c == '=')
 			pad++;
-			continue;
-		} else if (c == '\n' || c == '\r' || c == ' ')
-			continue;
-		chars++;
+		else if (c != ' ' && c != '\n' && c != '\r' && c != '\t')
+			chars++;
 	}
 	return (chars + pad) / 4 * 3 - pad + (chars + pad) % 4 * 3 / 4;
 }
