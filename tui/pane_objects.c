@@ -10,7 +10,7 @@
 #include <string.h>
 
 static const struct pane_column columns[] = {
-	{"KIND", 7, 0, false},      {"NAME", 14, 2, false},    {"SERVICES", 12, 3, false},
+	{"KIND", 7, 0, false},      {"NAME", 14, 2, false},    {"SERVICES", 12, 5, false},
 	{"DRIVER", 7, 0, false},    {"SCOPE", 5, 0, false},    {"ATTACHABLE", 10, 0, false},
 	{"SUBNETS", 11, 1, false},  {"SIZE", 8, 0, true},      {"CREATED", 16, 0, false},
 	{"UPDATED", 16, 0, false},
