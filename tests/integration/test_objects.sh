@@ -38,7 +38,7 @@ steps:
   - save_screen: $TMP/screen-stack-back.txt
   - keys: "t/stack:${STACK}<Enter>"
   - save_screen: $TMP/screen-filter.txt
-  - keys: "/stack:no-such-stack<Enter>"
+  - keys: "/<C-u>stack:no-such-stack<Enter>"
   - save_screen: $TMP/screen-filter-none.txt
   - keys: "<Esc>z8"
   - save_screen: $TMP/screen-objects.txt
