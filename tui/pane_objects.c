@@ -102,8 +102,9 @@ static void summary(const struct ui *ui, const struct sd_snapshot *snap, char *b
 	const struct sd_swarm *sw = snap->swarm;
 	if (!sw)
 		return;
-	int n = snprintf(buf, len, "%zu networks  %zu secrets  %zu configs  (values never shown)",
-			 sw->nnetworks, sw->nsecrets, sw->nconfigs);
+	int n = snprintf(buf, len, "%zu network%s  %zu secret%s  %zu config%s  (values never shown)",
+			 sw->nnetworks, sw->nnetworks == 1 ? "" : "s", sw->nsecrets,
+			 sw->nsecrets == 1 ? "" : "s", sw->nconfigs, sw->nconfigs == 1 ? "" : "s");
 	if (sw->objects_error && *sw->objects_error && n > 0 && (size_t)n < len)
 		snprintf(buf + n, len - (size_t)n, "  %s", sw->objects_error);
 }
