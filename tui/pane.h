@@ -18,7 +18,8 @@
 #define PANE_CELL 96
 
 enum pane_id {
-	PANE_NODES, PANE_SERVICES, PANE_TASKS, PANE_POSTGRES, PANE_REDIS, PANE_BACKUPS, PANE_COUNT
+	PANE_NODES, PANE_SERVICES, PANE_TASKS, PANE_POSTGRES, PANE_REDIS, PANE_BACKUPS,
+	PANE_OBJECTS, PANE_COUNT
 };
 
 struct pane_column {
@@ -46,6 +47,8 @@ struct pane_ops {
 	/* Drawn alone on the whole body when focused, never in the grid (panes 7 and up: the
 	 * timeline, the objects); Tab and Shift-Tab pass them by. */
 	bool alone;
+	/* The pane's key in its title ("8 Objects"); 0: its place in enum pane_id, plus 1. */
+	int number;
 	/* Is the pane shown at all (its backend configured)? NULL: always. */
 	bool (*shown)(const struct ui *ui, const struct sd_snapshot *snap);
 	/* Rows in the data (before filtering) and one row's cells. */
@@ -66,7 +69,7 @@ struct pane_ops {
 };
 
 extern const struct pane_ops pane_nodes, pane_services, pane_tasks, pane_postgres, pane_redis,
-	pane_backups;
+	pane_backups, pane_objects;
 
 /* A pane's view state: cursor, scroll, sort, filter and the cached visible rows. */
 struct pane_view {

@@ -20,8 +20,30 @@ struct sort_item {
 	double number;
 };
 
-static bool row_matches(const struct pane_row *row, size_t ncolumns, const char *filter)
+/* A filter "COLUMN:VALUE" whose COLUMN is a column's title (stack:iot-guardian): that
+ * column's index, VALUE in *VALUE; else -1. */
+static int column_filter(const struct pane_ops *ops, const char *filter, const char **value)
 {
+	const char *colon = strchr(filter, ':');
+	if (!colon)
+		return -1;
+	size_t n = (size_t)(colon - filter);
+	for (size_t c = 0; c < ops->ncolumns; c++)
+		if (strlen(ops->columns[c].title) == n && !strncasecmp(ops->columns[c].title, filter, n)) {
+			*value = colon + 1;
+			return (int)c;
+		}
+	return -1;
+}
+
+/* FILTER in any cell or the key; "COLUMN:VALUE": that column is VALUE, case aside. */
+static bool row_matches(const struct pane_row *row, const struct pane_ops *ops, const char *filter)
+{
+	size_t ncolumns = ops->ncolumns;
+	const char *value;
+	int column = column_filter(ops, filter, &value);
+	if (column >= 0)
+		return !strcasecmp(row->cells[column], value);
 	for (size_t c = 0; c < ncolumns; c++)
 		if (strcasestr(row->cells[c], filter))
 			return true;
@@ -68,7 +90,7 @@ void view_rebuild(const struct pane_env *env, struct pane_view *view)
 		}
 		memset(row, 0, sizeof(*row));
 		ops->row(env->ui, env->snap, i, row);
-		if (*view->filter && !row_matches(row, ops->ncolumns, view->filter))
+		if (*view->filter && !row_matches(row, ops, view->filter))
 			continue;
 		if (items) {
 			items[count].index = i;

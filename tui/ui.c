@@ -8,6 +8,7 @@
 #include "conf/keys.h"
 #include "format.h"
 #include "model/health.h"
+#include "pane_services.h"
 #include "record.h"
 #include "table.h"
 #include "term.h"
@@ -30,6 +31,7 @@ volatile sig_atomic_t ui_interrupted;
 
 static const struct pane_ops *const pane_table[PANE_COUNT] = {
 	&pane_nodes, &pane_services, &pane_tasks, &pane_postgres, &pane_redis, &pane_backups,
+	&pane_objects,
 };
 
 const char *ui_line(const struct ui *ui) { return term_line(ui->utf8); }
@@ -248,7 +250,9 @@ static void layout_column(struct ui *ui, const enum pane_id *panes, int count, i
 	if (left > 0) /* everything fits: the rest goes to the last pane */
 		lines[count - 1] += left;
 	for (int i = 0; i < count; i++) {
-		view_draw(&env, &ui->views[panes[i]], (int)panes[i] + 1, y, x, lines[i], width,
+		int number = pane_table[panes[i]]->number ? pane_table[panes[i]]->number
+							   : (int)panes[i] + 1;
+		view_draw(&env, &ui->views[panes[i]], number, y, x, lines[i], width,
 			  panes[i] == ui->focus);
 		y += lines[i];
 	}
@@ -516,6 +520,11 @@ static void submit(struct ui *ui, const char *answer)
 
 static void start_mutation(struct ui *ui, const struct sd_action *action)
 {
+	if (action->target == SD_TARGET_SERVICE && ui->focus == PANE_SERVICES &&
+	    services_grouped(ui)) {
+		say(ui, SD_WARNING, "select a service: open the stack to list its services");
+		return;
+	}
 	const char *target = action_target(ui, action);
 	if (!target) {
 		char msg[256];
@@ -605,6 +614,14 @@ static void nav_focus_tasks(void *p) { focus(p, PANE_TASKS); }
 static void nav_focus_postgres(void *p) { focus(p, PANE_POSTGRES); }
 static void nav_focus_redis(void *p) { focus(p, PANE_REDIS); }
 static void nav_focus_backups(void *p) { focus(p, PANE_BACKUPS); }
+static void nav_focus_objects(void *p) { focus(p, PANE_OBJECTS); }
+
+static void nav_services_group(void *p)
+{
+	struct ui *ui = p;
+	if (ui->focus == PANE_SERVICES)
+		services_group_toggle(ui);
+}
 
 static void nav_cursor_up(void *p)
 {
@@ -651,6 +668,8 @@ static void nav_sort_next(void *p)
 static void nav_open(void *p)
 {
 	struct ui *ui = p;
+	if (ui->focus == PANE_SERVICES && services_open_stack(ui))
+		return;
 	if (ui->focus == PANE_NODES) {
 		sd_strlcpy(ui->tasks_node, ui_selected(ui, PANE_NODES), sizeof(ui->tasks_node));
 		ui->tasks_opened_from = PANE_NODES;
@@ -670,6 +689,8 @@ static void nav_back(void *p)
 	struct pane_view *view = focused_view(ui);
 	if (ui->mode == UI_HELP) {
 		ui->mode = UI_NORMAL;
+	} else if (ui->focus == PANE_SERVICES && services_back_to_stacks(ui)) {
+		/* from a stack's services to the stacks */
 	} else if (*view->filter) {
 		view->filter[0] = '\0';
 	} else if (ui->focus == PANE_TASKS) {
@@ -712,6 +733,8 @@ static const struct sd_navigation navigation[] = {
 	{SD_ACTION_SCREEN_SAVE, nav_screen_save},
 	{SD_ACTION_PANE_ZOOM, nav_pane_zoom},
 	{SD_ACTION_PG_TABLES, pgview_nav_tables},
+	{SD_ACTION_SERVICES_GROUP, nav_services_group},
+	{SD_ACTION_FOCUS_OBJECTS, nav_focus_objects},
 };
 
 int ui_bind_navigation(char *err, size_t errlen)

@@ -36,6 +36,9 @@ struct ui {
 	enum pane_id tasks_opened_from;
 	enum pane_id alone_from;         /* the grid pane focused before a pane that is alone */
 	bool zoomed;                     /* pane.zoom: the focused pane alone on the body */
+	/* services.group: `open` on a stack row showed its services (filter STACK_OPEN) */
+	bool stack_opened;
+	char stack_open[128];
 	enum ui_mode mode;
 	char input[256];                 /* filter / prompt / confirmation being typed */
 	char filter_saved[128];          /* the filter before typing started (Esc restores) */

@@ -46,6 +46,12 @@ struct sd_node {
 
 struct sd_port { long published, target; const char *protocol, *mode; };
 
+/* What a service's tasks attach to or mount, by object ID (objects.c fills it). */
+struct sd_service_uses {
+	const char **networks, **secrets, **configs;
+	size_t nnetworks, nsecrets, nconfigs;
+};
+
 struct sd_service {
 	const char *id, *name, *stack;   /* stack: com.docker.stack.namespace label or "" */
 	const char *mode;                /* replicated | global | replicated-job | global-job */
@@ -68,6 +74,7 @@ struct sd_service {
 	const char *update_order, *update_failure_action;
 	const char **constraints;        /* TaskTemplate.Placement.Constraints, as written */
 	size_t nconstraints;
+	struct sd_service_uses uses;
 };
 
 struct sd_task {
@@ -78,6 +85,32 @@ struct sd_task {
 	long slot;                              /* 0 for global services */
 	time_t since;                           /* Status.Timestamp */
 	const char *image;                      /* Spec.ContainerSpec.Image, no @digest */
+};
+
+/* ---- stacks and Swarm objects (pane 8): names, never a secret's value nor a config's data */
+struct sd_stack {
+	const char *name;                /* com.docker.stack.namespace, as the CLI reads it */
+	size_t services, degraded, updating;
+	long running, desired;
+};
+
+struct sd_network {
+	const char *id, *name, *driver, *scope, *stack;
+	bool attachable, internal, ingress;
+	const char **subnets;            /* IPAM.Config[].Subnet */
+	size_t nsubnets;
+	const char **services;           /* names of the services attached, in services order */
+	size_t nservices;
+	time_t created;
+};
+
+/* A secret or a config. */
+struct sd_swarm_object {
+	const char *id, *name, *stack;
+	time_t created, updated;
+	long long size;                  /* a config's data in bytes; -1 for a secret */
+	const char **services;           /* names of the services that use it */
+	size_t nservices;
 };
 
 struct sd_swarm {
@@ -93,6 +126,13 @@ struct sd_swarm {
 	size_t nservices;
 	struct sd_task *tasks;          /* grouped by service (in services order), then slot, newest first */
 	size_t ntasks;
+	struct sd_stack *stacks;        /* sorted by name; services without the label in none */
+	size_t nstacks;
+	struct sd_network *networks;    /* swarm scope, sorted by name */
+	struct sd_swarm_object *secrets, *configs;   /* sorted by name */
+	size_t nnetworks, nsecrets, nconfigs;
+	bool objects_read;              /* the three lists were asked for (and answered) */
+	const char *objects_error;      /* why one of them could not be read, or "" */
 };
 
 /* ---- PostgreSQL ---- */

@@ -128,6 +128,67 @@ static json_t *services_json(const struct sd_swarm *sw)
 	return a;
 }
 
+/* ---- stacks and Swarm objects: names and sizes, never a secret's value nor a config's data */
+
+static json_t *names_json(const char **names, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		append(a, str(names[i]));
+	return a;
+}
+
+static json_t *stacks_json(const struct sd_swarm *sw)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < sw->nstacks; i++) {
+		const struct sd_stack *st = &sw->stacks[i];
+		append(a, json_pack("{s:o s:I s:I s:I s:I s:I}", "name", str(st->name),
+			"services", (json_int_t)st->services, "degraded", (json_int_t)st->degraded,
+			"updating", (json_int_t)st->updating, "running", (json_int_t)st->running,
+			"desired", (json_int_t)st->desired));
+	}
+	return a;
+}
+
+static json_t *networks_json(const struct sd_swarm *sw)
+{
+	if (!sw->objects_read && !sw->nnetworks)
+		return json_null();
+	json_t *a = json_array();
+	for (size_t i = 0; i < sw->nnetworks; i++) {
+		const struct sd_network *n = &sw->networks[i];
+		append(a, json_pack("{s:o s:o s:o s:o s:o s:b s:b s:b s:o s:o s:o}",
+			"id", str(n->id), "name", str(n->name), "driver", str(n->driver),
+			"scope", str(n->scope), "stack", *n->stack ? str(n->stack) : json_null(),
+			"attachable", n->attachable, "internal", n->internal, "ingress", n->ingress,
+			"subnets", names_json(n->subnets, n->nsubnets),
+			"services", names_json(n->services, n->nservices),
+			"created", time_or_null(n->created)));
+	}
+	return a;
+}
+
+/* Secrets and configs: no value in the model to print, and none printed. */
+static json_t *objects_json(const struct sd_swarm *sw, const struct sd_swarm_object *items,
+			    size_t n, bool configs)
+{
+	if (!sw->objects_read && !n)
+		return json_null();
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++) {
+		const struct sd_swarm_object *x = &items[i];
+		json_t *o = json_pack("{s:o s:o s:o s:o s:o s:o}", "id", str(x->id),
+			"name", str(x->name), "stack", *x->stack ? str(x->stack) : json_null(),
+			"created", time_or_null(x->created), "updated", time_or_null(x->updated),
+			"services", names_json(x->services, x->nservices));
+		if (o && configs)
+			json_object_set_new(o, "size", json_integer(x->size));
+		append(a, o);
+	}
+	return a;
+}
+
 static json_t *task_json(const struct sd_task *t)
 {
 	return json_pack("{s:o s:o s:I s:o s:o s:o s:o s:o}",
@@ -263,6 +324,15 @@ json_t *sd_snapshot_json_tasks(const struct sd_snapshot *snap, bool with_tasks)
 	json_object_set_new(root, "nodes", sw ? nodes_json(sw) : json_null());
 	json_object_set_new(root, "services", sw ? services_json(sw) : json_null());
 	json_object_set_new(root, "tasks", sw && with_tasks ? tasks_json(sw) : json_null());
+	json_object_set_new(root, "stacks", sw ? stacks_json(sw) : json_null());
+	json_object_set_new(root, "networks", sw ? networks_json(sw) : json_null());
+	json_object_set_new(root, "secrets", sw ? objects_json(sw, sw->secrets, sw->nsecrets, false)
+					     : json_null());
+	json_object_set_new(root, "configs", sw ? objects_json(sw, sw->configs, sw->nconfigs, true)
+					     : json_null());
+	bool objects_failed = sw && sw->objects_error && *sw->objects_error;
+	json_object_set_new(root, "objects_error", objects_failed ? str(sw->objects_error)
+								  : json_null());
 	json_object_set_new(root, "postgres", snap->pg_status.configured ? postgres_json(snap)
 									 : json_null());
 	json_object_set_new(root, "redis", snap->redis_status.configured ? redis_json(snap)

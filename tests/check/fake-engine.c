@@ -3,12 +3,15 @@
  * the real binary can be played against it with neither root nor the lab.
  *
  *   fake-engine SOCKET [--fixtures DIR] [--info FILE] [--nodes FILE] [--services FILE]
- *               [--tasks FILE] [--synth NODES SERVICES TASKS] [--log FILE]
+ *               [--tasks FILE] [--networks FILE] [--secrets FILE] [--configs FILE]
+ *               [--synth NODES SERVICES TASKS] [--log FILE]
  *
- * --info, --nodes, --services and --tasks name another file of the fixture folder for that
- * list (default info.json, nodes.json, services.json, tasks.json), e.g. the captured
- * scenarios nodes-worker-down.json or services-rollback-started.json.
- * Answers GET /_ping, /version, /v1.41/{info,nodes,services,tasks} and /v1.41/events (held
+ * --info, --nodes, --services, --tasks, --networks, --secrets and --configs name another file
+ * of the fixture folder for that list (default info.json, nodes.json, services.json,
+ * tasks.json, networks.json, secrets.json, configs.json), e.g. the captured scenarios
+ * nodes-worker-down.json or services-rollback-started.json.
+ * Answers GET /_ping, /version, /v1.41/{info,nodes,services,tasks,networks,secrets,configs}
+ * (the synthetic swarm has no networks, secrets or configs: []) and /v1.41/events (held
  * open, no events). With fixtures, also GET /v1.41/services/{id|name} and
  * /v1.41/nodes/{id|hostname} (the object out of the list) and POST .../{id}/update (200, and
  * nothing changes: the lists stay as captured). Every request is appended to the --log file
@@ -119,7 +122,8 @@ static void object_routes(struct fake_engine *f, const char *kind, const char *l
 static void usage(void)
 {
 	fprintf(stderr, "usage: fake-engine SOCKET [--fixtures DIR] [--info FILE] [--nodes FILE]"
-			" [--services FILE] [--tasks FILE] [--synth NODES SERVICES TASKS]"
+			" [--services FILE] [--tasks FILE] [--networks FILE] [--secrets FILE]"
+			" [--configs FILE] [--synth NODES SERVICES TASKS]"
 			" [--log FILE]\n");
 	exit(2);
 }
@@ -129,12 +133,14 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		usage();
 	const char *socket_path = argv[1], *dir = "tests/fixtures/docker", *log_path = NULL;
-	const char *files[4] = {"info.json", "nodes.json", "services.json", "tasks.json"};
-	static const char *const file_options[4] = {"--info", "--nodes", "--services", "--tasks"};
+	const char *files[7] = {"info.json", "nodes.json", "services.json", "tasks.json",
+				"networks.json", "secrets.json", "configs.json"};
+	static const char *const file_options[7] = {"--info", "--nodes", "--services", "--tasks",
+						    "--networks", "--secrets", "--configs"};
 	size_t synth[3] = {0, 0, 0};
 	for (int i = 2; i < argc; i++) {
 		int which = -1;
-		for (int k = 0; k < 4; k++)
+		for (int k = 0; k < 7; k++)
 			if (!strcmp(argv[i], file_options[k]))
 				which = k;
 		if (which >= 0 && i + 1 < argc) {
@@ -155,7 +161,8 @@ int main(int argc, char **argv)
 		}
 	}
 
-	const char *info, *nodes, *services, *tasks;
+	const char *info, *nodes, *services, *tasks, *networks = "[]", *secrets = "[]",
+		   *configs = "[]";
 	if (synth[0]) {
 		sd_synth_set_dir(dir);
 		info = sd_synth_info(NULL);
@@ -171,6 +178,9 @@ int main(int argc, char **argv)
 		nodes = read_file(dir, files[1]);
 		services = read_file(dir, files[2]);
 		tasks = read_file(dir, files[3]);
+		networks = read_file(dir, files[4]);
+		secrets = read_file(dir, files[5]);
+		configs = read_file(dir, files[6]);
 	}
 
 	/* the signals are taken by sigwait below, never by a thread of the engine */
@@ -200,6 +210,9 @@ int main(int argc, char **argv)
 	route(f, "GET", "/v" API "/nodes", 200, nodes, FAKE_SEND_WHOLE);
 	route(f, "GET", "/v" API "/services", 200, services, FAKE_SEND_WHOLE);
 	route(f, "GET", "/v" API "/tasks", 200, tasks, FAKE_SEND_WHOLE);
+	route(f, "GET", "/v" API "/networks", 200, networks, FAKE_SEND_WHOLE);
+	route(f, "GET", "/v" API "/secrets", 200, secrets, FAKE_SEND_WHOLE);
+	route(f, "GET", "/v" API "/configs", 200, configs, FAKE_SEND_WHOLE);
 	route(f, "GET", "/v" API "/events", 200, "", FAKE_SEND_EVENTS);
 	if (!synth[0]) {
 		object_routes(f, "services", services, "Spec.Name");

@@ -14,7 +14,8 @@
 #include <string.h>
 #include <time.h>
 
-const char *const docker_list_names[] = {"nodes", "services", "tasks"};
+const char *const docker_list_names[] = {"nodes", "services", "tasks", "networks", "secrets",
+					  "configs"};
 
 static uint32_t hash_bytes(const char *s, size_t len)
 {
@@ -196,6 +197,14 @@ static void take_labels(struct decoder *dec, struct js *s, struct sd_label **out
 	}
 }
 
+const char *docker_take_string(struct decoder *dec, struct js *s) { return take_string(dec, s); }
+const char *docker_take_interned(struct decoder *dec, struct js *s) { return take_interned(dec, s); }
+time_t docker_take_time(struct js *s) { return take_time(s); }
+void docker_take_stack(struct decoder *dec, struct js *s, const char **stack)
+{
+	take_labels(dec, s, NULL, NULL, stack);
+}
+
 static void decode_node(struct decoder *dec, struct js *s, struct sd_node *node)
 {
 	const char *e = dec->empty;
@@ -328,8 +337,10 @@ static void take_mode(struct decoder *dec, struct js *s, struct sd_service *svc)
 	}
 }
 
-/* ContainerSpec.Image without its @sha256:... digest; DEFAULT when there is none. */
-static const char *take_container_image(struct decoder *dec, struct js *s, const char *dflt)
+/* ContainerSpec.Image without its @sha256:... digest; DEFAULT when there is none. With USES,
+ * the container's secrets and configs go to the service's uses too. */
+static const char *take_container_image(struct decoder *dec, struct js *s, const char *dflt,
+					bool uses)
 {
 	const char *k, *image = dflt;
 	size_t kl;
@@ -337,7 +348,11 @@ static const char *take_container_image(struct decoder *dec, struct js *s, const
 		const char *raw;
 		size_t len;
 		bool escaped;
-		if (!JS_KEY(k, kl, "Image")) {
+		if (uses && JS_KEY(k, kl, "Secrets")) {
+			docker_take_uses(dec, s, USE_SECRET);
+		} else if (uses && JS_KEY(k, kl, "Configs")) {
+			docker_take_uses(dec, s, USE_CONFIG);
+		} else if (!JS_KEY(k, kl, "Image")) {
 			js_skip(s);
 		} else if (js_string_raw(s, &raw, &len, &escaped)) {
 			const char *at = memchr(raw, '@', len);
@@ -407,12 +422,16 @@ static void take_service_spec(struct decoder *dec, struct js *s, struct sd_servi
 			take_labels(dec, s, NULL, NULL, &svc->stack);
 		} else if (JS_KEY(k, kl, "Mode")) {
 			take_mode(dec, s, svc);
+		} else if (JS_KEY(k, kl, "Networks")) {
+			docker_take_uses(dec, s, USE_NETWORK);
 		} else if (JS_KEY(k, kl, "TaskTemplate")) {
 			for (int b = 0; js_object_next(s, &b, &k, &kl);) {
 				if (JS_KEY(k, kl, "ContainerSpec"))
-					svc->image = take_container_image(dec, s, svc->image);
+					svc->image = take_container_image(dec, s, svc->image, true);
 				else if (JS_KEY(k, kl, "Placement"))
 					take_constraints(dec, s, svc);
+				else if (JS_KEY(k, kl, "Networks"))
+					docker_take_uses(dec, s, USE_NETWORK);
 				else
 					js_skip(s);
 			}
@@ -435,6 +454,7 @@ static void decode_service(struct decoder *dec, struct js *s, struct service_rec
 				   .update_delay = -1, .update_monitor = -1,
 				   .update_order = e,
 				   .update_failure_action = e};
+	docker_uses_begin(dec);
 	const char *k;
 	size_t kl;
 	for (int a = 0; js_object_next(s, &a, &k, &kl);) {
@@ -459,6 +479,8 @@ static void decode_service(struct decoder *dec, struct js *s, struct service_rec
 			for (int b = 0; js_object_next(s, &b, &k, &kl);)
 				if (JS_KEY(k, kl, "Ports"))
 					take_ports(dec, s, svc);
+				else if (JS_KEY(k, kl, "VirtualIPs"))
+					docker_take_uses(dec, s, USE_VIRTUAL_IP);
 				else
 					js_skip(s);
 		} else if (JS_KEY(k, kl, "UpdateStatus")) {
@@ -485,6 +507,7 @@ static void decode_service(struct decoder *dec, struct js *s, struct service_rec
 			js_skip(s);
 		}
 	}
+	docker_uses_end(dec, &svc->uses);
 }
 
 static bool lookup_id(const struct id_map *map, const char *key, size_t len, uint32_t *index)
@@ -580,7 +603,7 @@ static void decode_task(struct decoder *dec, struct js *s, struct task_rec *rec)
 		} else if (JS_KEY(k, kl, "Spec")) {
 			for (int b = 0; js_object_next(s, &b, &k, &kl);)
 				if (JS_KEY(k, kl, "ContainerSpec"))
-					t->image = take_container_image(dec, s, t->image);
+					t->image = take_container_image(dec, s, t->image, false);
 				else
 					js_skip(s);
 		} else if (JS_KEY(k, kl, "Status")) {
@@ -631,6 +654,9 @@ void docker_decode_element(struct decoder *dec, enum list_kind kind, struct js *
 		decode_task(dec, s, &dec->tasks[dec->ntasks]);
 		if (!s->err)
 			dec->ntasks++;
+		break;
+	default:
+		docker_decode_object(dec, kind, s);
 		break;
 	}
 }
@@ -686,6 +712,7 @@ void docker_decoder_free(struct decoder *dec)
 	free(dec->sanitized);
 	free(dec->node_ids.slots);
 	free(dec->service_ids.slots);
+	docker_objects_free(dec);
 	sd_part_unref(dec->sw);   /* NULL once handed out */
 }
 
@@ -774,6 +801,7 @@ struct sd_swarm *docker_decoder_finish(struct decoder *dec)
 		if (!strcmp(n->manager, "leader"))
 			sw->leader = n->hostname;
 	}
+	docker_objects_finish(dec, sw);
 	sw->fetched_at = time(NULL);
 	dec->sw = NULL;
 	return sw;

@@ -24,7 +24,8 @@ void sd_docker_close(struct sd_docker *docker);
 const char *sd_docker_host(const struct sd_docker *docker);   /* for the header line */
 
 /* GET /version (negotiates the API version once), /info, /nodes, /services?status=true,
- * /tasks; builds a new swarm part. 0 on success; -1 with ERR (engine message verbatim when it
+ * /tasks, then /networks (swarm scope), /secrets and /configs (never a value: see
+ * objects.c); builds a new swarm part. The objects' failure is the part's objects_error. 0 on success; -1 with ERR (engine message verbatim when it
  * answered with an error, else the transport error). */
 int sd_docker_fetch(struct sd_docker *docker, struct sd_swarm **out, char *err, size_t errlen);
 
@@ -40,6 +41,17 @@ int sd_docker_decode(const char *info, size_t info_len, const char *nodes, size_
 int sd_docker_decode_chunks(const char *info, size_t info_len, const char *nodes,
 			    size_t nodes_len, const char *services, size_t services_len,
 			    const char *tasks, size_t tasks_len, const size_t *pieces,
+			    size_t npieces, struct sd_swarm **out, char *err, size_t errlen);
+
+/* Every list a refresh reads, networks, secrets and configs included (NULL: empty; the
+ * objects count as read when any of the three is given), decoded as sd_docker_decode_chunks
+ * does. For tests and the bench. */
+struct sd_docker_bodies {
+	const char *info, *nodes, *services, *tasks, *networks, *secrets, *configs;
+	size_t info_len, nodes_len, services_len, tasks_len, networks_len, secrets_len,
+		configs_len;
+};
+int sd_docker_decode_bodies(const struct sd_docker_bodies *bodies, const size_t *pieces,
 			    size_t npieces, struct sd_swarm **out, char *err, size_t errlen);
 
 /* Follow GET /events (swarm scope: service, node, task, ...) and call ON_EVENT for each

@@ -131,10 +131,11 @@ int sd_docker_watch_events(struct sd_docker *d,
 		curl_easy_cleanup(h);
 		return -1;
 	}
-	/* swarm objects, plus the local engine's containers starting and dying; exec and
-	 * attach noise filtered out by the engine */
+	/* swarm objects (networks, secrets and configs too: pane 8), plus the local engine's
+	 * containers starting and dying; exec and attach noise filtered out by the engine */
 	static const char filters[] =
-		"{\"type\":[\"service\",\"node\",\"container\"],"
+		"{\"type\":[\"service\",\"node\",\"container\",\"network\",\"secret\","
+		"\"config\"],"
 		"\"event\":[\"create\",\"update\",\"remove\",\"start\",\"die\",\"oom\","
 		"\"destroy\",\"health_status\"]}";
 	char escaped[sizeof(filters) * 3], url[sizeof(d->base_url) + sizeof(escaped) + 64];

@@ -1,5 +1,7 @@
 /* fetch.c - one refresh: GET /info on a thread of its own while /nodes, /services and
- * /tasks stream through the list decoder into one swarm part. */
+ * /tasks stream through the list decoder into one swarm part, then the swarm's networks,
+ * secrets and configs (objects.c), whose failure is the part's objects_error, not the
+ * refresh's. */
 #include "backends/docker/internal.h"
 #include "base/arena.h"
 #include "base/xalloc.h"
@@ -23,6 +25,39 @@ static int get_list(struct sd_docker *d, CURL *h, struct decoder *dec, enum list
 	if (rc == 0)
 		docker_list_done(dec, kind);
 	return rc;
+}
+
+/* Networks (swarm scope: the node's own bridges are not the Swarm's), secrets and configs. A
+ * list that fails says so in the part; the lists already read stay. */
+static void fetch_objects(struct sd_docker *d, CURL *h, struct decoder *dec, const char *api)
+{
+	static const struct {
+		enum list_kind kind;
+		const char *path;
+	} lists[] = {
+		{LIST_NETWORKS, "networks?filters=%7B%22scope%22%3A%5B%22swarm%22%5D%7D"},
+		{LIST_SECRETS, "secrets"},
+		{LIST_CONFIGS, "configs"},
+	};
+	struct objects_decoder *o = &dec->objects;
+	o->read = true;
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		char path[128], err[256] = "";
+		snprintf(path, sizeof(path), "/v%s/%s", api, lists[i].path);
+		if (get_list(d, h, dec, lists[i].kind, path, err, sizeof(err)) == 0)
+			continue;
+		/* nothing of a list cut short: a part of it would read as all of it */
+		if (lists[i].kind == LIST_NETWORKS)
+			o->nnetworks = 0;
+		else if (lists[i].kind == LIST_SECRETS)
+			o->nsecrets = 0;
+		else
+			o->nconfigs = 0;
+		if (!*o->error)
+			snprintf(o->error, sizeof(o->error), "%s: %s",
+				 docker_list_names[lists[i].kind], err);
+		o->read = false;
+	}
 }
 
 /* /info is the engine's slowest answer (it gathers system facts): it is asked on a handle
@@ -75,6 +110,8 @@ int sd_docker_fetch(struct sd_docker *d, struct sd_swarm **out, char *err, size_
 	snprintf(path, sizeof(path), "/v%s/tasks", api);
 	if (rc == 0)
 		rc = get_list(d, h, &dec, LIST_TASKS, path, list_err, sizeof(list_err));
+	if (rc == 0)
+		fetch_objects(d, h, &dec, api);
 	docker_handle_release(d, h);
 	if (threaded)
 		pthread_join(thread, NULL);

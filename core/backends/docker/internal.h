@@ -9,6 +9,7 @@
  *   events.c     the /events follower
  *   rollout.c    a service's new image (with the registry's auth header), node labels,
  *                node removal
+ *   objects.c    networks, secrets and configs (never a value), what services use, stacks
  *
  * docker.h stays in the model's terms; curl and jansson types appear only here and below. */
 #ifndef SD_DOCKER_INTERNAL_H
@@ -137,6 +138,20 @@ struct task_rec {
 	int32_t node;       /* index in the sorted nodes; -1 when none or unknown */
 };
 
+/* objects.c: networks, secrets and configs decoded so far, and one service's uses. */
+struct objects_decoder {
+	struct sd_network *networks;
+	size_t nnetworks, cap_networks;
+	struct sd_swarm_object *secrets, *configs;
+	size_t nsecrets, cap_secrets, nconfigs, cap_configs;
+	const char **scratch[3];        /* one service's network, secret and config IDs */
+	size_t nscratch[3], cap_scratch[3];
+	const char **strings;           /* scratch for one object's subnets */
+	size_t cap_strings;
+	bool read;
+	char error[256];
+};
+
 /* Everything decoded so far for one swarm part. */
 struct decoder {
 	struct sd_swarm *sw;
@@ -161,9 +176,11 @@ struct decoder {
 	size_t cap_unescaped, cap_sanitized;
 
 	struct id_map node_ids, service_ids;
+	struct objects_decoder objects;
 };
 
-enum list_kind { LIST_NODES, LIST_SERVICES, LIST_TASKS };
+enum list_kind { LIST_NODES, LIST_SERVICES, LIST_TASKS, LIST_NETWORKS, LIST_SECRETS,
+		 LIST_CONFIGS };
 extern const char *const docker_list_names[];
 
 void *docker_grow(void *array, size_t *cap, size_t need, size_t elem);
@@ -189,6 +206,29 @@ struct json_t *docker_inspect_service(struct sd_docker *d, CURL *h, const char *
 				      char *err, size_t errlen);
 struct json_t *docker_inspect_node(struct sd_docker *d, CURL *h, const char *node, char *err,
 				   size_t errlen);
+/* Engine bytes at S as the model keeps them: a string of its own, or one shared with equal
+ * short ones; "" for another type. */
+const char *docker_take_string(struct decoder *dec, struct js *s);
+const char *docker_take_interned(struct decoder *dec, struct js *s);
+time_t docker_take_time(struct js *s);
+/* Labels at S: only the stack namespace into *STACK. */
+void docker_take_stack(struct decoder *dec, struct js *s, const char **stack);
+
+/* ---- objects.c -------------------------------------------------------------------------- */
+
+/* One network, secret or config element at S (KIND one of those lists). */
+void docker_decode_object(struct decoder *dec, enum list_kind kind, struct js *s);
+/* A service's uses: BEGIN before its fields, then each list at S (networks of the task
+ * template or the spec, the endpoint's virtual IPs, the container's secrets and configs),
+ * END copies them into the part. */
+enum use_kind { USE_NETWORK, USE_SECRET, USE_CONFIG, USE_VIRTUAL_IP };
+void docker_uses_begin(struct decoder *dec);
+void docker_take_uses(struct decoder *dec, struct js *s, enum use_kind kind);
+void docker_uses_end(struct decoder *dec, struct sd_service_uses *uses);
+/* In docker_decoder_finish, once the services are in the part: stacks, and which services
+ * use each object. */
+void docker_objects_finish(struct decoder *dec, struct sd_swarm *sw);
+void docker_objects_free(struct decoder *dec);
 
 /* ---- stream.c --------------------------------------------------------------------------- */
 

@@ -322,6 +322,27 @@ int sd_docker_decode_chunks(const char *info, size_t info_len, const char *nodes
 	return rc;
 }
 
+int sd_docker_decode_bodies(const struct sd_docker_bodies *b, const size_t *pieces,
+			    size_t npieces, struct sd_swarm **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	struct decoder dec;
+	docker_decoder_init(&dec);
+	const char *const lists[] = {b->nodes, b->services, b->tasks, b->networks, b->secrets,
+				     b->configs};
+	const size_t lens[] = {b->nodes_len, b->services_len, b->tasks_len, b->networks_len,
+			       b->secrets_len, b->configs_len};
+	int rc = docker_decode_info(&dec, b->info, b->info_len, err, errlen);
+	for (int kind = LIST_NODES; kind <= LIST_CONFIGS && rc == 0; kind++)
+		rc = decode_list(&dec, (enum list_kind)kind, lists[kind], lens[kind], pieces,
+				 npieces, err, errlen);
+	dec.objects.read = b->networks || b->secrets || b->configs;
+	if (rc == 0)
+		*out = docker_decoder_finish(&dec);
+	docker_decoder_free(&dec);
+	return rc;
+}
+
 int sd_docker_decode(const char *info, size_t info_len, const char *nodes, size_t nodes_len,
 		     const char *services, size_t services_len, const char *tasks,
 		     size_t tasks_len, struct sd_swarm **out, char *err, size_t errlen)
