@@ -36,6 +36,7 @@ struct sd_config {
 		long connect_timeout;     /* seconds, default 3 */
 		long statement_timeout_ms;/* default 3000 */
 		long lag_warning_bytes;   /* default 1048576 */
+		long long_query_seconds;  /* a transaction or query older is a WARNING; default 300 */
 	} postgres;
 	struct {
 		bool configured;
