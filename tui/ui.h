@@ -33,6 +33,8 @@ struct ui {
 	/* the tasks pane's subject: a node after `open` on a node, else the selected service */
 	char tasks_node[128];
 	enum pane_id tasks_opened_from;
+	/* the sessions pane's subject: a PostgreSQL member after `open` on it, "" when closed */
+	char sessions_member[128];
 	enum ui_mode mode;
 	char input[256];                 /* filter / prompt / confirmation being typed */
 	char filter_saved[128];          /* the filter before typing started (Esc restores) */
