@@ -221,8 +221,6 @@ static size_t extra(const struct ui *ui, const struct sd_snapshot *snap, size_t 
 		if (!strcmp(m->role, "standby") && n < max)
 			lag_line(m, lines[n++]);
 		n += overview_lines(m, lines + n, max - n);
-	} else if (selected == (size_t)-1) {
-		n += 4;                   /* room for the selected member's lines */
 	}
 	for (size_t i = 0; i < pg->nslots && n < max; i++) {
 		char bytes[32];

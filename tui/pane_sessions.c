@@ -142,7 +142,7 @@ static size_t extra(const struct ui *ui, const struct sd_snapshot *snap, size_t 
 {
 	const struct sd_pg_member *m = member(ui, snap);
 	if (!m || selected >= m->nsessions || max == 0)
-		return selected == (size_t)-1 ? 3 : 0;
+		return 0;
 	const struct sd_pg_activity *s = &m->sessions[selected];
 	char query[2048];
 	one_line(s->query, query, sizeof(query));
