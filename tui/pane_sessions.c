@@ -2,7 +2,8 @@
  * PostgreSQL pane): every client backend of its pg_stat_activity with who blocks whom.
  * Blocked sessions name their blockers (pg_blocking_pids) and blockers are marked; the
  * selected session's whole query is shown under the rows. Row keys are "MEMBER:PID", what
- * pg.cancel and pg.terminate target. Shown only while a member is open (ui->sessions_member). */
+ * pg.cancel and pg.terminate target; after the sessions, one row "PID+" per blocker
+ * (key "MEMBER:PID+") stands for the sessions it blocks. Shown only while a member is open (ui->sessions_member). */
 #include "format.h"
 #include "ui.h"
 
@@ -29,10 +30,37 @@ static bool shown(const struct ui *ui, const struct sd_snapshot *snap)
 	return snap->pg_status.configured && ui->sessions_member[0];
 }
 
+/* After the sessions, one row per blocker for the sessions it blocks ("PID+"): c and K on it
+ * act on all of them, the blocker left alone. The K-th blocker's session, or NULL. */
+static const struct sd_pg_activity *blocker(const struct sd_pg_member *m, size_t k)
+{
+	for (size_t i = 0; i < m->nsessions; i++)
+		if (m->sessions[i].blocks > 0 && k-- == 0)
+			return &m->sessions[i];
+	return NULL;
+}
+
 static size_t count(const struct ui *ui, const struct sd_snapshot *snap)
 {
 	const struct sd_pg_member *m = member(ui, snap);
-	return m ? m->nsessions : 0;
+	if (!m)
+		return 0;
+	size_t n = m->nsessions;
+	for (size_t i = 0; i < m->nsessions; i++)
+		n += m->sessions[i].blocks > 0;
+	return n;
+}
+
+static void group_row(const struct sd_pg_member *m, const struct sd_pg_activity *b,
+		      struct pane_row *out)
+{
+	snprintf(out->key, sizeof(out->key), "%s:%ld+", m->name, b->pid);
+	snprintf(out->cells[0], PANE_CELL, "%ld+", b->pid);
+	snprintf(out->cells[5], PANE_CELL, "(group)");
+	snprintf(out->cells[8], PANE_CELL, "%d by %ld", b->blocks, b->pid);
+	snprintf(out->cells[9], PANE_CELL, "the %d session%s pid %ld blocks: c / K act on them all",
+		 b->blocks, b->blocks == 1 ? "" : "s", b->pid);
+	out->role = SD_ROLE_WARNING;
 }
 
 static void duration(double seconds, char *buf, size_t len)
@@ -68,6 +96,10 @@ static void one_line(const char *query, char *buf, size_t len)
 static void row(const struct ui *ui, const struct sd_snapshot *snap, size_t i, struct pane_row *out)
 {
 	const struct sd_pg_member *m = member(ui, snap);
+	if (i >= m->nsessions) {
+		group_row(m, blocker(m, i - m->nsessions), out);
+		return;
+	}
 	const struct sd_pg_activity *s = &m->sessions[i];
 	snprintf(out->key, sizeof(out->key), "%s:%ld", m->name, s->pid);
 	snprintf(out->cells[0], PANE_CELL, "%ld", s->pid);
@@ -141,8 +173,16 @@ static size_t extra(const struct ui *ui, const struct sd_snapshot *snap, size_t 
 		    char (*lines)[256], size_t max)
 {
 	const struct sd_pg_member *m = member(ui, snap);
-	if (!m || selected >= m->nsessions || max == 0)
+	if (!m || selected >= m->nsessions || max == 0) {
+		if (m && selected != (size_t)-1 && selected < count(ui, snap) && max > 0) {
+			const struct sd_pg_activity *b = blocker(m, selected - m->nsessions);
+			snprintf(lines[0], 256, " pg.cancel / pg.terminate here act on the %d session%s "
+				 "pid %ld blocks, not on pid %ld itself", b->blocks,
+				 b->blocks == 1 ? "" : "s", b->pid, b->pid);
+			return 1;
+		}
 		return 0;
+	}
 	const struct sd_pg_activity *s = &m->sessions[selected];
 	char query[2048];
 	one_line(s->query, query, sizeof(query));

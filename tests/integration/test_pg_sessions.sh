@@ -4,7 +4,7 @@
 # refused in watch mode; then the connection pool above 90 % of max_connections: WARNING
 # in the documents' wording, cleared once the connections close.
 . "$(dirname "$0")/lib.sh"
-plan 11
+plan 13
 check "the lab streams to 2 standbys" "$DATA" wait-streaming 2 120
 primary=$("$DATA" primary)
 note "primary is $primary"
@@ -16,7 +16,7 @@ sdsql() {
 		-d postgres -c "$1"
 }
 pid_of() { sdsql "select pid from pg_stat_activity where application_name = '$1' order by pid limit 1"; }
-at_exit "PGPASSFILE=$PASSFILE psql -X -At -h $addr -U swarmdeck -d postgres -c \"select pg_terminate_backend(pid) from pg_stat_activity where application_name in ('sdholder', 'sdwaiter', 'sdwaiter2', 'sdpool')\""
+at_exit "PGPASSFILE=$PASSFILE psql -X -At -h $addr -U swarmdeck -d postgres -c \"select pg_terminate_backend(pid) from pg_stat_activity where application_name in ('sdholder', 'sdwaiter', 'sdwaiter2', 'sdwaiter3', 'sdwaiter4', 'sdpool')\""
 
 "$DATA" psql primary "create table if not exists sdlock(id int)" >/dev/null
 mkfifo "$TMP/holder.in"
@@ -62,9 +62,33 @@ check "the waiter's psql: canceling statement due to user request" \
 check "the audit log has pg.cancel with the pid, the user and the query" \
 	grep -q "\"pg.cancel\".*pid $waiter (app: select count(\*) from sdlock)" /run/swarmdeck-lab/audit.log
 
+# the row standing for every session the holder blocks
 PGAPPNAME=sdwaiter2 "$DATA" psql primary "select count(*) from sdlock" > "$TMP/waiter2.out" 2>&1 &
-waiter2_job=$!
+w2=$!
+PGAPPNAME=sdwaiter3 "$DATA" psql primary "select count(*) from sdlock" > "$TMP/waiter3.out" 2>&1 &
+w3=$!
 wait_until 10 waiting sdwaiter2
+wait_until 10 waiting sdwaiter3
+drill group-cancel <<YAML
+drill: group-cancel
+steps:
+  - keys: "4/$primary<Enter><Enter>"
+  - expect_screen: "sdholder .*BLOCKS 2"
+  - keys: "/$holder+<Enter>c"
+  - expect_screen: "Cancel the statement of the 2 sessions blocked by pid $holder on $primary"
+  - confirm: "yes"
+  - expect_screen: "cancelled pid [0-9]+, [0-9]+ on $primary"
+YAML
+check "the holder's group row cancels both its waiters by keys" [ $? -eq 0 ]
+wait "$w2" "$w3" 2>/dev/null
+both() { grep -q "canceling statement due to user request" "$TMP/waiter2.out" &&
+	grep -q "canceling statement due to user request" "$TMP/waiter3.out" &&
+	[ -n "$(pid_of sdholder)" ]; }
+check "both waiters' psql: canceling statement due to user request; the holder still holds" both
+
+PGAPPNAME=sdwaiter4 "$DATA" psql primary "select count(*) from sdlock" > "$TMP/waiter4.out" 2>&1 &
+waiter4_job=$!
+wait_until 10 waiting sdwaiter4
 drill terminate <<YAML
 drill: terminate
 steps:
@@ -78,8 +102,8 @@ YAML
 check "the blocker terminated by keys" [ $? -eq 0 ]
 gone() { [ -z "$(pid_of sdholder)" ]; }
 check "the blocker's connection is gone" wait_until 10 gone
-wait "$waiter2_job" 2>/dev/null
-check "the next waiter went on once the blocker was gone" grep -qx "0" "$TMP/waiter2.out"
+wait "$waiter4_job" 2>/dev/null
+check "the next waiter went on once the blocker was gone" grep -qx "0" "$TMP/waiter4.out"
 exec 7>&-
 
 # the connection pool: above 90 % of max_connections
