@@ -34,7 +34,7 @@ postgres:
     - {name: $primary, conninfo: "host=$addr port=5432 user=swarmdeck dbname=postgres"}
 YAML
 
-$DATA pgbench $((secs * 2 + 30)) 300 4 > "$tmp/pgbench.out" 2>&1 &
+$DATA pgbench $((secs * 2 + 15)) 300 4 > "$tmp/pgbench.out" 2>&1 &
 bench=$!
 sleep 3
 
@@ -59,8 +59,7 @@ measure() { # NAME APPNAME COMMAND: "client% server_ms_per_refresh refreshes"
 
 sd=$(measure swarmdeck swarmdeck "env TERM=xterm-256color ./swarmdeck --watch --config $tmp/pg.yaml")
 pa=$(measure pg_activity pg_activity "env TERM=xterm-256color PGPASSFILE=$pass pg_activity -h $addr -p 5432 -U swarmdeck -d postgres --refresh 1 --no-sys-info")
-kill "$bench" 2>/dev/null
-wait "$bench" 2>/dev/null
+wait "$bench" 2>/dev/null     # pgbench ends by itself (-T)
 tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$tmp/pgbench.out" | head -n 1)
 echo "$sd" "$pa" | awk -v s="$secs" -v tps="${tps:-?}" '{
 	printf "PostgreSQL overview + sessions on the primary, refresh every 1 s for %d s each, pgbench %s tps:\n", s, tps
