@@ -113,8 +113,9 @@ struct sd_pg_overview {
 	long connections;                     /* client backends, swarmdeck's own included */
 	long active, idle, idle_in_xact, other_state;
 	long waiting_lock;                    /* waiting on a lock */
-	struct sd_pg_database *databases;
+	struct sd_pg_database *databases;     /* asked every 30 s, carried over in between */
 	size_t ndatabases;
+	double sizes_at;                      /* when the sizes were asked (server's clock) */
 	long long xact_commit, xact_rollback, blks_hit, blks_read, deadlocks, temp_bytes,
 		temp_files;
 	double cache_hit_ratio;               /* blks_hit / (hit + read), -1 when none read */

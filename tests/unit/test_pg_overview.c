@@ -87,7 +87,7 @@ static void fill(struct sd_pg *pg, const char *max, const char *commits, const c
 	const char *db[] = {"app", "1048576", "postgres", "8000000"};
 	PGresult *d = result(2, 2, db);
 	PGresult *a = result(14, nsessions, sessions_cells);
-	pg_overview_fill(pg->part.arena, &pg->members[0], s, d, a, old);
+	pg_overview_fill(pg->part.arena, &pg->members[0], s, d, true, a, old);
 	PQclear(s);
 	PQclear(d);
 	PQclear(a);
@@ -132,6 +132,20 @@ static void test_counters_rates_and_sessions(void **state)
 	assert_true(o->rollbacks_per_second == 0);
 	assert_true(o->wal_bytes_per_second > 524287 && o->wal_bytes_per_second < 524289);
 
+	/* a refresh without the sizes (asked every 30 s) keeps the last ones */
+	struct sd_pg *light = one_member();
+	PGresult *ls = stats("60", "1600", "0/1100000", "103.0", "1000");
+	PGresult *la = result(14, 4, sessions_cells);
+	pg_overview_fill(light->part.arena, &light->members[0], ls, NULL, false, la,
+			 &second->members[0]);
+	PQclear(ls);
+	PQclear(la);
+	assert_int_equal(light->members[0].overview.ndatabases, 2);
+	assert_string_equal(light->members[0].overview.databases[0].name, "app");
+	assert_true(light->members[0].overview.databases[0].size_bytes == 1048576);
+	assert_true(light->members[0].overview.sizes_at == 102.0);
+	sd_part_unref(light);
+
 	/* a counter that went back (a stats reset): no rate, never a negative one */
 	struct sd_pg *third = one_member();
 	fill(third, "60", "10", "0/1200000", "104.0", "1000", 4, &second->members[0]);
@@ -145,7 +159,7 @@ static void test_no_answer_leaves_it_unknown(void **state)
 {
 	(void)state;
 	struct sd_pg *pg = one_member();
-	pg_overview_fill(pg->part.arena, &pg->members[0], NULL, NULL, NULL, NULL);
+	pg_overview_fill(pg->part.arena, &pg->members[0], NULL, NULL, true, NULL, NULL);
 	assert_false(pg->members[0].overview.present);
 	assert_int_equal(pg->members[0].nsessions, 0);
 	assert_true(pg->members[0].overview.wraparound_margin < 0);

@@ -16,8 +16,16 @@ void pg_tidy_message(char *s, const char *secret);
  * pg_stat_activity. Each is cheap (no table is read; pg_blocking_pids only for the sessions
  * waiting on a lock) and bounded by the connection's statement_timeout. They work on a
  * primary and a standby of PostgreSQL 12 and later (checkpoints read NULL where
- * pg_stat_bgwriter has no checkpoint counters, 17 and later). */
-#define PG_OVERVIEW_SQL                                                                    \
+ * pg_stat_bgwriter has no checkpoint counters, 17 and later). The sizes (pg_database_size
+ * looks at every file: the dearest of them) are asked every PG_SIZES_EVERY_MS only; in
+ * between PG_OVERVIEW_SQL_NO_SIZES asks nothing in their place and the last ones carry
+ * over. */
+#define PG_SIZES_EVERY_MS 30000
+#define PG_OVERVIEW_SQL PG_OVERVIEW_STATS_SQL PG_OVERVIEW_SIZES_SQL PG_OVERVIEW_ACTIVITY_SQL
+#define PG_OVERVIEW_SQL_NO_SIZES                                                           \
+	PG_OVERVIEW_STATS_SQL "SELECT NULL::name, NULL::bigint WHERE false;"                \
+	PG_OVERVIEW_ACTIVITY_SQL
+#define PG_OVERVIEW_STATS_SQL                                                              \
 	"SELECT current_setting('max_connections')::int,"                                  \
 	" current_setting('superuser_reserved_connections')::int"                          \
 	"  + coalesce(current_setting('reserved_connections', true)::int, 0),"             \
@@ -30,9 +38,11 @@ void pg_tidy_message(char *s, const char *secret);
 	" CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()"                     \
 	"  ELSE pg_current_wal_lsn() END,"                                                 \
 	" extract(epoch FROM clock_timestamp())"                                           \
-	" FROM pg_stat_database;"                                                          \
+	" FROM pg_stat_database;"
+#define PG_OVERVIEW_SIZES_SQL                                                              \
 	"SELECT datname, pg_database_size(oid) FROM pg_database WHERE datallowconn"         \
-	" ORDER BY datname;"                                                               \
+	" ORDER BY datname;"
+#define PG_OVERVIEW_ACTIVITY_SQL                                                           \
 	"SELECT pid, usename, datname, application_name,"                                  \
 	" CASE WHEN client_port = -1 THEN 'local'"                                         \
 	"  ELSE host(client_addr) || ':' || client_port END,"                              \
@@ -46,9 +56,10 @@ void pg_tidy_message(char *s, const char *secret);
 enum { PG_OVERVIEW_STATEMENTS = 3 };
 
 /* Fill PM->overview and PM->sessions (in A) from the three results (any may be NULL: that
- * part stays unknown); OLD (may be NULL) is the member's previous part, for the rates. */
+ * part stays unknown); OLD (may be NULL) is the member's previous part, for the rates and,
+ * when SIZES_ASKED is false, the databases' sizes. */
 void pg_overview_fill(struct sd_arena *a, struct sd_pg_member *pm, const PGresult *stats,
-		      const PGresult *databases, const PGresult *activity,
+		      const PGresult *databases, bool sizes_asked, const PGresult *activity,
 		      const struct sd_pg_member *old);
 
 #endif

@@ -113,8 +113,21 @@ static void fill_stats(struct sd_pg_overview *o, const PGresult *res, const stru
 	o->present = true;
 }
 
-static void fill_databases(struct sd_arena *a, struct sd_pg_overview *o, const PGresult *res)
+static void fill_databases(struct sd_arena *a, struct sd_pg_overview *o, const PGresult *res,
+			   bool asked, const struct sd_pg_overview *old)
 {
+	if (!asked) {
+		size_t n = old && old->present ? old->ndatabases : 0;
+		o->databases = sd_arena_alloc(a, (n ? n : 1) * sizeof(*o->databases));
+		for (size_t i = 0; i < n; i++) {
+			o->databases[i].name = sd_arena_strdup(a, old->databases[i].name);
+			o->databases[i].size_bytes = old->databases[i].size_bytes;
+		}
+		o->ndatabases = n;
+		o->sizes_at = n ? old->sizes_at : 0;
+		return;
+	}
+	o->sizes_at = o->sampled_at;
 	int rows = res ? PQntuples(res) : 0;
 	o->databases = sd_arena_alloc(a, (size_t)(rows ? rows : 1) * sizeof(*o->databases));
 	for (int r = 0; r < rows; r++) {
@@ -177,7 +190,7 @@ static void fill_sessions(struct sd_arena *a, struct sd_pg_member *pm, const PGr
 }
 
 void pg_overview_fill(struct sd_arena *a, struct sd_pg_member *pm, const PGresult *stats,
-		      const PGresult *databases, const PGresult *activity,
+		      const PGresult *databases, bool sizes_asked, const PGresult *activity,
 		      const struct sd_pg_member *old)
 {
 	memset(&pm->overview, 0, sizeof(pm->overview));
@@ -191,6 +204,6 @@ void pg_overview_fill(struct sd_arena *a, struct sd_pg_member *pm, const PGresul
 	if (!stats || PQntuples(stats) != 1 || PQnfields(stats) < 14)
 		return;
 	fill_stats(o, stats, old ? &old->overview : NULL);
-	fill_databases(a, o, databases);
+	fill_databases(a, o, databases, sizes_asked, old ? &old->overview : NULL);
 	fill_sessions(a, pm, activity);
 }

@@ -47,6 +47,7 @@ struct member {
 	char *host, *port;      /* its first host and port, to recognise a standby's upstream */
 	bool invalid;           /* the conninfo cannot be parsed */
 	PGconn *conn;           /* kept between fetches; used by the fetching thread only */
+	int64_t sizes_at_ms;    /* when its databases' sizes were last asked (monotonic), 0 never */
 };
 
 struct sd_pg_backend {
@@ -534,44 +535,52 @@ static void job_clear(struct job *job)
  * A standby's timeline: the one its WAL receiver is on; without a receiver (its primary is
  * gone) the newest of its last restartpoint's and its minimum recovery point's, which can
  * trail what it replayed until the next restartpoint. */
-static const char FETCH_SQL[] =
-	"SELECT pg_is_in_recovery(),"
-	" CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn() END,"
-	" pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn(),"
-	" extract(epoch FROM pg_last_xact_replay_timestamp())::bigint,"
-	" CASE WHEN pg_is_in_recovery()"
-	"  THEN greatest((SELECT received_tli FROM pg_stat_wal_receiver),"
-	"                (SELECT timeline_id FROM pg_control_checkpoint()),"
-	"                (SELECT min_recovery_end_timeline FROM pg_control_recovery()))"
-	"  ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END,"
-	" (SELECT sender_host FROM pg_stat_wal_receiver),"
-	" (SELECT sender_port FROM pg_stat_wal_receiver),"
-	" CASE WHEN NOT pg_is_in_recovery() THEN NULL"
-	"  WHEN pg_last_wal_receive_lsn() IS NOT NULL"
-	"   AND pg_last_wal_replay_lsn() >= pg_last_wal_receive_lsn() THEN 0"
-	"  ELSE greatest(0, extract(epoch FROM now() - pg_last_xact_replay_timestamp())) END;"
-	"SELECT application_name, host(client_addr), state, sync_state,"
-	" greatest(0, pg_wal_lsn_diff(w.lsn, sent_lsn))::bigint,"
-	" greatest(0, pg_wal_lsn_diff(w.lsn, write_lsn))::bigint,"
-	" greatest(0, pg_wal_lsn_diff(w.lsn, flush_lsn))::bigint,"
-	" greatest(0, pg_wal_lsn_diff(w.lsn, replay_lsn))::bigint,"
-	" CASE WHEN write_lag IS NULL AND write_lsn >= sent_lsn THEN 0"
-	"  ELSE extract(epoch FROM write_lag) END,"
-	" CASE WHEN flush_lag IS NULL AND flush_lsn >= sent_lsn THEN 0"
-	"  ELSE extract(epoch FROM flush_lag) END,"
-	" CASE WHEN replay_lag IS NULL AND replay_lsn >= sent_lsn THEN 0"
-	"  ELSE extract(epoch FROM replay_lag) END"
-	" FROM pg_stat_replication, (SELECT CASE WHEN pg_is_in_recovery()"
-	"  THEN pg_last_wal_receive_lsn() ELSE pg_current_wal_lsn() END AS lsn) AS w"
-	" ORDER BY application_name;"
-	"SELECT slot_name, slot_type, active,"
-	" pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_receive_lsn()"
-	"  ELSE pg_current_wal_lsn() END, restart_lsn)::bigint"
-	" FROM pg_replication_slots ORDER BY slot_name;"
-	"SELECT current_setting('archive_mode'), archived_count, last_archived_wal,"
-	" extract(epoch FROM last_archived_time)::bigint, failed_count, last_failed_wal,"
+#define FETCH_REPLICATION_SQL \
+	"SELECT pg_is_in_recovery()," \
+	" CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn() END," \
+	" pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()," \
+	" extract(epoch FROM pg_last_xact_replay_timestamp())::bigint," \
+	" CASE WHEN pg_is_in_recovery()" \
+	"  THEN greatest((SELECT received_tli FROM pg_stat_wal_receiver)," \
+	"                (SELECT timeline_id FROM pg_control_checkpoint())," \
+	"                (SELECT min_recovery_end_timeline FROM pg_control_recovery()))" \
+	"  ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END," \
+	" (SELECT sender_host FROM pg_stat_wal_receiver)," \
+	" (SELECT sender_port FROM pg_stat_wal_receiver)," \
+	" CASE WHEN NOT pg_is_in_recovery() THEN NULL" \
+	"  WHEN pg_last_wal_receive_lsn() IS NOT NULL" \
+	"   AND pg_last_wal_replay_lsn() >= pg_last_wal_receive_lsn() THEN 0" \
+	"  ELSE greatest(0, extract(epoch FROM now() - pg_last_xact_replay_timestamp())) END;" \
+	"SELECT application_name, host(client_addr), state, sync_state," \
+	" greatest(0, pg_wal_lsn_diff(w.lsn, sent_lsn))::bigint," \
+	" greatest(0, pg_wal_lsn_diff(w.lsn, write_lsn))::bigint," \
+	" greatest(0, pg_wal_lsn_diff(w.lsn, flush_lsn))::bigint," \
+	" greatest(0, pg_wal_lsn_diff(w.lsn, replay_lsn))::bigint," \
+	" CASE WHEN write_lag IS NULL AND write_lsn >= sent_lsn THEN 0" \
+	"  ELSE extract(epoch FROM write_lag) END," \
+	" CASE WHEN flush_lag IS NULL AND flush_lsn >= sent_lsn THEN 0" \
+	"  ELSE extract(epoch FROM flush_lag) END," \
+	" CASE WHEN replay_lag IS NULL AND replay_lsn >= sent_lsn THEN 0" \
+	"  ELSE extract(epoch FROM replay_lag) END" \
+	" FROM pg_stat_replication, (SELECT CASE WHEN pg_is_in_recovery()" \
+	"  THEN pg_last_wal_receive_lsn() ELSE pg_current_wal_lsn() END AS lsn) AS w" \
+	" ORDER BY application_name;" \
+	"SELECT slot_name, slot_type, active," \
+	" pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_receive_lsn()" \
+	"  ELSE pg_current_wal_lsn() END, restart_lsn)::bigint" \
+	" FROM pg_replication_slots ORDER BY slot_name;" \
+	"SELECT current_setting('archive_mode'), archived_count, last_archived_wal," \
+	" extract(epoch FROM last_archived_time)::bigint, failed_count, last_failed_wal," \
 	" extract(epoch FROM last_failed_time)::bigint FROM pg_stat_archiver;"
+
+static const char FETCH_SQL[] =
+	FETCH_REPLICATION_SQL
 	PG_OVERVIEW_SQL;
+
+/* the same without the databases' sizes (asked every PG_SIZES_EVERY_MS only) */
+static const char FETCH_SQL_NO_SIZES[] =
+	FETCH_REPLICATION_SQL
+	PG_OVERVIEW_SQL_NO_SIZES;
 
 enum { RES_STATUS, RES_REPLICATION, RES_SLOTS, RES_ARCHIVER, RES_STATS, RES_DATABASES,
        RES_ACTIVITY, RES_COUNT };
@@ -678,10 +687,18 @@ int sd_pg_fetch(struct sd_pg_backend *b, const struct sd_pg *previous, struct sd
 	struct job *jobs = xcalloc(b->n ? b->n : 1, sizeof(*jobs));
 	struct answer *answers = xcalloc(b->n ? b->n : 1, sizeof(*answers));
 
-	for (size_t i = 0; i < b->n; i++)
-		jobs[i] = (struct job){.member = &b->members[i], .conn = &b->members[i].conn,
-				       .sql = FETCH_SQL, .connect_timeout = b->connect_timeout,
+	int64_t started = sd_now_ms();
+	bool *sizes = xcalloc(b->n ? b->n : 1, sizeof(*sizes));
+	for (size_t i = 0; i < b->n; i++) {
+		struct member *m = &b->members[i];
+		sizes[i] = !m->sizes_at_ms || started - m->sizes_at_ms >= PG_SIZES_EVERY_MS ||
+			   !previous_member(previous, m->name) ||
+			   !previous_member(previous, m->name)->overview.present;
+		jobs[i] = (struct job){.member = m, .conn = &m->conn,
+				       .sql = sizes[i] ? FETCH_SQL : FETCH_SQL_NO_SIZES,
+				       .connect_timeout = b->connect_timeout,
 				       .statement_timeout_ms = b->statement_timeout_ms};
+	}
 	long long budget = b->connect_timeout * 1000 > b->statement_timeout_ms
 				   ? b->connect_timeout * 1000 : b->statement_timeout_ms;
 	jobs_run(jobs, b->n, sd_now_ms() + budget);
@@ -706,8 +723,11 @@ int sd_pg_fetch(struct sd_pg_backend *b, const struct sd_pg *previous, struct sd
 			fill_from_status(a, pm, &answers[i], job->results[RES_STATUS]);
 			pg_overview_fill(a, pm, job->nresults > RES_STATS ? job->results[RES_STATS] : NULL,
 					 job->nresults > RES_DATABASES ? job->results[RES_DATABASES] : NULL,
+					 sizes[i],
 					 job->nresults > RES_ACTIVITY ? job->results[RES_ACTIVITY] : NULL,
 					 previous_member(previous, m->name));
+			if (sizes[i] && pm->overview.present)
+				b->members[i].sizes_at_ms = started;
 		} else if (job->answered) {
 			answers[i].reachable = true;     /* it answered, with an error */
 		}
@@ -846,6 +866,7 @@ int sd_pg_fetch(struct sd_pg_backend *b, const struct sd_pg *previous, struct sd
 		job_clear(&jobs[i]);
 	free(jobs);
 	free(answers);
+	free(sizes);
 	pthread_mutex_unlock(&b->lock);
 	*out = pg;
 	if (!b->n) {
