@@ -236,7 +236,7 @@ static int run(struct sd_core *core, struct sd_request *req, bool terminate)
 		req->status = -1;
 		return -1;
 	}
-	snprintf(req->result, sizeof(req->result), "%s pid %s on %s%s", done, text, name,
+	snprintf(req->result, sizeof(req->result), "%s pid %.600s on %s%s", done, text, name,
 		 terminate ? "" : " (its statement fails with \"canceling statement due to user "
 				  "request\")");
 	return 0;

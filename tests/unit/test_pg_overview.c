@@ -27,7 +27,7 @@ static PGresult *result(int ncols, int nrows, const char *const *cells)
 {
 	PGresult *res = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
 	PGresAttDesc attrs[16];
-	char names[16][8];
+	char names[16][16];
 	memset(attrs, 0, sizeof(attrs));
 	for (int c = 0; c < ncols; c++) {
 		snprintf(names[c], sizeof(names[c]), "c%d", c);
