@@ -24,10 +24,11 @@ while [ $i -lt 50 ]; do
 	"$SD" --once --json > "$TMP/s.json" 2>/dev/null   # exits non-zero on a warning
 	tries=$((${tries:-0} + 1))
 	[ "$tries" -le 100 ] || break
-	jq -e '.postgres.members | length > 0' "$TMP/s.json" >/dev/null 2>&1 || continue
+	members=$(jq -c '.postgres.members[]' "$TMP/s.json" 2>/dev/null) || continue
+	[ "$(printf '%s\n' "$members" | grep -c .)" -eq 3 ] || continue
 	sdsql "select application_name, pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint
 	       from pg_stat_replication" > "$TMP/theirs"
-	jq -c '.postgres.members[]' "$TMP/s.json" >> "$TMP/samples"
+	printf '%s\n' "$members" >> "$TMP/samples"
 	jq -r '.postgres.members[] | select(.role=="standby") | "\(.name) \(.lag_bytes)"' "$TMP/s.json" |
 		while read -r name ours; do
 			theirs=$(awk -v n="$name" '$1 == n {print $2}' "$TMP/theirs")
@@ -44,7 +45,7 @@ wait "$bench" 2>/dev/null     # pgbench ends by itself (-T)
 grep -E "^tps|latency average" "$TMP/pgbench.out" | sed 's/^/# pgbench: /'
 
 samples=$(wc -l < "$TMP/samples")
-check "50 snapshots under load ($samples member rows)" [ "$samples" -ge 150 ]
+check "50 snapshots under load ($samples member rows, $tries tries)" [ "$samples" -eq 150 ]
 bad=$(jq -c 'select([.lag_bytes, .write_lag_bytes, .flush_lag_bytes, .replay_lag_seconds,
 	.write_lag_seconds, .flush_lag_seconds][] | select(. != null and . < 0)) | .name' "$TMP/samples" | wc -l)
 check "every lag is >= 0 or null ($bad negative)" [ "$bad" -eq 0 ]
