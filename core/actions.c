@@ -5,6 +5,7 @@
 #include "actions.h"
 #include "actions_swarm.h"
 #include "actions_pgmaint.h"
+#include "actions_pg.h"
 #include "base/text.h"
 #include "backup/backup.h"
 #include "core.h"
@@ -629,7 +630,7 @@ static const struct sd_action registry[] = {
 	NAV(SD_ACTION_PAGE_DOWN, "page.down", "one page down"),
 	NAV(SD_ACTION_FILTER, "filter", "filter rows (Enter keeps it, Esc clears it)"),
 	NAV(SD_ACTION_SORT_NEXT, "sort.next", "sort by the next column"),
-	NAV(SD_ACTION_OPEN, "open", "show the tasks of the selected service or node"),
+	NAV(SD_ACTION_OPEN, "open", "show the tasks of the selected service or node, or a PostgreSQL member's sessions"),
 	NAV(SD_ACTION_BACK, "back", "close the dialog, filter or task view"),
 	NAV(SD_ACTION_SCREEN_SAVE, "screen.save", "save the screen as text"),
 	NAV(SD_ACTION_PANE_ZOOM, "pane.zoom", "show the focused pane alone on the whole screen, and back"),
@@ -667,6 +668,15 @@ static const struct sd_action registry[] = {
 	 .group = "PostgreSQL", .help = "promote a standby to primary", .mutates = true,
 	 .target = SD_TARGET_PG_MEMBER, .confirm = SD_CONFIRM_YES, .check = check_pg_promote,
 	 .run = run_pg_promote},
+	/* PostgreSQL sessions: pg_cancel_backend / pg_terminate_backend (actions_pg.c) */
+	[SD_ACTION_PG_CANCEL] = {.id = SD_ACTION_PG_CANCEL, .name = "pg.cancel",
+	 .group = "PostgreSQL", .help = "cancel the selected session's statement (pg_cancel_backend)",
+	 .mutates = true, .target = SD_TARGET_PG_SESSION, .confirm = SD_CONFIRM_YES,
+	 .check = sd_actions_pg_check_cancel, .run = sd_actions_pg_run_cancel},
+	[SD_ACTION_PG_TERMINATE] = {.id = SD_ACTION_PG_TERMINATE, .name = "pg.terminate",
+	 .group = "PostgreSQL", .help = "terminate the selected session (pg_terminate_backend)",
+	 .mutates = true, .target = SD_TARGET_PG_SESSION, .confirm = SD_CONFIRM_YES,
+	 .check = sd_actions_pg_check_terminate, .run = sd_actions_pg_run_terminate},
 	[SD_ACTION_REDIS_FAILOVER] = {.id = SD_ACTION_REDIS_FAILOVER, .name = "redis.failover",
 	 .group = "Redis", .help = "Sentinel failover of the master", .mutates = true,
 	 .target = SD_TARGET_REDIS_MASTER, .confirm = SD_CONFIRM_YES, .check = check_failover,

@@ -37,6 +37,7 @@ enum sd_target {
 	SD_TARGET_NONE = 0, SD_TARGET_NODE, SD_TARGET_SERVICE, SD_TARGET_PG_MEMBER,
 	SD_TARGET_REDIS_MASTER, SD_TARGET_BACKUP, SD_TARGET_BACKUP_KIND,
 	SD_TARGET_PG_TABLE,      /* MEMBER[/DATABASE[/SCHEMA.TABLE]] (pgmaint.h) */
+	SD_TARGET_PG_SESSION,    /* "MEMBER:PID", from the sessions view */
 };
 
 /* Every action, in help order. sd_action_get(id)->id == id. */
@@ -58,7 +59,10 @@ enum sd_action_id {
 	/* rollouts and node edits (actions_swarm.c) */
 	SD_ACTION_SERVICE_UPDATE, SD_ACTION_NODE_LABEL, SD_ACTION_NODE_REMOVE,
 	/* data tier and backups */
-	SD_ACTION_PG_PROMOTE, SD_ACTION_REDIS_FAILOVER, SD_ACTION_BACKUP_TAKE,
+	SD_ACTION_PG_PROMOTE,
+	/* PostgreSQL sessions (core/actions_pg.c) */
+	SD_ACTION_PG_CANCEL, SD_ACTION_PG_TERMINATE,
+	SD_ACTION_REDIS_FAILOVER, SD_ACTION_BACKUP_TAKE,
 	SD_ACTION_BACKUP_VERIFY, SD_ACTION_BACKUP_RESTORE,
 	/* PostgreSQL tables, maintenance and the read-only query prompt (actions_pgmaint.c) */
 	SD_ACTION_PG_TABLES, SD_ACTION_PG_VACUUM, SD_ACTION_PG_ANALYZE, SD_ACTION_PG_QUERY,

@@ -37,7 +37,7 @@ struct sd_pgmaint_listing {
 	enum sd_pgmaint_listing_kind kind;
 	struct sd_pgmaint_target target;   /* what was asked */
 	char error[512];                   /* "" when it answered */
-	struct sd_pg_database *databases;  /* DATABASES */
+	struct sd_pg_dbname *databases;  /* DATABASES */
 	size_t ndatabases;
 	struct sd_pg_tables *tables;       /* TABLES */
 	char *text;                        /* DESCRIBE */

@@ -19,7 +19,9 @@
 
 enum pane_id {
 	PANE_NODES, PANE_SERVICES, PANE_TASKS, PANE_POSTGRES, PANE_REDIS, PANE_BACKUPS,
-	PANE_OBJECTS, PANE_COUNT
+	PANE_OBJECTS,
+	PANE_SESSIONS,           /* a PostgreSQL member's sessions, after `open` on it */
+	PANE_COUNT
 };
 
 struct pane_column {
@@ -69,7 +71,7 @@ struct pane_ops {
 };
 
 extern const struct pane_ops pane_nodes, pane_services, pane_tasks, pane_postgres, pane_redis,
-	pane_backups, pane_objects;
+	pane_backups, pane_objects, pane_sessions;
 
 /* A pane's view state: cursor, scroll, sort, filter and the cached visible rows. */
 struct pane_view {

@@ -1,5 +1,7 @@
-/* pane_postgres.c - PostgreSQL streaming replication: members, lag with its history, slots
- * and the archiver. */
+/* pane_postgres.c - PostgreSQL streaming replication: members, lag with its history (and
+ * where the lag comes from), slots and the archiver; under them the selected member's
+ * overview (connections, databases, cache, rates, oldest transaction, wraparound). `open`
+ * on a member shows its sessions (pane_sessions.c). */
 #include "format.h"
 #include "conf/keymap.h"
 #include "conf/theme.h"
@@ -113,6 +115,95 @@ static void summary(const struct ui *ui, const struct sd_snapshot *snap, char *b
 		snprintf(buf, len, "primary %s  %d standbys", primary, standbys);
 }
 
+static void lag_text(long long bytes, double seconds, char *buf, size_t len)
+{
+	char b[32] = "?";
+	if (bytes >= 0)
+		fmt_bytes(bytes, b, sizeof(b));
+	if (seconds >= 0)
+		snprintf(buf, len, "%s %.3fs", b, seconds);
+	else
+		snprintf(buf, len, "%s ?s", b);
+}
+
+static void lag_line(const struct sd_pg_member *m, char *line)
+{
+	const char *src = m->lag_source && *m->lag_source ? m->lag_source : "";
+	const char *from = !strcmp(src, "pg_stat_replication") ? "the primary's pg_stat_replication"
+			   : !strcmp(src, "primary_lsn") ? "the primary's LSN (not streaming)"
+			   : !strcmp(src, "standby") ? "its own view (the primary cannot be asked)"
+			   : "nowhere (unknown)";
+	char w[48], f[48], r[48];
+	lag_text(m->write_lag_bytes, m->write_lag_seconds, w, sizeof(w));
+	lag_text(m->flush_lag_bytes, m->flush_lag_seconds, f, sizeof(f));
+	lag_text(m->lag_bytes, m->replay_lag_seconds, r, sizeof(r));
+	snprintf(line, 256, " %s lag from %s: write %s  flush %s  replay %s", m->name, from, w, f, r);
+}
+
+static void rate_text(double v, const char *unit, char *buf, size_t len)
+{
+	if (v < 0)
+		snprintf(buf, len, "?%s", unit);
+	else
+		snprintf(buf, len, "%.1f%s", v, unit);
+}
+
+static size_t overview_lines(const struct sd_pg_member *m, char (*lines)[256], size_t max)
+{
+	const struct sd_pg_overview *o = &m->overview;
+	if (!o->present || max == 0)
+		return 0;
+	size_t n = 0;
+	char commits[32], rollbacks[32], wal[32], hit[32], temp[32];
+	rate_text(o->commits_per_second, "/s", commits, sizeof(commits));
+	rate_text(o->rollbacks_per_second, "/s", rollbacks, sizeof(rollbacks));
+	if (o->wal_bytes_per_second >= 0) {
+		fmt_bytes((long long)o->wal_bytes_per_second, wal, sizeof(wal));
+		strncat(wal, "/s", sizeof(wal) - strlen(wal) - 1);
+	} else {
+		snprintf(wal, sizeof(wal), "?/s");
+	}
+	if (o->cache_hit_ratio >= 0)
+		snprintf(hit, sizeof(hit), "%.2f%%", o->cache_hit_ratio * 100.0);
+	else
+		snprintf(hit, sizeof(hit), "-");
+	fmt_bytes(o->temp_bytes, temp, sizeof(temp));
+	snprintf(lines[n++], 256,
+		 " %s connections %ld/%ld (%ld reserved): %ld active, %ld idle, %ld idle in xact, "
+		 "%ld waiting on a lock", m->name, o->connections, o->max_connections,
+		 o->reserved_connections, o->active, o->idle, o->idle_in_xact, o->waiting_lock);
+	if (n < max)
+		snprintf(lines[n++], 256,
+			 "  commits %s  rollbacks %s  WAL %s  cache hit %s  deadlocks %lld  temp %s",
+			 commits, rollbacks, wal, hit, o->deadlocks, temp);
+	if (n < max) {
+		char xact[32] = "-", query[32] = "-", margin[32] = "?", ckpt[48] = "?";
+		if (o->oldest_xact_seconds >= 0)
+			snprintf(xact, sizeof(xact), "%.0fs", o->oldest_xact_seconds);
+		if (o->oldest_query_seconds >= 0)
+			snprintf(query, sizeof(query), "%.0fs", o->oldest_query_seconds);
+		if (o->wraparound_margin >= 0)
+			snprintf(margin, sizeof(margin), "%.1f%%", o->wraparound_margin);
+		if (o->checkpoints_timed >= 0)
+			snprintf(ckpt, sizeof(ckpt), "%lld timed, %lld requested", o->checkpoints_timed,
+				 o->checkpoints_req);
+		snprintf(lines[n++], 256,
+			 "  oldest xact %s  query %s  wraparound margin %s (age %lld)  checkpoints %s",
+			 xact, query, margin, o->max_frozen_xid_age, ckpt);
+	}
+	if (n < max && o->ndatabases) {
+		size_t len = (size_t)snprintf(lines[n], 256, "  databases:");
+		for (size_t i = 0; i < o->ndatabases && len < 240; i++) {
+			char size[32];
+			fmt_bytes(o->databases[i].size_bytes, size, sizeof(size));
+			len += (size_t)snprintf(lines[n] + len, 256 - len, " %s %s", o->databases[i].name,
+						size);
+		}
+		n++;
+	}
+	return n;
+}
+
 static size_t extra(const struct ui *ui, const struct sd_snapshot *snap, size_t selected,
 		    char (*lines)[256], size_t max)
 {
@@ -128,6 +219,9 @@ static size_t extra(const struct ui *ui, const struct sd_snapshot *snap, size_t 
 		else if (!strcmp(m->role, "standby") && m->upstream && !*m->upstream)
 			snprintf(lines[n++], 256, " %s follows no primary: point its primary_conninfo at the primary and restart it",
 				 m->name);
+		if (!strcmp(m->role, "standby") && n < max)
+			lag_line(m, lines[n++]);
+		n += overview_lines(m, lines + n, max - n);
 	}
 	for (size_t i = 0; i < pg->nslots && n < max; i++) {
 		char bytes[32];

@@ -31,7 +31,7 @@ volatile sig_atomic_t ui_interrupted;
 
 static const struct pane_ops *const pane_table[PANE_COUNT] = {
 	&pane_nodes, &pane_services, &pane_tasks, &pane_postgres, &pane_redis, &pane_backups,
-	&pane_objects,
+	&pane_objects, &pane_sessions,
 };
 
 const char *ui_line(const struct ui *ui) { return term_line(ui->utf8); }
@@ -481,6 +481,7 @@ static const char *action_target(struct ui *ui, const struct sd_action *action)
 	case SD_TARGET_PG_MEMBER: want = PANE_POSTGRES; break;
 	case SD_TARGET_BACKUP: want = PANE_BACKUPS; break;
 	case SD_TARGET_PG_TABLE: return pgview_target(ui);
+	case SD_TARGET_PG_SESSION: want = PANE_SESSIONS; break;
 	default: return "";
 	}
 	/* from the tasks pane, a node or service action means the selected task's */
@@ -532,7 +533,9 @@ static void start_mutation(struct ui *ui, const struct sd_action *action)
 			 action->target == SD_TARGET_NODE ? "nodes" :
 			 action->target == SD_TARGET_SERVICE ? "services" :
 			 action->target == SD_TARGET_PG_MEMBER ||
-			 action->target == SD_TARGET_PG_TABLE ? "postgres" : "backups");
+			 action->target == SD_TARGET_PG_TABLE ? "postgres" :
+			 action->target == SD_TARGET_PG_SESSION ? "sessions (open on a PostgreSQL member)" :
+			 "backups");
 		say(ui, SD_WARNING, msg);
 		return;
 	}
@@ -676,6 +679,12 @@ static void nav_open(void *p)
 	} else if (ui->focus == PANE_SERVICES) {
 		ui->tasks_node[0] = '\0';
 		ui->tasks_opened_from = PANE_SERVICES;
+	} else if (ui->focus == PANE_POSTGRES && *ui_selected(ui, PANE_POSTGRES)) {
+		sd_strlcpy(ui->sessions_member, ui_selected(ui, PANE_POSTGRES),
+			   sizeof(ui->sessions_member));
+		view_select_first(&ui->views[PANE_SESSIONS]);
+		ui->focus = PANE_SESSIONS;
+		return;
 	} else {
 		return;
 	}
@@ -696,6 +705,9 @@ static void nav_back(void *p)
 	} else if (ui->focus == PANE_TASKS) {
 		ui->focus = ui->tasks_opened_from;
 		ui->tasks_node[0] = '\0';
+	} else if (ui->focus == PANE_SESSIONS) {
+		ui->focus = PANE_POSTGRES;
+		ui->sessions_member[0] = '\0';
 	} else if (pane_table[ui->focus]->alone) {
 		ui->focus = ui->alone_from;
 	} else if (ui->zoomed) {

@@ -39,6 +39,8 @@ struct ui {
 	/* services.group: `open` on a stack row showed its services (filter STACK_OPEN) */
 	bool stack_opened;
 	char stack_open[128];
+	/* the sessions pane's subject: a PostgreSQL member after `open` on it, "" when closed */
+	char sessions_member[128];
 	enum ui_mode mode;
 	char input[256];                 /* filter / prompt / confirmation being typed */
 	char filter_saved[128];          /* the filter before typing started (Esc restores) */

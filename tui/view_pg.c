@@ -84,7 +84,7 @@ static void db_row(const struct ui *ui, const struct sd_snapshot *snap, size_t i
 		   struct pane_row *out)
 {
 	(void)snap;
-	const struct sd_pg_database *d = &state(ui)->dbs->databases[i];
+	const struct sd_pg_dbname *d = &state(ui)->dbs->databases[i];
 	snprintf(out->key, sizeof(out->key), "%s", d->name);
 	snprintf(out->cells[0], PANE_CELL, "%s", d->name);
 	if (d->bytes >= 0)

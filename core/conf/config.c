@@ -45,6 +45,7 @@ static void config_defaults(struct sd_config *c)
 	c->postgres.statement_timeout_ms = 3000;
 	c->postgres.lag_warning_bytes = 1048576;
 	c->postgres.query_timeout_ms = 30000;
+	c->postgres.long_query_seconds = 300;
 	c->redis.master_name = xstrdup("mymaster");
 	c->redis.timeout_ms = 2000;
 	c->backup.retention_days = 7;
@@ -200,7 +201,7 @@ static int read_postgres(const struct conf_reader *r, const struct sd_yaml *node
 {
 	static const char *const keys[] = {"password_file", "connect_timeout",
 					   "statement_timeout_ms", "lag_warning_bytes", "members",
-					   "query_timeout_ms", NULL};
+					   "query_timeout_ms", "long_query_seconds", NULL};
 	if (conf_check_keys(r, node, keys, "postgres") < 0)
 		return -1;
 	c->postgres.configured = true;
@@ -222,6 +223,9 @@ static int read_postgres(const struct conf_reader *r, const struct sd_yaml *node
 		else if (strcmp(k, "lag_warning_bytes") == 0)
 			rc = conf_get_long(r, v, "postgres.lag_warning_bytes", 0,
 				      &c->postgres.lag_warning_bytes);
+		else if (strcmp(k, "long_query_seconds") == 0)
+			rc = conf_get_long(r, v, "postgres.long_query_seconds", 1,
+				      &c->postgres.long_query_seconds);
 		else
 			members = v;
 		if (rc < 0)

@@ -37,6 +37,7 @@ struct sd_config {
 		long statement_timeout_ms;/* default 3000 */
 		long lag_warning_bytes;   /* default 1048576 */
 		long query_timeout_ms;    /* pg.query's statement timeout, default 30000 */
+		long long_query_seconds;  /* a transaction or query older is a WARNING; default 300 */
 	} postgres;
 	struct {
 		bool configured;

@@ -89,7 +89,50 @@ static void swarm_rules(struct findings *f, const struct sd_swarm *sw)
 	}
 }
 
-static void pg_rules(struct findings *f, const struct sd_pg *pg, long lag_warning)
+/* A member's overview: the connection pool (the documents' rule, active / max > 0.9:
+ * "数据库连接池即将耗尽", the database connection pool is nearly exhausted), long transactions
+ * and queries, long lock waits, the transaction-ID wraparound margin. */
+static void pg_overview_rules(struct findings *f, const struct sd_pg_member *m, long long_query)
+{
+	const struct sd_pg_overview *o = &m->overview;
+	if (!o->present)
+		return;
+	if (o->max_connections > 0) {
+		double used = (double)o->connections / (double)o->max_connections;
+		if (used > 0.90)
+			add(f, used > 0.97 ? SD_CRITICAL : SD_WARNING, "postgres", m->name,
+			    "%s: database connection pool nearly exhausted: %ld of %ld connections "
+			    "(%.0f%% > %d%%, %ld reserved for superusers)",
+			    m->name, o->connections, o->max_connections, used * 100.0,
+			    used > 0.97 ? 97 : 90, o->reserved_connections);
+	}
+	const struct sd_pg_activity *oldest = NULL;
+	double age = -1;
+	bool query = false;
+	for (size_t i = 0; i < m->nsessions; i++) {
+		const struct sd_pg_activity *s = &m->sessions[i];
+		bool active = !strcmp(s->state, "active");
+		if (s->xact_seconds > age)
+			oldest = s, age = s->xact_seconds, query = false;
+		if (active && s->query_seconds > age)
+			oldest = s, age = s->query_seconds, query = true;
+	}
+	if (oldest && age > (double)long_query)
+		add(f, SD_WARNING, "postgres", m->name,
+		    "%s: %s of pid %ld (%s) running for %.0f s (> %ld s)", m->name,
+		    query ? "query" : "transaction", oldest->pid, oldest->user, age, long_query);
+	if (o->blocked_long > 0)
+		add(f, SD_WARNING, "postgres", m->name,
+		    "%s: %ld session%s blocked on a lock for more than 60 s", m->name, o->blocked_long,
+		    o->blocked_long == 1 ? "" : "s");
+	if (o->wraparound_margin >= 0 && o->wraparound_margin < 10.0)
+		add(f, SD_CRITICAL, "postgres", m->name,
+		    "%s: transaction ID wraparound margin %.1f%% (< 10%%; age(datfrozenxid) %lld): "
+		    "VACUUM FREEZE the oldest database",
+		    m->name, o->wraparound_margin, o->max_frozen_xid_age);
+}
+
+static void pg_rules(struct findings *f, const struct sd_pg *pg, long lag_warning, long long_query)
 {
 	size_t primaries = 0;
 	for (size_t i = 0; i < pg->nmembers; i++) {
@@ -99,6 +142,7 @@ static void pg_rules(struct findings *f, const struct sd_pg *pg, long lag_warnin
 			    m->error ? m->error : "no answer");
 			continue;
 		}
+		pg_overview_rules(f, m, long_query);
 		if (!strcmp(m->role, "primary")) {
 			primaries++;
 			continue;
@@ -221,7 +265,10 @@ void sd_health_evaluate(struct sd_snapshot *snap, const struct sd_config *config
 			pg_rules(&f, snap->pg,
 				 config && config->postgres.lag_warning_bytes > 0
 					 ? config->postgres.lag_warning_bytes
-					 : 1048576);
+					 : 1048576,
+				 config && config->postgres.long_query_seconds > 0
+					 ? config->postgres.long_query_seconds
+					 : 300);
 		else
 			backend_down(&f, &snap->pg_status, "postgres", "postgres");
 	}

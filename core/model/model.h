@@ -136,6 +136,48 @@ struct sd_swarm {
 };
 
 /* ---- PostgreSQL ---- */
+
+/* One client backend of a member's pg_stat_activity (the sessions view). */
+struct sd_pg_activity {
+	long pid;
+	const char *user, *database, *application, *client, *state;
+	const char *wait_type, *wait_event;   /* "" when not waiting */
+	const char *query;                    /* its first 2,048 bytes */
+	double xact_seconds, query_seconds, state_seconds; /* ages; -1 when none */
+	long *blocked_by;                     /* pg_blocking_pids (only asked of lock waiters) */
+	int nblocked_by;
+	int blocks;                           /* how many sessions of the member it blocks */
+};
+
+struct sd_pg_database {
+	const char *name;
+	long long size_bytes;
+};
+
+/* A member's overview: cheap statistics, asked on every refresh. Counters are the server's
+ * totals; rates are deltas against the previous refresh (-1 until there are two). */
+struct sd_pg_overview {
+	bool present;                         /* the statements answered */
+	long max_connections, reserved_connections; /* reserved: superuser_reserved (+ reserved) */
+	long connections;                     /* client backends, swarmdeck's own included */
+	long active, idle, idle_in_xact, other_state;
+	long waiting_lock;                    /* waiting on a lock */
+	struct sd_pg_database *databases;     /* asked every 30 s, carried over in between */
+	size_t ndatabases;
+	double sizes_at;                      /* when the sizes were asked (server's clock) */
+	long long xact_commit, xact_rollback, blks_hit, blks_read, deadlocks, temp_bytes,
+		temp_files;
+	double cache_hit_ratio;               /* blks_hit / (hit + read), -1 when none read */
+	double commits_per_second, rollbacks_per_second, wal_bytes_per_second; /* -1: unknown */
+	double oldest_xact_seconds, oldest_query_seconds; /* -1: none */
+	long long max_frozen_xid_age;         /* max(age(datfrozenxid)) */
+	double wraparound_margin;             /* % of the 2^31 XID horizon left; -1 unknown */
+	long long checkpoints_timed, checkpoints_req; /* -1 when the server has no such view */
+	uint64_t wal_lsn;                     /* current (primary) or replayed (standby) */
+	double sampled_at;                    /* the server's clock, epoch seconds */
+	long blocked_long;                    /* sessions waiting on a lock for more than 60 s */
+};
+
 struct sd_pg_member {
 	const char *name, *conninfo_safe;    /* conninfo without password */
 	const char *role;                     /* primary | standby | unknown */
@@ -146,10 +188,18 @@ struct sd_pg_member {
 	const char *lsn;                      /* current (primary) or replay (standby) LSN */
 	const char *receive_lsn, *replay_lsn;
 	time_t last_replay;                   /* pg_last_xact_replay_timestamp, 0 if none */
-	/* as seen from the primary's pg_stat_replication (standbys only; -1 when unknown) */
+	/* as seen from the primary's pg_stat_replication (standbys only; -1 when unknown, never
+	 * another negative number) */
 	const char *repl_state, *sync_state;
 	long long sent_lag_bytes, write_lag_bytes, flush_lag_bytes, lag_bytes; /* lag = replay */
 	double write_lag_seconds, flush_lag_seconds, replay_lag_seconds;
+	/* where the lag comes from: "pg_stat_replication" (the primary's view of it), "primary_lsn"
+	 * (it does not stream: the primary's current LSN against its replayed one), "standby" (the
+	 * primary cannot be asked: its own received against replayed), "" unknown */
+	const char *lag_source;
+	struct sd_pg_overview overview;
+	struct sd_pg_activity *sessions;      /* by pid; swarmdeck's own left out */
+	size_t nsessions;
 	const char *upstream;                 /* name of the member it follows, "" if none known */
 	double lag_history[60];               /* bytes, oldest first, nhistory valid */
 	int nhistory;

@@ -205,6 +205,71 @@ static json_t *tasks_json(const struct sd_swarm *sw)
 	return a;
 }
 
+/* PostgreSQL: unknown is null, never -1 */
+static json_t *bytes_or_null(long long v) { return v >= 0 ? json_integer(v) : json_null(); }
+static json_t *seconds_or_null(double v) { return v >= 0 ? json_real(v) : json_null(); }
+
+static json_t *pg_overview_json(const struct sd_pg_member *m)
+{
+	const struct sd_pg_overview *o = &m->overview;
+	if (!o->present)
+		return json_null();
+	json_t *dbs = json_array();
+	for (size_t i = 0; i < o->ndatabases; i++)
+		append(dbs, json_pack("{s:o s:I}", "name", str(o->databases[i].name), "size_bytes",
+				      (json_int_t)o->databases[i].size_bytes));
+	json_t *j = json_pack("{s:I s:I s:I s:{s:I s:I s:I s:I} s:I}",
+		"connections", (json_int_t)o->connections,
+		"max_connections", (json_int_t)o->max_connections,
+		"reserved_connections", (json_int_t)o->reserved_connections,
+		"by_state", "active", (json_int_t)o->active, "idle", (json_int_t)o->idle,
+		"idle_in_transaction", (json_int_t)o->idle_in_xact, "other", (json_int_t)o->other_state,
+		"waiting_on_lock", (json_int_t)o->waiting_lock);
+	json_object_set_new(j, "databases", dbs);
+	json_object_set_new(j, "cache_hit_ratio", seconds_or_null(o->cache_hit_ratio));
+	json_object_set_new(j, "commits_per_second", seconds_or_null(o->commits_per_second));
+	json_object_set_new(j, "rollbacks_per_second", seconds_or_null(o->rollbacks_per_second));
+	json_object_set_new(j, "wal_bytes_per_second", seconds_or_null(o->wal_bytes_per_second));
+	json_object_set_new(j, "deadlocks", json_integer(o->deadlocks));
+	json_object_set_new(j, "temp_bytes", json_integer(o->temp_bytes));
+	json_object_set_new(j, "oldest_xact_seconds", seconds_or_null(o->oldest_xact_seconds));
+	json_object_set_new(j, "oldest_query_seconds", seconds_or_null(o->oldest_query_seconds));
+	json_object_set_new(j, "max_frozen_xid_age", bytes_or_null(o->max_frozen_xid_age));
+	json_object_set_new(j, "wraparound_margin_percent", seconds_or_null(o->wraparound_margin));
+	json_object_set_new(j, "checkpoints_timed", bytes_or_null(o->checkpoints_timed));
+	json_object_set_new(j, "checkpoints_requested", bytes_or_null(o->checkpoints_req));
+	return j;
+}
+
+/* the sessions summary: counts and who blocks whom (the sessions view has every row) */
+static json_t *pg_sessions_json(const struct sd_pg_member *m)
+{
+	if (!m->overview.present)
+		return json_null();
+	json_t *blocked = json_array(), *blockers = json_array();
+	long waiting = 0;
+	for (size_t i = 0; i < m->nsessions; i++) {
+		const struct sd_pg_activity *s = &m->sessions[i];
+		if (s->blocks > 0)
+			append(blockers, json_integer(s->pid));
+		if (s->nblocked_by > 0) {
+			json_t *by = json_array();
+			for (int k = 0; k < s->nblocked_by; k++)
+				append(by, json_integer(s->blocked_by[k]));
+			append(blocked, json_pack("{s:I s:o s:o s:o}", "pid", (json_int_t)s->pid,
+						  "user", str(s->user), "seconds",
+						  seconds_or_null(s->query_seconds), "blocked_by", by));
+		}
+		if (!strcmp(s->state, "active"))
+			waiting += *s->wait_type != 0;
+	}
+	json_t *j = json_pack("{s:I s:I}", "count", (json_int_t)m->nsessions, "waiting",
+			      (json_int_t)waiting);
+	json_object_set_new(j, "blockers", blockers);
+	json_object_set_new(j, "blocked", blocked);
+	return j;
+}
+
 static json_t *postgres_json(const struct sd_snapshot *snap)
 {
 	const struct sd_pg *pg = snap->pg;
@@ -213,16 +278,23 @@ static json_t *postgres_json(const struct sd_snapshot *snap)
 	json_t *members = json_array(), *slots = json_array();
 	for (size_t i = 0; pg && i < pg->nmembers; i++) {
 		const struct sd_pg_member *m = &pg->members[i];
-		json_t *j = json_pack("{s:o s:o s:b s:I s:o s:I s:f s:o s:o s:o s:o}",
+		json_t *j = json_pack("{s:o s:o s:b s:I s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o}",
 			"name", str(m->name), "role", str(m->role), "reachable", m->reachable,
 			"timeline", (json_int_t)m->timeline, "lsn", str(m->lsn),
-			"lag_bytes", (json_int_t)m->lag_bytes,
-			"replay_lag_seconds", m->replay_lag_seconds,
+			"lag_bytes", bytes_or_null(m->lag_bytes),
+			"write_lag_bytes", bytes_or_null(m->write_lag_bytes),
+			"flush_lag_bytes", bytes_or_null(m->flush_lag_bytes),
+			"replay_lag_seconds", seconds_or_null(m->replay_lag_seconds),
+			"write_lag_seconds", seconds_or_null(m->write_lag_seconds),
+			"flush_lag_seconds", seconds_or_null(m->flush_lag_seconds),
+			"lag_source", m->lag_source && *m->lag_source ? str(m->lag_source) : json_null(),
 			"sync_state", m->sync_state && *m->sync_state ? str(m->sync_state) : json_null(),
 			"state", m->repl_state && *m->repl_state ? str(m->repl_state) : json_null(),
 			"upstream", m->upstream && *m->upstream ? str(m->upstream) : json_null(),
 			"error", m->error && *m->error ? str(m->error) : json_null());
 		json_object_set_new(j, "unreachable_since", time_or_null(m->unreachable_since));
+		json_object_set_new(j, "overview", pg_overview_json(m));
+		json_object_set_new(j, "sessions", pg_sessions_json(m));
 		append(members, j);
 	}
 	for (size_t i = 0; pg && i < pg->nslots; i++)

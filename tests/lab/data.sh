@@ -714,6 +714,7 @@ data_up() {
 	_data_wait 60 "pg-1..3 streaming" _data_streaming_is 2 || return 1
 	_data_wait 40 "Redis replicas and Sentinels" _data_redis_ready || return 1
 	_data_say "PostgreSQL pg-1..3 and Redis with 3 Sentinels are up"
+	if command -v pgbench_up >/dev/null 2>&1; then pgbench_up || true; fi
 }
 
 data_down() {
@@ -794,6 +795,7 @@ data_status() {
 		fi
 		printf '%-10s %-10s %-20s %s\n' sentinel "$node" "$addr" "$state"
 	done
+	if command -v pgbench_status >/dev/null 2>&1; then pgbench_status || true; fi
 }
 
 data_config() {
@@ -896,3 +898,8 @@ data_wait_redis() { # [SECONDS]
 data_redis_stop() { # NODE
 	_data_kill_pidfile "$(_data_redis_dir "$1")/redis.pid" redis
 }
+
+# pgbench load on the app database: tests/lab/pgbench.sh
+for _data_part in "${LAB_DIR:-}/pgbench.sh" "${DATA_DIR:-}/pgbench.sh"; do
+	if [ -r "$_data_part" ]; then . "$_data_part"; break; fi
+done

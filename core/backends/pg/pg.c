@@ -47,6 +47,7 @@ struct member {
 	char *host, *port;      /* its first host and port, to recognise a standby's upstream */
 	bool invalid;           /* the conninfo cannot be parsed */
 	PGconn *conn;           /* kept between fetches; used by the fetching thread only */
+	int64_t sizes_at_ms;    /* when its databases' sizes were last asked (monotonic), 0 never */
 };
 
 struct sd_pg_backend {
@@ -526,39 +527,65 @@ static void job_clear(struct job *job)
 
 /* ---- fetch ---- */
 
-/* Four statements, one round trip; every one of them works on a primary and a standby.
+/* Seven statements, one round trip (four for replication, then the overview's); every one
+ * of them works on a primary and a standby. Lag is measured on the primary, at one moment,
+ * against its own current LSN: never negative (a walsender may report a position a little
+ * past the LSN read an instant before), and a NULL lag time means 0 only when the standby has
+ * applied everything sent.
  * A standby's timeline: the one its WAL receiver is on; without a receiver (its primary is
  * gone) the newest of its last restartpoint's and its minimum recovery point's, which can
  * trail what it replayed until the next restartpoint. */
-static const char FETCH_SQL[] =
-	"SELECT pg_is_in_recovery(),"
-	" CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn() END,"
-	" pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn(),"
-	" extract(epoch FROM pg_last_xact_replay_timestamp())::bigint,"
-	" CASE WHEN pg_is_in_recovery()"
-	"  THEN greatest((SELECT received_tli FROM pg_stat_wal_receiver),"
-	"                (SELECT timeline_id FROM pg_control_checkpoint()),"
-	"                (SELECT min_recovery_end_timeline FROM pg_control_recovery()))"
-	"  ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END,"
-	" (SELECT sender_host FROM pg_stat_wal_receiver),"
-	" (SELECT sender_port FROM pg_stat_wal_receiver);"
-	"SELECT application_name, host(client_addr), state, sync_state,"
-	" pg_wal_lsn_diff(w.lsn, sent_lsn)::bigint, pg_wal_lsn_diff(w.lsn, write_lsn)::bigint,"
-	" pg_wal_lsn_diff(w.lsn, flush_lsn)::bigint, pg_wal_lsn_diff(w.lsn, replay_lsn)::bigint,"
-	" extract(epoch FROM write_lag), extract(epoch FROM flush_lag),"
-	" extract(epoch FROM replay_lag)"
-	" FROM pg_stat_replication, (SELECT CASE WHEN pg_is_in_recovery()"
-	"  THEN pg_last_wal_receive_lsn() ELSE pg_current_wal_lsn() END AS lsn) AS w"
-	" ORDER BY application_name;"
-	"SELECT slot_name, slot_type, active,"
-	" pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_receive_lsn()"
-	"  ELSE pg_current_wal_lsn() END, restart_lsn)::bigint"
-	" FROM pg_replication_slots ORDER BY slot_name;"
-	"SELECT current_setting('archive_mode'), archived_count, last_archived_wal,"
-	" extract(epoch FROM last_archived_time)::bigint, failed_count, last_failed_wal,"
-	" extract(epoch FROM last_failed_time)::bigint FROM pg_stat_archiver";
+#define FETCH_REPLICATION_SQL \
+	"SELECT pg_is_in_recovery()," \
+	" CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn() END," \
+	" pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()," \
+	" extract(epoch FROM pg_last_xact_replay_timestamp())::bigint," \
+	" CASE WHEN pg_is_in_recovery()" \
+	"  THEN greatest((SELECT received_tli FROM pg_stat_wal_receiver)," \
+	"                (SELECT timeline_id FROM pg_control_checkpoint())," \
+	"                (SELECT min_recovery_end_timeline FROM pg_control_recovery()))" \
+	"  ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END," \
+	" (SELECT sender_host FROM pg_stat_wal_receiver)," \
+	" (SELECT sender_port FROM pg_stat_wal_receiver)," \
+	" CASE WHEN NOT pg_is_in_recovery() THEN NULL" \
+	"  WHEN pg_last_wal_receive_lsn() IS NOT NULL" \
+	"   AND pg_last_wal_replay_lsn() >= pg_last_wal_receive_lsn() THEN 0" \
+	"  ELSE greatest(0, extract(epoch FROM now() - pg_last_xact_replay_timestamp())) END;" \
+	"SELECT application_name, host(client_addr), state, sync_state," \
+	" greatest(0, pg_wal_lsn_diff(w.lsn, sent_lsn))::bigint," \
+	" greatest(0, pg_wal_lsn_diff(w.lsn, write_lsn))::bigint," \
+	" greatest(0, pg_wal_lsn_diff(w.lsn, flush_lsn))::bigint," \
+	" greatest(0, pg_wal_lsn_diff(w.lsn, replay_lsn))::bigint," \
+	" CASE WHEN write_lag IS NULL AND write_lsn >= sent_lsn THEN 0" \
+	"  ELSE extract(epoch FROM write_lag) END," \
+	" CASE WHEN flush_lag IS NULL AND flush_lsn >= sent_lsn THEN 0" \
+	"  ELSE extract(epoch FROM flush_lag) END," \
+	" CASE WHEN replay_lag IS NULL AND replay_lsn >= sent_lsn THEN 0" \
+	"  ELSE extract(epoch FROM replay_lag) END" \
+	" FROM pg_stat_replication, (SELECT CASE WHEN pg_is_in_recovery()" \
+	"  THEN pg_last_wal_receive_lsn() ELSE pg_current_wal_lsn() END AS lsn) AS w" \
+	" ORDER BY application_name;" \
+	"SELECT slot_name, slot_type, active," \
+	" pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_receive_lsn()" \
+	"  ELSE pg_current_wal_lsn() END, restart_lsn)::bigint" \
+	" FROM pg_replication_slots ORDER BY slot_name;" \
+	"SELECT current_setting('archive_mode'), archived_count, last_archived_wal," \
+	" extract(epoch FROM last_archived_time)::bigint, failed_count, last_failed_wal," \
+	" extract(epoch FROM last_failed_time)::bigint FROM pg_stat_archiver;"
 
-enum { RES_STATUS, RES_REPLICATION, RES_SLOTS, RES_ARCHIVER, RES_COUNT };
+static const char FETCH_SQL[] =
+	FETCH_REPLICATION_SQL
+	PG_OVERVIEW_SQL;
+
+/* the same without the databases' sizes (asked every PG_SIZES_EVERY_MS only) */
+static const char FETCH_SQL_NO_SIZES[] =
+	FETCH_REPLICATION_SQL
+	PG_OVERVIEW_SQL_NO_SIZES;
+
+enum { RES_STATUS, RES_REPLICATION, RES_SLOTS, RES_ARCHIVER, RES_STATS, RES_DATABASES,
+       RES_ACTIVITY, RES_COUNT };
+_Static_assert(RES_COUNT == 4 + PG_OVERVIEW_STATEMENTS, "one result per statement");
+_Static_assert(RES_COUNT <= MAX_RESULTS, "room for every result");
 
 static const char *cell(const PGresult *res, int row, int col)
 {
@@ -571,13 +598,14 @@ static long long cell_ll(const PGresult *res, int row, int col, long long fallba
 	return v ? strtoll(v, NULL, 10) : fallback;
 }
 
-/* lag seconds: NULL means "nothing to wait for" when the bytes are caught up */
-static double cell_seconds(const PGresult *res, int row, int col, long long bytes)
+/* lag seconds (the query says 0 for caught up): -1 when unknown, never below 0 */
+static double cell_seconds(const PGresult *res, int row, int col)
 {
 	const char *v = cell(res, row, col);
-	if (v)
-		return strtod(v, NULL);
-	return bytes == 0 ? 0.0 : -1.0;
+	if (!v)
+		return -1.0;
+	double d = strtod(v, NULL);
+	return d < 0 ? 0.0 : d;
 }
 
 struct answer {                 /* what one member said */
@@ -586,6 +614,9 @@ struct answer {                 /* what one member said */
 	bool has_current;
 	uint64_t replay_lsn;
 	bool has_replay;
+	uint64_t receive_lsn;       /* standby: pg_last_wal_receive_lsn */
+	bool has_receive;
+	double replay_age;          /* standby: seconds since it replayed, 0 caught up; -1 */
 };
 
 static void fill_from_status(struct sd_arena *a, struct sd_pg_member *pm, struct answer *ans,
@@ -601,6 +632,8 @@ static void fill_from_status(struct sd_arena *a, struct sd_pg_member *pm, struct
 	pm->timeline = (long)cell_ll(res, 0, 5, 0);
 	ans->has_current = parse_lsn(current, &ans->current_lsn);
 	ans->has_replay = parse_lsn(replay, &ans->replay_lsn);
+	ans->has_receive = parse_lsn(receive, &ans->receive_lsn);
+	ans->replay_age = PQnfields(res) > 8 ? cell_seconds(res, 0, 8) : -1;
 }
 
 /* The member whose first host and port are HOST:PORT (a standby's sender), or -1. */
@@ -654,10 +687,18 @@ int sd_pg_fetch(struct sd_pg_backend *b, const struct sd_pg *previous, struct sd
 	struct job *jobs = xcalloc(b->n ? b->n : 1, sizeof(*jobs));
 	struct answer *answers = xcalloc(b->n ? b->n : 1, sizeof(*answers));
 
-	for (size_t i = 0; i < b->n; i++)
-		jobs[i] = (struct job){.member = &b->members[i], .conn = &b->members[i].conn,
-				       .sql = FETCH_SQL, .connect_timeout = b->connect_timeout,
+	int64_t started = sd_now_ms();
+	bool *sizes = xcalloc(b->n ? b->n : 1, sizeof(*sizes));
+	for (size_t i = 0; i < b->n; i++) {
+		struct member *m = &b->members[i];
+		sizes[i] = !m->sizes_at_ms || started - m->sizes_at_ms >= PG_SIZES_EVERY_MS ||
+			   !previous_member(previous, m->name) ||
+			   !previous_member(previous, m->name)->overview.present;
+		jobs[i] = (struct job){.member = m, .conn = &m->conn,
+				       .sql = sizes[i] ? FETCH_SQL : FETCH_SQL_NO_SIZES,
+				       .connect_timeout = b->connect_timeout,
 				       .statement_timeout_ms = b->statement_timeout_ms};
+	}
 	long long budget = b->connect_timeout * 1000 > b->statement_timeout_ms
 				   ? b->connect_timeout * 1000 : b->statement_timeout_ms;
 	jobs_run(jobs, b->n, sd_now_ms() + budget);
@@ -672,7 +713,7 @@ int sd_pg_fetch(struct sd_pg_backend *b, const struct sd_pg *previous, struct sd
 		pm->conninfo_safe = sd_arena_strdup(a, m->conninfo_safe);
 		pm->role = "unknown";
 		pm->lsn = pm->receive_lsn = pm->replay_lsn = "";
-		pm->repl_state = pm->sync_state = pm->upstream = "";
+		pm->repl_state = pm->sync_state = pm->upstream = pm->lag_source = "";
 		pm->sent_lag_bytes = pm->write_lag_bytes = pm->flush_lag_bytes = pm->lag_bytes = -1;
 		pm->write_lag_seconds = pm->flush_lag_seconds = pm->replay_lag_seconds = -1;
 		pm->error = sd_arena_strdup(a, job->error);
@@ -680,6 +721,13 @@ int sd_pg_fetch(struct sd_pg_backend *b, const struct sd_pg *previous, struct sd
 		    PQnfields(job->results[RES_STATUS]) >= 8) {
 			answers[i].reachable = true;
 			fill_from_status(a, pm, &answers[i], job->results[RES_STATUS]);
+			pg_overview_fill(a, pm, job->nresults > RES_STATS ? job->results[RES_STATS] : NULL,
+					 job->nresults > RES_DATABASES ? job->results[RES_DATABASES] : NULL,
+					 sizes[i],
+					 job->nresults > RES_ACTIVITY ? job->results[RES_ACTIVITY] : NULL,
+					 previous_member(previous, m->name));
+			if (sizes[i] && pm->overview.present)
+				b->members[i].sizes_at_ms = started;
 		} else if (job->answered) {
 			answers[i].reachable = true;     /* it answered, with an error */
 		}
@@ -731,17 +779,29 @@ int sd_pg_fetch(struct sd_pg_backend *b, const struct sd_pg *previous, struct sd
 			pm->write_lag_bytes = cell_ll(res, row, 5, -1);
 			pm->flush_lag_bytes = cell_ll(res, row, 6, -1);
 			pm->lag_bytes = cell_ll(res, row, 7, -1);
-			pm->write_lag_seconds = cell_seconds(res, row, 8, pm->write_lag_bytes);
-			pm->flush_lag_seconds = cell_seconds(res, row, 9, pm->flush_lag_bytes);
-			pm->replay_lag_seconds = cell_seconds(res, row, 10, pm->lag_bytes);
+			pm->write_lag_seconds = cell_seconds(res, row, 8);
+			pm->flush_lag_seconds = cell_seconds(res, row, 9);
+			pm->replay_lag_seconds = cell_seconds(res, row, 10);
+			pm->lag_source = "pg_stat_replication";
 			if (up < 0)
 				up = source;
 		} else if (!strcmp(pm->role, "standby") && best_primary >= 0 &&
-			   answers[best_primary].has_current && answers[i].has_replay &&
-			   answers[best_primary].current_lsn >= answers[i].replay_lsn) {
-			/* not connected to a primary: how far behind the newest one it is */
-			pm->lag_bytes = (long long)(answers[best_primary].current_lsn -
-						    answers[i].replay_lsn);
+			   answers[best_primary].has_current && answers[i].has_replay) {
+			/* not connected to a primary: how far behind the newest one it is (asked at
+			 * another moment, so ahead counts as caught up) */
+			pm->lag_bytes = answers[best_primary].current_lsn >= answers[i].replay_lsn
+						? (long long)(answers[best_primary].current_lsn -
+							      answers[i].replay_lsn)
+						: 0;
+			pm->lag_source = "primary_lsn";
+		} else if (!strcmp(pm->role, "standby") && best_primary < 0 && answers[i].has_replay &&
+			   answers[i].has_receive) {
+			/* no primary can be asked: what it received and has not replayed yet */
+			pm->lag_bytes = answers[i].receive_lsn >= answers[i].replay_lsn
+						? (long long)(answers[i].receive_lsn - answers[i].replay_lsn)
+						: 0;
+			pm->replay_lag_seconds = answers[i].replay_age;
+			pm->lag_source = "standby";
 		}
 		if (up >= 0)
 			pm->upstream = pg->members[up].name;
@@ -806,6 +866,7 @@ int sd_pg_fetch(struct sd_pg_backend *b, const struct sd_pg *previous, struct sd
 		job_clear(&jobs[i]);
 	free(jobs);
 	free(answers);
+	free(sizes);
 	pthread_mutex_unlock(&b->lock);
 	*out = pg;
 	if (!b->n) {

@@ -63,4 +63,12 @@ int sd_pg_lock_waiter(struct sd_pg_session *session, const char *application_nam
 /* pg_terminate_backend(PID) on the session's server. 0, or -1 with ERR. */
 int sd_pg_terminate(struct sd_pg_session *session, long pid, char *err, size_t errlen);
 
+/* pg_cancel_backend(PID) (TERMINATE false) or pg_terminate_backend(PID) on MEMBER, over a
+ * connection of its own bounded by the statement timeout. The swarmdeck role needs
+ * pg_signal_backend (or to be the session's role; a superuser's sessions are refused to
+ * it). 1 when signalled, 0 when PID is no longer a backend there (ERR says so), -1 with ERR
+ * (the server's message verbatim). */
+int sd_pg_signal_backend(struct sd_pg_backend *backend, const char *member, long pid,
+			 bool terminate, char *err, size_t errlen);
+
 #endif

@@ -102,3 +102,37 @@ int sd_pg_terminate(struct sd_pg_session *s, long pid, char *err, size_t errlen)
 	PQclear(res);
 	return rc;
 }
+
+int sd_pg_signal_backend(struct sd_pg_backend *backend, const char *member, long pid,
+			 bool terminate, char *err, size_t errlen)
+{
+	const struct sd_pg_conninfo_request want = {.application_name = "swarmdeck",
+						    .options = "-c statement_timeout=5000"};
+	struct sd_pg_session *s = sd_pg_session_open(backend, member, &want, err, errlen);
+	if (!s)
+		return -1;
+	char text[32];
+	snprintf(text, sizeof(text), "%ld", pid);
+	const char *params[] = {text};
+	PGresult *res = PQexecParams(s->conn, terminate ? "select pg_terminate_backend($1::int)"
+							 : "select pg_cancel_backend($1::int)",
+				     1, NULL, params, NULL, NULL, 0);
+	int rc;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+		sd_set_error(err, errlen, "%s: %s", member,
+			     primary ? primary : PQerrorMessage(s->conn));
+		if (err && errlen)
+			pg_tidy_message(err, NULL);
+		rc = -1;
+	} else if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+		sd_set_error(err, errlen, "%s: pid %ld is not a PostgreSQL session there (any more)",
+			     member, pid);
+		rc = 0;
+	} else {
+		rc = 1;
+	}
+	PQclear(res);
+	sd_pg_session_close(s);
+	return rc;
+}

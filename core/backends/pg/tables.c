@@ -19,7 +19,7 @@ static long long num(const PGresult *res, int row, int col, long long unknown)
 }
 
 int sd_pg_databases(struct sd_pg_backend *backend, const char *member, long timeout_ms,
-		    struct sd_pg_database **out, size_t *n, char *err, size_t errlen)
+		    struct sd_pg_dbname **out, size_t *n, char *err, size_t errlen)
 {
 	*out = NULL;
 	*n = 0;
@@ -48,7 +48,7 @@ int sd_pg_databases(struct sd_pg_backend *backend, const char *member, long time
 	return rc;
 }
 
-void sd_pg_databases_free(struct sd_pg_database *dbs, size_t n)
+void sd_pg_databases_free(struct sd_pg_dbname *dbs, size_t n)
 {
 	for (size_t i = 0; dbs && i < n; i++)
 		free(dbs[i].name);

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <time.h>
 
-struct sd_pg_database {
+struct sd_pg_dbname {
 	char *name;
 	long long bytes;                 /* -1: not allowed to know */
 };
@@ -29,8 +29,8 @@ struct sd_pg_tables {
 
 /* Databases that accept connections (no templates), by name. 0, or -1 with ERR. */
 int sd_pg_databases(struct sd_pg_backend *backend, const char *member, long timeout_ms,
-		    struct sd_pg_database **out, size_t *n, char *err, size_t errlen);
-void sd_pg_databases_free(struct sd_pg_database *dbs, size_t n);
+		    struct sd_pg_dbname **out, size_t *n, char *err, size_t errlen);
+void sd_pg_databases_free(struct sd_pg_dbname *dbs, size_t n);
 
 /* Ordinary, partitioned and materialized tables of DATABASE outside the system schemas,
  * biggest first (at most 2,000). 0 with *OUT (free with sd_pg_tables_free), or -1 with ERR. */
