@@ -45,6 +45,7 @@ struct ui {
 	bool headless;
 	unsigned submitted;              /* actions handed to the core so far */
 	struct recorder *recorder;       /* --record: every key goes through it */
+	struct textview *text;           /* a full-screen view (logs, inspect) over the panes */
 };
 
 /* While a drill plays, its line (name, step, the step itself) takes this row and the alerts
