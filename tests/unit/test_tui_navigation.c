@@ -37,7 +37,7 @@ static void test_every_navigation_entry_bound(void **state)
 				fail_msg("%s has no handler in the console", (*a)->name);
 		}
 	}
-	assert_int_equal(navigation, 22);
+	assert_int_equal(navigation, 32);
 }
 
 static struct sd_swarm *make_swarm(void)
