@@ -43,8 +43,21 @@ void sd_inspect_add(struct sd_inspect *out, enum sd_inspect_mark mark, const cha
 	add_text(out, mark, text);
 }
 
+/* Docker's references to secrets and configs: names and IDs, never the data */
+static bool reference_name(const char *name)
+{
+	static const char *const refs[] = {"Secrets", "Configs", "SecretID", "SecretName",
+					   "ConfigID", "ConfigName", NULL};
+	for (size_t i = 0; name && refs[i]; i++)
+		if (!strcmp(name, refs[i]))
+			return true;
+	return false;
+}
+
 bool sd_inspect_secret_name(const char *name)
 {
+	if (reference_name(name))
+		return false;
 	static const char *const words[] = {"password", "passwd", "secret", "token",
 					    "credential", "private", "apikey", "api_key", "auth"};
 	if (!name)

@@ -175,7 +175,8 @@ static void test_inspect_masks(void **state)
 		"\"POSTGRES_PASSWORD=hunter3\",\"MODE=prod\",\"PGCONN=host=x password=hunter4 user=y\"]}},"
 		"\"UpdateConfig\":{\"Parallelism\":1}},"
 		"\"Config\":{\"Data\":\"aHVudGVyNQ==\"},\"ApiToken\":\"hunter6\","
-		"\"Nested\":{\"password\":{\"a\":\"hunter7\"}}}", 0, NULL);
+		"\"Nested\":{\"password\":{\"a\":\"hunter7\"}},"
+		"\"Secrets\":[{\"SecretName\":\"pg_password\",\"SecretID\":\"abc\"}]}", 0, NULL);
 	assert_non_null(v);
 	struct sd_inspect in = {0};
 	sd_inspect_json(&in, v, 0);
@@ -189,6 +190,8 @@ static void test_inspect_masks(void **state)
 	assert_true(has_line(&in, "- MODE=prod"));
 	assert_true(has_line(&in, "password=****** user=y"));
 	assert_true(has_line(&in, "Data: ******"));
+	/* a secret's reference is a name, not its value */
+	assert_true(has_line(&in, "SecretName: pg_password"));
 	sd_inspect_free(&in);
 	json_decref(v);
 }
