@@ -196,12 +196,18 @@ static int step_expect_log(struct ui *ui, const struct sd_step *step, char *why,
 	}
 	double deadline = sd_now() + step->timeout;
 	int rc = -1;
+	uint64_t from = 0;   /* each line is looked at once */
+	struct textview *seen = ui->text;
 	for (;;) {
+		if (ui->text != seen) {
+			from = 0;
+			seen = ui->text;
+		}
 		if (!ui->text) {
 			snprintf(why, len, "no logs view is open");
 			break;
 		}
-		if (textview_holds(ui->text, &re)) {
+		if (textview_holds(ui->text, &re, &from)) {
 			rc = 0;
 			break;
 		}

@@ -393,19 +393,20 @@ int textview_save(struct textview *tv, const char *path, char *err, size_t errle
 	return 0;
 }
 
-bool textview_holds(struct textview *tv, const regex_t *re)
+bool textview_holds(struct textview *tv, const regex_t *re, uint64_t *from)
 {
 	static char buf[LINE_BUF];
-	uint64_t first, end;
+	uint64_t first, end, s;
 	bool found = false;
 	tv->src.lock(tv->src.user);
 	tv->src.range(tv->src.user, &first, &end);
-	for (uint64_t s = first; s < end && !found; s++) {
+	for (s = *from > first ? *from : first; s < end && !found; s++) {
 		struct textview_line l;
 		if (tv->src.get(tv->src.user, s, &l))
 			found = regexec(re, format_line(tv, &l, buf, sizeof(buf)), 0, NULL, 0) == 0;
 	}
 	tv->src.unlock(tv->src.user);
+	*from = s;
 	return found;
 }
 

@@ -76,8 +76,10 @@ enum textview_result {
 /* One key. Other keys (a pane's actions among them) are ignored. */
 enum textview_result textview_key(struct textview *tv, const struct sd_keymap *keymap, int key,
 				  const struct sd_action **pass);
-/* True when a held line (as shown: prefix and text) matches RE. */
-bool textview_holds(struct textview *tv, const regex_t *re);
+/* True when a held line (as shown: prefix and text) numbered *FROM or later matches RE;
+ * *FROM then moves past the lines looked at, so a caller that asks again looks only at new
+ * lines (start it at 0). */
+bool textview_holds(struct textview *tv, const regex_t *re, uint64_t *from);
 /* Write the lines held (filtered, as shown) to PATH. 0, or -1 with ERR. */
 int textview_save(struct textview *tv, const char *path, char *err, size_t errlen);
 

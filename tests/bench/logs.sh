@@ -1,0 +1,75 @@
+#!/bin/sh
+# logs.sh - the log flood figure of `make bench` (called by tests/bench/run with the lab up and
+# its environment set): one service prints 1,000,000 lines as fast as it can; swarmdeck's logs
+# view (a headless drill) and `docker service logs -f` follow it side by side in the same run.
+# Printed: lines per second each kept up with (first line to the millionth as each received
+# them), the CPU each used, and each one's peak RSS. Figures, never pass/fail.
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+DOCKER=${SDLAB_DOCKER:-/usr/bin/docker}
+svc=sd-bench-flood
+lines=${SD_BENCH_LOG_LINES:-1000000}
+tmp=$(mktemp -d)
+cli=""
+cleanup() {
+	[ -n "$cli" ] && kill "$cli" 2>/dev/null
+	"$DOCKER" service rm $svc > /dev/null 2>&1
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+now() { date +%s.%N; }
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+
+"$DOCKER" service rm $svc > /dev/null 2>&1
+# 20 s for both followers to attach, then the flood, then quiet
+"$DOCKER" service create --detach --quiet --name $svc --constraint node.role==worker \
+	--no-resolve-image sdlab/busybox:1 sh -c "sleep 20; seq $lines; sleep 100000" > /dev/null
+
+cat > "$tmp/flood.yaml" <<YAML
+drill: bench-log-flood
+steps:
+  - until: services[name=$svc].running == 1
+    timeout: 60s
+  - keys: "2/$svc<Enter>l"
+  - expect_log: "\\\\| 1\$"
+    timeout: 120s
+  - expect_log: "\\\\| $lines\$"
+    timeout: 600s
+  - exec: "echo \$(awk '{print \$14 + \$15}' /proc/\$PPID/stat) \$(awk '/^VmHWM/ {print \$2}' /proc/\$PPID/status) > $tmp/sd.stat"
+YAML
+env TERM=xterm-256color LINES=50 COLUMNS=200 ./swarmdeck --play "$tmp/flood.yaml" --headless \
+	--allow-exec --report "$tmp/flood.json" > "$tmp/sd.out" 2>&1 &
+sd=$!
+
+mkfifo "$tmp/cli.pipe"
+"$DOCKER" service logs -f $svc > "$tmp/cli.pipe" 2> /dev/null &
+cli=$!
+{
+	grep -m1 '| 1$' > /dev/null
+	now > "$tmp/cli.t1"
+	grep -m1 "| $lines\$" > /dev/null
+	now > "$tmp/cli.t2"
+	echo "$(ticks $cli) $(awk '/^VmHWM/ {print $2}' /proc/$cli/status)" > "$tmp/cli.stat"
+} < "$tmp/cli.pipe"
+kill "$cli" 2>/dev/null
+cli=""
+wait "$sd"
+sd_rc=$?
+
+if [ $sd_rc -ne 0 ] || [ ! -s "$tmp/sd.stat" ] || [ ! -s "$tmp/cli.stat" ]; then
+	echo "log flood: no figure (swarmdeck exit $sd_rc; see the drill's report)"
+	tail -n 3 "$tmp/sd.out"
+	exit 0
+fi
+sd_secs=$(jq -r '[.steps[] | select(.kind == "expect_log")][1].duration' "$tmp/flood.json")
+set -- $(cat "$tmp/sd.stat")
+sd_ticks=$1 sd_hwm=$2
+set -- $(cat "$tmp/cli.stat")
+cli_ticks=$1 cli_hwm=$2
+awk -v n="$lines" -v ss="$sd_secs" -v st="$sd_ticks" -v sh="$sd_hwm" -v c1="$(cat "$tmp/cli.t1")" \
+	-v c2="$(cat "$tmp/cli.t2")" -v ct="$cli_ticks" -v ch="$cli_hwm" -v hz="$hz" 'BEGIN {
+	cs = c2 - c1
+	printf "log flood of %d lines: swarmdeck kept up with %.0f lines/s, docker service logs -f with %.0f lines/s (goal >= 50000)\n", n, n / ss, n / cs
+	printf "  CPU: swarmdeck %.2f s, docker service logs -f %.2f s (%.2fx; goal: less than the CLI)\n", st / hz, ct / hz, (ct > 0 ? st / ct : 0)
+	printf "  peak RSS: swarmdeck %.1f MB, docker service logs -f %.1f MB (goal: swarmdeck < 40 MB)\n", sh / 1024, ch / 1024 }'
