@@ -464,11 +464,11 @@ enum textview_result textview_key(struct textview *tv, const struct sd_keymap *k
 	case SD_ACTION_LOGS_SEARCH:
 	case SD_ACTION_FILTER:
 		tv->input = TV_INPUT_SEARCH;
-		sd_strlcpy(tv->typed, tv->search, sizeof(tv->typed));
+		tv->typed[0] = '\0';
 		break;
 	case SD_ACTION_LOGS_FILTER:
 		tv->input = TV_INPUT_FILTER;
-		sd_strlcpy(tv->typed, tv->filter, sizeof(tv->typed));
+		tv->typed[0] = '\0';
 		break;
 	case SD_ACTION_LOGS_NEXT: find(tv, 1); break;
 	case SD_ACTION_LOGS_PREV: find(tv, -1); break;

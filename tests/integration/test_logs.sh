@@ -6,7 +6,7 @@
 # reconnects after the manager's engine restarts; inspect shows backend's UpdateConfig and,
 # after an update by the CLI, the rollback diff shows the changed field.
 . "$(dirname "$0")/lib.sh"
-plan 17
+plan 16
 svc=iot-guardian_backend
 flood=sd-logs-flood
 quiet=sd-logs-nolog
@@ -111,8 +111,8 @@ drill: inspect
 steps:
   - keys: "2/backend<Enter>i"
   - expect_screen: "inspect: service $svc"
-  - expect_screen: "UpdateConfig:"
-  - expect_screen: "Parallelism: 1"
+  - keys: "/^ +UpdateConfig:<Enter>"
+  - expect_screen: "\n +UpdateConfig:\n +Parallelism: 1\n"
 YAML
 check "inspect shows backend's UpdateConfig" [ $? -eq 0 ]
 dk service update --detach --no-resolve-image --env-add SD_LOGS_PROBE=$$ $svc >/dev/null

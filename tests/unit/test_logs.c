@@ -144,6 +144,32 @@ static void test_decode_raw(void **state)
 	assert_string_equal(g.task[1], "task1");
 }
 
+static void test_decode_engine_errors(void **state)
+{
+	(void)state;
+	/* a frame, then the engine's error written into the stream without a header */
+	char buf[1024];
+	size_t len = frame(buf, 1, "2026-12-01T22:50:01.1Z  first\n");
+	static const char text[] = "Error grabbing logs: configured logging driver does not support reading\n";
+	memcpy(buf + len, text, sizeof(text) - 1);
+	len += sizeof(text) - 1;
+	/* and a systemerr frame (stream 3) */
+	len += frame(buf + len, 3, "something broke\n");
+	size_t piece = 3;
+	struct got g = {0};
+	sd_docker_decode_logs(buf, len, &piece, 1, collect, &g);
+	assert_true(g.n >= 2);
+	assert_string_equal(g.lines[0], "first");
+	assert_int_equal(g.stream[1], SD_LOG_NOTICE);
+	assert_non_null(strstr(g.lines[1], "configured logging driver does not support reading"));
+	g.n = 0;
+	len = frame(buf, 3, "something broke\n");
+	sd_docker_decode_logs(buf, len, NULL, 0, collect, &g);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.stream[0], SD_LOG_NOTICE);
+	assert_string_equal(g.lines[0], "something broke");
+}
+
 static void test_since(void **state)
 {
 	(void)state;
@@ -229,6 +255,7 @@ int main(void)
 		cmocka_unit_test(test_ring_bounds),
 		cmocka_unit_test(test_decode_frames),
 		cmocka_unit_test(test_decode_raw),
+		cmocka_unit_test(test_decode_engine_errors),
 		cmocka_unit_test(test_since),
 		cmocka_unit_test(test_inspect_masks),
 		cmocka_unit_test(test_inspect_diff),

@@ -25,6 +25,8 @@ struct log_decoder {
 	size_t hlen;
 	size_t frame_left;            /* payload bytes left in the current frame */
 	enum sd_log_stream frame_stream;
+	enum sd_log_stream raw_stream;   /* what raw text is: a TTY's STDOUT, or the engine's
+					    text after a broken header (NOTICE) */
 	struct buffer_sink line[3];   /* the unfinished line of each stream */
 	sd_docker_log_fn *on_line;
 	void *user;
@@ -154,10 +156,11 @@ static void decoder_feed(struct log_decoder *ld, const char *data, size_t len)
 		if (ld->mode == MODE_UNKNOWN) {
 			/* a frame header starts 0, 1 or 2 and three zero bytes; text never does */
 			unsigned char c = (unsigned char)data[0];
-			ld->mode = c <= 2 ? MODE_FRAMES : MODE_RAW;
+			ld->mode = c <= 3 ? MODE_FRAMES : MODE_RAW;
+			ld->raw_stream = SD_LOG_STDOUT;
 		}
 		if (ld->mode == MODE_RAW) {
-			feed_lines(ld, SD_LOG_STDOUT, data, len);
+			feed_lines(ld, ld->raw_stream, data, len);
 			return;
 		}
 		if (ld->frame_left == 0) {
@@ -169,7 +172,17 @@ static void decoder_feed(struct log_decoder *ld, const char *data, size_t len)
 			if (ld->hlen < 8)
 				return;
 			ld->hlen = 0;
-			ld->frame_stream = ld->header[0] == 2 ? SD_LOG_STDERR : SD_LOG_STDOUT;
+			if (ld->header[0] > 3 || ld->header[1] || ld->header[2] || ld->header[3]) {
+				/* not a header: the engine wrote text into the stream (an error it
+				 * met while reading the logs); the rest is read as text */
+				ld->mode = MODE_RAW;
+				feed_lines(ld, SD_LOG_NOTICE, (const char *)ld->header, 8);
+				ld->raw_stream = SD_LOG_NOTICE;
+				continue;
+			}
+			/* 3: the engine's own error, "systemerr" */
+			ld->frame_stream = ld->header[0] == 2 ? SD_LOG_STDERR
+					   : ld->header[0] == 3 ? SD_LOG_NOTICE : SD_LOG_STDOUT;
 			ld->frame_left = (size_t)ld->header[4] << 24 | (size_t)ld->header[5] << 16 |
 					 (size_t)ld->header[6] << 8 | (size_t)ld->header[7];
 			continue;
@@ -185,7 +198,7 @@ static void decoder_feed(struct log_decoder *ld, const char *data, size_t len)
 /* The stream's end: the lines without their newline go out as they are. */
 static void decoder_finish(struct log_decoder *ld)
 {
-	for (int i = 1; i < 3; i++)
+	for (int i = 0; i < 3; i++)
 		if (ld->line[i].len) {
 			emit_line(ld, (enum sd_log_stream)i, ld->line[i].data, ld->line[i].len);
 			ld->line[i].len = 0;
@@ -299,6 +312,10 @@ static void on_stream_line(void *user, const struct sd_docker_log_entry *e)
 {
 	struct stream_thread *st = user;
 	struct sd_docker_logs *logs = st->logs;
+	if (e->stream == SD_LOG_NOTICE) {   /* the engine's own words, verbatim */
+		sd_log_ring_push(logs->ring, SD_LOG_NOTICE, e->time, "engine", e->text, e->len);
+		return;
+	}
 	if (logs->node_id[0] && strcmp(e->node_id, logs->node_id))
 		return;
 	struct seen *s = seen_for(st, e);
@@ -417,6 +434,14 @@ static __attribute__((noipa)) int follow_once(struct stream_thread *st, char *er
 			}
 		if (finished || running == 0)
 			break;
+		if (!st->connected) {   /* the answer's status is in: connected, lines or not */
+			long code = 0;
+			curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+			if (code == 200) {
+				st->connected = true;
+				__atomic_add_fetch(&logs->connected, 1, __ATOMIC_RELEASE);
+			}
+		}
 		curl_multi_poll(multi, NULL, 0, 200, NULL);
 	}
 	if (rc != 0) {
