@@ -6,7 +6,7 @@
 # reconnects after the manager's engine restarts; inspect shows backend's UpdateConfig and,
 # after an update by the CLI, the rollback diff shows the changed field.
 . "$(dirname "$0")/lib.sh"
-plan 16
+plan 17
 svc=iot-guardian_backend
 flood=sd-logs-flood
 quiet=sd-logs-nolog
@@ -88,6 +88,19 @@ steps:
 YAML
 check "a task's logs (in watch mode) hold that task's line, once" [ $? -eq 0 ]
 
+# ---- a node: the lines of the tasks on it, and only those ----
+play node <<YAML
+drill: logs-node
+steps:
+  - keys: "1/worker-1<Enter>l"
+  - expect_screen: "logs: tasks on node worker-1"
+  - expect_log: "@worker-1 \\\\| $M-out from the task\$"
+    timeout: 5s
+  - keys: "&@worker-2<Enter>"
+  - expect_screen: "filter &@worker-2  0 lines"
+YAML
+check "a node's logs hold its tasks' lines and none of another node's" [ $? -eq 0 ]
+
 # ---- the engine's refusal, verbatim ----
 dk service rm $quiet >/dev/null 2>&1
 at_exit "$DOCKER service rm $quiet"
@@ -110,7 +123,7 @@ play inspect <<YAML
 drill: inspect
 steps:
   - keys: "2/backend<Enter>i"
-  - expect_screen: "inspect: service $svc"
+  - expect_screen: "inspect: service $svc +[0-9]+ lines"
   - keys: "/^ +UpdateConfig:<Enter>"
   - expect_screen: "\n +UpdateConfig:\n +Parallelism: 1\n"
 YAML
@@ -121,6 +134,7 @@ play diff <<YAML
 drill: rollback-diff
 steps:
   - keys: "2/backend<Enter>i"
+  - expect_screen: "inspect: service $svc +[0-9]+ lines"
   - expect_screen: "Rollback diff, PreviousSpec -> Spec"
   - expect_screen: "\\\\+ +- SD_LOGS_PROBE=$$"
   - keys: "/SD_LOGS_PROBE<Enter>"
