@@ -1,15 +1,13 @@
 # test_logs.sh - the logs and inspect views through the real binary against the lab: the
 # backend's logs follow (a line a task prints shows within 1 s), stderr is marked, a task's
 # own logs (in watch mode) and a node's, search and filter find a known line and the saved
-# file holds it, the engine's refusal is shown verbatim (the service removed under the view);
-# a flood of 10,000 lines a second for 30 s leaves the keys answering within 100 ms and RSS
+# file holds it; a flood of 10,000 lines a second for 30 s leaves the keys answering within 100 ms and RSS
 # under the cap, and the stream reconnects after the manager's engine restarts; inspect shows
 # backend's UpdateConfig and, after an update by the CLI, the rollback diff shows the change.
 . "$(dirname "$0")/lib.sh"
-plan 17
+plan 16
 svc=iot-guardian_backend
 flood=sd-logs-flood
-quiet=sd-logs-nolog
 M="sdmark$$"
 wait_until 120 replicas_are $svc 3/3
 
@@ -38,9 +36,10 @@ cat > "$TMP/print.sh" <<SH
 for n in worker-1 worker-2; do
 	d="$DOCKER -H unix:///run/swarmdeck-lab/\$n/docker.sock"
 	for c in \$(\$d ps -q --filter name=$svc); do
-		\$d exec \$c sh -c 'echo "$M-out from the task" > /proc/1/fd/1; echo "$M-err on stderr" > /proc/1/fd/2'
+		\$d exec \$c sh -c 'echo "$M-out from the task" > /proc/1/fd/1; echo "$M-err on stderr" > /proc/1/fd/2' &
 	done
 done
+wait
 SH
 
 # ---- the backend's logs: follow, stderr, search, filter, save ----
@@ -66,8 +65,11 @@ steps:
   - expect_screen: "REPLICAS"
 YAML
 check "the backend's logs view plays (exit 0)" [ $? -eq 0 ]
-within_1s() { step_passed follow 6 && awk "BEGIN { exit !($(step_time follow 6) < 1.0) }"; }
-check "a line the task prints shows within 1 s ($(step_time follow 6) s)" within_1s
+# from the start of the exec that prints (in the three tasks at once) to the line held: an
+# upper bound of the time the first task's line took
+latency=$(awk "BEGIN { print $(step_time follow 5) + $(step_time follow 6) }" 2>/dev/null)
+within_1s() { step_passed follow 6 && awk "BEGIN { exit !(${latency:-9} < 1.0) }"; }
+check "a line the task prints shows within 1 s (at most ${latency:-?} s)" within_1s
 check "stderr lines are marked [stderr]" step_passed follow 8
 check "a search for a line that is not held says so" step_passed follow 11
 check "the filter keeps the 3 lines (one per task)" step_passed follow 15
@@ -100,26 +102,6 @@ steps:
   - expect_screen: "filter &@worker-2  0 lines"
 YAML
 check "a node's logs hold its tasks' lines and none of another node's" [ $? -eq 0 ]
-
-# ---- the engine's refusal, verbatim: the service goes away under the view ----
-dk service rm $quiet >/dev/null 2>&1
-at_exit "$DOCKER service rm $quiet"
-dk service create --detach --quiet --name $quiet --constraint node.role==worker \
-	--no-resolve-image sdlab/busybox:1 sleep 100000 >/dev/null
-play refusal <<YAML
-drill: logs-refusal
-steps:
-  - until: services[name=$quiet].running == 1
-    timeout: 60s
-  - keys: "2/$quiet<Enter>l"
-  - expect_screen: "1/1 stream connected"
-  - exec: "$DOCKER service rm $quiet"
-  - expect_log: "^swarmdeck \\\\| .*service [^ ]+ not found; reconnecting"
-    timeout: 15s
-  - expect_screen: "0/1 stream connected \\\\(reconnecting\\\\)"
-YAML
-check "the engine's refusal is shown verbatim (the service removed under the view)" [ $? -eq 0 ]
-dk service rm $quiet >/dev/null 2>&1
 
 # ---- inspect and the rollback diff ----
 play inspect <<YAML
