@@ -48,9 +48,10 @@ static void src_state(void *u, char *buf, size_t size)
 {
 	struct logs_source *s = u;
 	unsigned up = sd_docker_logs_connected(s->session);
-	snprintf(buf, size, "%u/%zu stream%s connected%s", up, s->nstreams,
+	snprintf(buf, size, "%u/%zu stream%s connected%s, %llu received", up, s->nstreams,
 		 s->nstreams == 1 ? "" : "s", up == s->nstreams ? ""
-		 : sd_docker_logs_reconnects(s->session) ? " (reconnecting)" : " (connecting)");
+		 : sd_docker_logs_reconnects(s->session) ? " (reconnecting)" : " (connecting)",
+		 (unsigned long long)s->ring.next_seq);
 }
 
 static void src_follow(void *u, bool on)
