@@ -46,11 +46,15 @@ env TERM=xterm-256color LINES=50 COLUMNS=200 ./swarmdeck --play "$tmp/flood.yaml
 sd=$!
 
 # the CLI's output counted by awk (its own CPU is not counted): the time of its first line
-# and of the last one, and how many lines it had so far every 10,000
+# and of the end line, how many lines it had, and the CLI's CPU and peak RSS right then
+cat > "$tmp/clistat.sh" <<SH
+p=\$(cat "$tmp/cli.pid")
+echo "\$(awk '{print \$14 + \$15}' /proc/\$p/stat) \$(awk '/^VmHWM/ {print \$2}' /proc/\$p/status)" > "$tmp/cli.stat"
+SH
 sh -c 'echo $$ > "$1"; exec "$2" service logs -f "$3" 2> /dev/null' sh "$tmp/cli.pid" "$DOCKER" $svc | awk -v n="$lines" -v t="$tmp" '
 	{ c++ }
 	c == 1 { system("date +%s.%N > " t "/cli.t1") }
-	$NF == "flood-end" { system("date +%s.%N > " t "/cli.t2"); print c - 1 > (t "/cli.count"); exit }
+	$NF == "flood-end" { system("date +%s.%N > " t "/cli.t2; sh " t "/clistat.sh"); print c - 1 > (t "/cli.count"); exit }
 	c % 10000 == 0 { print c > (t "/cli.count"); close(t "/cli.count") }' &
 sleep 1
 cli=$(cat "$tmp/cli.pid")
@@ -61,7 +65,7 @@ sd_secs=$(jq -r '[.steps[] | select(.kind == "expect_log")][1].duration' "$tmp/f
 limit=$(awk -v s="${sd_secs:-60}" 'BEGIN { printf "%d", (s > 0 ? s : 60) + 30 }')
 waited=0
 while [ ! -s "$tmp/cli.t2" ] && [ $waited -lt "$limit" ]; do sleep 1; waited=$((waited + 1)); done
-[ -n "$cli" ] && echo "$(ticks $cli) $(awk '/^VmHWM/ {print $2}' /proc/$cli/status)" > "$tmp/cli.stat"
+[ -s "$tmp/cli.stat" ] || sh "$tmp/clistat.sh" 2> /dev/null   # no end line: as it is now
 [ -n "$cli" ] && kill "$cli" 2>/dev/null
 cli=""
 
