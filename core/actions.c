@@ -606,6 +606,7 @@ static int run_backup_restore(struct sd_core *core, struct sd_request *req)
 }
 
 #define NAV(i, n, h) [i] = {.id = i, .name = n, .group = "Navigation", .help = h}
+#define VIEW(i, n, h) [i] = {.id = i, .name = n, .group = "Logs and inspect", .help = h}
 #define SWARM(i, n, h, t, p, c, ck, rn) \
 	[i] = {.id = i, .name = n, .group = "Swarm", .help = h, .mutates = true, .target = t, \
 	       .prompt = p, .confirm = c, .check = ck, .run = rn}
@@ -637,6 +638,17 @@ static const struct sd_action registry[] = {
 	/* stacks and Swarm objects */
 	NAV(SD_ACTION_SERVICES_GROUP, "services.group", "group the services by stack, and back"),
 	NAV(SD_ACTION_FOCUS_OBJECTS, "focus.objects", "show the networks, secrets and configs (pane 8)"),
+	/* logs and inspect: the full-screen text views and their own keys (the logs scope) */
+	VIEW(SD_ACTION_LOGS, "logs", "follow the logs of the selected service, task or node's tasks"),
+	VIEW(SD_ACTION_INSPECT, "inspect", "the selected object as text; a service's rollback diff"),
+	VIEW(SD_ACTION_LOGS_FOLLOW, "logs.follow", "follow new lines on or off"),
+	VIEW(SD_ACTION_LOGS_WRAP, "logs.wrap", "wrap long lines on or off"),
+	VIEW(SD_ACTION_LOGS_TIMESTAMPS, "logs.timestamps", "show the engine's timestamps on or off"),
+	VIEW(SD_ACTION_LOGS_SEARCH, "logs.search", "search (a regular expression), matches highlighted"),
+	VIEW(SD_ACTION_LOGS_NEXT, "logs.next", "the next match"),
+	VIEW(SD_ACTION_LOGS_PREV, "logs.prev", "the previous match"),
+	VIEW(SD_ACTION_LOGS_FILTER, "logs.filter", "keep only the lines that match"),
+	VIEW(SD_ACTION_LOGS_SAVE, "logs.save", "save the lines held to a file"),
 	SWARM(SD_ACTION_SERVICE_SCALE, "service.scale", "set a service's number of replicas",
 	      SD_TARGET_SERVICE, "Replicas", SD_CONFIRM_YES, check_scale, run_scale),
 	SWARM(SD_ACTION_SERVICE_ROLLBACK, "service.rollback", "roll a service back to its previous spec",

@@ -7,6 +7,7 @@
 #include "base/text.h"
 #include "conf/drill.h"
 #include "conf/keys.h"
+#include "textview.h"
 #include "model/snapjson.h"
 #include "base/xalloc.h"
 
@@ -185,6 +186,42 @@ static int step_expect(struct ui *ui, const struct sd_step *step, char *why, siz
 	return rc;
 }
 
+/* Until a line the logs view holds (as shown: prefix, [stderr], text) matches. */
+static int step_expect_log(struct ui *ui, const struct sd_step *step, char *why, size_t len)
+{
+	regex_t re;
+	if (regcomp(&re, step->text, REG_EXTENDED | REG_NOSUB) != 0) {
+		snprintf(why, len, "bad regular expression");
+		return -1;
+	}
+	double deadline = sd_now() + step->timeout;
+	int rc = -1;
+	uint64_t from = 0;   /* each line is looked at once */
+	struct textview *seen = ui->text;
+	for (;;) {
+		if (ui->text != seen) {
+			from = 0;
+			seen = ui->text;
+		}
+		if (!ui->text) {
+			snprintf(why, len, "no logs view is open");
+			break;
+		}
+		if (textview_holds(ui->text, &re, &from)) {
+			rc = 0;
+			break;
+		}
+		if (sd_now() > deadline || ui_interrupted) {
+			snprintf(why, len, "the logs view held no line matching /%s/ within %.0fs",
+				 step->text, step->timeout);
+			break;
+		}
+		pump(ui, 0.02);
+	}
+	regfree(&re);
+	return rc;
+}
+
 static int step_exec(struct ui *ui, const struct sd_step *step, char *why, size_t len)
 {
 	/* headless, its output goes where ours does; on a drawn screen it would spoil it */
@@ -226,7 +263,7 @@ static int step_exec(struct ui *ui, const struct sd_step *step, char *why, size_
 static const char *step_kind_name(enum sd_step_kind kind)
 {
 	static const char *const kinds[] = {"keys", "confirm", "until", "expect_screen",
-					    "save_screen", "exec", "wait"};
+					    "save_screen", "exec", "wait", "expect_log"};
 	return kinds[kind];
 }
 
@@ -275,6 +312,7 @@ int play_drill(struct ui *ui, const struct sd_drill *drill, struct play_result *
 			}
 			break;
 		case SD_STEP_EXEC: rc = step_exec(ui, step, why, len); break;
+		case SD_STEP_EXPECT_LOG: rc = step_expect_log(ui, step, why, len); break;
 		case SD_STEP_WAIT: {
 			double until = sd_now() + step->timeout;
 			while (sd_now() < until && !ui_interrupted)

@@ -13,6 +13,7 @@
 #include "table.h"
 #include "term.h"
 #include "view_pg.h"
+#include "views.h"
 #include "base/xalloc.h"
 
 #include <curses.h>
@@ -67,6 +68,8 @@ void ui_init(struct ui *ui, struct sd_core *core, const struct sd_config *config
 void ui_free(struct ui *ui)
 {
 	pgview_free(ui);
+	textview_free(ui->text);
+	ui->text = NULL;
 	for (int i = 0; i < PANE_COUNT; i++)
 		free(ui->views[i].rows);
 	sd_snapshot_unref(ui->snap);
@@ -328,12 +331,13 @@ static const char *binding_for(const struct ui *ui, enum sd_scope scope,
 
 static void draw_help(struct ui *ui, int top)
 {
-	enum sd_scope scope = pane_table[ui->focus]->scope;
+	enum sd_scope scope = ui->text ? SD_SCOPE_LOGS : pane_table[ui->focus]->scope;
 	char lines[128][160];
 	int n = 0;
 	const char *group = NULL;
-	snprintf(lines[n++], 160, "Keys in the %s pane (keymap %s). Esc or q closes.",
-		 pane_table[ui->focus]->title, ui->keymap->source ? ui->keymap->source : "default");
+	snprintf(lines[n++], 160, "Keys in the %s %s (keymap %s). Esc or q closes.",
+		 ui->text ? "logs and inspect" : pane_table[ui->focus]->title,
+		 ui->text ? "views" : "pane", ui->keymap->source ? ui->keymap->source : "default");
 	/* each group once, where it first appears (a feature's block may come later) */
 	for (const struct sd_action *const *g = sd_actions(); *g && n < 126; g++) {
 		bool seen = false;
@@ -386,6 +390,12 @@ void ui_draw(struct ui *ui)
 	int top = ui->drill_step ? UI_DRILL_ROW + 2 : 2, height = LINES - 1 - top;
 	if (ui->mode == UI_HELP) {
 		draw_help(ui, top - 1);
+	} else if (ui->text) {
+		textview_draw(ui->text, top - 1, LINES - top + 1, ui->utf8);
+		ui->dirty = false;
+		wnoutrefresh(stdscr);
+		doupdate();
+		return;
 	} else if (ui->mode == UI_ROLLOUT) {
 		rollout_draw(&ui->rollout, ui->snap, top - 1, LINES - 1, ui->utf8);
 	} else if (pgview_shown(ui)) {
@@ -720,6 +730,23 @@ static void nav_back(void *p)
 static void nav_screen_save(void *p) { save_screen_action(p); }
 static void nav_pane_zoom(void *p) { ((struct ui *)p)->zoomed = !((struct ui *)p)->zoomed; }
 
+/* logs and inspect: open the view over the panes; the view's own keys are its business */
+static void open_view(struct ui *ui, struct textview *(*open)(struct ui *, char *, size_t))
+{
+	char err[256];
+	struct textview *tv = open(ui, err, sizeof(err));
+	if (!tv) {
+		say(ui, SD_WARNING, err);
+		return;
+	}
+	textview_free(ui->text);
+	ui->text = tv;
+}
+
+static void nav_logs(void *p) { open_view(p, logs_view_open); }
+static void nav_inspect(void *p) { open_view(p, inspect_view_open); }
+static void nav_view_only(void *p) { say(p, SD_WARNING, "that key works in the logs and inspect views"); }
+
 static const struct sd_navigation navigation[] = {
 	{SD_ACTION_QUIT, nav_quit},
 	{SD_ACTION_HELP, nav_help},
@@ -747,6 +774,16 @@ static const struct sd_navigation navigation[] = {
 	{SD_ACTION_PG_TABLES, pgview_nav_tables},
 	{SD_ACTION_SERVICES_GROUP, nav_services_group},
 	{SD_ACTION_FOCUS_OBJECTS, nav_focus_objects},
+	{SD_ACTION_LOGS, nav_logs},
+	{SD_ACTION_INSPECT, nav_inspect},
+	{SD_ACTION_LOGS_FOLLOW, nav_view_only},
+	{SD_ACTION_LOGS_WRAP, nav_view_only},
+	{SD_ACTION_LOGS_TIMESTAMPS, nav_view_only},
+	{SD_ACTION_LOGS_SEARCH, nav_view_only},
+	{SD_ACTION_LOGS_NEXT, nav_view_only},
+	{SD_ACTION_LOGS_PREV, nav_view_only},
+	{SD_ACTION_LOGS_FILTER, nav_view_only},
+	{SD_ACTION_LOGS_SAVE, nav_view_only},
 };
 
 int ui_bind_navigation(char *err, size_t errlen)
@@ -889,6 +926,17 @@ void ui_key(struct ui *ui, int key)
 	default:
 		break;
 	}
+	if (ui->text) {
+		const struct sd_action *pass = NULL;
+		enum textview_result r = textview_key(ui->text, ui->keymap, key, &pass);
+		if (r == TV_CLOSE) {
+			textview_free(ui->text);
+			ui->text = NULL;
+		} else if (r == TV_PASS) {
+			ui_action(ui, pass);
+		}
+		return;
+	}
 	if (pgview_key(ui, key))
 		return;
 	const struct sd_action *action = sd_keymap_lookup(ui->keymap, pgview_shown(ui)
@@ -945,12 +993,12 @@ void ui_run(struct ui *ui)
 	int fd = sd_core_notify_fd(ui->core);
 	time_t drawn = 0;
 	while (!ui->quit && !ui_interrupted) {
-		if (ui->dirty || time(NULL) != drawn) {
+		if (ui->dirty || time(NULL) != drawn || (ui->text && textview_changed(ui->text))) {
 			ui_draw(ui);
 			drawn = time(NULL);
 		}
 		struct pollfd fds[2] = {{.fd = 0, .events = POLLIN}, {.fd = fd, .events = POLLIN}};
-		int rc = poll(fds, 2, 250);
+		int rc = poll(fds, 2, ui->text ? 100 : 250);   /* a view's new lines: 10 frames/s */
 		if (rc < 0 && errno != EINTR)
 			break;
 		if (fds[1].revents & POLLIN)

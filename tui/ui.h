@@ -55,6 +55,7 @@ struct ui {
 	struct recorder *recorder;       /* --record: every key goes through it */
 	struct rollout_view rollout;     /* service.update's progress view (UI_ROLLOUT) */
 	struct pgview *pgview;           /* PostgreSQL tables, query results (view_pg.c) */
+	struct textview *text;           /* a full-screen view (logs, inspect) over the panes */
 };
 
 /* While a drill plays, its line (name, step, the step itself) takes this row and the alerts

@@ -50,6 +50,8 @@ static void config_defaults(struct sd_config *c)
 	c->redis.timeout_ms = 2000;
 	c->backup.retention_days = 7;
 	c->backup.rpo_seconds = 300;
+	c->logs.max_lines = 20000;
+	c->logs.max_bytes = 16L << 20;
 }
 
 static void free_list(char **list, size_t n)
@@ -333,11 +335,28 @@ static int read_backup(const struct conf_reader *r, const struct sd_yaml *node, 
 	return 0;
 }
 
+static int read_logs(const struct conf_reader *r, const struct sd_yaml *node, struct sd_config *c)
+{
+	static const char *const keys[] = {"max_lines", "max_bytes", NULL};
+	if (conf_check_keys(r, node, keys, "logs") < 0)
+		return -1;
+	for (size_t i = 0; i < node->n; i++) {
+		const char *k = node->keys[i];
+		const struct sd_yaml *v = node->items[i];
+		int rc = strcmp(k, "max_lines") == 0
+			? conf_get_long(r, v, "logs.max_lines", 1, &c->logs.max_lines)
+			: conf_get_long(r, v, "logs.max_bytes", 4096, &c->logs.max_bytes);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int read_config(const struct conf_reader *r, const struct sd_yaml *root, struct sd_config *c)
 {
 	static const char *const keys[] = {"cluster_name", "docker", "interval", "scale_max",
 					   "audit_log", "theme", "keymap", "postgres", "redis",
-					   "backup", NULL};
+					   "backup", "logs", NULL};
 	if (root->kind != SD_YAML_MAP)
 		return CONF_FAIL(r, root, "expected a mapping of settings, got %s", conf_kind_name(root));
 	if (conf_check_keys(r, root, keys, NULL) < 0)
@@ -350,7 +369,7 @@ static int read_config(const struct conf_reader *r, const struct sd_yaml *root, 
 		struct sd_yaml section = {.kind = SD_YAML_MAP};
 		int rc = 0;
 		if (strcmp(k, "docker") == 0 || strcmp(k, "postgres") == 0 ||
-		    strcmp(k, "redis") == 0 || strcmp(k, "backup") == 0) {
+		    strcmp(k, "redis") == 0 || strcmp(k, "backup") == 0 || strcmp(k, "logs") == 0) {
 			if (conf_want_map(r, v, k) < 0)
 				return -1;
 			if (v->kind == SD_YAML_MAP)
@@ -381,6 +400,8 @@ static int read_config(const struct conf_reader *r, const struct sd_yaml *root, 
 			rc = read_postgres(r, &section, c);
 		else if (strcmp(k, "redis") == 0)
 			rc = read_redis(r, &section, c);
+		else if (strcmp(k, "logs") == 0)
+			rc = read_logs(r, &section, c);
 		else
 			rc = read_backup(r, &section, c);
 		if (rc < 0)

@@ -59,6 +59,10 @@ struct sd_config {
 		size_t nservices;
 		char *stack;              /* stack exported by the swarm backup */
 	} backup;
+	struct {
+		long max_lines;           /* lines the log view holds, default 20000 */
+		long max_bytes;           /* and bytes, default 16 MiB */
+	} logs;
 };
 
 /* Load PATH (or the built-in defaults when PATH is NULL). 0, or -1 with ERR. */

@@ -28,7 +28,7 @@ static const char *const snapshot_fields[] = {
 static const char *const action_keys[] = {
 	[SD_STEP_KEYS] = "keys", [SD_STEP_CONFIRM] = "confirm", [SD_STEP_UNTIL] = "until",
 	[SD_STEP_EXPECT_SCREEN] = "expect_screen", [SD_STEP_SAVE_SCREEN] = "save_screen",
-	[SD_STEP_EXEC] = "exec", [SD_STEP_WAIT] = "wait",
+	[SD_STEP_EXEC] = "exec", [SD_STEP_WAIT] = "wait", [SD_STEP_EXPECT_LOG] = "expect_log",
 };
 #define NACTION_KEYS (sizeof(action_keys) / sizeof(action_keys[0]))
 
@@ -156,7 +156,7 @@ static int read_step(const struct conf_reader *r, const struct sd_yaml *map, str
 		if (this_kind < 0)
 			return CONF_FAIL_AT(r, line, column,
 				       "unknown step key '%s' (keys, confirm, until, expect_screen, "
-				       "save_screen, exec, wait, mark, timeout)",
+				       "expect_log, save_screen, exec, wait, mark, timeout)",
 				       k);
 		if (kind >= 0)
 			return CONF_FAIL_AT(r, line, column,
@@ -167,7 +167,7 @@ static int read_step(const struct conf_reader *r, const struct sd_yaml *map, str
 	}
 	if (kind < 0)
 		return CONF_FAIL(r, map, "step without an action (keys, confirm, until, expect_screen, "
-			    "save_screen, exec or wait)");
+			    "expect_log, save_screen, exec or wait)");
 	step->kind = (enum sd_step_kind)kind;
 	const struct sd_yaml *value = map->items[action_index];
 	if (get_text(r, value, action_keys[kind], &step->text) < 0)
@@ -183,6 +183,7 @@ static int read_step(const struct conf_reader *r, const struct sd_yaml *map, str
 			return -1;
 		break;
 	case SD_STEP_EXPECT_SCREEN:
+	case SD_STEP_EXPECT_LOG:
 		step->timeout = 10;
 		if (read_regex(r, value, step->text) < 0)
 			return -1;

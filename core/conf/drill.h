@@ -12,7 +12,8 @@
 
 enum sd_step_kind {
 	SD_STEP_KEYS, SD_STEP_CONFIRM, SD_STEP_UNTIL, SD_STEP_EXPECT_SCREEN, SD_STEP_SAVE_SCREEN,
-	SD_STEP_EXEC, SD_STEP_WAIT
+	SD_STEP_EXEC, SD_STEP_WAIT,
+	SD_STEP_EXPECT_LOG       /* a regex that a line held by the open logs view must match */
 };
 
 struct sd_step {

@@ -22,7 +22,7 @@
 
 /* ---- keymap ---- */
 static const char *const scope_names[SD_SCOPE_COUNT] = {
-	"generic", "nodes", "services", "tasks", "postgres", "redis", "backups",
+	"generic", "nodes", "services", "tasks", "postgres", "redis", "backups", "logs",
 };
 
 const char *sd_scope_name(enum sd_scope scope)

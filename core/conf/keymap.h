@@ -8,7 +8,9 @@
 
 enum sd_scope {
 	SD_SCOPE_GENERIC = 0, SD_SCOPE_NODES, SD_SCOPE_SERVICES, SD_SCOPE_TASKS,
-	SD_SCOPE_POSTGRES, SD_SCOPE_REDIS, SD_SCOPE_BACKUPS, SD_SCOPE_COUNT
+	SD_SCOPE_POSTGRES, SD_SCOPE_REDIS, SD_SCOPE_BACKUPS,
+	SD_SCOPE_LOGS,           /* the logs and inspect views' own keys */
+	SD_SCOPE_COUNT
 };
 const char *sd_scope_name(enum sd_scope scope);
 int sd_scope_from_name(const char *name);           /* -1 if unknown */
