@@ -47,6 +47,8 @@ static void config_defaults(struct sd_config *c)
 	c->redis.timeout_ms = 2000;
 	c->backup.retention_days = 7;
 	c->backup.rpo_seconds = 300;
+	c->timeline.path = conf_xdg_path("XDG_STATE_HOME", ".local/state", "timeline.jsonl");
+	c->timeline.max_events = 10000;
 }
 
 static void free_list(char **list, size_t n)
@@ -82,6 +84,7 @@ void sd_config_free(struct sd_config *c)
 	free_list(c->backup.databases, c->backup.ndatabases);
 	free_list(c->backup.services, c->backup.nservices);
 	free(c->backup.stack);
+	free(c->timeline.path);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -324,11 +327,34 @@ static int read_backup(const struct conf_reader *r, const struct sd_yaml *node, 
 	return 0;
 }
 
+static int read_timeline(const struct conf_reader *r, const struct sd_yaml *node,
+			 struct sd_config *c)
+{
+	static const char *const keys[] = {"path", "max_events", NULL};
+	if (conf_check_keys(r, node, keys, "timeline") < 0)
+		return -1;
+	for (size_t i = 0; i < node->n; i++) {
+		const char *k = node->keys[i];
+		const struct sd_yaml *v = node->items[i];
+		int rc;
+		if (strcmp(k, "path") == 0) {
+			rc = conf_get_path(r, v, "timeline.path", &c->timeline.path);
+			if (rc == 0 && (!c->timeline.path || !c->timeline.path[0]))
+				rc = CONF_FAIL(r, v, "timeline.path: must not be empty");
+		} else {
+			rc = conf_get_long(r, v, "timeline.max_events", 10, &c->timeline.max_events);
+		}
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int read_config(const struct conf_reader *r, const struct sd_yaml *root, struct sd_config *c)
 {
 	static const char *const keys[] = {"cluster_name", "docker", "interval", "scale_max",
 					   "audit_log", "theme", "keymap", "postgres", "redis",
-					   "backup", NULL};
+					   "backup", "timeline", NULL};
 	if (root->kind != SD_YAML_MAP)
 		return CONF_FAIL(r, root, "expected a mapping of settings, got %s", conf_kind_name(root));
 	if (conf_check_keys(r, root, keys, NULL) < 0)
@@ -341,7 +367,8 @@ static int read_config(const struct conf_reader *r, const struct sd_yaml *root, 
 		struct sd_yaml section = {.kind = SD_YAML_MAP};
 		int rc = 0;
 		if (strcmp(k, "docker") == 0 || strcmp(k, "postgres") == 0 ||
-		    strcmp(k, "redis") == 0 || strcmp(k, "backup") == 0) {
+		    strcmp(k, "redis") == 0 || strcmp(k, "backup") == 0 ||
+		    strcmp(k, "timeline") == 0) {
 			if (conf_want_map(r, v, k) < 0)
 				return -1;
 			if (v->kind == SD_YAML_MAP)
@@ -372,6 +399,8 @@ static int read_config(const struct conf_reader *r, const struct sd_yaml *root, 
 			rc = read_postgres(r, &section, c);
 		else if (strcmp(k, "redis") == 0)
 			rc = read_redis(r, &section, c);
+		else if (strcmp(k, "timeline") == 0)
+			rc = read_timeline(r, &section, c);
 		else
 			rc = read_backup(r, &section, c);
 		if (rc < 0)

@@ -57,6 +57,10 @@ struct sd_config {
 		size_t nservices;
 		char *stack;              /* stack exported by the swarm backup */
 	} backup;
+	struct {
+		char *path;               /* default $XDG_STATE_HOME/swarmdeck/timeline.jsonl */
+		long max_events;          /* kept in memory and per file (rotated), default 10000 */
+	} timeline;
 };
 
 /* Load PATH (or the built-in defaults when PATH is NULL). 0, or -1 with ERR. */
