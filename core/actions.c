@@ -631,6 +631,8 @@ static const struct sd_action registry[] = {
 	NAV(SD_ACTION_BACK, "back", "close the dialog, filter or task view"),
 	NAV(SD_ACTION_SCREEN_SAVE, "screen.save", "save the screen as text"),
 	NAV(SD_ACTION_PANE_ZOOM, "pane.zoom", "show the focused pane alone on the whole screen, and back"),
+	/* the timeline */
+	NAV(SD_ACTION_FOCUS_EVENTS, "focus.events", "show the timeline: what happened, newest first"),
 	SWARM(SD_ACTION_SERVICE_SCALE, "service.scale", "set a service's number of replicas",
 	      SD_TARGET_SERVICE, "Replicas", SD_CONFIRM_YES, check_scale, run_scale),
 	SWARM(SD_ACTION_SERVICE_ROLLBACK, "service.rollback", "roll a service back to its previous spec",

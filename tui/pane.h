@@ -18,7 +18,9 @@
 #define PANE_CELL 96
 
 enum pane_id {
-	PANE_NODES, PANE_SERVICES, PANE_TASKS, PANE_POSTGRES, PANE_REDIS, PANE_BACKUPS, PANE_COUNT
+	PANE_NODES, PANE_SERVICES, PANE_TASKS, PANE_POSTGRES, PANE_REDIS, PANE_BACKUPS,
+	PANE_EVENTS, /* the timeline (pane 7) */
+	PANE_COUNT
 };
 
 struct pane_column {
@@ -66,7 +68,7 @@ struct pane_ops {
 };
 
 extern const struct pane_ops pane_nodes, pane_services, pane_tasks, pane_postgres, pane_redis,
-	pane_backups;
+	pane_backups, pane_events;
 
 /* A pane's view state: cursor, scroll, sort, filter and the cached visible rows. */
 struct pane_view {

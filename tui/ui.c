@@ -29,6 +29,7 @@ volatile sig_atomic_t ui_interrupted;
 
 static const struct pane_ops *const pane_table[PANE_COUNT] = {
 	&pane_nodes, &pane_services, &pane_tasks, &pane_postgres, &pane_redis, &pane_backups,
+	&pane_events,
 };
 
 const char *ui_line(const struct ui *ui) { return term_line(ui->utf8); }
@@ -575,6 +576,7 @@ static void nav_focus_tasks(void *p) { focus(p, PANE_TASKS); }
 static void nav_focus_postgres(void *p) { focus(p, PANE_POSTGRES); }
 static void nav_focus_redis(void *p) { focus(p, PANE_REDIS); }
 static void nav_focus_backups(void *p) { focus(p, PANE_BACKUPS); }
+static void nav_focus_events(void *p) { focus(p, PANE_EVENTS); }
 
 static void nav_cursor_up(void *p)
 {
@@ -681,6 +683,7 @@ static const struct sd_navigation navigation[] = {
 	{SD_ACTION_BACK, nav_back},
 	{SD_ACTION_SCREEN_SAVE, nav_screen_save},
 	{SD_ACTION_PANE_ZOOM, nav_pane_zoom},
+	{SD_ACTION_FOCUS_EVENTS, nav_focus_events},
 };
 
 int ui_bind_navigation(char *err, size_t errlen)
