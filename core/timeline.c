@@ -174,14 +174,15 @@ static bool held_locked(const struct sd_timeline *tl, double time, const char *s
 	return false;
 }
 
-/* Into the sorted array; the oldest goes when it is full. Caller holds the lock. */
-static void insert_locked(struct sd_timeline *tl, double time, const char *source,
+/* Into the sorted array; the oldest goes when it is full. False when it is older than all
+ * a full timeline holds. Caller holds the lock. */
+static bool insert_locked(struct sd_timeline *tl, double time, const char *source,
 			  const char *kind, const char *target, const char *message)
 {
 	if (tl->n == tl->max) {
 		/* full: drop the oldest (an event older than all held is dropped itself) */
 		if (time < tl->ev[0].time)
-			return;
+			return false;
 		event_free(&tl->ev[0]);
 		memmove(tl->ev, tl->ev + 1, (tl->n - 1) * sizeof(*tl->ev));
 		tl->n--;
@@ -201,6 +202,7 @@ static void insert_locked(struct sd_timeline *tl, double time, const char *sourc
 				    .message = xstrdup(message)};
 	tl->n++;
 	tl->generation++;
+	return true;
 }
 
 /* ---- the file ---- */
@@ -258,8 +260,7 @@ int sd_timeline_add(struct sd_timeline *tl, double time, const char *source, con
 	     *m = fix_utf8(message);
 	int kept = 0;
 	pthread_mutex_lock(&tl->lock);
-	if (!held_locked(tl, time, s, k, t, m)) {
-		insert_locked(tl, time, s, k, t, m);
+	if (!held_locked(tl, time, s, k, t, m) && insert_locked(tl, time, s, k, t, m)) {
 		kept = 1;
 		if (tl->recording) {
 			char *line = event_line(time, s, k, t, m);

@@ -6,6 +6,7 @@
 #include "base/text.h"
 #include "base/xalloc.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,8 +20,9 @@ const char *sd_time_rfc3339(time_t t, char *buf, size_t size)
 
 const char *sd_time_rfc3339_ms(double t, char *buf, size_t size)
 {
-	time_t secs = (time_t)t;
-	int ms = (int)((t - (double)secs) * 1000.0);
+	long long all = llround(t * 1000.0);   /* 0.12 is 120 ms, not 119 */
+	time_t secs = (time_t)(all / 1000);
+	int ms = (int)(all % 1000);
 	struct tm tm;
 	char base[32];
 	if (t <= 0 || !gmtime_r(&secs, &tm) || !strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm))
