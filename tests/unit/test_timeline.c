@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "conf/condition.h"
+#include "conf/drill.h"
 #include "model/model.h"
 #include "model/snapjson.h"
 #include "timeline.h"
@@ -583,6 +584,30 @@ static void test_json_and_condition(void **state)
 	sd_timeline_free(tl);
 }
 
+/* a drill may wait on the timeline: the shipped Redis drills do */
+static void test_drill_reads_events(void **state)
+{
+	(void)state;
+	char *path = path_of("drill/failover.yaml");
+	write_file(path,
+		   "drill: failover\n"
+		   "steps:\n"
+		   "  - until: len(events[kind=switch-master]) > 0\n"
+		   "    timeout: 30s\n",
+		   "w");
+	struct sd_drill drill;
+	struct sd_error err;
+	int rc = sd_drill_load(path, &drill, &err);
+	if (rc != 0)
+		fail_msg("%s", err.text);
+	sd_drill_free(&drill);
+	assert_int_equal(sd_drill_load("tests/drills/redis-planned-failover.yaml", &drill, &err), 0);
+	sd_drill_free(&drill);
+	assert_int_equal(sd_drill_load("tests/drills/redis-master-loss.yaml", &drill, &err), 0);
+	sd_drill_free(&drill);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -598,6 +623,7 @@ int main(void)
 		cmocka_unit_test(test_backup_changes),
 		cmocka_unit_test_setup_teardown(test_audit_log, setup, teardown),
 		cmocka_unit_test(test_json_and_condition),
+		cmocka_unit_test_setup_teardown(test_drill_reads_events, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
