@@ -95,6 +95,15 @@ struct sd_core {
 
 /* ---- the store ---- */
 
+/* Wall time to the millisecond, for the timeline's events. */
+static double wall_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+
 static void set_status_locked(struct sd_core *core, enum backend which, int rc, const char *err);
 
 /* Compose and publish a new snapshot from the current parts. Caller holds the lock. */
@@ -111,7 +120,6 @@ static void publish_locked(struct sd_core *core)
 	snap->redis_status = core->status[B_REDIS];
 	snap->backups_status = core->status[B_BACKUPS];
 	snap->backups = sd_part_ref(core->backups);
-	snap->events = sd_timeline_events(core->timeline, SD_TIMELINE_SNAPSHOT);
 	snap->swarm = sd_part_ref(core->swarm);
 	snap->pg = sd_part_ref(core->pg);
 	snap->redis = sd_part_ref(core->redis);
@@ -120,6 +128,9 @@ static void publish_locked(struct sd_core *core)
 	if ((!snap->cluster_name || !*snap->cluster_name) && snap->swarm)
 		snap->cluster_name = sd_arena_strdup(arena, snap->swarm->engine_name);
 	sd_health_evaluate(snap, core->config);
+	if (core->timeline_live) /* alerts raised and cleared (the timeline's lock nests in ours) */
+		sd_timeline_alerts(core->timeline, core->current, snap, wall_now());
+	snap->events = sd_timeline_events(core->timeline, SD_TIMELINE_SNAPSHOT);
 
 	struct sd_snapshot *old = core->current;
 	core->current = snap;
@@ -202,13 +213,6 @@ static void set_status_locked(struct sd_core *core, enum backend which, int rc, 
 }
 
 /* ---- the timeline: what changed from one part to the next ---- */
-
-static double wall_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* After the timeline gained events: a snapshot that shows them. */
 static void timeline_publish(struct sd_core *core, size_t kept)

@@ -705,6 +705,58 @@ size_t sd_timeline_backups(struct sd_timeline *tl, const struct sd_backups *old,
 	return kept;
 }
 
+/* ---- alerts ---- */
+static bool all_answered(const struct sd_snapshot *s)
+{
+	const struct sd_backend_status *st[] = {&s->docker_status, &s->pg_status, &s->redis_status,
+						&s->backups_status};
+	for (size_t i = 0; i < sizeof(st) / sizeof(st[0]); i++)
+		if (st[i]->configured && !st[i]->answered)
+			return false;
+	return true;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return !strcmp(a ? a : "", b ? b : "");
+}
+
+/* Has S an alert on A's source and target (of A's level when LEVEL)? */
+static bool alert_in(const struct sd_snapshot *s, const struct sd_alert *a, bool level)
+{
+	for (size_t i = 0; i < s->nalerts; i++)
+		if (same_str(s->alerts[i].source, a->source) &&
+		    same_str(s->alerts[i].target, a->target) &&
+		    (!level || s->alerts[i].level == a->level))
+			return true;
+	return false;
+}
+
+size_t sd_timeline_alerts(struct sd_timeline *tl, const struct sd_snapshot *old,
+			  const struct sd_snapshot *new, double now)
+{
+	if (!old || !new || !all_answered(old) || !all_answered(new))
+		return 0;
+	size_t kept = 0;
+	/* raised, or at another level than before; the message's figures (ages, bytes) move
+	 * without making it a new alert */
+	for (size_t i = 0; i < new->nalerts; i++) {
+		const struct sd_alert *a = &new->alerts[i];
+		if (!alert_in(old, a, true))
+			kept += add_fmt(tl, now, a->source ? a->source : "?", "alert",
+					a->target ? a->target : "", "%s: %s",
+					sd_level_name(a->level), a->message ? a->message : "");
+	}
+	for (size_t i = 0; i < old->nalerts; i++) {
+		const struct sd_alert *o = &old->alerts[i];
+		if (!alert_in(new, o, false))
+			kept += add_fmt(tl, now, o->source ? o->source : "?", "alert-cleared",
+					o->target ? o->target : "", "was %s: %s",
+					sd_level_name(o->level), o->message ? o->message : "");
+	}
+	return kept;
+}
+
 /* ---- the audit log ---- */
 static void audit_line(struct sd_timeline *tl, const char *line, size_t len, double after,
 		       size_t *kept)

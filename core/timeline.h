@@ -62,6 +62,11 @@ size_t sd_timeline_redis(struct sd_timeline *tl, const struct sd_redis *old,
 			 const struct sd_redis *new);
 size_t sd_timeline_backups(struct sd_timeline *tl, const struct sd_backups *old,
 			   const struct sd_backups *new, double now);
+/* Alerts raised (or changed level) and cleared from OLD to NEW, keyed by source and target;
+ * only once both looks have every configured backend's answer (the first full look is the
+ * baseline, not a burst of alerts at each start). */
+size_t sd_timeline_alerts(struct sd_timeline *tl, const struct sd_snapshot *old,
+			  const struct sd_snapshot *new, double now);
 /* One line of the engine's /events (node and service updates; others are ignored). */
 size_t sd_timeline_docker_event(struct sd_timeline *tl, const char *json, size_t len);
 /* The audit log's lines not read yet (the first call: those after the newest audit event

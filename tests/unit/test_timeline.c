@@ -480,6 +480,58 @@ static void test_backup_changes(void **state)
 	sd_timeline_free(tl);
 }
 
+/* ---- alerts ---- */
+
+static struct sd_snapshot *make_snap(bool answered, const struct sd_alert *alerts, size_t n)
+{
+	struct sd_snapshot *snap = sd_part_new(sizeof(*snap));
+	snap->docker_status.configured = snap->pg_status.configured = true;
+	snap->docker_status.answered = true;
+	snap->pg_status.answered = answered;
+	snap->alerts = sd_arena_alloc(snap->part.arena, (n + 1) * sizeof(*alerts));
+	memcpy(snap->alerts, alerts, n * sizeof(*alerts));
+	snap->nalerts = n;
+	return snap;
+}
+
+static void test_alerts(void **state)
+{
+	(void)state;
+	struct sd_timeline *tl = sd_timeline_open(NULL, 0);
+	const struct sd_alert a[] = {
+		{SD_WARNING, "postgres", "pg-2", "replication lag 2.0 MB"},
+		{SD_CRITICAL, "postgres", "pg-2", "replication lag 9.0 MB"},
+		{SD_CRITICAL, "swarm", "worker-1", "node down"},
+		{SD_WARNING, "postgres", "pg-2", "replication lag 3.5 MB"},
+	};
+	struct sd_snapshot *first = make_snap(false, a + 2, 1), *s0 = make_snap(true, a + 2, 1),
+			   *s1 = make_snap(true, a, 1), *s2 = make_snap(true, a + 3, 1),
+			   *s3 = make_snap(true, a + 1, 1), *s4 = make_snap(true, NULL, 0);
+	/* before every backend has answered: no baseline yet */
+	assert_int_equal(sd_timeline_alerts(tl, first, s0, 100), 0);
+	assert_int_equal(sd_timeline_alerts(tl, s0, s0, 100), 0);
+	/* pg-2 raised, worker-1 cleared */
+	assert_int_equal(sd_timeline_alerts(tl, s0, s1, 200), 2);
+	/* the same alert with another figure is no news */
+	assert_int_equal(sd_timeline_alerts(tl, s1, s2, 300), 0);
+	/* its level rises: said once, nothing cleared */
+	assert_int_equal(sd_timeline_alerts(tl, s2, s3, 400), 1);
+	assert_int_equal(sd_timeline_alerts(tl, s3, s4, 500), 1);
+	struct sd_events *ev = sd_timeline_events(tl, 10);
+	assert_int_equal(ev->n, 4);
+	assert_string_equal(ev->items[0].kind, "alert-cleared");
+	assert_string_equal(ev->items[0].message, "was CRITICAL: replication lag 9.0 MB");
+	assert_string_equal(ev->items[1].kind, "alert");
+	assert_string_equal(ev->items[1].message, "CRITICAL: replication lag 9.0 MB");
+	assert_string_equal(ev->items[1].source, "postgres");
+	assert_string_equal(ev->items[1].target, "pg-2");
+	sd_part_unref(ev);
+	struct sd_snapshot *all[] = {first, s0, s1, s2, s3, s4};
+	for (size_t i = 0; i < 6; i++)
+		sd_snapshot_unref(all[i]);
+	sd_timeline_free(tl);
+}
+
 /* ---- the audit log ---- */
 
 static void test_audit_log(void **state)
@@ -621,6 +673,7 @@ int main(void)
 		cmocka_unit_test(test_pg_changes),
 		cmocka_unit_test(test_sentinel_ring),
 		cmocka_unit_test(test_backup_changes),
+		cmocka_unit_test(test_alerts),
 		cmocka_unit_test_setup_teardown(test_audit_log, setup, teardown),
 		cmocka_unit_test(test_json_and_condition),
 		cmocka_unit_test_setup_teardown(test_drill_reads_events, setup, teardown),
