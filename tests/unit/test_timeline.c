@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "conf/condition.h"
+#include "conf/config.h"
 #include "conf/drill.h"
 #include "model/model.h"
 #include "model/snapjson.h"
@@ -660,6 +661,38 @@ static void test_drill_reads_events(void **state)
 	free(path);
 }
 
+/* timeline: {path, max_events} in the config, errors by file:line:column */
+static void test_config(void **state)
+{
+	(void)state;
+	char *path = path_of("conf/config.yaml");
+	struct sd_config c;
+	struct sd_error err;
+	write_file(path, "interval: 2\ntimeline:\n  path: /var/lib/sd/tl.jsonl\n  max_events: 50\n", "w");
+	assert_int_equal(sd_config_load(path, &c, &err), 0);
+	assert_string_equal(c.timeline.path, "/var/lib/sd/tl.jsonl");
+	assert_int_equal(c.timeline.max_events, 50);
+	sd_config_free(&c);
+	/* the defaults: under the state folder, 10000 */
+	assert_int_equal(sd_config_load(NULL, &c, &err), 0);
+	assert_non_null(strstr(c.timeline.path, "swarmdeck/timeline.jsonl"));
+	assert_int_equal(c.timeline.max_events, 10000);
+	sd_config_free(&c);
+	const char *bad[][2] = {
+		{"timeline:\n  paht: x\n", ":2:3:"},
+		{"timeline:\n  max_events: 3\n", ":2:15:"},
+		{"timeline:\n  path: \"\"\n", ":2:9:"},
+		{"timeline: [1]\n", ":1:"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		write_file(path, bad[i][0], "w");
+		assert_int_equal(sd_config_load(path, &c, &err), -1);
+		if (!strstr(err.text, path) || !strstr(err.text, bad[i][1]))
+			fail_msg("%s: %s", bad[i][0], err.text);
+	}
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -677,6 +710,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_audit_log, setup, teardown),
 		cmocka_unit_test(test_json_and_condition),
 		cmocka_unit_test_setup_teardown(test_drill_reads_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_config, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
