@@ -490,7 +490,8 @@ static struct sd_snapshot *make_snap(bool answered, const struct sd_alert *alert
 	snap->docker_status.answered = true;
 	snap->pg_status.answered = answered;
 	snap->alerts = sd_arena_alloc(snap->part.arena, (n + 1) * sizeof(*alerts));
-	memcpy(snap->alerts, alerts, n * sizeof(*alerts));
+	if (n)
+		memcpy(snap->alerts, alerts, n * sizeof(*alerts));
 	snap->nalerts = n;
 	return snap;
 }
