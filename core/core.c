@@ -103,7 +103,6 @@ static double wall_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-
 static void set_status_locked(struct sd_core *core, enum backend which, int rc, const char *err);
 
 /* Compose and publish a new snapshot from the current parts. Caller holds the lock. */

@@ -180,12 +180,16 @@ static bool insert_locked(struct sd_timeline *tl, double time, const char *sourc
 			  const char *kind, const char *target, const char *message)
 {
 	if (tl->n == tl->max) {
-		/* full: drop the oldest (an event older than all held is dropped itself) */
+		/* full: the oldest eighth goes at once, so reading back two full files moves the
+		 * array a few times, not once an event (an event older than all held is dropped
+		 * itself) */
 		if (time < tl->ev[0].time)
 			return false;
-		event_free(&tl->ev[0]);
-		memmove(tl->ev, tl->ev + 1, (tl->n - 1) * sizeof(*tl->ev));
-		tl->n--;
+		size_t drop = tl->max / 8 ? tl->max / 8 : 1;
+		for (size_t i = 0; i < drop; i++)
+			event_free(&tl->ev[i]);
+		memmove(tl->ev, tl->ev + drop, (tl->n - drop) * sizeof(*tl->ev));
+		tl->n -= drop;
 	}
 	if (tl->n == tl->cap) {
 		tl->cap = tl->cap ? tl->cap * 2 : 64;

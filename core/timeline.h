@@ -9,8 +9,8 @@
  *   renamed to FILE.1 (replacing the one before) and a new one begun, so at most twice
  *   max_events lines stay on disk. sd_timeline_load reads FILE.1 then FILE back; a line that
  *   is not an event is skipped and said as "FILE:LINE: why".
- * - Memory holds the newest max_events, sorted by time (equal times keep the order they came
- *   in). The same event seen twice (the snapshot diff and the engine's /events, three
+ * - Memory holds the newest events, at most max_events (when full, the oldest eighth goes),
+ *   sorted by time (equal times keep the order they came in). The same event seen twice (the snapshot diff and the engine's /events, three
  *   Sentinels, a backfill over what the file has) within a few seconds is kept once.
  * - Nothing is written until sd_timeline_record(tl, true): --once only reads.
  * - Thread-safe: every function takes the timeline's own lock. No curses here. */

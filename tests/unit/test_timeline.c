@@ -130,6 +130,20 @@ static void test_memory_bounded(void **state)
 	/* older than everything held when full: not kept */
 	assert_int_equal(sd_timeline_add(tl, 1, "swarm", "node-state", "old", "x"), 0);
 	sd_timeline_free(tl);
+
+	/* a big one drops its oldest eighth at once: between 7/8 of the bound and the bound */
+	tl = sd_timeline_open(NULL, 800);
+	for (int i = 0; i < 5000; i++) {
+		char target[16];
+		snprintf(target, sizeof(target), "n%d", i);
+		assert_int_equal(sd_timeline_add(tl, 100.0 + i, "swarm", "node-state", target, "x"), 1);
+	}
+	size_t n = sd_timeline_count(tl);
+	assert_true(n >= 700 && n <= 800);
+	ev = sd_timeline_events(tl, 1);
+	assert_true(ev->items[0].time == 5099.0);
+	sd_part_unref(ev);
+	sd_timeline_free(tl);
 }
 
 /* ---- the file ---- */
