@@ -8,6 +8,7 @@
 #include "base/text.h"
 #include "actions.h"
 #include "audit.h"
+#include "timeline.h"
 #include "backup/backup.h"
 #include "backends/docker/docker.h"
 #include "model/health.h"
@@ -52,6 +53,8 @@ struct sd_core {
 	const struct sd_config *config;
 	enum sd_mode mode;
 	char *audit_path;
+	struct sd_timeline *timeline;  /* the stack's history (timeline.h) */
+	bool timeline_live;            /* recording: diffs, /events, Sentinels, the audit log */
 
 	pthread_mutex_t lock;
 	pthread_cond_t wake;        /* pollers and the worker wait on it */
@@ -92,6 +95,14 @@ struct sd_core {
 
 /* ---- the store ---- */
 
+/* Wall time to the millisecond, for the timeline's events. */
+static double wall_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void set_status_locked(struct sd_core *core, enum backend which, int rc, const char *err);
 
 /* Compose and publish a new snapshot from the current parts. Caller holds the lock. */
@@ -116,6 +127,9 @@ static void publish_locked(struct sd_core *core)
 	if ((!snap->cluster_name || !*snap->cluster_name) && snap->swarm)
 		snap->cluster_name = sd_arena_strdup(arena, snap->swarm->engine_name);
 	sd_health_evaluate(snap, core->config);
+	if (core->timeline_live) /* alerts raised and cleared (the timeline's lock nests in ours) */
+		sd_timeline_alerts(core->timeline, core->current, snap, wall_now());
+	snap->events = sd_timeline_events(core->timeline, SD_TIMELINE_SNAPSHOT);
 
 	struct sd_snapshot *old = core->current;
 	core->current = snap;
@@ -197,6 +211,44 @@ static void set_status_locked(struct sd_core *core, enum backend which, int rc, 
 	}
 }
 
+/* ---- the timeline: what changed from one part to the next ---- */
+
+/* After the timeline gained events: a snapshot that shows them. */
+static void timeline_publish(struct sd_core *core, size_t kept)
+{
+	if (!kept)
+		return;
+	pthread_mutex_lock(&core->lock);
+	publish_locked(core);
+	pthread_mutex_unlock(&core->lock);
+}
+
+/* OLD and NEW are the part before and after a fetch (references the caller drops). */
+static void timeline_note(struct sd_core *core, enum backend which, void *old, void *new)
+{
+	if (!core->timeline_live || !old || !new || old == new)
+		return;
+	double now = wall_now();
+	size_t kept = 0;
+	switch (which) {
+	case B_DOCKER:
+		kept = sd_timeline_swarm(core->timeline, old, new, now);
+		kept += sd_timeline_audit(core->timeline, core->audit_path); /* other consoles' */
+		break;
+	case B_POSTGRES:
+		kept = sd_timeline_pg(core->timeline, old, new,
+				      core->config->postgres.lag_warning_bytes, now);
+		break;
+	case B_REDIS:
+		kept = sd_timeline_redis(core->timeline, old, new);
+		break;
+	default:
+		kept = sd_timeline_backups(core->timeline, old, new, now);
+		break;
+	}
+	timeline_publish(core, kept);
+}
+
 /* ---- pollers ---- */
 
 static void fetch_docker(struct sd_core *core)
@@ -205,15 +257,19 @@ static void fetch_docker(struct sd_core *core)
 	struct sd_swarm *swarm = NULL;
 	int rc = sd_docker_fetch(core->docker, &swarm, err, sizeof(err));
 	pthread_mutex_lock(&core->lock);
+	struct sd_swarm *old = NULL;
 	if (rc == 0) {
-		sd_part_unref(core->swarm);
+		old = core->swarm;
 		core->swarm = swarm;
 	} else {
 		sd_part_unref(swarm); /* keep the last good data, marked stale by the status */
+		swarm = NULL;
 	}
 	set_status_locked(core, B_DOCKER, rc, err);
 	publish_locked(core);
 	pthread_mutex_unlock(&core->lock);
+	timeline_note(core, B_DOCKER, old, swarm);
+	sd_part_unref(old);
 }
 
 static void fetch_postgres(struct sd_core *core)
@@ -226,13 +282,16 @@ static void fetch_postgres(struct sd_core *core)
 	int rc = sd_pg_fetch(core->pgb, previous, &pg, err, sizeof(err));
 	sd_part_unref(previous);
 	pthread_mutex_lock(&core->lock);
+	struct sd_pg *old = NULL;
 	if (pg) {
-		sd_part_unref(core->pg);
+		old = core->pg;
 		core->pg = pg;
 	}
 	set_status_locked(core, B_POSTGRES, rc, err);
 	publish_locked(core);
 	pthread_mutex_unlock(&core->lock);
+	timeline_note(core, B_POSTGRES, old, pg);
+	sd_part_unref(old);
 }
 
 static void fetch_redis(struct sd_core *core)
@@ -245,13 +304,16 @@ static void fetch_redis(struct sd_core *core)
 	int rc = sd_sentinel_fetch(core->sentinel, previous, &redis, err, sizeof(err));
 	sd_part_unref(previous);
 	pthread_mutex_lock(&core->lock);
+	struct sd_redis *old = NULL;
 	if (redis) {
-		sd_part_unref(core->redis);
+		old = core->redis;
 		core->redis = redis;
 	}
 	set_status_locked(core, B_REDIS, rc, err);
 	publish_locked(core);
 	pthread_mutex_unlock(&core->lock);
+	timeline_note(core, B_REDIS, old, redis);
+	sd_part_unref(old);
 }
 
 static void fetch_backups(struct sd_core *core)
@@ -260,13 +322,16 @@ static void fetch_backups(struct sd_core *core)
 	struct sd_backups *list = NULL;
 	int rc = sd_backup_list(core->backup, &list, err, sizeof(err));
 	pthread_mutex_lock(&core->lock);
+	struct sd_backups *old = NULL;
 	if (list) {
-		sd_part_unref(core->backups);
+		old = core->backups;
 		core->backups = list;
 	}
 	set_status_locked(core, B_BACKUPS, rc, err);
 	publish_locked(core);
 	pthread_mutex_unlock(&core->lock);
+	timeline_note(core, B_BACKUPS, old, list);
+	sd_part_unref(old);
 }
 
 static void (*const fetchers[B_COUNT])(struct sd_core *) = {fetch_docker, fetch_postgres,
@@ -347,13 +412,28 @@ static bool pause_unless_stopped(struct sd_core *core, double seconds)
 	return go_on;
 }
 
+/* An event's own line: node and service changes go on the timeline. */
+static void on_docker_raw(void *user, const char *json, size_t len)
+{
+	struct sd_core *core = user;
+	timeline_publish(core, sd_timeline_docker_event(core->timeline, json, len));
+}
+
 static void *docker_events_main(void *arg)
 {
 	struct sd_core *core = arg;
 	do {
 		char err[256];
-		sd_docker_watch_events(core->docker, on_docker_event, core, &core->stop, err,
-				       sizeof(err));
+		/* from the newest Swarm event held (the file of an earlier console): the engine
+		 * replays what this console missed, then follows */
+		double since = sd_timeline_newest(core->timeline, "swarm");
+		if (since <= 0)
+			since = sd_timeline_newest(core->timeline, NULL);
+		if (since > 0)
+			since -= 1;
+		sd_docker_watch_events_since(core->docker, since, on_docker_event,
+					     core->timeline_live ? on_docker_raw : NULL, core,
+					     &core->stop, err, sizeof(err));
 		/* the stream ended (engine gone or restarted): resync now, retry shortly */
 		mark_dirty(core, B_DOCKER);
 	} while (pause_unless_stopped(core, 1.0));
@@ -455,7 +535,13 @@ static void release_locked(struct sd_core *core, uint64_t ticket)
 
 void sd_core_audit(struct sd_core *core, const struct sd_request *req, const char *result)
 {
-	if (sd_audit_append(core->audit_path, req, result) != 0) {
+	int rc = sd_audit_append(core->audit_path, req, result);
+	if (core->timeline_live) {
+		int saved = errno;
+		timeline_publish(core, sd_timeline_audit(core->timeline, core->audit_path));
+		errno = saved;
+	}
+	if (rc != 0) {
 		/* an audit failure is said, never silent */
 		pthread_mutex_lock(&core->lock);
 		snprintf(core->message, sizeof(core->message), "audit log %s: %s", core->audit_path,
@@ -545,6 +631,20 @@ struct sd_core *sd_core_new(const struct sd_config *config, enum sd_mode mode,
 	core->config = config;
 	core->mode = mode;
 	core->audit_path = config->audit_log ? xstrdup(config->audit_log) : sd_audit_default_path();
+	{
+		char *path = config->timeline.path ? xstrdup(config->timeline.path)
+						   : sd_timeline_default_path();
+		core->timeline = sd_timeline_open(path, config->timeline.max_events > 0
+								? (size_t)config->timeline.max_events
+								: 0);
+		free(path);
+		char warn[512];
+		if (sd_timeline_load(core->timeline, warn, sizeof(warn)) > 0) {
+			/* a damaged line is said (on the status line), never the reason to stop */
+			snprintf(core->message, sizeof(core->message), "timeline: skipped %s", warn);
+			core->message_level = SD_WARNING;
+		}
+	}
 	pthread_mutex_init(&core->lock, NULL);
 	pthread_condattr_t attr;
 	pthread_condattr_init(&attr);
@@ -554,6 +654,7 @@ struct sd_core *sd_core_new(const struct sd_config *config, enum sd_mode mode,
 	if (pipe2(core->notify, O_NONBLOCK | O_CLOEXEC) != 0) {
 		sd_error_set(err, "swarmdeck", 0, 0, "pipe: %s", strerror(errno));
 		free(core->audit_path);
+		sd_timeline_free(core->timeline);
 		free(core);
 		return NULL;
 	}
@@ -614,6 +715,10 @@ void sd_core_start_workers(struct sd_core *core)
 
 void sd_core_start(struct sd_core *core)
 {
+	/* a running console records; --once (pollers only) just reads the file back */
+	core->timeline_live = true;
+	sd_timeline_record(core->timeline, true);
+	timeline_publish(core, sd_timeline_audit(core->timeline, core->audit_path));
 	sd_core_start_pollers(core);
 	core->docker_events_running =
 		pthread_create(&core->docker_events, NULL, docker_events_main, core) == 0;
@@ -660,6 +765,7 @@ void sd_core_free(struct sd_core *core)
 	pthread_mutex_destroy(&core->lock);
 	free(core->held);
 	free(core->audit_path);
+	sd_timeline_free(core->timeline);
 	free(core);
 }
 

@@ -19,6 +19,7 @@
 
 enum pane_id {
 	PANE_NODES, PANE_SERVICES, PANE_TASKS, PANE_POSTGRES, PANE_REDIS, PANE_BACKUPS,
+	PANE_EVENTS,             /* the timeline (pane 7) */
 	PANE_OBJECTS,
 	PANE_SESSIONS,           /* a PostgreSQL member's sessions, after `open` on it */
 	PANE_COUNT
@@ -71,7 +72,7 @@ struct pane_ops {
 };
 
 extern const struct pane_ops pane_nodes, pane_services, pane_tasks, pane_postgres, pane_redis,
-	pane_backups, pane_objects, pane_sessions;
+	pane_backups, pane_events, pane_objects, pane_sessions;
 
 /* A pane's view state: cursor, scroll, sort, filter and the cached visible rows. */
 struct pane_view {

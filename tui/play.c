@@ -110,6 +110,9 @@ static int step_confirm(struct ui *ui, const struct sd_step *step, char *why, si
 	return 0;
 }
 
+/* When the drill began: its conditions see the timeline's events from then on. */
+static time_t play_started;
+
 static int step_until(struct ui *ui, const struct sd_step *step, char *why, size_t len)
 {
 	double deadline = sd_now() + step->timeout;
@@ -120,6 +123,7 @@ static int step_until(struct ui *ui, const struct sd_step *step, char *why, size
 		if (ui->snap->generation != seen) {
 			seen = ui->snap->generation;
 			json_t *root = sd_snapshot_json_tasks(ui->snap, strstr(step->cond.path, "tasks") != NULL);
+			sd_snapshot_json_events_since(root, (double)play_started);
 			int holds = sd_condition_eval(&step->cond, root, actual, sizeof(actual));
 			json_decref(root);
 			if (holds == 1)
@@ -276,6 +280,7 @@ int play_drill(struct ui *ui, const struct sd_drill *drill, struct play_result *
 {
 	memset(result, 0, sizeof(*result));
 	result->started = time(NULL);
+	play_started = result->started;
 	result->nsteps = drill->nsteps;
 	result->steps = xcalloc(drill->nsteps ? drill->nsteps : 1, sizeof(*result->steps));
 	double t0 = sd_now();

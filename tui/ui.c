@@ -32,7 +32,7 @@ volatile sig_atomic_t ui_interrupted;
 
 static const struct pane_ops *const pane_table[PANE_COUNT] = {
 	&pane_nodes, &pane_services, &pane_tasks, &pane_postgres, &pane_redis, &pane_backups,
-	&pane_objects, &pane_sessions,
+	&pane_events, &pane_objects, &pane_sessions,
 };
 
 const char *ui_line(const struct ui *ui) { return term_line(ui->utf8); }
@@ -635,6 +635,7 @@ static void nav_services_group(void *p)
 	if (ui->focus == PANE_SERVICES)
 		services_group_toggle(ui);
 }
+static void nav_focus_events(void *p) { focus(p, PANE_EVENTS); }
 
 static void nav_cursor_up(void *p)
 {
@@ -784,6 +785,7 @@ static const struct sd_navigation navigation[] = {
 	{SD_ACTION_LOGS_PREV, nav_view_only},
 	{SD_ACTION_LOGS_FILTER, nav_view_only},
 	{SD_ACTION_LOGS_SAVE, nav_view_only},
+	{SD_ACTION_FOCUS_EVENTS, nav_focus_events},
 };
 
 int ui_bind_navigation(char *err, size_t errlen)

@@ -245,9 +245,35 @@ static const json_t *select_first(const json_t *v, const char *key, const char *
 	return NULL;
 }
 
-/* One bracket at *P ('[' already passed): [N], [key=value] or ["key"]. */
-static int walk_bracket(const char **pp, const json_t **cur, char *err, size_t errlen)
+/* How many elements of V (a list, or an object's values) have KEY matching LIT: what
+ * len(list[key=value]) counts. */
+static long select_count(const json_t *v, const char *key, const char *key_end,
+			 const struct literal *lit)
 {
+	long n = 0;
+	size_t i;
+	const char *name;
+	const json_t *item;
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, item) {
+			const json_t *field = dotted(item, key, key_end);
+			n += field && compare(field, lit, false) == 0;
+		}
+	} else if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, name, item) {
+			const json_t *field = dotted(item, key, key_end);
+			n += field && compare(field, lit, false) == 0;
+		}
+	}
+	return n;
+}
+
+/* One bracket at *P ('[' already passed): [N], [key=value] or ["key"]. *MATCHES gets how
+ * many elements a [key=value] selector matched (-1 for the other brackets). */
+static int walk_bracket(const char **pp, const json_t **cur, long *matches, char *err,
+			size_t errlen)
+{
+	*matches = -1;
 	const char *p = *pp;
 	skip_spaces(&p);
 	if (*p == '"' || *p == '\'') {
@@ -339,6 +365,7 @@ static int walk_bracket(const char **pp, const json_t **cur, char *err, size_t e
 		lit.text = xstrndup(vstart, (size_t)(vend - vstart));
 	}
 	literal_classify(&lit);
+	*matches = *cur ? select_count(*cur, start, end, &lit) : 0;
 	*cur = *cur ? select_first(*cur, start, end, &lit) : NULL;
 	free(lit.text);
 	*pp = p + 1;
@@ -346,10 +373,13 @@ static int walk_bracket(const char **pp, const json_t **cur, char *err, size_t e
 }
 
 /* Walks PATH from ROOT (NULL: check the syntax only). *OUT gets what it finds or NULL;
- * *IS_LEN tells that the path was len(...). FIRST gets the first field name if wanted. */
+ * *IS_LEN tells that the path was len(...). FIRST gets the first field name if wanted.
+ * *MATCHES (if wanted) gets how many elements the path's last step, a [key=value]
+ * selector, matched, else -1: len(events[kind=switch-master]) counts them all. */
 static int walk_path(const char *path, const json_t *root, const json_t **out, bool *is_len,
-		     char *first, char *err, size_t errlen)
+		     long *matches, char *first, char *err, size_t errlen)
 {
+	long last_matches = -1;
 	const char *p = path;
 	const json_t *cur = root;
 	skip_spaces(&p);
@@ -372,9 +402,10 @@ static int walk_path(const char *path, const json_t *root, const json_t **out, b
 			if (read_ident(&p, name, err, errlen) < 0)
 				return -1;
 			cur = member(cur, name);
+			last_matches = -1;
 		} else if (*p == '[') {
 			p++;
-			if (walk_bracket(&p, &cur, err, errlen) < 0)
+			if (walk_bracket(&p, &cur, &last_matches, err, errlen) < 0)
 				return -1;
 		} else {
 			break;
@@ -394,6 +425,8 @@ static int walk_path(const char *path, const json_t *root, const json_t **out, b
 		return -1;
 	}
 	*out = cur;
+	if (matches)
+		*matches = last_matches;
 	return 0;
 }
 
@@ -405,7 +438,7 @@ const char *sd_condition_root(const struct sd_condition *cond, char *buf, size_t
 	char first[MAX_IDENT] = "", message[256];
 	const json_t *found;
 	bool is_len;
-	walk_path(cond->path, NULL, &found, &is_len, first, message, sizeof(message));
+	walk_path(cond->path, NULL, &found, &is_len, NULL, first, message, sizeof(message));
 	snprintf(buf, size, "%s", first);
 	return buf;
 }
@@ -503,7 +536,7 @@ int sd_condition_parse(const char *text, struct sd_condition *cond, char *err, s
 	cond->op = op;
 	const json_t *found;
 	bool is_len;
-	if (walk_path(cond->path, NULL, &found, &is_len, NULL, err, errlen) < 0) {
+	if (walk_path(cond->path, NULL, &found, &is_len, NULL, NULL, err, errlen) < 0) {
 		sd_condition_free(cond);
 		return -1;
 	}
@@ -565,10 +598,17 @@ int sd_condition_eval(const struct sd_condition *cond, const json_t *root, char 
 	char err[128];
 	const json_t *found = NULL;
 	bool is_len;
-	if (walk_path(cond->path, root, &found, &is_len, NULL, err, sizeof(err)) < 0 || !found)
+	long matches = -1;
+	if (walk_path(cond->path, root, &found, &is_len, &matches, NULL, err, sizeof(err)) < 0)
 		return 0;
 	json_t *length = NULL;
-	if (is_len) {
+	if (is_len && matches >= 0) {
+		/* len(list[key=value]): how many match, 0 when none does */
+		length = json_integer((json_int_t)matches);
+		found = length;
+	} else if (!found) {
+		return 0;
+	} else if (is_len) {
 		size_t n;
 		if (json_is_array(found))
 			n = json_array_size(found);

@@ -1,5 +1,6 @@
 /* condition.h - drill conditions, "PATH OP VALUE" over the snapshot JSON (the tree --once
- * --json prints), with .key, [key=value] selectors, [N] and len(PATH); and durations. */
+ * --json prints), with .key, [key=value] selectors, [N] and len(PATH); and durations.
+ * len(LIST[key=value]) counts every element that matches (0 when none does). */
 #ifndef SD_CONDITION_H
 #define SD_CONDITION_H
 

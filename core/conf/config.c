@@ -52,6 +52,8 @@ static void config_defaults(struct sd_config *c)
 	c->backup.rpo_seconds = 300;
 	c->logs.max_lines = 20000;
 	c->logs.max_bytes = 16L << 20;
+	c->timeline.path = sd_state_path("timeline.jsonl");
+	c->timeline.max_events = 10000;
 }
 
 static void free_list(char **list, size_t n)
@@ -87,6 +89,7 @@ void sd_config_free(struct sd_config *c)
 	free_list(c->backup.databases, c->backup.ndatabases);
 	free_list(c->backup.services, c->backup.nservices);
 	free(c->backup.stack);
+	free(c->timeline.path);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -352,11 +355,34 @@ static int read_logs(const struct conf_reader *r, const struct sd_yaml *node, st
 	return 0;
 }
 
+static int read_timeline(const struct conf_reader *r, const struct sd_yaml *node,
+			 struct sd_config *c)
+{
+	static const char *const keys[] = {"path", "max_events", NULL};
+	if (conf_check_keys(r, node, keys, "timeline") < 0)
+		return -1;
+	for (size_t i = 0; i < node->n; i++) {
+		const char *k = node->keys[i];
+		const struct sd_yaml *v = node->items[i];
+		int rc;
+		if (strcmp(k, "path") == 0) {
+			rc = conf_get_path(r, v, "timeline.path", &c->timeline.path);
+			if (rc == 0 && (!c->timeline.path || !c->timeline.path[0]))
+				rc = CONF_FAIL(r, v, "timeline.path: must not be empty");
+		} else {
+			rc = conf_get_long(r, v, "timeline.max_events", 10, &c->timeline.max_events);
+		}
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int read_config(const struct conf_reader *r, const struct sd_yaml *root, struct sd_config *c)
 {
 	static const char *const keys[] = {"cluster_name", "docker", "interval", "scale_max",
 					   "audit_log", "theme", "keymap", "postgres", "redis",
-					   "backup", "logs", NULL};
+					   "backup", "logs", "timeline", NULL};
 	if (root->kind != SD_YAML_MAP)
 		return CONF_FAIL(r, root, "expected a mapping of settings, got %s", conf_kind_name(root));
 	if (conf_check_keys(r, root, keys, NULL) < 0)
@@ -369,7 +395,8 @@ static int read_config(const struct conf_reader *r, const struct sd_yaml *root, 
 		struct sd_yaml section = {.kind = SD_YAML_MAP};
 		int rc = 0;
 		if (strcmp(k, "docker") == 0 || strcmp(k, "postgres") == 0 ||
-		    strcmp(k, "redis") == 0 || strcmp(k, "backup") == 0 || strcmp(k, "logs") == 0) {
+		    strcmp(k, "redis") == 0 || strcmp(k, "backup") == 0 || strcmp(k, "logs") == 0 ||
+		    strcmp(k, "timeline") == 0) {
 			if (conf_want_map(r, v, k) < 0)
 				return -1;
 			if (v->kind == SD_YAML_MAP)
@@ -402,6 +429,8 @@ static int read_config(const struct conf_reader *r, const struct sd_yaml *root, 
 			rc = read_redis(r, &section, c);
 		else if (strcmp(k, "logs") == 0)
 			rc = read_logs(r, &section, c);
+		else if (strcmp(k, "timeline") == 0)
+			rc = read_timeline(r, &section, c);
 		else
 			rc = read_backup(r, &section, c);
 		if (rc < 0)

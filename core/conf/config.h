@@ -63,6 +63,10 @@ struct sd_config {
 		long max_lines;           /* lines the log view holds, default 20000 */
 		long max_bytes;           /* and bytes, default 16 MiB */
 	} logs;
+	struct {
+		char *path;               /* default $XDG_STATE_HOME/swarmdeck/timeline.jsonl */
+		long max_events;          /* kept in memory and per file (rotated), default 10000 */
+	} timeline;
 };
 
 /* Load PATH (or the built-in defaults when PATH is NULL). 0, or -1 with ERR. */

@@ -296,6 +296,20 @@ struct sd_backups {
 	double progress;                     /* 0..1, < 0 when unknown */
 };
 
+/* ---- the timeline (core/timeline.h keeps it) ---- */
+struct sd_event {
+	double time;                         /* epoch seconds, to the millisecond */
+	const char *source;                  /* swarm | postgres | redis | backups | audit */
+	const char *kind;                    /* node-state, task-failed, switch-master, ... */
+	const char *target, *message;
+};
+
+struct sd_events {
+	struct sd_part part;
+	struct sd_event *items;              /* newest first */
+	size_t n;
+};
+
 /* ---- snapshot ---- */
 struct sd_backend_status {
 	bool configured;
@@ -323,6 +337,7 @@ struct sd_snapshot {
 	struct sd_pg *pg;            /* NULL when not configured or not yet answered */
 	struct sd_redis *redis;
 	struct sd_backups *backups;
+	struct sd_events *events;    /* the timeline's newest events; NULL: none kept */
 	struct sd_alert *alerts;
 	size_t nalerts;
 	enum sd_level health;

@@ -6,6 +6,7 @@
 #include "base/text.h"
 #include "base/xalloc.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,20 @@ const char *sd_time_rfc3339(time_t t, char *buf, size_t size)
 	struct tm tm;
 	if (t <= 0 || !gmtime_r(&t, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
 		snprintf(buf, size, "%s", "");
+	return buf;
+}
+
+const char *sd_time_rfc3339_ms(double t, char *buf, size_t size)
+{
+	long long all = llround(t * 1000.0);   /* 0.12 is 120 ms, not 119 */
+	time_t secs = (time_t)(all / 1000);
+	int ms = (int)(all % 1000);
+	struct tm tm;
+	char base[32];
+	if (t <= 0 || !gmtime_r(&secs, &tm) || !strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm))
+		snprintf(buf, size, "%s", "");
+	else
+		snprintf(buf, size, "%s.%03dZ", base, ms < 0 ? 0 : ms > 999 ? 999 : ms);
 	return buf;
 }
 
@@ -323,7 +338,7 @@ static json_t *redis_json(const struct sd_snapshot *snap)
 	const struct sd_redis *r = snap->redis;
 	json_t *o = json_object();
 	json_object_set_new(o, "error", error_or_null(&snap->redis_status));
-	json_t *replicas = json_array(), *sentinels = json_array(), *events = json_array();
+	json_t *replicas = json_array(), *sentinels = json_array();
 	json_t *master = json_null();
 	if (r) {
 		const struct sd_redis_master *m = &r->master;
@@ -340,19 +355,47 @@ static json_t *redis_json(const struct sd_snapshot *snap)
 				"addr", str(r->sentinels[i].addr), "flags", str(r->sentinels[i].flags),
 				"reachable", r->sentinels[i].reachable,
 				"master_addr", str(r->sentinels[i].master_addr)));
-		for (size_t i = 0; i < r->nevents; i++)
-			append(events, json_pack("{s:o s:o s:o s:o}",
-				"time", time_or_null(r->events[i].time),
-				"sentinel", str(r->events[i].sentinel),
-				"event", str(r->events[i].channel), "message", str(r->events[i].message)));
 		json_object_set_new(o, "failover", r->failover && *r->failover ? str(r->failover)
 									    : json_null());
 	}
 	json_object_set_new(o, "master", master);
 	json_object_set_new(o, "replicas", replicas);
 	json_object_set_new(o, "sentinels", sentinels);
-	json_object_set_new(o, "events", events);
 	return o;
+}
+
+/* The timeline's newest events, newest first (the Sentinels' among them). */
+static json_t *events_json(const struct sd_events *ev)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; ev && i < ev->n; i++) {
+		const struct sd_event *e = &ev->items[i];
+		char when[40];
+		sd_time_rfc3339_ms(e->time, when, sizeof(when));
+		append(a, json_pack("{s:s s:o s:o s:o s:o}", "time", when, "source", str(e->source),
+				    "kind", str(e->kind), "target", str(e->target),
+				    "message", str(e->message)));
+	}
+	return a;
+}
+
+void sd_snapshot_json_events_since(json_t *root, double since)
+{
+	json_t *a = json_object_get(root, "events");
+	size_t keep = 0;
+	/* newest first: what is older than SINCE is the tail */
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		const char *when = json_string_value(json_object_get(json_array_get(a, i), "time"));
+		struct tm tm;
+		memset(&tm, 0, sizeof(tm));
+		const char *rest = when ? strptime(when, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+		double t = rest ? (double)timegm(&tm) + (*rest == '.' ? strtod(rest, NULL) : 0) : 0;
+		if (t < since)
+			break;
+		keep = i + 1;
+	}
+	while (json_array_size(a) > keep)
+		json_array_remove(a, json_array_size(a) - 1);
 }
 
 static json_t *backups_json(const struct sd_backups *b)
@@ -411,6 +454,7 @@ json_t *sd_snapshot_json_tasks(const struct sd_snapshot *snap, bool with_tasks)
 								       : json_null());
 	json_object_set_new(root, "backups", snap->backups ? backups_json(snap->backups)
 							   : json_null());
+	json_object_set_new(root, "events", events_json(snap->events));
 	return root;
 }
 

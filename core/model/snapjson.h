@@ -17,5 +17,11 @@ int sd_snapshot_write_json(const struct sd_snapshot *snap, FILE *out);
 
 /* RFC 3339 UTC ("2026-11-21T05:30:00Z") into BUF (at least 32 bytes). */
 const char *sd_time_rfc3339(time_t t, char *buf, size_t size);
+/* The same to the millisecond ("2026-11-21T05:30:00.123Z"), for the timeline's events. */
+const char *sd_time_rfc3339_ms(double t, char *buf, size_t size);
+
+/* Drop from ROOT's "events" those older than SINCE (epoch seconds): a drill's conditions
+ * see what happened while it played, not last week's failover. */
+void sd_snapshot_json_events_since(json_t *root, double since);
 
 #endif

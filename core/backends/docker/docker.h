@@ -61,6 +61,14 @@ int sd_docker_watch_events(struct sd_docker *docker,
 			   void (*on_event)(void *user, const char *type, const char *action,
 					    const char *actor),
 			   void *user, const volatile int *stop, char *err, size_t errlen);
+/* The same from SINCE (epoch seconds; 0: from now): the engine replays the events it kept
+ * since then first. ON_RAW (may be NULL) gets each event's JSON line as well (the timeline
+ * reads its attributes). */
+int sd_docker_watch_events_since(struct sd_docker *docker, double since,
+				 void (*on_event)(void *user, const char *type,
+						  const char *action, const char *actor),
+				 void (*on_raw)(void *user, const char *json, size_t len),
+				 void *user, const volatile int *stop, char *err, size_t errlen);
 
 /* The events in TEXT (newline-delimited, as /events sends them) to ON_EVENT, fed to the
  * follower's own line reader in pieces of the sizes in PIECES, cycled (NPIECES of them; a

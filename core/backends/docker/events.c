@@ -14,6 +14,7 @@
 struct event_stream {
 	void (*on_event)(void *user, const char *type, const char *action, const char *actor);
 	void *user;
+	void (*on_raw)(void *user, const char *json, size_t len); /* the event's line, or NULL */
 	CURL *h;
 	long status;
 	struct buffer_sink line;       /* bytes of the unfinished event */
@@ -28,9 +29,9 @@ static void emit_event(struct event_stream *es, const char *text, size_t len)
 	size_t fixed_len = 0;
 	char *fixed = docker_utf8_copy(text, len, &fixed_len);
 	json_t *ev = json_loadb(fixed ? fixed : text, fixed ? fixed_len : len, 0, NULL);
-	free(fixed);
 	if (!json_is_object(ev)) {
 		json_decref(ev);
+		free(fixed);
 		return;
 	}
 	json_t *actor = json_object_get(ev, "Actor");
@@ -41,8 +42,11 @@ static void emit_event(struct event_stream *es, const char *text, size_t len)
 	if (!name || !*name)
 		name = json_string_value(json_object_get(actor, "ID"));
 	es->count++;
+	if (es->on_raw)
+		es->on_raw(es->user, fixed ? fixed : text, fixed ? fixed_len : len);
 	es->on_event(es->user, type ? type : "", action ? action : "", name ? name : "");
 	json_decref(ev);
+	free(fixed);
 }
 
 /* The engine writes one JSON object per line; a line cut by a chunk's end waits for the
@@ -120,6 +124,15 @@ int sd_docker_watch_events(struct sd_docker *d,
 					    const char *actor),
 			   void *user, const volatile int *stop, char *err, size_t errlen)
 {
+	return sd_docker_watch_events_since(d, 0, on_event, NULL, user, stop, err, errlen);
+}
+
+int sd_docker_watch_events_since(struct sd_docker *d, double since,
+				 void (*on_event)(void *user, const char *type,
+						  const char *action, const char *actor),
+				 void (*on_raw)(void *user, const char *json, size_t len),
+				 void *user, const volatile int *stop, char *err, size_t errlen)
+{
 	/* a handle of its own: the stream never holds up fetches or actions */
 	CURL *h = curl_easy_init();
 	if (!h) {
@@ -141,9 +154,11 @@ int sd_docker_watch_events(struct sd_docker *d,
 	char escaped[sizeof(filters) * 3], url[sizeof(d->base_url) + sizeof(escaped) + 64];
 	docker_path_escape(filters, escaped, sizeof(escaped));
 	snprintf(url, sizeof(url), "%s/v%s/events?filters=%s", d->base_url, api, escaped);
+	if (since > 0) /* the engine replays what it kept since then, then follows */
+		snprintf(url + strlen(url), sizeof(url) - strlen(url), "&since=%.3f", since);
 
 	char curl_err[CURL_ERROR_SIZE] = "";
-	struct event_stream es = {.on_event = on_event, .user = user, .h = h};
+	struct event_stream es = {.on_event = on_event, .on_raw = on_raw, .user = user, .h = h};
 	docker_buffer_init(&es.line, EVENT_LINE_MAX);
 	docker_buffer_init(&es.error_body, ERROR_BODY_MAX);
 	docker_setup_handle(d, h, url, curl_err);
