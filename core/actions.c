@@ -435,7 +435,8 @@ static int check_backup_take(struct sd_core *core, const struct sd_snapshot *sna
 	const struct sd_config *config = sd_core_config(core);
 	if (!sd_core_backup(core))
 		return refuse(req, "no backup section in the configuration");
-	const char *kind = backup_kind(req->param);
+	/* <Enter> alone takes the daily backup of the planning documents: PostgreSQL */
+	const char *kind = req->param[0] ? backup_kind(req->param) : "postgres";
 	if (!kind)
 		return refuse(req, "backup: '%s' is not one of postgres, redis, swarm", req->param);
 	snprintf(req->param, sizeof(req->param), "%s", kind);
@@ -656,7 +657,7 @@ static const struct sd_action registry[] = {
 	 .run = run_failover},
 	[SD_ACTION_BACKUP_TAKE] = {.id = SD_ACTION_BACKUP_TAKE, .name = "backup.take",
 	 .group = "Backups", .help = "take a backup (PostgreSQL, Redis, Swarm)", .mutates = true,
-	 .target = SD_TARGET_BACKUP_KIND, .prompt = "Backup (postgres/redis/swarm)",
+	 .target = SD_TARGET_BACKUP_KIND, .prompt = "Backup: postgres, redis or swarm [postgres]",
 	 .confirm = SD_CONFIRM_YES, .check = check_backup_take, .run = run_backup_take},
 	[SD_ACTION_BACKUP_VERIFY] = {.id = SD_ACTION_BACKUP_VERIFY, .name = "backup.verify",
 	 .group = "Backups", .help = "verify a backup's checksum and contents", .mutates = true,

@@ -6,6 +6,7 @@
 #include "base/error.h"
 #include "core.h"
 #include "conf/drill.h"
+#include "do.h"
 #include "conf/keys.h"
 #include "play.h"
 #include "model/snapjson.h"
@@ -26,6 +27,7 @@ enum { EXIT_USAGE = 2 };
 
 struct options {
 	const char *config, *theme, *keymap, *play, *report, *record;
+	struct do_options act;       /* --do ACTION [TARGET] [VALUE] --yes --confirm NAME */
 	double interval;
 	bool watch, once, json, headless, check_config, allow_exec, keys;
 };
@@ -38,7 +40,9 @@ static void usage(FILE *out)
 	      "       swarmdeck --play DRILL.yaml [--headless] [--report FILE] [--allow-exec] [--watch]\n"
 	      "       swarmdeck --record DRILL.yaml    record what you type as a drill\n"
 	      "       swarmdeck --check-config         validate config, theme and keymap\n"
-	      "       swarmdeck --keys                 print every binding of the keymap\n",
+	      "       swarmdeck --keys                 print every binding of the keymap\n"
+	      "       swarmdeck --do ACTION [TARGET] [VALUE] [--yes] [--confirm NAME] [--json] [--watch]\n"
+	      "                                        run one action without the screen; one result line\n",
 	      out);
 }
 
@@ -61,6 +65,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"headless", no_argument, NULL, 'H'},     {"check-config", no_argument, NULL, 'C'},
 		{"allow-exec", no_argument, NULL, 'x'},   {"keys", no_argument, NULL, 'K'},
 		{"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
+		{"do", required_argument, NULL, 'D'},     {"yes", no_argument, NULL, 'y'},
+		{"confirm", required_argument, NULL, 'N'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -88,17 +94,33 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'C': o->check_config = true; break;
 		case 'x': o->allow_exec = true; break;
 		case 'K': o->keys = true; break;
+		case 'D': o->act.action = optarg; break;
+		case 'y': o->act.yes = true; break;
+		case 'N': o->act.confirm = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("swarmdeck %s\n", SD_VERSION); exit(0);
 		default: usage(stderr); return -1;
 		}
 	}
+	if (o->act.action && optind < argc)
+		o->act.target = argv[optind++];
+	if (o->act.action && optind < argc)
+		o->act.value = argv[optind++];
+	if ((o->act.yes || o->act.confirm) && !o->act.action) {
+		fprintf(stderr, "swarmdeck: --yes and --confirm go with --do\n");
+		return -1;
+	}
+	if (o->act.action && (o->once || o->play || o->record)) {
+		fprintf(stderr, "swarmdeck: --do goes alone (not with --once, --play or --record)\n");
+		return -1;
+	}
+	o->act.json = o->json;
 	if (optind < argc) {
 		fprintf(stderr, "swarmdeck: unexpected argument '%s'\n", argv[optind]);
 		return -1;
 	}
-	if (o->json && !o->once) {
-		fprintf(stderr, "swarmdeck: --json goes with --once\n");
+	if (o->json && !o->once && !o->act.action) {
+		fprintf(stderr, "swarmdeck: --json goes with --once or --do\n");
 		return -1;
 	}
 	if ((o->headless || o->report || o->allow_exec) && !o->play) {
@@ -299,6 +321,11 @@ int main(int argc, char **argv)
 	if (o.play)
 		sigaction(SIGINT, &sa, NULL);
 
+	if (o.act.action) {
+		code = do_action(core, &config, &o.act);
+		sd_core_free(core);
+		goto done;
+	}
 	if (o.once) {
 		code = run_once(core, &config, o.json);
 		sd_core_free(core);
