@@ -3,6 +3,7 @@
  * slot the front end fills at start, so that keymaps, help and drills know one set of
  * entries. The restore scales its services through this file's own service.scale checks. */
 #include "actions.h"
+#include "actions_offsite.h"
 #include "base/text.h"
 #include "backup/backup.h"
 #include "core.h"
@@ -475,6 +476,7 @@ static int check_backup_take(struct sd_core *core, const struct sd_snapshot *sna
 	for (char **e = expired; e && *e; e++)
 		free(*e);
 	free(expired);
+	offsite_take_question(core, req);
 	return 0;
 }
 
@@ -488,6 +490,8 @@ static int run_backup_take(struct sd_core *core, struct sd_request *req)
 				sizeof(summary));
 	sd_snapshot_unref(snap);
 	snprintf(req->result, sizeof(req->result), "%s%s", rc == 0 ? "" : "backup failed: ", summary);
+	if (rc == 0)
+		rc = offsite_after_take(core, req->result, sizeof(req->result));
 	return rc;
 }
 
@@ -559,6 +563,7 @@ static int check_backup_restore(struct sd_core *core, const struct sd_snapshot *
 	ask(req, "\n  scale the services back; on any failure they are put back as they were");
 	if (strcmp(b->verified, "yes") != 0)
 		ask(req, "\nWARNING: this backup is not verified (%s).", b->verified);
+	offsite_restore_question(core, b, req);
 	ask(req, "\nDANGER: type the database name %s to go on.", db);
 	req->confirm = SD_CONFIRM_TYPE_NAME;
 	return 0;
@@ -596,6 +601,10 @@ static int run_backup_restore(struct sd_core *core, struct sd_request *req)
 	struct sd_snapshot *snap = sd_core_snapshot(core);
 	struct restore_scaler ctx = {.core = core, .restore = req};
 	struct sd_backup_scaler scaler = {.scale = restore_scale, .ctx = &ctx};
+	if (offsite_before_restore(core, req) != 0) {
+		sd_snapshot_unref(snap);
+		return -1;
+	}
 	int rc = sd_backup_restore(sd_core_backup(core), req->target, req->param, snap, &scaler,
 				   req->result, sizeof(req->result));
 	sd_snapshot_unref(snap);
@@ -667,6 +676,15 @@ static const struct sd_action registry[] = {
 	 .group = "Backups", .help = "restore a PostgreSQL backup (services scaled down and back)",
 	 .mutates = true, .target = SD_TARGET_BACKUP, .confirm = SD_CONFIRM_TYPE_NAME,
 	 .check = check_backup_restore, .run = run_backup_restore},
+	/* off-site copies of the backups */
+	[SD_ACTION_BACKUP_UPLOAD] = {.id = SD_ACTION_BACKUP_UPLOAD, .name = "backup.upload",
+	 .group = "Backups", .help = "upload the selected backup to the remote and check it there",
+	 .mutates = true, .target = SD_TARGET_BACKUP, .confirm = SD_CONFIRM_YES,
+	 .check = check_backup_upload, .run = run_backup_upload},
+	[SD_ACTION_BACKUP_SYNC] = {.id = SD_ACTION_BACKUP_SYNC, .name = "backup.sync",
+	 .group = "Backups", .help = "upload what the remote lacks, then remote retention",
+	 .mutates = true, .target = SD_TARGET_NONE, .confirm = SD_CONFIRM_YES,
+	 .check = check_backup_sync, .run = run_backup_sync},
 };
 
 #define NACTIONS (sizeof(registry) / sizeof(registry[0]))

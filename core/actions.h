@@ -54,6 +54,8 @@ enum sd_action_id {
 	/* data tier and backups */
 	SD_ACTION_PG_PROMOTE, SD_ACTION_REDIS_FAILOVER, SD_ACTION_BACKUP_TAKE,
 	SD_ACTION_BACKUP_VERIFY, SD_ACTION_BACKUP_RESTORE,
+	/* off-site copies of the backups (actions_offsite.c) */
+	SD_ACTION_BACKUP_UPLOAD, SD_ACTION_BACKUP_SYNC,
 	SD_ACTION_COUNT
 };
 
