@@ -364,11 +364,16 @@ int remote_upload_missing(struct sd_backup_runner *r, size_t *uploaded, char *re
 		return -1;
 	}
 	struct sd_backups *local = NULL;
+	size_t skipped = 0;
 	int rc = local_list(r, &local, why, sizeof(why));
 	for (size_t i = 0; rc == 0 && local && i < local->nitems; i++) {
 		const char *path = local->items[i].file;
 		if (remote_verified(r, &v, base_name(path)))
 			continue;
+		if (!strcmp(local->items[i].verified, "failed")) {
+			skipped++;             /* a damaged copy is no off-site backup */
+			continue;
+		}
 		struct sd_backup_manifest m;
 		if (local_manifest(path, &m, why, sizeof(why)) < 0 ||
 		    upload_one(r, path, &m, why, sizeof(why)) < 0) {
@@ -383,6 +388,8 @@ int remote_upload_missing(struct sd_backup_runner *r, size_t *uploaded, char *re
 	else if (rc == 0)
 		append(result, len, "%zu backup%s uploaded and checked (size by PROPFIND, SHA-256 of a full read back)",
 		       *uploaded, *uploaded == 1 ? "" : "s");
+	if (rc == 0 && skipped)
+		append(result, len, "; %zu not uploaded: failed local verification", skipped);
 	sd_part_unref(local);
 	free(v.entries);
 	return rc;
