@@ -181,12 +181,14 @@ check "... the backend still 3/3, nothing under the final local name" \
 # ---- remote retention -------------------------------------------------------------------------
 old=postgres_20000101_000010_old.dump
 lone=redis_20000101_000011_old.rdb
+# put up through the server, as a client would (the server caches its folder listing)
 for f in $old $lone; do
-	head -c 1000 /dev/urandom > "$STORE/$f"
+	head -c 1000 /dev/urandom > "$TMP/$f"
 	kind=${f%%_*}
-	jq -n --arg f "$f" --arg k "$kind" --arg s "$(sha256sum < "$STORE/$f" | cut -d' ' -f1)" --arg db "$([ "$kind" = postgres ] && echo app)" \
+	jq -n --arg f "$f" --arg k "$kind" --arg s "$(sha256sum < "$TMP/$f" | cut -d' ' -f1)" --arg db "$([ "$kind" = postgres ] && echo app)" \
 		'{kind: $k, file: $f, time: "2000-01-01T00:00:10Z", size: 1000, sha256: $s, source: "test", database: $db, verified: "yes"}' \
-		> "$STORE/$f.manifest.json"
+		> "$TMP/$f.manifest.json"
+	webdav_curl -f -T "$TMP/$f" "$(webdav_url)$f" && webdav_curl -f -T "$TMP/$f.manifest.json" "$(webdav_url)$f.manifest.json"
 done
 at_exit "rm -f '$STORE/$old' '$STORE/$old.manifest.json' '$STORE/$lone' '$STORE/$lone.manifest.json'"
 drill offsite-retention <<YAML
