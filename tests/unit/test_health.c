@@ -424,14 +424,14 @@ static void test_registry_names(void **state)
 		"filter", "sort.next", "open", "back", "screen.save", "service.scale",
 		"service.rollback", "service.redeploy", "node.drain", "node.pause", "node.activate",
 		"node.promote", "node.demote", "pg.promote", "redis.failover", "backup.take",
-		"backup.verify", "backup.restore", NULL,
+		"backup.verify", "backup.restore", "backup.upload", "backup.sync", NULL,
 	};
 	for (size_t i = 0; contract[i]; i++)
 		assert_non_null(sd_action_find(contract[i]));
 	size_t n = 0;
 	for (const struct sd_action *const *a = sd_actions(); *a; a++, n++)
 		assert_non_null((*a)->help);
-	assert_int_equal(n, 35);
+	assert_int_equal(n, 37);
 	assert_null(sd_action_find("service.scael"));
 }
 
