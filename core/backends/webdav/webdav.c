@@ -33,12 +33,6 @@ struct sd_webdav {
 	long timeout_ms;
 };
 
-/* curl_easy_init fails only without memory: let the xmalloc family say so and abort */
-static void xfree_retry(void)
-{
-	free(xmalloc((size_t)1 << 62));
-}
-
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
 
@@ -170,11 +164,7 @@ static void call_init(struct call *c, struct sd_webdav *dav, const char *method,
 	c->dav = dav;
 	c->fd = -1;
 	c->limit = limit;
-	c->h = curl_easy_init();
-	while (!c->h) {               /* only when memory is exhausted */
-		xfree_retry();
-		c->h = curl_easy_init();
-	}
+	c->h = curl_easy_init();     /* NULL only without memory: call_run says so */
 	char *escaped = name && *name ? escape_name(c->h, name) : NULL;
 	char *url = xasprintf("%s%s", dav->url, escaped ? escaped : "");
 	curl_free(escaped);
@@ -257,6 +247,10 @@ static const char *reason(long status)
 /* Run C; 0 on a 2xx answer, else -1 with ERR ("METHOD NAME: HTTP 404 Not Found: text"). */
 static int call_run(struct call *c, const char *what, char *err, size_t errlen)
 {
+	if (!c->h) {
+		sd_set_error(err, errlen, "%s: libcurl could not start (out of memory)", what);
+		return -1;
+	}
 	if (c->headers)
 		curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, c->headers);
 	CURLcode rc = curl_easy_perform(c->h);
