@@ -188,7 +188,8 @@ for f in $old $lone; do
 	jq -n --arg f "$f" --arg k "$kind" --arg s "$(sha256sum < "$TMP/$f" | cut -d' ' -f1)" --arg db "$([ "$kind" = postgres ] && echo app)" \
 		'{kind: $k, file: $f, time: "2000-01-01T00:00:10Z", size: 1000, sha256: $s, source: "test", database: $db, verified: "yes"}' \
 		> "$TMP/$f.manifest.json"
-	webdav_curl -f -T "$TMP/$f" "$(webdav_url)$f" && webdav_curl -f -T "$TMP/$f.manifest.json" "$(webdav_url)$f.manifest.json"
+	webdav_curl -f -o /dev/null -T "$TMP/$f" "$(webdav_url)$f" &&
+		webdav_curl -f -o /dev/null -T "$TMP/$f.manifest.json" "$(webdav_url)$f.manifest.json"
 done
 at_exit "rm -f '$STORE/$old' '$STORE/$old.manifest.json' '$STORE/$lone' '$STORE/$lone.manifest.json'"
 drill offsite-retention <<YAML
