@@ -162,6 +162,8 @@ size=$(stat -c %s "$STORE/$dump")
 off=$((size / 2))
 byte=$(od -An -tu1 -j $off -N1 "$STORE/$dump" | tr -d ' ')
 printf "$(printf '\\%03o' $(((byte + 1) % 256)))" | dd of="$STORE/$dump" bs=1 seek=$off conv=notrunc 2>/dev/null
+# the damaged copy goes when the test ends: no later restore should meet it
+at_exit "webdav_curl -o /dev/null -X DELETE '$(webdav_url)$dump.manifest.json'; webdav_curl -o /dev/null -X DELETE '$(webdav_url)$dump'"
 scales_before=$(audit_count '"part_of":"backup.restore"')
 drill offsite-restore-flipped <<YAML
 drill: offsite-restore-flipped
