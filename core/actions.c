@@ -6,6 +6,7 @@
 #include "actions_swarm.h"
 #include "actions_pgmaint.h"
 #include "actions_pg.h"
+#include "actions_offsite.h"
 #include "base/text.h"
 #include "backup/backup.h"
 #include "core.h"
@@ -438,7 +439,8 @@ static int check_backup_take(struct sd_core *core, const struct sd_snapshot *sna
 	const struct sd_config *config = sd_core_config(core);
 	if (!sd_core_backup(core))
 		return refuse(req, "no backup section in the configuration");
-	const char *kind = backup_kind(req->param);
+	/* <Enter> alone takes the daily backup of the planning documents: PostgreSQL */
+	const char *kind = req->param[0] ? backup_kind(req->param) : "postgres";
 	if (!kind)
 		return refuse(req, "backup: '%s' is not one of postgres, redis, swarm", req->param);
 	snprintf(req->param, sizeof(req->param), "%s", kind);
@@ -477,6 +479,7 @@ static int check_backup_take(struct sd_core *core, const struct sd_snapshot *sna
 	for (char **e = expired; e && *e; e++)
 		free(*e);
 	free(expired);
+	offsite_take_question(core, req);
 	return 0;
 }
 
@@ -490,6 +493,8 @@ static int run_backup_take(struct sd_core *core, struct sd_request *req)
 				sizeof(summary));
 	sd_snapshot_unref(snap);
 	snprintf(req->result, sizeof(req->result), "%s%s", rc == 0 ? "" : "backup failed: ", summary);
+	if (rc == 0)
+		rc = offsite_after_take(core, req->result, sizeof(req->result));
 	return rc;
 }
 
@@ -561,6 +566,7 @@ static int check_backup_restore(struct sd_core *core, const struct sd_snapshot *
 	ask(req, "\n  scale the services back; on any failure they are put back as they were");
 	if (strcmp(b->verified, "yes") != 0)
 		ask(req, "\nWARNING: this backup is not verified (%s).", b->verified);
+	offsite_restore_question(core, b, req);
 	ask(req, "\nDANGER: type the database name %s to go on.", db);
 	req->confirm = SD_CONFIRM_TYPE_NAME;
 	return 0;
@@ -598,6 +604,10 @@ static int run_backup_restore(struct sd_core *core, struct sd_request *req)
 	struct sd_snapshot *snap = sd_core_snapshot(core);
 	struct restore_scaler ctx = {.core = core, .restore = req};
 	struct sd_backup_scaler scaler = {.scale = restore_scale, .ctx = &ctx};
+	if (offsite_before_restore(core, req) != 0) {
+		sd_snapshot_unref(snap);
+		return -1;
+	}
 	int rc = sd_backup_restore(sd_core_backup(core), req->target, req->param, snap, &scaler,
 				   req->result, sizeof(req->result));
 	sd_snapshot_unref(snap);
@@ -697,7 +707,7 @@ static const struct sd_action registry[] = {
 	 .run = run_failover},
 	[SD_ACTION_BACKUP_TAKE] = {.id = SD_ACTION_BACKUP_TAKE, .name = "backup.take",
 	 .group = "Backups", .help = "take a backup (PostgreSQL, Redis, Swarm)", .mutates = true,
-	 .target = SD_TARGET_BACKUP_KIND, .prompt = "Backup (postgres/redis/swarm)",
+	 .target = SD_TARGET_BACKUP_KIND, .prompt = "Backup: postgres, redis or swarm [postgres]",
 	 .confirm = SD_CONFIRM_YES, .check = check_backup_take, .run = run_backup_take},
 	[SD_ACTION_BACKUP_VERIFY] = {.id = SD_ACTION_BACKUP_VERIFY, .name = "backup.verify",
 	 .group = "Backups", .help = "verify a backup's checksum and contents", .mutates = true,
@@ -725,6 +735,15 @@ static const struct sd_action registry[] = {
 	 .group = "PostgreSQL", .help = "run one SQL statement read-only on the selected member",
 	 .mutates = true, .target = SD_TARGET_PG_MEMBER, .prompt = "SQL",
 	 .confirm = SD_CONFIRM_NONE, .check = sd_check_pg_query, .run = sd_run_pg_query},
+	/* off-site copies of the backups */
+	[SD_ACTION_BACKUP_UPLOAD] = {.id = SD_ACTION_BACKUP_UPLOAD, .name = "backup.upload",
+	 .group = "Backups", .help = "upload the selected backup to the remote and check it there",
+	 .mutates = true, .target = SD_TARGET_BACKUP, .confirm = SD_CONFIRM_YES,
+	 .check = check_backup_upload, .run = run_backup_upload},
+	[SD_ACTION_BACKUP_SYNC] = {.id = SD_ACTION_BACKUP_SYNC, .name = "backup.sync",
+	 .group = "Backups", .help = "upload what the remote lacks, then remote retention",
+	 .mutates = true, .target = SD_TARGET_NONE, .confirm = SD_CONFIRM_YES,
+	 .check = check_backup_sync, .run = run_backup_sync},
 };
 
 #define NACTIONS (sizeof(registry) / sizeof(registry[0]))

@@ -72,6 +72,8 @@ enum sd_action_id {
 	SD_ACTION_BACKUP_VERIFY, SD_ACTION_BACKUP_RESTORE,
 	/* PostgreSQL tables, maintenance and the read-only query prompt (actions_pgmaint.c) */
 	SD_ACTION_PG_TABLES, SD_ACTION_PG_VACUUM, SD_ACTION_PG_ANALYZE, SD_ACTION_PG_QUERY,
+	/* off-site copies of the backups (actions_offsite.c) */
+	SD_ACTION_BACKUP_UPLOAD, SD_ACTION_BACKUP_SYNC,
 	SD_ACTION_COUNT
 };
 

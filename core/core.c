@@ -27,6 +27,7 @@
 
 #define QUEUE_SIZE 16
 #define DEBOUNCE 0.15 /* seconds of quiet collected after an event before refreshing */
+#define DONE_KEPT 8    /* finished requests kept for sd_core_wait_done */
 #define WORKERS 2     /* actions that may run at once: a long backup never holds up a scale */
 
 enum backend { B_DOCKER, B_POSTGRES, B_REDIS, B_BACKUPS, B_COUNT };
@@ -91,6 +92,9 @@ struct sd_core {
 	struct held *held;
 	size_t nheld, heldcap;
 	uint64_t next_ticket;
+	/* the last actions finished, for sd_core_wait_done (--do) */
+	struct sd_request done[DONE_KEPT];
+	size_t ndone;
 };
 
 /* ---- the store ---- */
@@ -583,6 +587,7 @@ static void *worker_main(void *arg)
 		snprintf(core->message, sizeof(core->message), "%s %s: %s", req.action->name,
 			 req.target_name, req.result[0] ? req.result : (rc == 0 ? "done" : "failed"));
 		core->message_level = rc == 0 ? SD_OK : SD_CRITICAL;
+		core->done[core->ndone++ % DONE_KEPT] = req;
 		for (int i = 0; i < B_COUNT; i++)
 			core->pollers[i].dirty = true;
 		pthread_cond_broadcast(&core->wake);
@@ -590,6 +595,26 @@ static void *worker_main(void *arg)
 	}
 	pthread_mutex_unlock(&core->lock);
 	return NULL;
+}
+
+int sd_core_wait_done(struct sd_core *core, uint64_t ticket, double timeout,
+		      struct sd_request *out)
+{
+	struct timespec until = sd_deadline_after(timeout);
+	pthread_mutex_lock(&core->lock);
+	int rc = -1;
+	while (rc != 0) {
+		for (size_t i = 0; i < DONE_KEPT && i < core->ndone; i++)
+			if (core->done[i].ticket == ticket) {
+				*out = core->done[i];
+				rc = 0;
+			}
+		if (rc != 0 && (core->stop ||
+				pthread_cond_timedwait(&core->wake, &core->lock, &until) == ETIMEDOUT))
+			break;
+	}
+	pthread_mutex_unlock(&core->lock);
+	return rc;
 }
 
 bool sd_core_settled(struct sd_core *core)

@@ -78,6 +78,10 @@ int sd_core_enqueue(struct sd_core *core, struct sd_request *req, char *why, siz
  * counts), else -1 with WHY as above. */
 int sd_core_check_holds(struct sd_core *core, const struct sd_request *req, char *why,
 			size_t whylen);
+/* Wait until the action queued with TICKET has run (at most TIMEOUT seconds) and copy its
+ * request, result included, into OUT: 0, or -1 when it has not finished in time. */
+int sd_core_wait_done(struct sd_core *core, uint64_t ticket, double timeout,
+		      struct sd_request *out);
 /* Append REQ to the audit log with RESULT (ok | failed | refused). */
 void sd_core_audit(struct sd_core *core, const struct sd_request *req, const char *result);
 

@@ -3,7 +3,7 @@
 # (Debian packages only). Quiet when everything is there.
 set -eu
 packages="gcc make pkg-config libncurses-dev libcurl4-openssl-dev libjansson-dev libpq-dev
-libhiredis-dev libyaml-dev libcmocka-dev libssl-dev docker.io busybox-static iproute2 iptables tmux curl
+libhiredis-dev libyaml-dev libcmocka-dev libssl-dev docker.io busybox-static iproute2 iptables tmux curl rclone
 postgresql-15 postgresql-client-15 redis-server redis-sentinel redis-tools util-linux procps
 ncurses-term valgrind jq clang libclang-rt-14-dev pg-activity"
 packages="$packages dpkg-dev man-db" # make deb (dpkg-shlibdeps) and its test (man)

@@ -7,6 +7,7 @@
 #include "core.h"
 #include "backends/docker/docker.h"
 #include "conf/drill.h"
+#include "do.h"
 #include "conf/keys.h"
 #include "play.h"
 #include "model/snapjson.h"
@@ -28,6 +29,7 @@ enum { EXIT_USAGE = 2 };
 
 struct options {
 	const char *config, *theme, *keymap, *play, *report, *record;
+	struct do_options act;       /* --do ACTION [TARGET] [VALUE] --yes --confirm NAME */
 	double interval;
 	bool watch, once, json, headless, check_config, allow_exec, keys;
 	bool version, check; /* --version [--check] */
@@ -43,7 +45,9 @@ static void usage(FILE *out)
 	      "       swarmdeck --check-config         validate config, theme and keymap\n"
 	      "       swarmdeck --keys                 print every binding of the keymap\n"
 	      "       swarmdeck --version [--check]    versions of swarmdeck and its libraries; --check:\n"
-	      "                                        also the Engine API version negotiated\n",
+	      "                                        also the Engine API version negotiated\n"
+	      "       swarmdeck --do ACTION [TARGET] [VALUE] [--yes] [--confirm NAME] [--json] [--watch]\n"
+	      "                                        run one action without the screen; one result line\n",
 	      out);
 }
 
@@ -67,6 +71,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"allow-exec", no_argument, NULL, 'x'},   {"keys", no_argument, NULL, 'K'},
 		{"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
 		{"check", no_argument, NULL, 'E'},
+		{"do", required_argument, NULL, 'D'},     {"yes", no_argument, NULL, 'y'},
+		{"confirm", required_argument, NULL, 'N'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -94,12 +100,28 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'C': o->check_config = true; break;
 		case 'x': o->allow_exec = true; break;
 		case 'K': o->keys = true; break;
+		case 'D': o->act.action = optarg; break;
+		case 'y': o->act.yes = true; break;
+		case 'N': o->act.confirm = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': o->version = true; break;
 		case 'E': o->check = true; break;
 		default: usage(stderr); return -1;
 		}
 	}
+	if (o->act.action && optind < argc)
+		o->act.target = argv[optind++];
+	if (o->act.action && optind < argc)
+		o->act.value = argv[optind++];
+	if ((o->act.yes || o->act.confirm) && !o->act.action) {
+		fprintf(stderr, "swarmdeck: --yes and --confirm go with --do\n");
+		return -1;
+	}
+	if (o->act.action && (o->once || o->play || o->record)) {
+		fprintf(stderr, "swarmdeck: --do goes alone (not with --once, --play or --record)\n");
+		return -1;
+	}
+	o->act.json = o->json;
 	if (optind < argc) {
 		fprintf(stderr, "swarmdeck: unexpected argument '%s'\n", argv[optind]);
 		return -1;
@@ -108,8 +130,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		fprintf(stderr, "swarmdeck: --check goes with --version\n");
 		return -1;
 	}
-	if (o->json && !o->once) {
-		fprintf(stderr, "swarmdeck: --json goes with --once\n");
+	if (o->json && !o->once && !o->act.action) {
+		fprintf(stderr, "swarmdeck: --json goes with --once or --do\n");
 		return -1;
 	}
 	if ((o->headless || o->report || o->allow_exec) && !o->play) {
@@ -369,6 +391,11 @@ int main(int argc, char **argv)
 	if (o.play)
 		sigaction(SIGINT, &sa, NULL);
 
+	if (o.act.action) {
+		code = do_action(core, &config, &o.act);
+		sd_core_free(core);
+		goto done;
+	}
 	if (o.once) {
 		code = run_once(core, &config, o.json);
 		sd_core_free(core);

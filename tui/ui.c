@@ -130,13 +130,18 @@ static void draw_header(struct ui *ui)
 		n += snprintf(left + n, sizeof(left) - (size_t)n, "  ENGINE UNREACHABLE %s", since);
 	}
 	if (ui->config->backup.configured && n < (int)sizeof(left)) {
-		time_t newest = sd_backup_newest_verified(s->backups, "postgres");
+		/* with a remote, only a verified off-site copy counts */
+		bool offsite = ui->config->backup.remote.configured;
+		time_t newest = offsite ? sd_backup_newest_offsite(s->backups, "postgres")
+					: sd_backup_newest_verified(s->backups, "postgres");
 		long rpo = ui->config->backup.rpo_seconds;
 		if (!newest)
-			snprintf(left + n, sizeof(left) - (size_t)n, "  RPO: no verified backup");
+			snprintf(left + n, sizeof(left) - (size_t)n, "  RPO: no %s backup",
+				 offsite ? "off-site" : "verified");
 		else {
 			fmt_age(newest, since, sizeof(since));
-			snprintf(left + n, sizeof(left) - (size_t)n, "  RPO %s%s (%lds)", since,
+			snprintf(left + n, sizeof(left) - (size_t)n, "  RPO%s %s%s (%lds)",
+				 offsite ? " off-site" : "", since,
 				 time(NULL) - newest > rpo ? " PAST" : " ok", rpo);
 		}
 	}

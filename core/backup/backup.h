@@ -61,4 +61,27 @@ int sd_backup_restore(struct sd_backup_runner *runner, const char *file, const c
 		      const struct sd_snapshot *snap, const struct sd_backup_scaler *scaler,
 		      char *result, size_t resultlen);
 
+/* ---- the off-site copies (backup.remote, a WebDAV store; remote.c) ---- */
+
+bool sd_backup_remote_configured(const struct sd_backup_runner *runner);
+/* Upload FILE (in the backup folder) and check the remote copy: size by PROPFIND, SHA-256 of
+ * a full read back; its manifest goes beside it last. 0, or -1; RESULT says which. */
+int sd_backup_upload(struct sd_backup_runner *runner, const char *file, char *result,
+		     size_t resultlen);
+/* Upload every local backup the remote lacks a verified copy of (after a take). */
+int sd_backup_upload_missing(struct sd_backup_runner *runner, char *result, size_t resultlen);
+/* The same, then remote retention. */
+int sd_backup_sync(struct sd_backup_runner *runner, char *result, size_t resultlen);
+/* Remote retention: the remote copies (names) older than backup.remote.retention_days with
+ * a newer verified remote copy of the same kind; NULL-terminated, malloc'ed. ERR says why
+ * the list is empty when the remote did not answer. */
+char **sd_backup_remote_expired(struct sd_backup_runner *runner, char *err, size_t errlen);
+int sd_backup_remote_delete(struct sd_backup_runner *runner, char **names, char *err,
+			    size_t errlen);
+/* FILE held only by the remote: download it into the backup folder (temporary name, SHA-256
+ * checked against the remote manifest, then renamed). 0 when FILE is local already or has
+ * come down; -1 with RESULT, nothing left behind, on a mismatch or failure. */
+int sd_backup_fetch(struct sd_backup_runner *runner, const char *file, char *result,
+		    size_t resultlen);
+
 #endif

@@ -35,11 +35,12 @@
  *
  * Files: runner.c (the runner and its progress, paths, output files, shared helpers),
  * manifest.c, take.c (sd_backup_take), take_pg.c, take_redis.c, take_swarm.c, verify.c,
- * retention.c (list, expired, delete), restore.c. */
+ * retention.c (list, expired, delete), restore.c, remote.c (the off-site copies). */
 #ifndef SD_BACKUP_INTERNAL_H
 #define SD_BACKUP_INTERNAL_H
 
 #include "backup/backup.h"
+#include "backup/manifest.h"
 
 #include <openssl/evp.h>
 
@@ -71,6 +72,13 @@ struct sd_backup_runner {
 	bool show_rate;
 	double started;                /* monotonic seconds */
 	char failure[768];             /* the last operation that failed, "" when it did not */
+
+	/* backup.remote (remote.c): the WebDAV client, or why there is none; the remote
+	 * manifests read so far (under lock: the poller and the workers share them) */
+	struct sd_webdav *dav;
+	char dav_error[256];
+	struct sd_backup_manifest *manifests;
+	size_t nmanifests;
 };
 
 /* small helpers (runner.c) */
@@ -161,6 +169,19 @@ int take_redis(struct sd_backup_runner *r, const struct sd_snapshot *snap, struc
 	       char *how, size_t howlen, char *err, size_t errlen);
 int take_swarm(struct sd_backup_runner *r, const struct sd_snapshot *snap, struct out *o,
 	       char *source, size_t sourcelen, char *err, size_t errlen);
+
+/* the local folder as a part, without the remote (retention.c) */
+int local_list(struct sd_backup_runner *r, struct sd_backups **out, char *err, size_t errlen);
+
+/* the remote (remote.c) */
+struct sd_webdav;
+void remote_open(struct sd_backup_runner *r);
+void remote_close(struct sd_backup_runner *r);
+/* Give every item of PART its copies (local, and remote when configured), add the backups
+ * only the remote holds, and say the remote's state (its error when it did not answer). */
+void remote_merge(struct sd_backup_runner *r, struct sd_backups *part);
+/* Upload every local backup without a verified remote copy (the runner is begun). */
+int remote_upload_missing(struct sd_backup_runner *r, size_t *uploaded, char *result, size_t len);
 
 /* verification (verify.c) */
 

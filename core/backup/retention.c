@@ -81,7 +81,7 @@ static int scan(const char *dir, struct entry **out, size_t *count, char *err, s
 	return 0;
 }
 
-int sd_backup_list(struct sd_backup_runner *r, struct sd_backups **out, char *err, size_t errlen)
+int local_list(struct sd_backup_runner *r, struct sd_backups **out, char *err, size_t errlen)
 {
 	*out = NULL;
 	struct entry *list;
@@ -119,6 +119,14 @@ int sd_backup_list(struct sd_backup_runner *r, struct sd_backups **out, char *er
 	runner_describe(r, running, sizeof(running), &part->progress);
 	part->running = sd_arena_strdup(a, running);
 	*out = part;
+	return 0;
+}
+
+int sd_backup_list(struct sd_backup_runner *r, struct sd_backups **out, char *err, size_t errlen)
+{
+	if (local_list(r, out, err, errlen) < 0)
+		return -1;
+	remote_merge(r, *out);
 	return 0;
 }
 

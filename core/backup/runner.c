@@ -407,6 +407,7 @@ struct sd_backup_runner *sd_backup_open(const struct sd_config *config, struct s
 	r->pg = pg;
 	r->docker = docker;
 	pthread_mutex_init(&r->lock, NULL);
+	remote_open(r);
 	return r;
 }
 
@@ -414,6 +415,7 @@ void sd_backup_close(struct sd_backup_runner *r)
 {
 	if (!r)
 		return;
+	remote_close(r);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
 }

@@ -54,6 +54,8 @@ static void config_defaults(struct sd_config *c)
 	c->logs.max_bytes = 16L << 20;
 	c->timeline.path = sd_state_path("timeline.jsonl");
 	c->timeline.max_events = 10000;
+	c->backup.remote.retention_days = 180;
+	c->backup.remote.timeout_ms = 10000;
 }
 
 static void free_list(char **list, size_t n)
@@ -90,6 +92,9 @@ void sd_config_free(struct sd_config *c)
 	free_list(c->backup.services, c->backup.nservices);
 	free(c->backup.stack);
 	free(c->timeline.path);
+	free(c->backup.remote.url);
+	free(c->backup.remote.user);
+	free(c->backup.remote.password_file);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -305,10 +310,54 @@ static int read_redis(const struct conf_reader *r, const struct sd_yaml *node, s
 	return 0;
 }
 
+/* backup.remote: {url, user, password_file, retention_days, timeout_ms} */
+static int read_backup_remote(const struct conf_reader *r, const struct sd_yaml *node,
+			      struct sd_config *c)
+{
+	static const char *const keys[] = {"url", "user", "password_file", "retention_days",
+					   "timeout_ms", NULL};
+	if (conf_want_map(r, node, "backup.remote") < 0 ||
+	    conf_check_keys(r, node, keys, "backup.remote") < 0)
+		return -1;
+	c->backup.remote.configured = true;
+	for (size_t i = 0; i < node->n; i++) {
+		const char *k = node->keys[i];
+		const struct sd_yaml *v = node->items[i];
+		int rc = 0;
+		if (strcmp(k, "url") == 0)
+			rc = conf_get_required_string(r, v, "backup.remote.url", &c->backup.remote.url);
+		else if (strcmp(k, "user") == 0)
+			rc = conf_get_string(r, v, "backup.remote.user", &c->backup.remote.user);
+		else if (strcmp(k, "password_file") == 0)
+			rc = conf_get_path(r, v, "backup.remote.password_file",
+					   &c->backup.remote.password_file);
+		else if (strcmp(k, "retention_days") == 0)
+			rc = conf_get_long(r, v, "backup.remote.retention_days", 1,
+					   &c->backup.remote.retention_days);
+		else
+			rc = conf_get_long(r, v, "backup.remote.timeout_ms", 1,
+					   &c->backup.remote.timeout_ms);
+		if (rc < 0)
+			return -1;
+		if (strcmp(k, "url") == 0 && strncmp(c->backup.remote.url, "http://", 7) != 0 &&
+		    strncmp(c->backup.remote.url, "https://", 8) != 0)
+			return CONF_FAIL(r, v, "backup.remote.url: expected http:// or https://, got '%s'",
+					 c->backup.remote.url);
+		if (strcmp(k, "url") == 0 && strchr(c->backup.remote.url, '@'))
+			return CONF_FAIL(r, v, "backup.remote.url: no user or password in the URL "
+					       "(use user and password_file)");
+	}
+	if (!c->backup.remote.url)
+		return CONF_FAIL(r, node, "backup.remote: needs a url");
+	if (c->backup.remote.user && !c->backup.remote.password_file)
+		return CONF_FAIL(r, node, "backup.remote: a user needs a password_file");
+	return 0;
+}
+
 static int read_backup(const struct conf_reader *r, const struct sd_yaml *node, struct sd_config *c)
 {
 	static const char *const keys[] = {"dir", "retention_days", "rpo_seconds", "databases",
-					   "services", "stack", NULL};
+					   "services", "stack", "remote", NULL};
 	if (conf_check_keys(r, node, keys, "backup") < 0)
 		return -1;
 	c->backup.configured = true;
@@ -328,6 +377,8 @@ static int read_backup(const struct conf_reader *r, const struct sd_yaml *node, 
 		else if (strcmp(k, "services") == 0)
 			rc = conf_get_string_list(r, v, "backup.services", &c->backup.services,
 					     &c->backup.nservices);
+		else if (strcmp(k, "remote") == 0)
+			rc = read_backup_remote(r, v, c);
 		else
 			rc = conf_get_string(r, v, "backup.stack", &c->backup.stack);
 		if (rc < 0)

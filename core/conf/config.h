@@ -58,6 +58,14 @@ struct sd_config {
 		char **services;          /* services scaled to 0 during a restore */
 		size_t nservices;
 		char *stack;              /* stack exported by the swarm backup */
+		struct {                  /* backup.remote: the off-site WebDAV copy */
+			bool configured;
+			char *url;            /* http(s)://host/folder/ (TLS verified) */
+			char *user;
+			char *password_file;  /* the password, from this file only */
+			long retention_days;  /* default 180 */
+			long timeout_ms;      /* connect and stall limit, default 10000 */
+		} remote;
 	} backup;
 	struct {
 		long max_lines;           /* lines the log view holds, default 20000 */

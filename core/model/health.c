@@ -233,10 +233,47 @@ time_t sd_backup_newest_verified(const struct sd_backups *b, const char *kind)
 	return newest;
 }
 
+time_t sd_backup_newest_offsite(const struct sd_backups *b, const char *kind)
+{
+	time_t newest = 0;
+	for (size_t i = 0; b && i < b->nitems; i++) {
+		const struct sd_backup *x = &b->items[i];
+		if (strcmp(x->kind, kind) != 0 || x->time <= newest)
+			continue;
+		for (size_t j = 0; j < x->ncopies; j++)
+			if (!strcmp(x->copies[j].where, "remote") && !strcmp(x->copies[j].verified, "yes"))
+				newest = x->time;
+	}
+	return newest;
+}
+
+/* With backup.remote set, the recovery point is the newest backup with a verified off-site
+ * copy: a copy on the database's own disk does not survive the site. */
+static void offsite_rules(struct findings *f, const struct sd_backups *b, long rpo, time_t now)
+{
+	if (b->remote_error && *b->remote_error)
+		add(f, SD_WARNING, "backups", "remote", "the off-site remote does not answer: %s",
+		    b->remote_error);
+	time_t newest = sd_backup_newest_offsite(b, "postgres");
+	if (!newest)
+		add(f, SD_WARNING, "backups", "rpo",
+		    "no off-site copy within the RPO: no PostgreSQL backup has a verified remote copy");
+	else if (now - newest > 2 * rpo)
+		add(f, SD_CRITICAL, "backups", "rpo",
+		    "no off-site copy within the RPO: the newest verified off-site PostgreSQL copy is "
+		    "%lds old, past twice the RPO (%lds)", (long)(now - newest), rpo);
+	else if (now - newest > rpo)
+		add(f, SD_WARNING, "backups", "rpo",
+		    "no off-site copy within the RPO: the newest verified off-site PostgreSQL copy is "
+		    "%lds old (RPO %lds)", (long)(now - newest), rpo);
+}
+
 static void backup_rules(struct findings *f, const struct sd_backups *b, long rpo, time_t now)
 {
 	time_t newest = sd_backup_newest_verified(b, "postgres");
-	if (!newest)
+	if (b && b->remote_configured)
+		offsite_rules(f, b, rpo, now);
+	else if (!newest)
 		add(f, SD_WARNING, "backups", "rpo",
 		    "no verified PostgreSQL backup: the recovery point cannot be met");
 	else if (now - newest > 2 * rpo)

@@ -10,6 +10,8 @@ void sd_health_evaluate(struct sd_snapshot *snap, const struct sd_config *config
 
 /* Time of the newest verified backup of KIND, 0 when none. */
 time_t sd_backup_newest_verified(const struct sd_backups *backups, const char *kind);
+/* The newest backup of KIND with a verified remote (off-site) copy, 0 when none. */
+time_t sd_backup_newest_offsite(const struct sd_backups *backups, const char *kind);
 
 /* Raft quorum of MANAGERS managers. */
 int sd_quorum(int managers);

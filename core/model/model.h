@@ -274,6 +274,14 @@ struct sd_redis {
 };
 
 /* ---- Backups ---- */
+/* One copy of a backup: in the local folder or on the off-site remote. */
+struct sd_backup_copy {
+	const char *where;                   /* "local" | "remote" */
+	const char *verified;                /* "yes" | "no" | "failed" */
+	long long size;
+	time_t time;                         /* local: the file's; remote: the store's date */
+};
+
 struct sd_backup {
 	const char *kind;                    /* postgres | redis | swarm */
 	const char *file, *sha256;
@@ -284,6 +292,9 @@ struct sd_backup {
 	time_t verified_at;
 	const char *source;                  /* member, master address or engine it came from */
 	const char *database;                /* postgres: the database dumped; "" otherwise */
+	struct sd_backup_copy *copies;       /* local first, then remote */
+	size_t ncopies;
+	bool local;                          /* a copy is in the local folder */
 };
 
 struct sd_backups {
@@ -294,6 +305,11 @@ struct sd_backups {
 	size_t nitems;
 	const char *running;                 /* a backup in progress: "postgres 12.3 MB 40 MB/s" */
 	double progress;                     /* 0..1, < 0 when unknown */
+	/* backup.remote, when configured */
+	bool remote_configured;
+	const char *remote_url;
+	const char *remote_error;            /* "" when the remote answered the last look */
+	long remote_retention_days;
 };
 
 /* ---- the timeline (core/timeline.h keeps it) ---- */

@@ -403,11 +403,18 @@ static json_t *backups_json(const struct sd_backups *b)
 	json_t *a = json_array();
 	for (size_t i = 0; i < b->nitems; i++) {
 		const struct sd_backup *x = &b->items[i];
-		append(a, json_pack("{s:o s:o s:o s:I s:o s:o s:o s:o s:o}",
+		json_t *copies = json_array();
+		for (size_t j = 0; j < x->ncopies; j++) {
+			const struct sd_backup_copy *c = &x->copies[j];
+			append(copies, json_pack("{s:o s:o s:I s:o}", "where", str(c->where),
+						 "verified", str(c->verified), "size", (json_int_t)c->size,
+						 "time", time_or_null(c->time)));
+		}
+		append(a, json_pack("{s:o s:o s:o s:I s:o s:o s:o s:o s:o s:o}",
 			"kind", str(x->kind), "file", str(x->file), "time", time_or_null(x->time),
 			"size", (json_int_t)x->size, "verified", str(x->verified),
 			"verify_message", str(x->verify_message), "sha256", str(x->sha256),
-			"source", str(x->source), "database", str(x->database)));
+			"source", str(x->source), "database", str(x->database), "copies", copies));
 	}
 	return a;
 }
@@ -455,6 +462,13 @@ json_t *sd_snapshot_json_tasks(const struct sd_snapshot *snap, bool with_tasks)
 	json_object_set_new(root, "backups", snap->backups ? backups_json(snap->backups)
 							   : json_null());
 	json_object_set_new(root, "events", events_json(snap->events));
+	const struct sd_backups *b = snap->backups;
+	json_object_set_new(root, "backups_remote",
+			    b && b->remote_configured
+				    ? json_pack("{s:o s:o s:I}", "url", str(b->remote_url), "error",
+						str(b->remote_error), "retention_days",
+						(json_int_t)b->remote_retention_days)
+				    : json_null());
 	return root;
 }
 

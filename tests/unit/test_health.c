@@ -426,7 +426,8 @@ static void test_registry_names(void **state)
 		"node.promote", "node.demote", "pg.promote", "redis.failover", "backup.take",
 		"backup.verify", "backup.restore", "service.update", "node.label", "node.remove",
 		"pg.tables", "pg.vacuum", "pg.analyze", "pg.query", "pg.cancel",
-		"pg.terminate", "logs", "inspect", NULL,
+		"pg.terminate", "logs", "inspect", "backup.upload",
+		"backup.sync", NULL,
 	};
 	for (size_t i = 0; contract[i]; i++)
 		assert_non_null(sd_action_find(contract[i]));
