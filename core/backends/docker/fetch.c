@@ -54,8 +54,8 @@ static void fetch_objects(struct sd_docker *d, CURL *h, struct decoder *dec, con
 		else
 			o->nconfigs = 0;
 		if (!*o->error)
-			snprintf(o->error, sizeof(o->error), "%s: %s",
-				 docker_list_names[lists[i].kind], err);
+			snprintf(o->error, sizeof(o->error), "%s: %.*s",
+				 docker_list_names[lists[i].kind], (int)(sizeof(o->error) / 2), err);
 		o->read = false;
 	}
 }
