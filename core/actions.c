@@ -3,6 +3,7 @@
  * slot the front end fills at start, so that keymaps, help and drills know one set of
  * entries. The restore scales its services through this file's own service.scale checks. */
 #include "actions.h"
+#include "request.h"
 #include "actions_swarm.h"
 #include "actions_pgmaint.h"
 #include "actions_pg.h"
@@ -19,54 +20,16 @@
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-static int refuse(struct sd_request *req, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int refuse(struct sd_request *req, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(req->result, sizeof(req->result), fmt, ap);
-	va_end(ap);
-	req->status = -1;
-	return -1;
-}
-
-static void ask(struct sd_request *req, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void ask(struct sd_request *req, const char *fmt, ...)
-{
-	size_t used = strlen(req->question);
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(req->question + used, sizeof(req->question) - used, fmt, ap);
-	va_end(ap);
-}
-
-/* REQ holds the target KEY (shown as LABEL) while it runs. */
-static void hold(struct sd_request *req, const char *key, const char *label)
-{
-	for (size_t i = 0; i < req->nholds; i++)
-		if (!strcmp(req->holds[i].key, key))
-			return;
-	if (req->nholds == SD_HOLDS_MAX)
-		return; /* check_backup_restore refuses more services than fit */
-	sd_strlcpy(req->holds[req->nholds].key, key, sizeof(req->holds[0].key));
-	sd_strlcpy(req->holds[req->nholds].label, label, sizeof(req->holds[0].label));
-	req->nholds++;
-}
-
 static void hold_service(struct sd_request *req, const char *name)
 {
 	char key[160];
 	snprintf(key, sizeof(key), "service %s", name);
-	hold(req, key, name);
+	sd_request_hold(req, key, name);
 }
 
 /* ---- Swarm: services ---- */
@@ -87,31 +50,31 @@ static int check_scale(struct sd_core *core, const struct sd_snapshot *snap,
 {
 	const struct sd_service *s = find_service(snap, req);
 	if (!s)
-		return refuse(req, "no service '%s'", req->target);
+		return sd_request_refuse(req, "no service '%s'", req->target);
 	if (strcmp(s->mode, "replicated") != 0)
-		return refuse(req, "%s is a %s service: it runs one task per node and cannot be scaled",
+		return sd_request_refuse(req, "%s is a %s service: it runs one task per node and cannot be scaled",
 			      s->name, s->mode);
 	const char *p = req->param;
 	while (isspace((unsigned char)*p))
 		p++;
 	if (!*p)
-		return refuse(req, "scale %s: no number of replicas given", s->name);
+		return sd_request_refuse(req, "scale %s: no number of replicas given", s->name);
 	char *end;
 	errno = 0;
 	long n = strtol(p, &end, 10);
 	while (isspace((unsigned char)*end))
 		end++;
 	if (*end || errno)
-		return refuse(req, "scale %s: '%s' is not a number of replicas", s->name, req->param);
+		return sd_request_refuse(req, "scale %s: '%s' is not a number of replicas", s->name, req->param);
 	if (n < 0)
-		return refuse(req, "scale %s: %ld replicas: the number cannot be negative", s->name, n);
+		return sd_request_refuse(req, "scale %s: %ld replicas: the number cannot be negative", s->name, n);
 	long max = sd_core_config(core)->scale_max;
 	if (n > max)
-		return refuse(req, "scale %s: %ld replicas is more than scale_max (%ld)", s->name, n, max);
+		return sd_request_refuse(req, "scale %s: %ld replicas is more than scale_max (%ld)", s->name, n, max);
 	snprintf(req->param, sizeof(req->param), "%ld", n);
-	ask(req, "Scale %s from %ld to %ld replicas?", s->name, s->desired, n);
+	sd_request_ask(req, "Scale %s from %ld to %ld replicas?", s->name, s->desired, n);
 	if (n == 0)
-		ask(req, "\n0 stops every task of %s.", s->name);
+		sd_request_ask(req, "\n0 stops every task of %s.", s->name);
 	return 0;
 }
 
@@ -120,7 +83,7 @@ static int run_scale(struct sd_core *core, struct sd_request *req)
 	char err[512];
 	if (sd_docker_service_scale(sd_core_docker(core), req->target, atol(req->param), err,
 				    sizeof(err)) != 0)
-		return refuse(req, "%s", err);
+		return sd_request_refuse(req, "%s", err);
 	snprintf(req->result, sizeof(req->result), "scaled to %s", req->param);
 	return 0;
 }
@@ -131,12 +94,12 @@ static int check_rollback(struct sd_core *core, const struct sd_snapshot *snap,
 	(void)core;
 	const struct sd_service *s = find_service(snap, req);
 	if (!s)
-		return refuse(req, "no service '%s'", req->target);
+		return sd_request_refuse(req, "no service '%s'", req->target);
 	if (!s->has_previous_spec)
-		return refuse(req, "%s has no previous spec to roll back to", s->name);
-	ask(req, "Roll back %s to its previous spec?", s->name);
+		return sd_request_refuse(req, "%s has no previous spec to roll back to", s->name);
+	sd_request_ask(req, "Roll back %s to its previous spec?", s->name);
 	if (*s->update_state)
-		ask(req, "\nIts update state is %s.", s->update_state);
+		sd_request_ask(req, "\nIts update state is %s.", s->update_state);
 	return 0;
 }
 
@@ -144,7 +107,7 @@ static int run_rollback(struct sd_core *core, struct sd_request *req)
 {
 	char err[512];
 	if (sd_docker_service_rollback(sd_core_docker(core), req->target, err, sizeof(err)) != 0)
-		return refuse(req, "%s", err);
+		return sd_request_refuse(req, "%s", err);
 	snprintf(req->result, sizeof(req->result), "rollback started");
 	return 0;
 }
@@ -155,8 +118,8 @@ static int check_redeploy(struct sd_core *core, const struct sd_snapshot *snap,
 	(void)core;
 	const struct sd_service *s = find_service(snap, req);
 	if (!s)
-		return refuse(req, "no service '%s'", req->target);
-	ask(req, "Redeploy %s (force update: every task is replaced, one by one)?", s->name);
+		return sd_request_refuse(req, "no service '%s'", req->target);
+	sd_request_ask(req, "Redeploy %s (force update: every task is replaced, one by one)?", s->name);
 	return 0;
 }
 
@@ -164,7 +127,7 @@ static int run_redeploy(struct sd_core *core, struct sd_request *req)
 {
 	char err[512];
 	if (sd_docker_service_redeploy(sd_core_docker(core), req->target, err, sizeof(err)) != 0)
-		return refuse(req, "%s", err);
+		return sd_request_refuse(req, "%s", err);
 	snprintf(req->result, sizeof(req->result), "redeploy started");
 	return 0;
 }
@@ -178,7 +141,7 @@ static const struct sd_node *find_node(const struct sd_snapshot *snap, struct sd
 		char key[160];
 		sd_strlcpy(req->target_name, n->hostname, sizeof(req->target_name));
 		snprintf(key, sizeof(key), "node %s", n->id);
-		hold(req, key, n->hostname);
+		sd_request_hold(req, key, n->hostname);
 	}
 	return n;
 }
@@ -188,19 +151,19 @@ static int check_availability(const struct sd_snapshot *snap, struct sd_request 
 {
 	const struct sd_node *n = find_node(snap, req);
 	if (!n)
-		return refuse(req, "no node '%s'", req->target);
+		return sd_request_refuse(req, "no node '%s'", req->target);
 	if (!strcmp(n->availability, availability))
-		return refuse(req, "%s is already %s", n->hostname, availability);
+		return sd_request_refuse(req, "%s is already %s", n->hostname, availability);
 	if (!strcmp(availability, "drain"))
-		ask(req, "Drain %s? Its %d task%s move to other nodes.", n->hostname, n->tasks,
+		sd_request_ask(req, "Drain %s? Its %d task%s move to other nodes.", n->hostname, n->tasks,
 		    n->tasks == 1 ? "" : "s");
 	else if (!strcmp(availability, "pause"))
-		ask(req, "Pause %s? No new tasks will be placed on it; running ones stay.",
+		sd_request_ask(req, "Pause %s? No new tasks will be placed on it; running ones stay.",
 		    n->hostname);
 	else
-		ask(req, "Activate %s? It takes new tasks again.", n->hostname);
+		sd_request_ask(req, "Activate %s? It takes new tasks again.", n->hostname);
 	if (!strcmp(n->role, "manager") && strcmp(availability, "active") != 0)
-		ask(req, "\n%s stays a manager (it keeps voting in Raft).", n->hostname);
+		sd_request_ask(req, "\n%s stays a manager (it keeps voting in Raft).", n->hostname);
 	return 0;
 }
 
@@ -227,7 +190,7 @@ static int run_availability(struct sd_core *core, struct sd_request *req, const 
 	char err[512];
 	if (sd_docker_node_availability(sd_core_docker(core), req->target, avail, err,
 					sizeof(err)) != 0)
-		return refuse(req, "%s", err);
+		return sd_request_refuse(req, "%s", err);
 	snprintf(req->result, sizeof(req->result), "availability %s", avail);
 	return 0;
 }
@@ -239,10 +202,10 @@ static int run_activate(struct sd_core *c, struct sd_request *r) { return run_av
 static void quorum_note(struct sd_request *req, int managers)
 {
 	if (managers < 3)
-		ask(req, "\nWARNING: %d manager%s tolerate%s no manager failure (3 or more advised).",
+		sd_request_ask(req, "\nWARNING: %d manager%s tolerate%s no manager failure (3 or more advised).",
 		    managers, managers == 1 ? "" : "s", managers == 1 ? "s" : "");
 	else if (managers % 2 == 0)
-		ask(req, "\nWARNING: %d managers (even) tolerate no more failures than %d.", managers,
+		sd_request_ask(req, "\nWARNING: %d managers (even) tolerate no more failures than %d.", managers,
 		    managers - 1);
 }
 
@@ -252,14 +215,14 @@ static int check_promote(struct sd_core *core, const struct sd_snapshot *snap,
 	(void)core;
 	const struct sd_node *n = find_node(snap, req);
 	if (!n)
-		return refuse(req, "no node '%s'", req->target);
+		return sd_request_refuse(req, "no node '%s'", req->target);
 	if (!strcmp(n->role, "manager"))
-		return refuse(req, "%s is already a manager", n->hostname);
+		return sd_request_refuse(req, "%s is already a manager", n->hostname);
 	if (strcmp(n->state, "ready") != 0)
-		return refuse(req, "%s is %s: only a ready node can become a manager", n->hostname,
+		return sd_request_refuse(req, "%s is %s: only a ready node can become a manager", n->hostname,
 			      n->state);
 	int after = snap->swarm->managers + 1;
-	ask(req, "Promote %s to manager? Managers: %d -> %d (quorum %d).", n->hostname,
+	sd_request_ask(req, "Promote %s to manager? Managers: %d -> %d (quorum %d).", n->hostname,
 	    snap->swarm->managers, after, sd_quorum(after));
 	quorum_note(req, after);
 	return 0;
@@ -271,22 +234,22 @@ static int check_demote(struct sd_core *core, const struct sd_snapshot *snap,
 	(void)core;
 	const struct sd_node *n = find_node(snap, req);
 	if (!n)
-		return refuse(req, "no node '%s'", req->target);
+		return sd_request_refuse(req, "no node '%s'", req->target);
 	if (strcmp(n->role, "manager") != 0)
-		return refuse(req, "%s is not a manager", n->hostname);
+		return sd_request_refuse(req, "%s is not a manager", n->hostname);
 	const struct sd_swarm *sw = snap->swarm;
 	if (sw->managers <= 1)
-		return refuse(req, "%s is the last manager: a swarm needs at least one", n->hostname);
+		return sd_request_refuse(req, "%s is the last manager: a swarm needs at least one", n->hostname);
 	int after = sw->managers - 1;
 	bool reachable = !strcmp(n->manager, "leader") || !strcmp(n->manager, "reachable");
 	int reachable_after = sw->managers_reachable - (reachable ? 1 : 0);
-	ask(req, "Demote %s to worker? Managers: %d -> %d (quorum %d, %d reachable after).",
+	sd_request_ask(req, "Demote %s to worker? Managers: %d -> %d (quorum %d, %d reachable after).",
 	    n->hostname, sw->managers, after, sd_quorum(after), reachable_after);
 	if (!strcmp(n->manager, "leader"))
-		ask(req, "\n%s is the leader: a new leader will be elected.", n->hostname);
+		sd_request_ask(req, "\n%s is the leader: a new leader will be elected.", n->hostname);
 	quorum_note(req, after);
 	if (reachable_after < sd_quorum(after)) {
-		ask(req, "\nDANGER: quorum would be LOST (%d reachable of %d needed): the swarm stops "
+		sd_request_ask(req, "\nDANGER: quorum would be LOST (%d reachable of %d needed): the swarm stops "
 			 "accepting changes. Type the node's name to go on.",
 		    reachable_after, sd_quorum(after));
 		req->confirm = SD_CONFIRM_TYPE_NAME;
@@ -298,7 +261,7 @@ static int run_role(struct sd_core *core, struct sd_request *req, const char *ro
 {
 	char err[512];
 	if (sd_docker_node_role(sd_core_docker(core), req->target, role, err, sizeof(err)) != 0)
-		return refuse(req, "%s", err);
+		return sd_request_refuse(req, "%s", err);
 	snprintf(req->result, sizeof(req->result), "role %s", role);
 	return 0;
 }
@@ -311,50 +274,42 @@ static int run_demote(struct sd_core *c, struct sd_request *r) { return run_role
 #define HOLD_POSTGRES "postgres", "the PostgreSQL cluster"
 #define HOLD_BACKUPS "backups", "the backup folder"
 
-static const struct sd_pg_member *find_member(const struct sd_pg *pg, const char *name)
-{
-	for (size_t i = 0; pg && i < pg->nmembers; i++)
-		if (!strcmp(pg->members[i].name, name))
-			return &pg->members[i];
-	return NULL;
-}
-
 static void describe_standby(struct sd_request *req, const struct sd_pg_member *m, time_t now)
 {
-	ask(req, "\n  %-10s %-11s lag %lld B", m->name, m->reachable ? "reachable" : "UNREACHABLE",
+	sd_request_ask(req, "\n  %-10s %-11s lag %lld B", m->name, m->reachable ? "reachable" : "UNREACHABLE",
 	    m->lag_bytes < 0 ? 0 : m->lag_bytes);
 	if (m->last_replay > 0)
-		ask(req, ", replayed %lds ago", (long)(now - m->last_replay));
-	ask(req, ", %s", m->sync_state && *m->sync_state ? m->sync_state : "async");
+		sd_request_ask(req, ", replayed %lds ago", (long)(now - m->last_replay));
+	sd_request_ask(req, ", %s", m->sync_state && *m->sync_state ? m->sync_state : "async");
 	if (!m->reachable)
-		ask(req, "  (not eligible: unreachable)");
+		sd_request_ask(req, "  (not eligible: unreachable)");
 }
 
 static int check_pg_promote(struct sd_core *core, const struct sd_snapshot *snap,
 			    struct sd_request *req)
 {
 	if (!sd_core_pg(core))
-		return refuse(req, "no postgres section in the configuration");
-	const struct sd_pg_member *m = find_member(snap->pg, req->target);
+		return sd_request_refuse(req, "no postgres section in the configuration");
+	const struct sd_pg_member *m = sd_pg_member_named(snap->pg, req->target);
 	if (!m)
-		return refuse(req, "no PostgreSQL member '%s'", req->target);
+		return sd_request_refuse(req, "no PostgreSQL member '%s'", req->target);
 	sd_strlcpy(req->target_name, m->name, sizeof(req->target_name));
-	hold(req, HOLD_POSTGRES);
+	sd_request_hold(req, HOLD_POSTGRES);
 	if (!m->reachable)
-		return refuse(req, "%s is unreachable: it cannot be promoted", m->name);
+		return sd_request_refuse(req, "%s is unreachable: it cannot be promoted", m->name);
 	if (strcmp(m->role, "standby") != 0)
-		return refuse(req, "%s is a %s, not a standby: nothing to promote", m->name, m->role);
+		return sd_request_refuse(req, "%s is a %s, not a standby: nothing to promote", m->name, m->role);
 	const struct sd_pg_member *primary = NULL;
 	for (size_t i = 0; i < snap->pg->nmembers; i++)
 		if (snap->pg->members[i].reachable && !strcmp(snap->pg->members[i].role, "primary"))
 			primary = &snap->pg->members[i];
-	ask(req, "Promote standby %s to primary (pg_promote)?\nStandbys:", m->name);
+	sd_request_ask(req, "Promote standby %s to primary (pg_promote)?\nStandbys:", m->name);
 	time_t now = time(NULL);
 	for (size_t i = 0; i < snap->pg->nmembers; i++)
 		if (!strcmp(snap->pg->members[i].role, "standby"))
 			describe_standby(req, &snap->pg->members[i], now);
 	if (primary) {
-		ask(req, "\nDANGER: primary %s still answers and accepts writes: promoting %s makes "
+		sd_request_ask(req, "\nDANGER: primary %s still answers and accepts writes: promoting %s makes "
 			 "TWO primaries (split brain). Type %s to go on.",
 		    primary->name, m->name, m->name);
 		req->confirm = SD_CONFIRM_TYPE_NAME;
@@ -367,7 +322,7 @@ static int run_pg_promote(struct sd_core *core, struct sd_request *req)
 	char err[512];
 	long timeline = 0;
 	if (sd_pg_promote(sd_core_pg(core), req->target, &timeline, err, sizeof(err)) != 0)
-		return refuse(req, "%s", err);
+		return sd_request_refuse(req, "%s", err);
 	snprintf(req->result, sizeof(req->result),
 		 "promoted, timeline %ld. Next: point applications and the other standbys "
 		 "(primary_conninfo) at %s",
@@ -381,17 +336,17 @@ static int check_failover(struct sd_core *core, const struct sd_snapshot *snap,
 			  struct sd_request *req)
 {
 	if (!sd_core_sentinel(core))
-		return refuse(req, "no redis section in the configuration");
+		return sd_request_refuse(req, "no redis section in the configuration");
 	const struct sd_redis *r = snap->redis;
 	if (!r || !r->master.addr || !*r->master.addr)
-		return refuse(req, "no Sentinel answers: the master is unknown");
+		return sd_request_refuse(req, "no Sentinel answers: the master is unknown");
 	sd_strlcpy(req->target, r->master.name, sizeof(req->target));
 	sd_strlcpy(req->target_name, r->master.name, sizeof(req->target_name));
-	hold(req, "redis", "the Redis master");
+	sd_request_hold(req, "redis", "the Redis master");
 	if (r->failover && *r->failover)
-		return refuse(req, "a failover of %s is already in progress (%s)", r->master.name,
+		return sd_request_refuse(req, "a failover of %s is already in progress (%s)", r->master.name,
 			      r->failover);
-	ask(req, "Fail over Redis master %s (%s) to a replica (SENTINEL FAILOVER)?", r->master.name,
+	sd_request_ask(req, "Fail over Redis master %s (%s) to a replica (SENTINEL FAILOVER)?", r->master.name,
 	    r->master.addr);
 	return 0;
 }
@@ -400,7 +355,7 @@ static int run_failover(struct sd_core *core, struct sd_request *req)
 {
 	char err[512];
 	if (sd_sentinel_failover(sd_core_sentinel(core), err, sizeof(err)) != 0)
-		return refuse(req, "%s", err);
+		return sd_request_refuse(req, "%s", err);
 	snprintf(req->result, sizeof(req->result),
 		 "failover started; watch the event log for +switch-master");
 	return 0;
@@ -438,32 +393,32 @@ static int check_backup_take(struct sd_core *core, const struct sd_snapshot *sna
 {
 	const struct sd_config *config = sd_core_config(core);
 	if (!sd_core_backup(core))
-		return refuse(req, "no backup section in the configuration");
+		return sd_request_refuse(req, "no backup section in the configuration");
 	/* <Enter> alone takes the daily backup of the planning documents: PostgreSQL */
 	const char *kind = req->param[0] ? backup_kind(req->param) : "postgres";
 	if (!kind)
-		return refuse(req, "backup: '%s' is not one of postgres, redis, swarm", req->param);
+		return sd_request_refuse(req, "backup: '%s' is not one of postgres, redis, swarm", req->param);
 	snprintf(req->param, sizeof(req->param), "%s", kind);
 	snprintf(req->target, sizeof(req->target), "%s", kind);
 	snprintf(req->target_name, sizeof(req->target_name), "%s backup", kind);
-	hold(req, HOLD_BACKUPS);
+	sd_request_hold(req, HOLD_BACKUPS);
 	if (!strcmp(kind, "postgres")) {
 		const struct sd_pg_member *p = reachable_primary(snap);
 		if (!p)
-			return refuse(req, "backup: no reachable PostgreSQL primary (a standby is never dumped)");
-		ask(req, "Take a PostgreSQL backup (pg_dump -Fc) of");
+			return sd_request_refuse(req, "backup: no reachable PostgreSQL primary (a standby is never dumped)");
+		sd_request_ask(req, "Take a PostgreSQL backup (pg_dump -Fc) of");
 		for (size_t i = 0; i < config->backup.ndatabases; i++)
-			ask(req, " %s", config->backup.databases[i]);
-		ask(req, " from the primary %s into %s?", p->name, config->backup.dir);
+			sd_request_ask(req, " %s", config->backup.databases[i]);
+		sd_request_ask(req, " from the primary %s into %s?", p->name, config->backup.dir);
 	} else if (!strcmp(kind, "redis")) {
 		if (!snap->redis || !snap->redis->master.addr || !*snap->redis->master.addr)
-			return refuse(req, "backup: the Redis master is unknown (no Sentinel answers)");
-		ask(req, "Take a Redis backup (BGSAVE) of the master %s into %s?",
+			return sd_request_refuse(req, "backup: the Redis master is unknown (no Sentinel answers)");
+		sd_request_ask(req, "Take a Redis backup (BGSAVE) of the master %s into %s?",
 		    snap->redis->master.addr, config->backup.dir);
 	} else {
 		if (!snap->docker_status.reachable)
-			return refuse(req, "backup: the engine is unreachable");
-		ask(req, "Export the Swarm state (%s%s service specs, nodes, networks, configs, secret "
+			return sd_request_refuse(req, "backup: the engine is unreachable");
+		sd_request_ask(req, "Export the Swarm state (%s%s service specs, nodes, networks, configs, secret "
 			 "names without values) into %s?",
 		    config->backup.stack ? "stack " : "all", config->backup.stack ? config->backup.stack : "",
 		    config->backup.dir);
@@ -472,10 +427,10 @@ static int check_backup_take(struct sd_core *core, const struct sd_snapshot *sna
 	size_t n = 0;
 	for (char **e = expired; e && *e; e++)
 		if (strstr(*e, kind) && n++ < 5)
-			ask(req, "%s %s", n == 1 ? "\nRetention: once this backup is verified, deletes" : ",",
+			sd_request_ask(req, "%s %s", n == 1 ? "\nRetention: once this backup is verified, deletes" : ",",
 			    strrchr(*e, '/') ? strrchr(*e, '/') + 1 : *e);
 	if (n > 5)
-		ask(req, " and %zu more", n - 5);
+		sd_request_ask(req, " and %zu more", n - 5);
 	for (char **e = expired; e && *e; e++)
 		free(*e);
 	free(expired);
@@ -502,13 +457,13 @@ static int check_backup_verify(struct sd_core *core, const struct sd_snapshot *s
 			       struct sd_request *req)
 {
 	if (!sd_core_backup(core))
-		return refuse(req, "no backup section in the configuration");
+		return sd_request_refuse(req, "no backup section in the configuration");
 	const struct sd_backup *b = find_backup(snap, req->target);
 	if (!b)
-		return refuse(req, "no backup '%s'", req->target);
+		return sd_request_refuse(req, "no backup '%s'", req->target);
 	const char *base = strrchr(b->file, '/');
 	sd_strlcpy(req->target_name, base ? base + 1 : b->file, sizeof(req->target_name));
-	hold(req, HOLD_BACKUPS);
+	sd_request_hold(req, HOLD_BACKUPS);
 	return 0;
 }
 
@@ -526,29 +481,29 @@ static int check_backup_restore(struct sd_core *core, const struct sd_snapshot *
 {
 	const struct sd_config *config = sd_core_config(core);
 	if (!sd_core_backup(core))
-		return refuse(req, "no backup section in the configuration");
+		return sd_request_refuse(req, "no backup section in the configuration");
 	const struct sd_backup *b = find_backup(snap, req->target);
 	if (!b)
-		return refuse(req, "no backup '%s'", req->target);
+		return sd_request_refuse(req, "no backup '%s'", req->target);
 	if (strcmp(b->kind, "postgres") != 0)
-		return refuse(req, "only PostgreSQL dumps are restored from the console (this is a %s backup)",
+		return sd_request_refuse(req, "only PostgreSQL dumps are restored from the console (this is a %s backup)",
 			      b->kind);
 	const struct sd_pg_member *p = reachable_primary(snap);
 	if (!p)
-		return refuse(req, "restore: no reachable primary; a standby is never restored into");
+		return sd_request_refuse(req, "restore: no reachable primary; a standby is never restored into");
 	const char *db = b->database && *b->database ? b->database
 			 : config->backup.ndatabases ? config->backup.databases[0] : "";
 	if (!*db)
-		return refuse(req, "restore: the backup does not say which database it holds");
+		return sd_request_refuse(req, "restore: the backup does not say which database it holds");
 	if (config->backup.nservices + 2 > SD_HOLDS_MAX)
-		return refuse(req, "restore: backup.services names %zu services, at most %d are scaled",
+		return sd_request_refuse(req, "restore: backup.services names %zu services, at most %d are scaled",
 			      config->backup.nservices, SD_HOLDS_MAX - 2);
 	sd_strlcpy(req->param, db, sizeof(req->param));
 	sd_strlcpy(req->target_name, db, sizeof(req->target_name));
-	hold(req, HOLD_BACKUPS);
-	hold(req, HOLD_POSTGRES);
+	sd_request_hold(req, HOLD_BACKUPS);
+	sd_request_hold(req, HOLD_POSTGRES);
 	const char *base = strrchr(b->file, '/');
-	ask(req, "RESTORE %s into database %s on the primary %s.\nSteps:", base ? base + 1 : b->file,
+	sd_request_ask(req, "RESTORE %s into database %s on the primary %s.\nSteps:", base ? base + 1 : b->file,
 	    db, p->name);
 	long max = config->scale_max;
 	for (size_t i = 0; i < config->backup.nservices; i++) {
@@ -556,18 +511,18 @@ static int check_backup_restore(struct sd_core *core, const struct sd_snapshot *
 		const struct sd_service *s = sd_swarm_service(snap->swarm, name);
 		/* scaled through service.scale's checks: one it would refuse is refused here */
 		if (s && s->desired > max)
-			return refuse(req, "restore: %s has %ld replicas, more than scale_max (%ld): it "
+			return sd_request_refuse(req, "restore: %s has %ld replicas, more than scale_max (%ld): it "
 					   "could not be scaled back",
 				      s->name, s->desired, max);
 		hold_service(req, s ? s->name : name);
-		ask(req, "\n  scale %s from %ld to 0", name, s ? s->desired : -1L);
+		sd_request_ask(req, "\n  scale %s from %ld to 0", name, s ? s->desired : -1L);
 	}
-	ask(req, "\n  pg_restore --clean --if-exists into %s (its current data is REPLACED)", db);
-	ask(req, "\n  scale the services back; on any failure they are put back as they were");
+	sd_request_ask(req, "\n  pg_restore --clean --if-exists into %s (its current data is REPLACED)", db);
+	sd_request_ask(req, "\n  scale the services back; on any failure they are put back as they were");
 	if (strcmp(b->verified, "yes") != 0)
-		ask(req, "\nWARNING: this backup is not verified (%s).", b->verified);
+		sd_request_ask(req, "\nWARNING: this backup is not verified (%s).", b->verified);
 	offsite_restore_question(core, b, req);
-	ask(req, "\nDANGER: type the database name %s to go on.", db);
+	sd_request_ask(req, "\nDANGER: type the database name %s to go on.", db);
 	req->confirm = SD_CONFIRM_TYPE_NAME;
 	return 0;
 }
@@ -837,14 +792,14 @@ static int check_request(struct sd_core *core, const struct sd_snapshot *snap,
 {
 	const struct sd_action *a = req->action;
 	if (sd_core_mode(core) == SD_MODE_WATCH)
-		return refuse(req, "refused: watch mode is read-only (%s)", a->name);
+		return sd_request_refuse(req, "refused: watch mode is read-only (%s)", a->name);
 	if (!a->check || !a->run)
-		return refuse(req, "%s is not available", a->name);
+		return sd_request_refuse(req, "%s is not available", a->name);
 	if (a->target != SD_TARGET_NONE && a->target != SD_TARGET_REDIS_MASTER &&
 	    a->target != SD_TARGET_BACKUP_KIND && !*req->target)
-		return refuse(req, "%s: nothing selected", a->name);
+		return sd_request_refuse(req, "%s: nothing selected", a->name);
 	if ((a->target == SD_TARGET_NODE || a->target == SD_TARGET_SERVICE) && !snap->swarm)
-		return refuse(req, "%s: no data from the engine yet", a->name);
+		return sd_request_refuse(req, "%s: no data from the engine yet", a->name);
 	return a->check(core, snap, req);
 }
 
@@ -857,7 +812,7 @@ int sd_action_prepare(struct sd_core *core, const struct sd_action *action, cons
 	sd_strlcpy(req->target_name, target, sizeof(req->target_name));
 	sd_strlcpy(req->param, param, sizeof(req->param));
 	if (!action)
-		return refuse(req, "no action given");
+		return sd_request_refuse(req, "no action given");
 	req->confirm = action->confirm;
 	if (!action->mutates)
 		return 0;
@@ -887,15 +842,15 @@ static bool answer_accepts(const struct sd_request *req, const char *answer)
 int sd_action_submit(struct sd_core *core, struct sd_request *req, const char *answer)
 {
 	if (!req->action || !req->action->mutates)
-		return refuse(req, "%s is not an action the core runs",
+		return sd_request_refuse(req, "%s is not an action the core runs",
 			      req->action ? req->action->name : "?");
 	int rc = 0;
 	if (sd_core_mode(core) == SD_MODE_WATCH)
-		rc = refuse(req, "refused: watch mode is read-only (%s)", req->action->name);
+		rc = sd_request_refuse(req, "refused: watch mode is read-only (%s)", req->action->name);
 	else if (!req->action->run)
-		rc = refuse(req, "%s is not available", req->action->name);
+		rc = sd_request_refuse(req, "%s is not available", req->action->name);
 	else if (!answer_accepts(req, answer))
-		rc = refuse(req, "%s %s: not confirmed%s", req->action->name, req->target_name,
+		rc = sd_request_refuse(req, "%s %s: not confirmed%s", req->action->name, req->target_name,
 			    req->confirm == SD_CONFIRM_TYPE_NAME ? " (the name typed did not match)" : "");
 	else if (sd_core_enqueue(core, req, req->result, sizeof(req->result)) != 0)
 		rc = -1, req->status = -1;
@@ -924,7 +879,7 @@ int sd_action_run(struct sd_core *core, struct sd_request *req)
 {
 	const struct sd_action *a = req->action;
 	if (!a || !a->mutates)
-		return refuse(req, "%s is not an action the core runs", a ? a->name : "?");
+		return sd_request_refuse(req, "%s is not an action the core runs", a ? a->name : "?");
 	/* the guards again, on the newest snapshot: what was true at the dialog may not be now */
 	struct sd_request again = *req;
 	again.question[0] = again.result[0] = '\0';
@@ -934,17 +889,17 @@ int sd_action_run(struct sd_core *core, struct sd_request *req)
 	int rc = check_request(core, snap, &again);
 	sd_snapshot_unref(snap);
 	if (rc != 0)
-		return refuse(req, "not run: %s", again.result);
+		return sd_request_refuse(req, "not run: %s", again.result);
 	if (again.confirm > req->confirm) {
 		char line[512];
-		return refuse(req, "not run: the situation changed since it was confirmed: %s",
+		return sd_request_refuse(req, "not run: the situation changed since it was confirmed: %s",
 			      danger_line(again.question, line, sizeof(line)));
 	}
 	/* and no other action may hold what it changes (its own holds are its ticket's) */
 	again.ticket = req->ticket;
 	char why[512];
 	if (sd_core_check_holds(core, &again, why, sizeof(why)) != 0)
-		return refuse(req, "not run: %s", why);
+		return sd_request_refuse(req, "not run: %s", why);
 	sd_strlcpy(req->param, again.param, sizeof(req->param));
 	rc = a->run(core, req);
 	req->status = rc;

@@ -5,54 +5,21 @@
  * (download of a remote-only backup, checked, before today's restore flow). Each holds the
  * backup folder and the remote. */
 #include "actions_offsite.h"
+#include "request.h"
 
 #include "backup/backup.h"
 #include "base/text.h"
 #include "core.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-static int refuse(struct sd_request *req, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int refuse(struct sd_request *req, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(req->result, sizeof(req->result), fmt, ap);
-	va_end(ap);
-	req->status = -1;
-	return -1;
-}
-
-static void ask(struct sd_request *req, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void ask(struct sd_request *req, const char *fmt, ...)
-{
-	size_t used = strlen(req->question);
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(req->question + used, sizeof(req->question) - used, fmt, ap);
-	va_end(ap);
-}
-
-static void hold(struct sd_request *req, const char *key, const char *label)
-{
-	for (size_t i = 0; i < req->nholds; i++)
-		if (!strcmp(req->holds[i].key, key))
-			return;
-	if (req->nholds == SD_HOLDS_MAX)
-		return;
-	sd_strlcpy(req->holds[req->nholds].key, key, sizeof(req->holds[0].key));
-	sd_strlcpy(req->holds[req->nholds].label, label, sizeof(req->holds[0].label));
-	req->nholds++;
-}
-
 static void hold_offsite(struct sd_request *req)
 {
-	hold(req, "backups", "the backup folder");
-	hold(req, "backups remote", "the off-site remote");
+	sd_request_hold(req, "backups", "the backup folder");
+	sd_request_hold(req, "backups remote", "the off-site remote");
 }
 
 static const struct sd_backup *find_backup(const struct sd_snapshot *snap, const char *file)
@@ -74,9 +41,9 @@ static const struct sd_backup_copy *copy_at(const struct sd_backup *b, const cha
 static int need_remote(struct sd_core *core, struct sd_request *req)
 {
 	if (!sd_core_backup(core))
-		return refuse(req, "no backup section in the configuration");
+		return sd_request_refuse(req, "no backup section in the configuration");
 	if (!sd_backup_remote_configured(sd_core_backup(core)))
-		return refuse(req, "no backup.remote in the configuration: nowhere to copy to");
+		return sd_request_refuse(req, "no backup.remote in the configuration: nowhere to copy to");
 	return 0;
 }
 
@@ -87,19 +54,19 @@ int check_backup_upload(struct sd_core *core, const struct sd_snapshot *snap,
 		return -1;
 	const struct sd_backup *b = find_backup(snap, req->target);
 	if (!b)
-		return refuse(req, "no backup '%s'", req->target);
+		return sd_request_refuse(req, "no backup '%s'", req->target);
 	const char *base = strrchr(b->file, '/');
 	sd_strlcpy(req->target_name, base ? base + 1 : b->file, sizeof(req->target_name));
 	hold_offsite(req);
 	if (!b->local)
-		return refuse(req, "%s is held only by the remote: nothing to upload", req->target_name);
+		return sd_request_refuse(req, "%s is held only by the remote: nothing to upload", req->target_name);
 	const struct sd_backup_copy *remote = copy_at(b, "remote");
-	ask(req, "Upload %s (%lld bytes) to %s and check it there (size, SHA-256 read back)?",
+	sd_request_ask(req, "Upload %s (%lld bytes) to %s and check it there (size, SHA-256 read back)?",
 	    req->target_name, b->size, snap->backups->remote_url);
 	if (remote)
-		ask(req, "\nThe remote copy there now (verified: %s) is replaced.", remote->verified);
+		sd_request_ask(req, "\nThe remote copy there now (verified: %s) is replaced.", remote->verified);
 	if (strcmp(b->verified, "yes") != 0)
-		ask(req, "\nWARNING: the local copy is not verified (%s).", b->verified);
+		sd_request_ask(req, "\nWARNING: the local copy is not verified (%s).", b->verified);
 	return 0;
 }
 
@@ -119,34 +86,34 @@ int check_backup_sync(struct sd_core *core, const struct sd_snapshot *snap,
 	hold_offsite(req);
 	const struct sd_backups *list = snap->backups;
 	if (list && list->remote_error && *list->remote_error)
-		return refuse(req, "backup.sync: the remote does not answer: %s", list->remote_error);
+		return sd_request_refuse(req, "backup.sync: the remote does not answer: %s", list->remote_error);
 	size_t missing = 0;
 	for (size_t i = 0; list && i < list->nitems; i++) {
 		const struct sd_backup_copy *remote = copy_at(&list->items[i], "remote");
 		if (list->items[i].local && (!remote || strcmp(remote->verified, "yes") != 0)) {
 			const char *base = strrchr(list->items[i].file, '/');
 			if (missing++ < 5)
-				ask(req, "%s%s", missing == 1 ? "Upload to the remote (and check):\n  " : ", ",
+				sd_request_ask(req, "%s%s", missing == 1 ? "Upload to the remote (and check):\n  " : ", ",
 				    base ? base + 1 : list->items[i].file);
 		}
 	}
 	if (missing > 5)
-		ask(req, " and %zu more", missing - 5);
+		sd_request_ask(req, " and %zu more", missing - 5);
 	if (!missing)
-		ask(req, "The remote holds a verified copy of every local backup.");
+		sd_request_ask(req, "The remote holds a verified copy of every local backup.");
 	char why[512] = "";
 	char **expired = sd_backup_remote_expired(sd_core_backup(core), why, sizeof(why));
 	size_t n = 0;
 	for (char **e = expired; *e; e++, n++)
 		if (n < 5)
-			ask(req, "%s%s", n == 0 ? "\nRemote retention deletes (older than its days, a newer "
+			sd_request_ask(req, "%s%s", n == 0 ? "\nRemote retention deletes (older than its days, a newer "
 						  "verified remote copy exists):\n  " : ", ", *e);
 	if (n > 5)
-		ask(req, " and %zu more", n - 5);
+		sd_request_ask(req, " and %zu more", n - 5);
 	for (char **e = expired; *e; e++)
 		free(*e);
 	free(expired);
-	ask(req, "\nSync with %s?", list && list->remote_url ? list->remote_url : "the remote");
+	sd_request_ask(req, "\nSync with %s?", list && list->remote_url ? list->remote_url : "the remote");
 	return 0;
 }
 
@@ -159,8 +126,8 @@ void offsite_take_question(struct sd_core *core, struct sd_request *req)
 {
 	if (!sd_backup_remote_configured(sd_core_backup(core)))
 		return;
-	hold(req, "backups remote", "the off-site remote");
-	ask(req, "\nOnce verified, it is uploaded to %s and checked there.",
+	sd_request_hold(req, "backups remote", "the off-site remote");
+	sd_request_ask(req, "\nOnce verified, it is uploaded to %s and checked there.",
 	    sd_core_config(core)->backup.remote.url);
 }
 
@@ -184,12 +151,12 @@ void offsite_restore_question(struct sd_core *core, const struct sd_backup *b,
 	if (b->local)
 		return;
 	const struct sd_backup_copy *remote = copy_at(b, "remote");
-	hold(req, "backups remote", "the off-site remote");
-	ask(req, "\nOnly the remote holds it: it is downloaded first (%lld bytes) and its SHA-256 "
+	sd_request_hold(req, "backups remote", "the off-site remote");
+	sd_request_ask(req, "\nOnly the remote holds it: it is downloaded first (%lld bytes) and its SHA-256 "
 		 "checked against the manifest; a mismatch stops before anything is scaled.",
 	    b->size);
 	if (remote && strcmp(remote->verified, "yes") != 0)
-		ask(req, "\nWARNING: the remote copy is not verified (%s).", remote->verified);
+		sd_request_ask(req, "\nWARNING: the remote copy is not verified (%s).", remote->verified);
 }
 
 int offsite_before_restore(struct sd_core *core, struct sd_request *req)
@@ -199,6 +166,6 @@ int offsite_before_restore(struct sd_core *core, struct sd_request *req)
 		return 0;
 	char result[1024];
 	if (sd_backup_fetch(sd_core_backup(core), req->target, result, sizeof(result)) != 0)
-		return refuse(req, "restore not started: %s", result);
+		return sd_request_refuse(req, "restore not started: %s", result);
 	return 0;
 }

@@ -9,41 +9,18 @@
  * audit as "MEMBER pid PID (USER: QUERY...)"; a password in the query is never shown. The
  * role swarmdeck connects as needs pg_signal_backend (a superuser's sessions stay refused). */
 #include "actions_pg.h"
+#include "request.h"
 #include "backends/pg/pg.h"
 #include "base/text.h"
 #include "core.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #define QUERY_SHOWN 60
-
-static int refuse(struct sd_request *req, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int refuse(struct sd_request *req, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(req->result, sizeof(req->result), fmt, ap);
-	va_end(ap);
-	req->status = -1;
-	return -1;
-}
-
-static void ask(struct sd_request *req, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void ask(struct sd_request *req, const char *fmt, ...)
-{
-	size_t used = strlen(req->question);
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(req->question + used, sizeof(req->question) - used, fmt, ap);
-	va_end(ap);
-}
 
 static void hold(struct sd_request *req, const char *member, long pid)
 {
@@ -98,14 +75,6 @@ static bool parse_target(const char *target, char *member, size_t memberlen, lon
 	return true;
 }
 
-static const struct sd_pg_member *find_member(const struct sd_pg *pg, const char *name)
-{
-	for (size_t i = 0; pg && i < pg->nmembers; i++)
-		if (!strcmp(pg->members[i].name, name))
-			return &pg->members[i];
-	return NULL;
-}
-
 static const struct sd_pg_activity *find_session(const struct sd_pg_member *m, long pid)
 {
 	for (size_t i = 0; i < m->nsessions; i++)
@@ -127,41 +96,41 @@ static void describe(struct sd_request *req, const struct sd_pg_activity *s)
 	char q[QUERY_SHOWN + 32];
 	query_start(s->query, q, sizeof(q));
 	double t = !strcmp(s->state, "active") ? s->query_seconds : s->xact_seconds;
-	ask(req, "\n  pid %ld  %s@%s  %s  %s", s->pid, s->user, s->database,
+	sd_request_ask(req, "\n  pid %ld  %s@%s  %s  %s", s->pid, s->user, s->database,
 	    *s->application ? s->application : "-", s->state);
 	if (t >= 0)
-		ask(req, " %.0fs", t);
+		sd_request_ask(req, " %.0fs", t);
 	if (*s->wait_type)
-		ask(req, "  waits %s:%s", s->wait_type, s->wait_event);
+		sd_request_ask(req, "  waits %s:%s", s->wait_type, s->wait_event);
 	if (s->nblocked_by > 0) {
-		ask(req, "  blocked by");
+		sd_request_ask(req, "  blocked by");
 		for (int k = 0; k < s->nblocked_by; k++)
-			ask(req, "%s%ld", k ? "," : " ", s->blocked_by[k]);
+			sd_request_ask(req, "%s%ld", k ? "," : " ", s->blocked_by[k]);
 	}
 	if (s->blocks > 0)
-		ask(req, "  BLOCKS %d session%s", s->blocks, s->blocks == 1 ? "" : "s");
-	ask(req, "\n    %s", q);
+		sd_request_ask(req, "  BLOCKS %d session%s", s->blocks, s->blocks == 1 ? "" : "s");
+	sd_request_ask(req, "\n    %s", q);
 }
 
 static int check(struct sd_core *core, const struct sd_snapshot *snap, struct sd_request *req,
 		 bool terminate)
 {
 	if (!sd_core_pg(core))
-		return refuse(req, "no postgres section in the configuration");
+		return sd_request_refuse(req, "no postgres section in the configuration");
 	char name[128];
 	long pid;
 	bool blocked;
 	if (!parse_target(req->target, name, sizeof(name), &pid, &blocked))
-		return refuse(req, "'%s' is not a session (MEMBER:PID, or MEMBER:PID+ for the "
+		return sd_request_refuse(req, "'%s' is not a session (MEMBER:PID, or MEMBER:PID+ for the "
 				   "sessions PID blocks)", req->target);
-	const struct sd_pg_member *m = find_member(snap->pg, name);
+	const struct sd_pg_member *m = sd_pg_member_named(snap->pg, name);
 	if (!m)
-		return refuse(req, "no PostgreSQL member '%s'", name);
+		return sd_request_refuse(req, "no PostgreSQL member '%s'", name);
 	if (!m->reachable)
-		return refuse(req, "%s is unreachable: its sessions cannot be signalled", m->name);
+		return sd_request_refuse(req, "%s is unreachable: its sessions cannot be signalled", m->name);
 	const struct sd_pg_activity *s = find_session(m, pid);
 	if (!s)
-		return refuse(req, "pid %ld is no longer a session of %s", pid, m->name);
+		return sd_request_refuse(req, "pid %ld is no longer a session of %s", pid, m->name);
 	const char *verb = terminate ? "Terminate" : "Cancel the statement of";
 	char q[QUERY_SHOWN + 32];
 	query_start(s->query, q, sizeof(q));
@@ -170,7 +139,7 @@ static int check(struct sd_core *core, const struct sd_snapshot *snap, struct sd
 		snprintf(req->target_name, sizeof(req->target_name), "%s pid %ld (%s: %s)", m->name,
 			 pid, s->user, q);
 		hold(req, m->name, pid);
-		ask(req, "%s session %ld on %s (%s)?", verb, pid, m->name,
+		sd_request_ask(req, "%s session %ld on %s (%s)?", verb, pid, m->name,
 		    terminate ? "pg_terminate_backend: its connection is closed, its transaction "
 				"rolled back" : "pg_cancel_backend: its statement fails");
 		describe(req, s);
@@ -180,17 +149,17 @@ static int check(struct sd_core *core, const struct sd_snapshot *snap, struct sd
 	for (size_t i = 0; i < m->nsessions; i++)
 		n += blocked_by(&m->sessions[i], pid);
 	if (n == 0)
-		return refuse(req, "pid %ld on %s blocks no session (any more)", pid, m->name);
+		return sd_request_refuse(req, "pid %ld on %s blocks no session (any more)", pid, m->name);
 	snprintf(req->target_name, sizeof(req->target_name), "%s sessions blocked by pid %ld (%s: %s)",
 		 m->name, pid, s->user, q);
-	ask(req, "%s the %d session%s blocked by pid %ld on %s (%s)?", verb, n, n == 1 ? "" : "s",
+	sd_request_ask(req, "%s the %d session%s blocked by pid %ld on %s (%s)?", verb, n, n == 1 ? "" : "s",
 	    pid, m->name, terminate ? "pg_terminate_backend" : "pg_cancel_backend");
 	for (size_t i = 0; i < m->nsessions; i++)
 		if (blocked_by(&m->sessions[i], pid)) {
 			hold(req, m->name, m->sessions[i].pid);
 			describe(req, &m->sessions[i]);
 		}
-	ask(req, "\nThe blocker:");
+	sd_request_ask(req, "\nThe blocker:");
 	describe(req, s);
 	return 0;
 }
@@ -201,7 +170,7 @@ static int run(struct sd_core *core, struct sd_request *req, bool terminate)
 	long pid;
 	bool blocked;
 	if (!parse_target(req->target, name, sizeof(name), &pid, &blocked))
-		return refuse(req, "'%s' is not a session", req->target);
+		return sd_request_refuse(req, "'%s' is not a session", req->target);
 	const char *done = terminate ? "terminated" : "cancelled";
 	/* the held sessions are the ones to signal */
 	char err[512], text[sizeof(req->result)];

@@ -10,49 +10,17 @@
  * with the statement text. A statement that holds a password literal is refused and audited
  * with the literal masked. */
 #include "actions_pgmaint.h"
+#include "request.h"
 #include "base/text.h"
 #include "base/xalloc.h"
 #include "core.h"
 #include "pgmaint.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-static int refuse(struct sd_request *req, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int refuse(struct sd_request *req, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(req->result, sizeof(req->result), fmt, ap);
-	va_end(ap);
-	req->status = -1;
-	return -1;
-}
-
-static void hold(struct sd_request *req, const char *key, const char *label)
-{
-	for (size_t i = 0; i < req->nholds; i++)
-		if (!strcmp(req->holds[i].key, key))
-			return;
-	if (req->nholds == SD_HOLDS_MAX)
-		return;
-	sd_strlcpy(req->holds[req->nholds].key, key, sizeof(req->holds[0].key));
-	sd_strlcpy(req->holds[req->nholds].label, label, sizeof(req->holds[0].label));
-	req->nholds++;
-}
-
-static const struct sd_pg_member *find_member(const struct sd_pg *pg, const char *name)
-{
-	for (size_t i = 0; pg && i < pg->nmembers; i++)
-		if (!strcmp(pg->members[i].name, name))
-			return &pg->members[i];
-	return NULL;
-}
 
 static const char *primary_name(const struct sd_pg *pg)
 {
@@ -69,20 +37,20 @@ static const struct sd_pg_member *target_member(struct sd_core *core,
 {
 	char why[256];
 	if (!sd_core_pg(core)) {
-		refuse(req, "no postgres section in the configuration");
+		sd_request_refuse(req, "no postgres section in the configuration");
 		return NULL;
 	}
 	if (sd_pgmaint_target_parse(req->target, t, why, sizeof(why)) != 0) {
-		refuse(req, "%s: %s", req->action->name, why);
+		sd_request_refuse(req, "%s: %s", req->action->name, why);
 		return NULL;
 	}
-	const struct sd_pg_member *m = find_member(snap->pg, t->member);
+	const struct sd_pg_member *m = sd_pg_member_named(snap->pg, t->member);
 	if (!m) {
-		refuse(req, "no PostgreSQL member '%s'", t->member);
+		sd_request_refuse(req, "no PostgreSQL member '%s'", t->member);
 		return NULL;
 	}
 	if (!m->reachable) {
-		refuse(req, "%s is unreachable: %s", m->name, m->error ? m->error : "no answer");
+		sd_request_refuse(req, "%s is unreachable: %s", m->name, m->error ? m->error : "no answer");
 		return NULL;
 	}
 	return m;
@@ -105,10 +73,10 @@ static int check_maint(struct sd_core *core, const struct sd_snapshot *snap,
 	snprintf(key, sizeof(key), "pgmaint %s/%s", t.member, t.database);
 	snprintf(label, sizeof(label), "maintenance of %.40s on %.40s", *t.database ? t.database : "its database",
 		 t.member);
-	hold(req, key, label);
+	sd_request_hold(req, key, label);
 	if (strcmp(m->role, "primary") != 0) {
 		const char *p = primary_name(snap->pg);
-		return refuse(req, "refused: %s is a %s: %s runs on the primary only%s%s%s", m->name,
+		return sd_request_refuse(req, "refused: %s is a %s: %s runs on the primary only%s%s%s", m->name,
 			      m->role, verb, p ? " (the primary is " : "", p ? p : "", p ? ")" : "");
 	}
 	snprintf(req->question, sizeof(req->question),
@@ -146,7 +114,7 @@ static int run_maint(struct sd_core *core, struct sd_request *req, enum sd_pg_ma
 	struct sd_pgmaint_target t;
 	char err[512];
 	if (sd_pgmaint_target_parse(req->target, &t, err, sizeof(err)) != 0)
-		return refuse(req, "%s", err);
+		return sd_request_refuse(req, "%s", err);
 	char shown[256];
 	sd_pgmaint_target_format(&t, shown, sizeof(shown));
 	sd_pgmaint_progress_start(core, verb, shown);
@@ -160,9 +128,9 @@ static int run_maint(struct sd_core *core, struct sd_request *req, enum sd_pg_ma
 	if (rc != 0) {
 		sd_pgmaint_progress_end(core, -1, err);
 		if (sd_pgmaint_stopping(core))
-			return refuse(req, "%s %s cancelled: the console quit while it ran (%s)", verb,
+			return sd_request_refuse(req, "%s %s cancelled: the console quit while it ran (%s)", verb,
 				      shown, err);
-		return refuse(req, "%s %s failed: %s", verb, shown, err);
+		return sd_request_refuse(req, "%s %s failed: %s", verb, shown, err);
 	}
 	snprintf(req->result, sizeof(req->result), "%s %s done in %.1fs", verb, shown, p.seconds);
 	sd_pgmaint_progress_end(core, 0, "ok");
@@ -199,21 +167,21 @@ int sd_check_pg_query(struct sd_core *core, const struct sd_snapshot *snap, stru
 	char key[160], label[128];
 	snprintf(key, sizeof(key), "pgquery %s", m->name);
 	snprintf(label, sizeof(label), "a query on %s", m->name);
-	hold(req, key, label);
+	sd_request_hold(req, key, label);
 	const char *p = req->param;
 	while (isspace((unsigned char)*p))
 		p++;
 	if (!*p)
-		return refuse(req, "pg.query: no statement given");
+		return sd_request_refuse(req, "pg.query: no statement given");
 	if (has_password_literal(req->param)) {
 		char *masked = sd_pgmaint_mask_password(req->param);
 		sd_strlcpy(req->param, masked, sizeof(req->param));
 		free(masked);
-		return refuse(req, "pg.query: a statement with a password in it is not run (it would be "
+		return sd_request_refuse(req, "pg.query: a statement with a password in it is not run (it would be "
 				   "kept in the audit log and the history)");
 	}
 	if (strlen(req->param) >= sizeof(req->param) - 1)
-		return refuse(req, "pg.query: the statement is longer than %zu bytes",
+		return sd_request_refuse(req, "pg.query: the statement is longer than %zu bytes",
 			      sizeof(req->param) - 2);
 	long timeout = sd_core_config(core)->postgres.query_timeout_ms;
 	if (!sd_pgmaint_query_confirmed(core)) {
@@ -243,14 +211,14 @@ int sd_run_pg_query(struct sd_core *core, struct sd_request *req)
 			     c->postgres.query_timeout_ms, SD_PG_QUERY_MAX_ROWS, &a->result, a->error,
 			     sizeof(a->error));
 	if (rc != 0) {
-		refuse(req, "%s", a->error);
+		sd_request_refuse(req, "%s", a->error);
 		rc = -1;
 	} else if (a->result->error) {
 		size_t first = strcspn(a->result->error, "\n");
 		char at[48] = "";
 		if (a->result->position > 0)
 			snprintf(at, sizeof(at), " (at character %d)", a->result->position);
-		refuse(req, "%.*s%s", (int)first, a->result->error, at);
+		sd_request_refuse(req, "%.*s%s", (int)first, a->result->error, at);
 		rc = -1;
 	} else {
 		snprintf(req->result, sizeof(req->result), "%s, %zu row%s%s in %.2fs",

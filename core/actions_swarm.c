@@ -2,52 +2,16 @@
  * actions_swarm.h for what each promises and refuses). Everything a check reads comes from
  * the snapshot; only the runs talk to the engine, through the Docker backend. */
 #include "actions_swarm.h"
+#include "request.h"
 #include "backends/docker/docker.h"
 #include "base/text.h"
 #include "core.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-static int refuse(struct sd_request *req, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int refuse(struct sd_request *req, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(req->result, sizeof(req->result), fmt, ap);
-	va_end(ap);
-	req->status = -1;
-	return -1;
-}
-
-static void ask(struct sd_request *req, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void ask(struct sd_request *req, const char *fmt, ...)
-{
-	size_t used = strlen(req->question);
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(req->question + used, sizeof(req->question) - used, fmt, ap);
-	va_end(ap);
-}
-
-static void hold(struct sd_request *req, const char *key, const char *label)
-{
-	for (size_t i = 0; i < req->nholds; i++)
-		if (!strcmp(req->holds[i].key, key))
-			return;
-	if (req->nholds == SD_HOLDS_MAX)
-		return;
-	sd_strlcpy(req->holds[req->nholds].key, key, sizeof(req->holds[0].key));
-	sd_strlcpy(req->holds[req->nholds].label, label, sizeof(req->holds[0].label));
-	req->nholds++;
-}
 
 /* PARAM without the blanks around it, in place. */
 static void trim(char *s)
@@ -90,24 +54,24 @@ int sd_check_service_update(struct sd_core *core, const struct sd_snapshot *snap
 	(void)core;
 	const struct sd_service *s = sd_swarm_service(snap->swarm, req->target);
 	if (!s)
-		return refuse(req, "no service '%s'", req->target);
+		return sd_request_refuse(req, "no service '%s'", req->target);
 	sd_strlcpy(req->target_name, s->name, sizeof(req->target_name));
 	char key[160];
 	snprintf(key, sizeof(key), "service %s", s->name);
-	hold(req, key, s->name);
+	sd_request_hold(req, key, s->name);
 	trim(req->param);
 	const char *image = req->param;
 	if (!*image)
-		return refuse(req, "update %s: no image given", s->name);
+		return sd_request_refuse(req, "update %s: no image given", s->name);
 	for (const char *p = image; *p; p++)
 		if (isspace((unsigned char)*p) || (unsigned char)*p < 32)
-			return refuse(req, "update %s: '%s' is not an image reference", s->name, image);
+			return sd_request_refuse(req, "update %s: '%s' is not an image reference", s->name, image);
 	const char *current = or_empty(s->image);
 	if (!strcmp(image, current))
-		return refuse(req, "update %s: it runs %s already (service.redeploy replaces its "
+		return sd_request_refuse(req, "update %s: it runs %s already (service.redeploy replaces its "
 				   "tasks with the same image)",
 			      s->name, image);
-	ask(req, "Roll %s out to a new image?\n  from %s\n  to   %s", s->name, current, image);
+	sd_request_ask(req, "Roll %s out to a new image?\n  from %s\n  to   %s", s->name, current, image);
 	char delay[32], monitor[32];
 	duration(s->update_delay, delay, sizeof(delay));
 	duration(s->update_monitor, monitor, sizeof(monitor));
@@ -120,24 +84,24 @@ int sd_check_service_update(struct sd_core *core, const struct sd_snapshot *snap
 		snprintf(parallel, sizeof(parallel), "all at once");
 	else
 		snprintf(parallel, sizeof(parallel), "%ld", par < 0 ? 1 : par);
-	ask(req, "\nUpdate config: parallelism %s, delay %s, order %s, failure_action %s, monitor %s",
+	sd_request_ask(req, "\nUpdate config: parallelism %s, delay %s, order %s, failure_action %s, monitor %s",
 	    parallel, delay, order, failure, monitor);
 	long tasks = s->desired > 0 ? s->desired : 0;
-	ask(req, "\nWhat will happen: %ld task%s replaced %s%s, %s", tasks, tasks == 1 ? "" : "s",
+	sd_request_ask(req, "\nWhat will happen: %ld task%s replaced %s%s, %s", tasks, tasks == 1 ? "" : "s",
 	    par == 0 ? "all at once" : par <= 1 ? "one at a time" : "in batches of ",
 	    par > 1 ? parallel : "",
 	    !strcmp(order, "start-first") ? "each new task started before its old one stops"
 					  : "each old task stopped before its new one starts");
-	ask(req, "\n  with %s between batches; each new task is watched for %s;", delay, monitor);
+	sd_request_ask(req, "\n  with %s between batches; each new task is watched for %s;", delay, monitor);
 	if (!strcmp(failure, "rollback"))
-		ask(req, "\n  a task that fails rolls the service back to %s by itself.", current);
+		sd_request_ask(req, "\n  a task that fails rolls the service back to %s by itself.", current);
 	else if (!strcmp(failure, "continue"))
-		ask(req, "\n  a task that fails is left failed and the update goes on.");
+		sd_request_ask(req, "\n  a task that fails is left failed and the update goes on.");
 	else
-		ask(req, "\n  a task that fails pauses the update (service.rollback undoes it).");
+		sd_request_ask(req, "\n  a task that fails pauses the update (service.rollback undoes it).");
 	if (!strcmp(or_empty(s->update_state), "updating") ||
 	    !strncmp(or_empty(s->update_state), "rollback_st", 11))
-		ask(req, "\nWARNING: an update of %s is under way (%s): this one replaces it.",
+		sd_request_ask(req, "\nWARNING: an update of %s is under way (%s): this one replaces it.",
 		    s->name, s->update_state);
 	return 0;
 }
@@ -148,7 +112,7 @@ int sd_run_service_update(struct sd_core *core, struct sd_request *req)
 	bool sent_auth = false;
 	if (sd_docker_service_update_image(sd_core_docker(core), req->target, req->param,
 					   &sent_auth, err, sizeof(err)) != 0)
-		return refuse(req, "%s", err);
+		return sd_request_refuse(req, "%s", err);
 	snprintf(req->result, sizeof(req->result), "update to %s started%s", req->param,
 		 sent_auth ? " (with the registry's credentials)" : "");
 	return 0;
@@ -207,22 +171,22 @@ static int parse_label(struct sd_request *req, const char *host, char *key, size
 	if (*remove) {
 		p++;
 		if (strchr(p, '='))
-			return refuse(req, "label %s: '-KEY' removes a label, without a value", host);
+			return sd_request_refuse(req, "label %s: '-KEY' removes a label, without a value", host);
 		snprintf(key, ksize, "%s", p);
 		value[0] = '\0';
 	} else {
 		const char *eq = strchr(p, '=');
 		if (!eq)
-			return refuse(req, "label %s: '%s' is neither key=value (add) nor -key (remove)",
+			return sd_request_refuse(req, "label %s: '%s' is neither key=value (add) nor -key (remove)",
 				      host, req->param);
 		snprintf(key, ksize, "%.*s", (int)(eq - p), p);
 		snprintf(value, vsize, "%s", eq + 1);
 	}
 	if (!*key)
-		return refuse(req, "label %s: no key given", host);
+		return sd_request_refuse(req, "label %s: no key given", host);
 	for (const char *k = key; *k; k++)
 		if (isspace((unsigned char)*k) || *k == '=' || (unsigned char)*k < 32)
-			return refuse(req, "label %s: '%s' is not a label key", host, key);
+			return sd_request_refuse(req, "label %s: '%s' is not a label key", host, key);
 	return 0;
 }
 
@@ -232,11 +196,11 @@ int sd_check_node_label(struct sd_core *core, const struct sd_snapshot *snap,
 	(void)core;
 	const struct sd_node *n = sd_swarm_node(snap->swarm, req->target);
 	if (!n)
-		return refuse(req, "no node '%s'", req->target);
+		return sd_request_refuse(req, "no node '%s'", req->target);
 	char holdkey[160];
 	sd_strlcpy(req->target_name, n->hostname, sizeof(req->target_name));
 	snprintf(holdkey, sizeof(holdkey), "node %s", n->id);
-	hold(req, holdkey, n->hostname);
+	sd_request_hold(req, holdkey, n->hostname);
 	char key[128], value[128];
 	bool remove;
 	if (parse_label(req, n->hostname, key, sizeof(key), value, sizeof(value), &remove) != 0)
@@ -246,9 +210,9 @@ int sd_check_node_label(struct sd_core *core, const struct sd_snapshot *snap,
 		if (!strcmp(n->labels[i].key, key))
 			old = n->labels[i].value;
 	if (remove && !old)
-		return refuse(req, "%s has no label %s", n->hostname, key);
+		return sd_request_refuse(req, "%s has no label %s", n->hostname, key);
 	if (!remove && old && !strcmp(old, value))
-		return refuse(req, "%s has %s=%s already", n->hostname, key, value);
+		return sd_request_refuse(req, "%s has %s=%s already", n->hostname, key, value);
 	/* the labels after the change */
 	struct sd_label after[65];
 	size_t nafter = 0;
@@ -258,11 +222,11 @@ int sd_check_node_label(struct sd_core *core, const struct sd_snapshot *snap,
 	if (!remove)
 		after[nafter++] = (struct sd_label){key, value};
 	if (remove)
-		ask(req, "Remove label %s (=%s) from node %s?", key, old, n->hostname);
+		sd_request_ask(req, "Remove label %s (=%s) from node %s?", key, old, n->hostname);
 	else if (old)
-		ask(req, "Change label %s on node %s from %s to %s?", key, n->hostname, old, value);
+		sd_request_ask(req, "Change label %s on node %s from %s to %s?", key, n->hostname, old, value);
 	else
-		ask(req, "Add label %s=%s to node %s?", key, value, n->hostname);
+		sd_request_ask(req, "Add label %s=%s to node %s?", key, value, n->hostname);
 	size_t affected = 0;
 	for (size_t i = 0; i < snap->swarm->nservices; i++) {
 		const struct sd_service *s = &snap->swarm->services[i];
@@ -273,15 +237,15 @@ int sd_check_node_label(struct sd_core *core, const struct sd_snapshot *snap,
 			bool before = sd_constraint_label_holds(con, n->labels, n->nlabels);
 			bool now = sd_constraint_label_holds(con, after, nafter);
 			if (!affected++)
-				ask(req, "\nPlacement constraints that read node.labels.%s:", key);
-			ask(req, "\n  %s: %s: %s", s->name, con,
+				sd_request_ask(req, "\nPlacement constraints that read node.labels.%s:", key);
+			sd_request_ask(req, "\n  %s: %s: %s", s->name, con,
 			    before == now ? (now ? "still matches this node" : "still excludes this node")
 			    : now ? "now matches this node (tasks may be placed on it)"
 				  : "no longer matches this node (its tasks there will move)");
 		}
 	}
 	if (!affected)
-		ask(req, "\nNo service's placement constraints read node.labels.%s.", key);
+		sd_request_ask(req, "\nNo service's placement constraints read node.labels.%s.", key);
 	return 0;
 }
 
@@ -293,7 +257,7 @@ int sd_run_node_label(struct sd_core *core, struct sd_request *req)
 		return -1;
 	if (sd_docker_node_label(sd_core_docker(core), req->target, key, remove ? NULL : value, err,
 				 sizeof(err)) != 0)
-		return refuse(req, "%s", err);
+		return sd_request_refuse(req, "%s", err);
 	if (remove)
 		snprintf(req->result, sizeof(req->result), "label %s removed", key);
 	else
@@ -309,24 +273,24 @@ int sd_check_node_remove(struct sd_core *core, const struct sd_snapshot *snap,
 	(void)core;
 	const struct sd_node *n = sd_swarm_node(snap->swarm, req->target);
 	if (!n)
-		return refuse(req, "no node '%s'", req->target);
+		return sd_request_refuse(req, "no node '%s'", req->target);
 	char holdkey[160];
 	sd_strlcpy(req->target_name, n->hostname, sizeof(req->target_name));
 	snprintf(holdkey, sizeof(holdkey), "node %s", n->id);
-	hold(req, holdkey, n->hostname);
+	sd_request_hold(req, holdkey, n->hostname);
 	if (!strcmp(n->role, "manager"))
-		return refuse(req, "%s is a manager: demote it first (node.demote), then remove it",
+		return sd_request_refuse(req, "%s is a manager: demote it first (node.demote), then remove it",
 			      n->hostname);
 	if (strcmp(n->state, "down") != 0)
-		return refuse(req, "%s is %s: only a node that is down can be removed (stop its "
+		return sd_request_refuse(req, "%s is %s: only a node that is down can be removed (stop its "
 				   "engine or have it leave the swarm first)",
 			      n->hostname, n->state);
-	ask(req, "Remove node %s (%s, down) from the swarm?", n->hostname, n->id);
+	sd_request_ask(req, "Remove node %s (%s, down) from the swarm?", n->hostname, n->id);
 	if (n->tasks > 0)
-		ask(req, "\nIts %d task%s desired running are rescheduled on other nodes.", n->tasks,
+		sd_request_ask(req, "\nIts %d task%s desired running are rescheduled on other nodes.", n->tasks,
 		    n->tasks == 1 ? "" : "s");
-	ask(req, "\nTo come back it must leave and join again with a join token.");
-	ask(req, "\nType the node's name %s to go on.", n->hostname);
+	sd_request_ask(req, "\nTo come back it must leave and join again with a join token.");
+	sd_request_ask(req, "\nType the node's name %s to go on.", n->hostname);
 	req->confirm = SD_CONFIRM_TYPE_NAME;
 	return 0;
 }
@@ -335,7 +299,7 @@ int sd_run_node_remove(struct sd_core *core, struct sd_request *req)
 {
 	char err[512];
 	if (sd_docker_node_remove(sd_core_docker(core), req->target, err, sizeof(err)) != 0)
-		return refuse(req, "%s", err);
+		return sd_request_refuse(req, "%s", err);
 	snprintf(req->result, sizeof(req->result), "node %s removed from the swarm",
 		 req->target_name);
 	return 0;

@@ -10,26 +10,11 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 char *sd_audit_default_path(void)
 {
 	return sd_state_path("audit.log");
-}
-
-/* mkdir -p of PATH's folder */
-static void make_parents(const char *path)
-{
-	char *dir = xstrdup(path);
-	for (char *p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		mkdir(dir, 0700);
-		*p = '/';
-	}
-	free(dir);
 }
 
 static const char *audit_user(void)
@@ -70,7 +55,7 @@ int sd_audit_append(const char *path, const struct sd_request *req, const char *
 	size_t len = strlen(text);
 	text[len] = '\n'; /* json_dumps leaves room for exactly this byte: replace the NUL */
 
-	make_parents(path);
+	sd_make_parents(path);
 	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	int rc = -1;
 	if (fd >= 0) {

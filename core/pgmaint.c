@@ -3,6 +3,7 @@
  * mutex; a listing thread per core that fetches what the tables view asks for, newest
  * request first; the statement history file. */
 #include "pgmaint.h"
+#include "conf/paths.h"
 #include "base/clock.h"
 #include "base/error.h"
 #include "base/text.h"
@@ -16,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 #define STATES 8
 #define HISTORY_MAX 500
@@ -458,23 +458,6 @@ void sd_pgmaint_history_free(char **lines, size_t n)
 	free(lines);
 }
 
-static int make_dirs(const char *path)
-{
-	char *dir = xstrdup(path);
-	for (char *p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-			free(dir);
-			return -1;
-		}
-		*p = '/';
-	}
-	free(dir);
-	return 0;
-}
-
 int sd_pgmaint_history_add(const char *path, const char *sql)
 {
 	char *line = sd_pgmaint_mask_password(sql);
@@ -483,7 +466,7 @@ int sd_pgmaint_history_add(const char *path, const char *sql)
 			*p = ' ';
 	size_t n;
 	char **lines = sd_pgmaint_history_load(path, &n);
-	int rc = make_dirs(path);
+	int rc = sd_make_parents(path);
 	if (rc == 0) {
 		bool same = n && !strcmp(lines[n - 1], line); /* no repeats in a row */
 		char tmp[4096];

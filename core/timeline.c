@@ -2,6 +2,7 @@
  * JSON-lines file and rotated, fed by the snapshot diffs, the engine's /events, the Sentinel
  * ring and the audit log. */
 #include "timeline.h"
+#include "conf/paths.h"
 #include "base/text.h"
 #include "base/xalloc.h"
 #include "model/snapjson.h"
@@ -11,7 +12,6 @@
 #include <jansson.h>
 #include <math.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,31 +78,7 @@ double sd_timeline_parse_time(const char *text)
 }
 
 /* ---- paths ---- */
-char *sd_timeline_default_path(void)
-{
-	const char *state = getenv("XDG_STATE_HOME");
-	if (state && *state)
-		return xasprintf("%s/swarmdeck/timeline.jsonl", state);
-	const char *home = getenv("HOME");
-	if (!home || !*home) {
-		struct passwd *pw = getpwuid(getuid());
-		home = pw ? pw->pw_dir : "/tmp";
-	}
-	return xasprintf("%s/.local/state/swarmdeck/timeline.jsonl", home);
-}
-
-static void make_parents(const char *path)
-{
-	char *dir = xstrdup(path);
-	for (char *p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		mkdir(dir, 0700);
-		*p = '/';
-	}
-	free(dir);
-}
+char *sd_timeline_default_path(void) { return sd_state_path("timeline.jsonl"); }
 
 /* ---- life cycle ---- */
 struct sd_timeline *sd_timeline_open(const char *path, size_t max_events)
@@ -232,7 +208,7 @@ static void append_locked(struct sd_timeline *tl, const char *line)
 			tl->file_lines = 0;
 		free(older);
 	}
-	make_parents(tl->path);
+	sd_make_parents(tl->path);
 	int fd = open(tl->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return;

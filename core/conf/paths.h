@@ -17,6 +17,9 @@ const char *sd_data_dir(void);
 /* $XDG_STATE_HOME/swarmdeck/NAME, else ~/.local/state/swarmdeck/NAME (malloc'ed): "audit.log",
  * a history file. The folder is not created here. */
 char *sd_state_path(const char *name);
+/* mkdir -p of the folder PATH (a file's path) is in, each folder made mode 0700. 0, or -1
+ * with errno when a folder could not be made (one that exists is fine). */
+int sd_make_parents(const char *path);
 
 /* Where a named theme or keymap (FOLDER "themes" or "keymaps") is read from, the first found:
  * $XDG_CONFIG_HOME/swarmdeck/FOLDER/NAME.yaml (else ~/.config/...: a user's own, which may

@@ -75,3 +75,13 @@ const struct sd_service *sd_swarm_service(const struct sd_swarm *swarm, const ch
 			return &swarm->services[i];
 	return NULL;
 }
+
+const struct sd_pg_member *sd_pg_member_named(const struct sd_pg *pg, const char *name)
+{
+	if (!pg || !name)
+		return NULL;
+	for (size_t i = 0; i < pg->nmembers; i++)
+		if (!strcmp(pg->members[i].name, name))
+			return &pg->members[i];
+	return NULL;
+}

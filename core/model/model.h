@@ -367,5 +367,6 @@ void sd_snapshot_unref(struct sd_snapshot *snap);
 /* lookups (linear; fine for the sizes we draw) */
 const struct sd_node *sd_swarm_node(const struct sd_swarm *swarm, const char *id_or_name);
 const struct sd_service *sd_swarm_service(const struct sd_swarm *swarm, const char *id_or_name);
+const struct sd_pg_member *sd_pg_member_named(const struct sd_pg *pg, const char *name);
 
 #endif

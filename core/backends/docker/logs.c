@@ -364,14 +364,13 @@ static void notice(struct sd_docker_logs *logs, const char *fmt, ...)
 }
 
 /* One connection: follow until STOP, the stream's end or a failure (ERR). 0 when stopped. */
-static __attribute__((noipa)) int follow_once(struct stream_thread *st, char *err,
-						 size_t errlen)
+static int follow_once(struct stream_thread *st, char *err, size_t errlen)
 {
 	struct sd_docker_logs *logs = st->logs;
 	struct sd_docker *d = logs->docker;
 	CURL *h = curl_easy_init();
 	if (!h) {
-		snprintf(err, errlen, "%s: cannot create a request handle", d->host);
+		snprintf(err, errlen, "%.200s: cannot create a request handle", d->host);
 		return -1;
 	}
 	char api[16];
@@ -402,7 +401,7 @@ static __attribute__((noipa)) int follow_once(struct stream_thread *st, char *er
 	int rc = -1;
 	CURLM *multi = curl_multi_init();
 	if (!multi || d->setup_error[0]) {
-		snprintf(err, errlen, "%s: %s", d->host, d->setup_error[0] ? d->setup_error
+		snprintf(err, errlen, "%.200s: %.1500s", d->host, d->setup_error[0] ? d->setup_error
 					 : "cannot create a request handle");
 		goto done;
 	}
@@ -422,7 +421,7 @@ static __attribute__((noipa)) int follow_once(struct stream_thread *st, char *er
 		int running = 0;
 		CURLMcode mc = curl_multi_perform(multi, &running);
 		if (mc != CURLM_OK) {
-			snprintf(err, errlen, "%s: logs: %s", d->host, curl_multi_strerror(mc));
+			snprintf(err, errlen, "%.200s: logs: %s", d->host, curl_multi_strerror(mc));
 			break;
 		}
 		CURLMsg *msg;
