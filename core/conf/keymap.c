@@ -5,6 +5,7 @@
 #include "conf/keymap.h"
 #include "conf/keys.h"
 #include "conf/read.h"
+#include "conf/paths.h"
 #include "base/error.h"
 #include "base/xalloc.h"
 

@@ -11,6 +11,12 @@
 
 #include <stdbool.h>
 
+/* The user's home: $HOME, else the password database's (malloc'ed), NULL when neither. */
+char *conf_home_directory(void);
+/* $VAR/swarmdeck/NAME when VAR is an absolute path, else ~/FALLBACK/swarmdeck/NAME
+ * (malloc'ed): the XDG folders' rule. */
+char *conf_xdg_path(const char *var, const char *fallback, const char *name);
+
 /* PREFIX/share/swarmdeck, as built: its themes/, keymaps/ and drills/ folders. Static. */
 const char *sd_data_dir(void);
 

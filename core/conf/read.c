@@ -5,7 +5,6 @@
 #include "conf/paths.h"
 #include "base/xalloc.h"
 
-#include <pwd.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -178,31 +177,6 @@ int conf_get_string_list(const struct conf_reader *r, const struct sd_yaml *node
 		(*out)[(*count)++] = xstrdup(item->value);
 	}
 	return 0;
-}
-
-/* ---- environment ---- */
-char *conf_home_directory(void)
-{
-	const char *home = getenv("HOME");
-	if (home && *home)
-		return xstrdup(home);
-	struct passwd pw, *found = NULL;
-	char buf[4096];
-	if (getpwuid_r(getuid(), &pw, buf, sizeof(buf), &found) == 0 && found && pw.pw_dir)
-		return xstrdup(pw.pw_dir);
-	return NULL;
-}
-
-/* $VAR/swarmdeck/NAME when VAR is an absolute path, else ~/FALLBACK/swarmdeck/NAME. */
-char *conf_xdg_path(const char *var, const char *fallback, const char *name)
-{
-	const char *dir = getenv(var);
-	if (dir && dir[0] == '/')
-		return xasprintf("%s/swarmdeck/%s", dir, name);
-	char *home = conf_home_directory();
-	char *path = xasprintf("%s/%s/swarmdeck/%s", home ? home : "", fallback, name);
-	free(home);
-	return path;
 }
 
 /* ---- built-in or file ---- */

@@ -45,10 +45,6 @@ int conf_get_bool(const struct conf_reader *r, const struct sd_yaml *node, const
 int conf_get_string_list(const struct conf_reader *r, const struct sd_yaml *node,
 			 const char *what, char ***out, size_t *count);
 
-/* The home directory (HOME, else the password database), malloc'ed or NULL. */
-char *conf_home_directory(void);
-/* $VAR/swarmdeck/NAME when VAR is an absolute path, else ~/FALLBACK/swarmdeck/NAME. */
-char *conf_xdg_path(const char *var, const char *fallback, const char *name);
 
 /* True when NAME names a file (has a '/' or ends in .yaml/.yml) rather than a built-in. */
 bool conf_names_a_file(const char *name);
