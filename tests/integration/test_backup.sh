@@ -57,7 +57,7 @@ steps:
     timeout: 300s
   - until: backups[0].verified == yes
     timeout: 60s
-  - expect_screen: "postgres +[0-9-]+ [0-9:]+ .* yes +postgres_[0-9_]+\\\\.dump"
+  - expect_screen: "postgres +[0-9-]+ [0-9:]+ .* yes .*postgres_[0-9_]+\\\\.dump"
 YAML
 check "backup.take postgres by keys: drill passes" [ $? -eq 0 ]
 dump=$(newest postgres dump)
@@ -86,7 +86,7 @@ steps:
   - keys: "6/20000101_000002<Enter>v"
   - until: backups[file=$BDIR/$flipped].verified == failed
     timeout: 60s
-  - expect_screen: "postgres +2000-01-01 00:00:02 .* failed +postgres_20000101_000002"
+  - expect_screen: "postgres +2000-01-01 00:00:02 .* failed .*postgres_20000101_000002"
 YAML
 check "backup.verify by keys marks the flipped dump failed" [ $? -eq 0 ]
 check "its manifest says failed, with the checksum mismatch" \
