@@ -13,9 +13,8 @@
 #include <string.h>
 
 static const struct pane_column columns[] = {
-	{"NAME", 16, 3, false},   {"STACK", 8, 1, false},   {"MODE", 10, 0, false},
+	{"NAME", 16, 3, false},   {"STACK", 8, 0, false},   {"MODE", 10, 0, false},
 	{"REPLICAS", 8, 0, false}, {"IMAGE", 12, 2, false}, {"UPDATE", 18, 0, false},
-	{"ROLLOUT", 8, 0, false},
 	{"PORTS", 8, 1, false},
 };
 
@@ -34,7 +33,8 @@ static void row(const struct ui *ui, const struct sd_snapshot *snap, size_t i, s
 	snprintf(out->cells[3], PANE_CELL, "%ld/%ld", s->running, s->desired);
 	snprintf(out->cells[4], PANE_CELL, "%s", s->image);
 	snprintf(out->cells[5], PANE_CELL, "%s", *s->update_state ? s->update_state : "-");
-	/* a rollout under way (or stopped half way): its tasks updated and a bar */
+	/* a rollout under way (or stopped half way): the state cut to a word, a bar and its tasks
+	 * updated, in the same cell ("updating ▇▇░ 2/3") */
 	long done, total;
 	const char *u = s->update_state;
 	if ((!strcmp(u, "updating") || !strncmp(u, "rollback_", 9) || !strcmp(u, "paused")) &&
@@ -42,11 +42,12 @@ static void row(const struct ui *ui, const struct sd_snapshot *snap, size_t i, s
 	    rollout_progress(snap->swarm, s, &done, &total)) {
 		char bar[64];
 		rollout_bar(done, total, 3, ui->utf8, bar, sizeof(bar));
-		snprintf(out->cells[6], PANE_CELL, "%s %ld/%ld", bar, done, total);
+		snprintf(out->cells[5], PANE_CELL, "%s %s %ld/%ld",
+			 !strncmp(u, "rollback_", 9) ? "rollback" : u, bar, done, total);
 	}
 	size_t len = 0;
 	for (size_t p = 0; p < s->nports && len < PANE_CELL; p++)
-		len += (size_t)snprintf(out->cells[7] + len, PANE_CELL - len, "%s%ld:%ld/%s%s",
+		len += (size_t)snprintf(out->cells[6] + len, PANE_CELL - len, "%s%ld:%ld/%s%s",
 					p ? "," : "", s->ports[p].published, s->ports[p].target,
 					s->ports[p].protocol,
 					!strcmp(s->ports[p].mode, "host") ? "(host)" : "");

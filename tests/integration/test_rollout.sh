@@ -32,7 +32,7 @@ steps:
     timeout: 60s
   - save_screen: rollout-good.txt
   - keys: "<Esc>"
-  - expect_screen: "$svc +replicated +3/3 +sdlab/busybox:r"
+  - expect_screen: "$svc +[^ ]+ +replicated +3/3 +sdlab/busybox:r"
 YAML
 check "backend rolled out by keys: the progress view reached 3 of 3 and completed" [ $? -eq 0 ]
 grep -E 'tasks updated|result:' "$TMP/rollout-good.txt" 2>/dev/null | sed 's/^/#   /'

@@ -11,7 +11,7 @@ steps:
   - confirm: "yes"
   - until: services[name=$svc].running == 5
     timeout: 120s
-  - expect_screen: "$svc +replicated +5/5"
+  - expect_screen: "$svc +[^ ]+ +replicated +5/5"
 YAML
 check "scale to 5 by keys: drill passes" [ $? -eq 0 ]
 check "the engine reports 5/5" wait_until 30 replicas_are $svc 5/5
