@@ -38,7 +38,9 @@ webdav_answers() { webdav_curl -o /dev/null -f -X PROPFIND -H 'Depth: 0' "$(webd
 
 _webdav_secrets() {
 	mkdir -p "$WEBDAV_SECRETS" "$WEBDAV_DIR/backups"
-	chmod 700 "$WEBDAV_SECRETS" "$LAB_STATE/webdav"
+	# the secrets folder is shared with the data tier (711: postgres reads its passfile there)
+	chmod 711 "$WEBDAV_SECRETS"
+	chmod 700 "$LAB_STATE/webdav"
 	if [[ ! -s $WEBDAV_PASSFILE ]]; then
 		(umask 077 && head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$WEBDAV_PASSFILE")
 	fi
