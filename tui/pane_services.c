@@ -13,7 +13,7 @@
 #include <string.h>
 
 static const struct pane_column columns[] = {
-	{"NAME", 16, 3, false},   {"STACK", 8, 0, false},   {"MODE", 10, 0, false},
+	{"NAME", 16, 3, false},   {"STACK", 8, 1, false},   {"MODE", 10, 0, false},
 	{"REPLICAS", 8, 0, false}, {"IMAGE", 12, 2, false}, {"UPDATE", 18, 0, false},
 	{"PORTS", 8, 1, false},
 };
