@@ -182,12 +182,14 @@ check "... the backend still 3/3, nothing under the final local name" \
 
 # ---- remote retention -------------------------------------------------------------------------
 old=postgres_20000101_000010_old.dump
-lone=redis_20000101_000011_old.rdb
+# the lone copy: of a database no other copy is of (Redis copies that earlier tests took would
+# be uploaded by the sync, newer, and let retention delete a lone Redis copy)
+lone=postgres_20000101_000011_old.dump
 # put up through the server, as a client would (the server caches its folder listing)
 for f in $old $lone; do
 	head -c 1000 /dev/urandom > "$TMP/$f"
 	kind=${f%%_*}
-	jq -n --arg f "$f" --arg k "$kind" --arg s "$(sha256sum < "$TMP/$f" | cut -d' ' -f1)" --arg db "$([ "$kind" = postgres ] && echo app)" \
+	jq -n --arg f "$f" --arg k "$kind" --arg s "$(sha256sum < "$TMP/$f" | cut -d' ' -f1)" --arg db "$([ "$f" = "$lone" ] && echo archive || echo app)" \
 		'{kind: $k, file: $f, time: "2000-01-01T00:00:10Z", size: 1000, sha256: $s, source: "test", database: $db, verified: "yes"}' \
 		> "$TMP/$f.manifest.json"
 	webdav_curl -f -o /dev/null -T "$TMP/$f" "$(webdav_url)$f" &&
@@ -209,7 +211,7 @@ YAML
 check "backup.sync shows the remote copy retention deletes, and deletes it" [ $? -eq 0 ]
 check "the old PostgreSQL copy (a newer verified remote one exists) is gone with its manifest" \
 	[ ! -e "$STORE/$old" -a ! -e "$STORE/$old.manifest.json" ]
-check "the old Redis copy (no newer verified remote Redis copy) stays" [ -e "$STORE/$lone" ]
+check "the old copy of another database (no newer verified remote copy of it) stays" [ -e "$STORE/$lone" ]
 
 # ---- the shipped timer ------------------------------------------------------------------------
 units=$TMP/units
