@@ -293,7 +293,7 @@ static json_t *postgres_json(const struct sd_snapshot *snap)
 	json_t *members = json_array(), *slots = json_array();
 	for (size_t i = 0; pg && i < pg->nmembers; i++) {
 		const struct sd_pg_member *m = &pg->members[i];
-		json_t *j = json_pack("{s:o s:o s:b s:I s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o}",
+		json_t *j = json_pack("{s:o s:o s:b s:I s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o}",
 			"name", str(m->name), "role", str(m->role), "reachable", m->reachable,
 			"timeline", (json_int_t)m->timeline, "lsn", str(m->lsn),
 			"lag_bytes", bytes_or_null(m->lag_bytes),
