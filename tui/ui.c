@@ -407,8 +407,6 @@ void ui_draw(struct ui *ui)
 		pgview_draw(ui, top, height);
 	} else if (ui->zoomed || pane_table[ui->focus]->alone) {
 		layout_column(ui, &ui->focus, 1, top, 0, height, COLS);
-		if (ui->mode == UI_CONFIRM)
-			draw_dialog(ui);
 	} else {
 		enum pane_id left[PANE_COUNT], right[PANE_COUNT];
 		int nl = 0, nr = 0;
@@ -430,9 +428,9 @@ void ui_draw(struct ui *ui)
 		} else {
 			layout_column(ui, left, nl, top, 0, height, COLS);
 		}
-		if (ui->mode == UI_CONFIRM)
-			draw_dialog(ui);
 	}
+	if (ui->mode == UI_CONFIRM) /* over whatever the body shows */
+		draw_dialog(ui);
 	draw_status(ui);
 	wnoutrefresh(stdscr);
 	doupdate();
