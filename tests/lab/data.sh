@@ -386,7 +386,9 @@ _data_pg_rewind() { # MEMBER SOURCE
 	# a fresh promotion writes its new timeline to the control file only at the next
 	# checkpoint; without one pg_rewind sees "the same timeline" and rewinds nothing
 	_data_pg_admin "$2" postgres -c CHECKPOINT >/dev/null 2>&1 || true
-	if ! _data_ns "$(_data_pg_node "$member")" postgres pg_rewind -D "$data" \
+	# --restore-target-wal: WAL the old primary has already recycled comes from the archive
+	# (under pgbench load a segment before the divergence can be gone from pg_wal)
+	if ! _data_ns "$(_data_pg_node "$member")" postgres pg_rewind --restore-target-wal -D "$data" \
 		--source-server="host=$(_data_addr "$(_data_pg_node "$2")") port=5432 user=replicator dbname=postgres passfile=$DATA_SECRETS/pg-replicator.pgpass connect_timeout=5" \
 		>>"$DATA_STATE/pg/log/$member.rewind.log" 2>&1; then
 		_data_say "$member: left stopped: pg_rewind failed (see $DATA_STATE/pg/log/$member.rewind.log)"
