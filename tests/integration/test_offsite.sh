@@ -216,7 +216,7 @@ check "the old copy of another database (no newer verified remote copy of it) st
 # ---- the shipped timer ------------------------------------------------------------------------
 units=$TMP/units
 mkdir -p "$units"
-for f in dist/systemd/swarmdeck-backup.service dist/systemd/swarmdeck-backup.timer; do
+for f in packaging/systemd/swarmdeck-backup.service packaging/systemd/swarmdeck-backup.timer; do
 	sed "s#/usr/local/bin/swarmdeck#$SD#" "$f" > "$units/$(basename "$f")"
 done
 if command -v systemd-analyze >/dev/null; then
