@@ -25,30 +25,12 @@
 #include <string.h>
 #include <strings.h>
 
-static void hold_service(struct sd_request *req, const char *name)
-{
-	char key[160];
-	snprintf(key, sizeof(key), "service %s", name);
-	sd_request_hold(req, key, name);
-}
-
 /* ---- Swarm: services ---- */
-
-static const struct sd_service *find_service(const struct sd_snapshot *snap,
-					     struct sd_request *req)
-{
-	const struct sd_service *s = sd_swarm_service(snap->swarm, req->target);
-	if (s) {
-		sd_strlcpy(req->target_name, s->name, sizeof(req->target_name));
-		hold_service(req, s->name);
-	}
-	return s;
-}
 
 static int check_scale(struct sd_core *core, const struct sd_snapshot *snap,
 		       struct sd_request *req)
 {
-	const struct sd_service *s = find_service(snap, req);
+	const struct sd_service *s = sd_request_service(snap, req);
 	if (!s)
 		return sd_request_refuse(req, "no service '%s'", req->target);
 	if (strcmp(s->mode, "replicated") != 0)
@@ -92,7 +74,7 @@ static int check_rollback(struct sd_core *core, const struct sd_snapshot *snap,
 			  struct sd_request *req)
 {
 	(void)core;
-	const struct sd_service *s = find_service(snap, req);
+	const struct sd_service *s = sd_request_service(snap, req);
 	if (!s)
 		return sd_request_refuse(req, "no service '%s'", req->target);
 	if (!s->has_previous_spec)
@@ -116,7 +98,7 @@ static int check_redeploy(struct sd_core *core, const struct sd_snapshot *snap,
 			  struct sd_request *req)
 {
 	(void)core;
-	const struct sd_service *s = find_service(snap, req);
+	const struct sd_service *s = sd_request_service(snap, req);
 	if (!s)
 		return sd_request_refuse(req, "no service '%s'", req->target);
 	sd_request_ask(req, "Redeploy %s (force update: every task is replaced, one by one)?", s->name);
@@ -134,22 +116,10 @@ static int run_redeploy(struct sd_core *core, struct sd_request *req)
 
 /* ---- Swarm: nodes ---- */
 
-static const struct sd_node *find_node(const struct sd_snapshot *snap, struct sd_request *req)
-{
-	const struct sd_node *n = sd_swarm_node(snap->swarm, req->target);
-	if (n) {
-		char key[160];
-		sd_strlcpy(req->target_name, n->hostname, sizeof(req->target_name));
-		snprintf(key, sizeof(key), "node %s", n->id);
-		sd_request_hold(req, key, n->hostname);
-	}
-	return n;
-}
-
 static int check_availability(const struct sd_snapshot *snap, struct sd_request *req,
 			      const char *availability)
 {
-	const struct sd_node *n = find_node(snap, req);
+	const struct sd_node *n = sd_request_node(snap, req);
 	if (!n)
 		return sd_request_refuse(req, "no node '%s'", req->target);
 	if (!strcmp(n->availability, availability))
@@ -213,7 +183,7 @@ static int check_promote(struct sd_core *core, const struct sd_snapshot *snap,
 			 struct sd_request *req)
 {
 	(void)core;
-	const struct sd_node *n = find_node(snap, req);
+	const struct sd_node *n = sd_request_node(snap, req);
 	if (!n)
 		return sd_request_refuse(req, "no node '%s'", req->target);
 	if (!strcmp(n->role, "manager"))
@@ -232,7 +202,7 @@ static int check_demote(struct sd_core *core, const struct sd_snapshot *snap,
 			struct sd_request *req)
 {
 	(void)core;
-	const struct sd_node *n = find_node(snap, req);
+	const struct sd_node *n = sd_request_node(snap, req);
 	if (!n)
 		return sd_request_refuse(req, "no node '%s'", req->target);
 	if (strcmp(n->role, "manager") != 0)
@@ -514,7 +484,7 @@ static int check_backup_restore(struct sd_core *core, const struct sd_snapshot *
 			return sd_request_refuse(req, "restore: %s has %ld replicas, more than scale_max (%ld): it "
 					   "could not be scaled back",
 				      s->name, s->desired, max);
-		hold_service(req, s ? s->name : name);
+		sd_request_hold_service(req, s ? s->name : name);
 		sd_request_ask(req, "\n  scale %s from %ld to 0", name, s ? s->desired : -1L);
 	}
 	sd_request_ask(req, "\n  pg_restore --clean --if-exists into %s (its current data is REPLACED)", db);

@@ -52,13 +52,9 @@ int sd_check_service_update(struct sd_core *core, const struct sd_snapshot *snap
 			    struct sd_request *req)
 {
 	(void)core;
-	const struct sd_service *s = sd_swarm_service(snap->swarm, req->target);
+	const struct sd_service *s = sd_request_service(snap, req);
 	if (!s)
 		return sd_request_refuse(req, "no service '%s'", req->target);
-	sd_strlcpy(req->target_name, s->name, sizeof(req->target_name));
-	char key[160];
-	snprintf(key, sizeof(key), "service %s", s->name);
-	sd_request_hold(req, key, s->name);
 	trim(req->param);
 	const char *image = req->param;
 	if (!*image)
@@ -194,13 +190,9 @@ int sd_check_node_label(struct sd_core *core, const struct sd_snapshot *snap,
 			struct sd_request *req)
 {
 	(void)core;
-	const struct sd_node *n = sd_swarm_node(snap->swarm, req->target);
+	const struct sd_node *n = sd_request_node(snap, req);
 	if (!n)
 		return sd_request_refuse(req, "no node '%s'", req->target);
-	char holdkey[160];
-	sd_strlcpy(req->target_name, n->hostname, sizeof(req->target_name));
-	snprintf(holdkey, sizeof(holdkey), "node %s", n->id);
-	sd_request_hold(req, holdkey, n->hostname);
 	char key[128], value[128];
 	bool remove;
 	if (parse_label(req, n->hostname, key, sizeof(key), value, sizeof(value), &remove) != 0)
@@ -271,13 +263,9 @@ int sd_check_node_remove(struct sd_core *core, const struct sd_snapshot *snap,
 			 struct sd_request *req)
 {
 	(void)core;
-	const struct sd_node *n = sd_swarm_node(snap->swarm, req->target);
+	const struct sd_node *n = sd_request_node(snap, req);
 	if (!n)
 		return sd_request_refuse(req, "no node '%s'", req->target);
-	char holdkey[160];
-	sd_strlcpy(req->target_name, n->hostname, sizeof(req->target_name));
-	snprintf(holdkey, sizeof(holdkey), "node %s", n->id);
-	sd_request_hold(req, holdkey, n->hostname);
 	if (!strcmp(n->role, "manager"))
 		return sd_request_refuse(req, "%s is a manager: demote it first (node.demote), then remove it",
 			      n->hostname);

@@ -36,3 +36,33 @@ void sd_request_hold(struct sd_request *req, const char *key, const char *label)
 	sd_strlcpy(req->holds[req->nholds].label, label, sizeof(req->holds[0].label));
 	req->nholds++;
 }
+
+void sd_request_hold_service(struct sd_request *req, const char *name)
+{
+	char key[160];
+	snprintf(key, sizeof(key), "service %s", name);
+	sd_request_hold(req, key, name);
+}
+
+const struct sd_service *sd_request_service(const struct sd_snapshot *snap,
+					    struct sd_request *req)
+{
+	const struct sd_service *s = sd_swarm_service(snap->swarm, req->target);
+	if (s) {
+		sd_strlcpy(req->target_name, s->name, sizeof(req->target_name));
+		sd_request_hold_service(req, s->name);
+	}
+	return s;
+}
+
+const struct sd_node *sd_request_node(const struct sd_snapshot *snap, struct sd_request *req)
+{
+	const struct sd_node *n = sd_swarm_node(snap->swarm, req->target);
+	if (n) {
+		char key[160];
+		sd_strlcpy(req->target_name, n->hostname, sizeof(req->target_name));
+		snprintf(key, sizeof(key), "node %s", n->id);
+		sd_request_hold(req, key, n->hostname);
+	}
+	return n;
+}

@@ -16,5 +16,11 @@ int sd_request_refuse(struct sd_request *req, const char *fmt, ...)
 void sd_request_ask(struct sd_request *req, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void sd_request_hold(struct sd_request *req, const char *key, const char *label);
+/* The service (by ID or name) and the node (by ID or hostname) REQ->target names in SNAP,
+ * with REQ's target_name set and the object held; NULL (nothing set) when there is none. */
+void sd_request_hold_service(struct sd_request *req, const char *name);
+const struct sd_service *sd_request_service(const struct sd_snapshot *snap,
+					    struct sd_request *req);
+const struct sd_node *sd_request_node(const struct sd_snapshot *snap, struct sd_request *req);
 
 #endif

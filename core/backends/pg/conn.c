@@ -1,4 +1,5 @@
-/* conn.c - private connections for tables.c, maint.c and query.c (see conn.h). The conninfo
+/* conn.c - the backend's private connections: sessions (session.c), tables.c, maint.c and
+ * query.c (see conn.h). The conninfo
  * comes from the one place that makes them (sd_pg_member_conninfo); notices are dropped. */
 #include "backends/pg/conn.h"
 #include "backends/pg/internal.h"
@@ -13,17 +14,10 @@ static void quiet(void *arg, const char *message)
 	(void)message;
 }
 
-PGconn *pg_conn_open(struct sd_pg_backend *backend, const char *member, const char *database,
-		     const char *application, long timeout_ms, bool read_write, char *err,
-		     size_t errlen)
+PGconn *pg_connect(struct sd_pg_backend *backend, const char *member,
+		   const struct sd_pg_conninfo_request *want, char *err, size_t errlen)
 {
-	char options[64];
-	snprintf(options, sizeof(options), "-c statement_timeout=%ld", timeout_ms > 0 ? timeout_ms : 0);
-	struct sd_pg_conninfo_request want = {
-		.database = database, .application_name = application, .options = options,
-		.read_write = read_write, .keepalives = true,
-	};
-	char *conninfo = sd_pg_member_conninfo(backend, member, &want, err, errlen);
+	char *conninfo = sd_pg_member_conninfo(backend, member, want, err, errlen);
 	if (!conninfo)
 		return NULL;
 	PGconn *conn = PQconnectdb(conninfo);
@@ -37,6 +31,19 @@ PGconn *pg_conn_open(struct sd_pg_backend *backend, const char *member, const ch
 	}
 	PQsetNoticeProcessor(conn, quiet, NULL);
 	return conn;
+}
+
+PGconn *pg_conn_open(struct sd_pg_backend *backend, const char *member, const char *database,
+		     const char *application, long timeout_ms, bool read_write, char *err,
+		     size_t errlen)
+{
+	char options[64];
+	snprintf(options, sizeof(options), "-c statement_timeout=%ld", timeout_ms > 0 ? timeout_ms : 0);
+	struct sd_pg_conninfo_request want = {
+		.database = database, .application_name = application, .options = options,
+		.read_write = read_write, .keepalives = true,
+	};
+	return pg_connect(backend, member, &want, err, errlen);
 }
 
 void pg_conn_error(PGconn *conn, const PGresult *res, char *err, size_t errlen)

@@ -1,5 +1,5 @@
-/* conn.h - one private connection of the maintenance and query modules (tables.c, maint.c,
- * query.c) to one member and database, made from the member's configured conninfo
+/* conn.h - one private connection of the sessions, maintenance and query modules (session.c,
+ * tables.c, maint.c, query.c) to one member and database, made from the member's configured conninfo
  * (sd_pg_member_conninfo); private to the PostgreSQL backend. */
 #ifndef SD_PG_CONN_H
 #define SD_PG_CONN_H
@@ -10,6 +10,11 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+
+/* Connect to MEMBER with the conninfo WANT asks for, notices dropped. NULL with ERR
+ * ("pg-1: ..." with libpq's message on one line). */
+PGconn *pg_connect(struct sd_pg_backend *backend, const char *member,
+		   const struct sd_pg_conninfo_request *want, char *err, size_t errlen);
 
 /* Connect to MEMBER's DATABASE (NULL: the conninfo's) as application APPLICATION, with
  * statement_timeout TIMEOUT_MS (0: none) in the session's options; READ_WRITE refuses a

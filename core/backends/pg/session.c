@@ -4,6 +4,7 @@
  * every statement on it is bounded by the statement_timeout its request asks for. */
 #include "backends/pg/pg.h"
 #include "backends/pg/internal.h"
+#include "backends/pg/conn.h"
 #include "base/error.h"
 #include "base/text.h"
 #include "base/xalloc.h"
@@ -18,29 +19,13 @@ struct sd_pg_session {
 	PGconn *conn;
 };
 
-static void quiet(void *arg, const char *message)
-{
-	(void)arg;
-	(void)message;
-}
-
 struct sd_pg_session *sd_pg_session_open(struct sd_pg_backend *backend, const char *member,
 					 const struct sd_pg_conninfo_request *want, char *err,
 					 size_t errlen)
 {
-	char *conninfo = sd_pg_member_conninfo(backend, member, want, err, errlen);
-	if (!conninfo)
+	PGconn *conn = pg_connect(backend, member, want, err, errlen);
+	if (!conn)
 		return NULL;
-	PGconn *conn = PQconnectdb(conninfo);
-	free(conninfo);
-	if (PQstatus(conn) != CONNECTION_OK) {
-		sd_set_error(err, errlen, "%s: %s", member, conn ? PQerrorMessage(conn) : "out of memory");
-		if (err && errlen)
-			pg_tidy_message(err, NULL);
-		PQfinish(conn);
-		return NULL;
-	}
-	PQsetNoticeProcessor(conn, quiet, NULL);
 	struct sd_pg_session *s = xcalloc(1, sizeof(*s));
 	s->conn = conn;
 	return s;
