@@ -586,6 +586,7 @@ static const struct sd_action registry[] = {
 	VIEW(SD_ACTION_LOGS_SAVE, "logs.save", "save the lines held to a file"),
 	/* the timeline */
 	NAV(SD_ACTION_FOCUS_EVENTS, "focus.events", "show the timeline: what happened, newest first"),
+	NAV(SD_ACTION_FOCUS_ALERTS, "focus.alerts", "show what is wrong now: findings and Prometheus's alerts (pane 9)"),
 	SWARM(SD_ACTION_SERVICE_SCALE, "service.scale", "set a service's number of replicas",
 	      SD_TARGET_SERVICE, "Replicas", SD_CONFIRM_YES, check_scale, run_scale),
 	SWARM(SD_ACTION_SERVICE_ROLLBACK, "service.rollback", "roll a service back to its previous spec",

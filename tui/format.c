@@ -1,6 +1,7 @@
 /* format.c - ages and sizes as the panes show them. */
 #include "format.h"
 
+#include <math.h>
 #include <stdio.h>
 
 void fmt_age(time_t since, char *buf, size_t len)
@@ -33,4 +34,28 @@ void fmt_bytes(long long bytes, char *buf, size_t len)
 		snprintf(buf, len, "%lld B", bytes);
 	else
 		snprintf(buf, len, "%.1f %s", v, units[u]);
+}
+
+void fmt_sparkline(const double *values, int n, int points, double max, bool utf8, char *buf,
+		   size_t len)
+{
+	static const char *const blocks[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+	static const char ascii[] = "_.-~=*#@";
+	int first = n > points ? n - points : 0;
+	if (max <= 0)
+		for (int i = first; i < n; i++)
+			if (values[i] > max)
+				max = values[i];
+	size_t at = 0;
+	if (len)
+		buf[0] = '\0';
+	for (int i = first; i < n && at + 4 < len; i++) {
+		double v = isnan(values[i]) ? 0 : values[i];
+		int level = max > 0 ? (int)(v * 7.0 / max + 0.5) : 0;
+		level = level < 0 ? 0 : level > 7 ? 7 : level;
+		if (utf8)
+			at += (size_t)snprintf(buf + at, len - at, "%s", blocks[level]);
+		else
+			buf[at++] = ascii[level], buf[at] = '\0';
+	}
 }

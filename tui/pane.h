@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PANE_MAX_COLUMNS 10
+#define PANE_MAX_COLUMNS 13
 #define PANE_CELL 96
 
 enum pane_id {
@@ -22,6 +22,7 @@ enum pane_id {
 	PANE_EVENTS,             /* the timeline (pane 7) */
 	PANE_OBJECTS,
 	PANE_SESSIONS,           /* a PostgreSQL member's sessions, after `open` on it */
+	PANE_ALERTS,             /* findings and Prometheus's alerts (pane 9) */
 	PANE_COUNT
 };
 
@@ -72,7 +73,12 @@ struct pane_ops {
 };
 
 extern const struct pane_ops pane_nodes, pane_services, pane_tasks, pane_postgres, pane_redis,
-	pane_backups, pane_events, pane_objects, pane_sessions;
+	pane_backups, pane_events, pane_objects, pane_sessions, pane_alerts, pane_nodes_metrics;
+
+/* The finding or the Prometheus alert on row INDEX of the alerts pane (pane_alerts.c): one
+ * of the two is NULL. */
+const struct sd_alert *pane_alerts_finding_at(const struct sd_snapshot *snap, size_t index);
+const struct sd_prom_alert *pane_alerts_prom_at(const struct sd_snapshot *snap, size_t index);
 
 /* A pane's view state: cursor, scroll, sort, filter and the cached visible rows. */
 struct pane_view {

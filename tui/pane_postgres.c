@@ -29,25 +29,6 @@ static size_t count(const struct ui *ui, const struct sd_snapshot *snap)
 	return snap->pg ? snap->pg->nmembers : 0;
 }
 
-static void sparkline(const struct ui *ui, const struct sd_pg_member *m, char *buf, size_t len)
-{
-	static const char *const blocks[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
-	static const char ascii[] = "_.-~=*#@";
-	double max = 0;
-	for (int i = 0; i < m->nhistory; i++)
-		if (m->lag_history[i] > max)
-			max = m->lag_history[i];
-	size_t n = 0;
-	int first = m->nhistory > 24 ? m->nhistory - 24 : 0;
-	for (int i = first; i < m->nhistory && n + 4 < len; i++) {
-		int level = max > 0 ? (int)(m->lag_history[i] * 7.0 / max + 0.5) : 0;
-		if (ui->utf8)
-			n += (size_t)snprintf(buf + n, len - n, "%s", blocks[level]);
-		else
-			buf[n++] = ascii[level], buf[n] = '\0';
-	}
-}
-
 static void row(const struct ui *ui, const struct sd_snapshot *snap, size_t i, struct pane_row *out)
 {
 	const struct sd_pg_member *m = &snap->pg->members[i];
@@ -74,7 +55,7 @@ static void row(const struct ui *ui, const struct sd_snapshot *snap, size_t i, s
 		if (m->replay_lag_seconds >= 0)
 			snprintf(out->cells[6], PANE_CELL, "%.1fs", m->replay_lag_seconds);
 		snprintf(out->cells[7], PANE_CELL, "%s", m->sync_state && *m->sync_state ? m->sync_state : "-");
-		sparkline(ui, m, out->cells[8], PANE_CELL);
+		fmt_sparkline(m->lag_history, m->nhistory, 24, 0, ui->utf8, out->cells[8], PANE_CELL);
 		long warn = ui->config->postgres.lag_warning_bytes;
 		if (!m->repl_state || strcmp(m->repl_state, "streaming") != 0 ||
 		    (warn > 0 && m->lag_bytes > warn))

@@ -32,7 +32,7 @@ volatile sig_atomic_t ui_interrupted;
 
 static const struct pane_ops *const pane_table[PANE_COUNT] = {
 	&pane_nodes, &pane_services, &pane_tasks, &pane_postgres, &pane_redis, &pane_backups,
-	&pane_events, &pane_objects, &pane_sessions,
+	&pane_events, &pane_objects, &pane_sessions, &pane_alerts,
 };
 
 const char *ui_line(const struct ui *ui) { return term_line(ui->utf8); }
@@ -58,6 +58,8 @@ void ui_init(struct ui *ui, struct sd_core *core, const struct sd_config *config
 		ui->views[i].ops = pane_table[i];
 		ui->views[i].sort_column = -1;
 	}
+	if (config->prometheus.http.configured) /* node_exporter's figures as columns */
+		ui->views[PANE_NODES].ops = &pane_nodes_metrics;
 	ui->focus = PANE_SERVICES;
 	ui->tasks_opened_from = PANE_SERVICES;
 	ui->alone_from = PANE_SERVICES;
@@ -639,6 +641,7 @@ static void nav_services_group(void *p)
 		services_group_toggle(ui);
 }
 static void nav_focus_events(void *p) { focus(p, PANE_EVENTS); }
+static void nav_focus_alerts(void *p) { focus(p, PANE_ALERTS); }
 
 static void nav_cursor_up(void *p)
 {
@@ -789,6 +792,7 @@ static const struct sd_navigation navigation[] = {
 	{SD_ACTION_LOGS_FILTER, nav_view_only},
 	{SD_ACTION_LOGS_SAVE, nav_view_only},
 	{SD_ACTION_FOCUS_EVENTS, nav_focus_events},
+	{SD_ACTION_FOCUS_ALERTS, nav_focus_alerts},
 };
 
 int ui_bind_navigation(char *err, size_t errlen)

@@ -140,6 +140,55 @@ static struct textview *from_snapshot(struct ui *ui, const char *what, const jso
 	return view_of(ui, s, title);
 }
 
+static json_t *labels_json(const struct sd_label *labels, size_t n)
+{
+	json_t *obj = json_object();
+	for (size_t i = 0; i < n; i++)
+		json_object_set_new(obj, labels[i].key, json_string(labels[i].value));
+	return obj;
+}
+
+/* The selected row of the alerts pane: a finding as the console states it, an alert of
+ * Prometheus or Alertmanager with its labels, annotations and start. */
+static struct textview *alert_view(struct ui *ui, const char *sel, char *err, size_t errlen)
+{
+	const struct pane_ops *ops = ui->views[PANE_ALERTS].ops;
+	size_t n = ops->count(ui, ui->snap);
+	for (size_t i = 0; i < n; i++) {
+		struct pane_row row = {0};
+		ops->row(ui, ui->snap, i, &row);
+		if (strcmp(row.key, sel) != 0)
+			continue;
+		const struct sd_prom_alert *a = pane_alerts_prom_at(ui->snap, i);
+		char since[40] = "", what[200];
+		json_t *obj;
+		if (a) {
+			obj = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "name", a->name, "state",
+					a->state, "severity", a->severity, "level",
+					sd_level_name(a->level), "target", a->target ? a->target : "",
+					"since", a->since ? sd_time_rfc3339(a->since, since, sizeof(since))
+							  : "");
+			json_object_set_new(obj, "labels", labels_json(a->labels, a->nlabels));
+			json_object_set_new(obj, "annotations",
+					    labels_json(a->annotations, a->nannotations));
+			snprintf(what, sizeof(what), "alert %s (%s)", a->name, ui->snap->prom->alerts_from);
+		} else {
+			const struct sd_alert *f = pane_alerts_finding_at(ui->snap, i);
+			obj = json_pack("{s:s, s:s, s:s, s:s}", "level", sd_level_name(f->level),
+					"source", f->source, "target", f->target ? f->target : "",
+					"message", f->message);
+			snprintf(what, sizeof(what), "finding of %s", f->source);
+		}
+		char title[256];
+		snprintf(title, sizeof(title), "inspect: %s", what);
+		struct textview *tv = from_snapshot(ui, what, obj, title);
+		json_decref(obj);
+		return tv;
+	}
+	snprintf(err, errlen, "inspect: no alert selected");
+	return NULL;
+}
+
 struct textview *inspect_view_open(struct ui *ui, char *err, size_t errlen)
 {
 	const char *sel = ui_selected(ui, ui->focus);
@@ -204,9 +253,11 @@ struct textview *inspect_view_open(struct ui *ui, char *err, size_t errlen)
 		json_decref(root);
 		return tv;
 	}
+	case PANE_ALERTS:
+		return alert_view(ui, sel, err, errlen);
 	default:
-		snprintf(err, errlen, "inspect works on a service, task, node, PostgreSQL member "
-			 "or the Redis master");
+		snprintf(err, errlen, "inspect works on a service, task, node, PostgreSQL member, "
+			 "the Redis master or an alert");
 		return NULL;
 	}
 }
