@@ -11,6 +11,7 @@
 #include "timeline.h"
 #include "backup/backup.h"
 #include "backends/docker/docker.h"
+#include "backends/docker/context.h"
 #include "model/health.h"
 #include "backends/pg/pg.h"
 #include "backends/redis/sentinel.h"
@@ -684,14 +685,24 @@ struct sd_core *sd_core_new(const struct sd_config *config, enum sd_mode mode,
 		return NULL;
 	}
 
+	char why[1024] = "";
+	struct sd_docker_target target;
+	if (sd_docker_resolve(config->docker.context, config->docker.host, &target, why,
+			      sizeof(why)) < 0) {
+		sd_error_set(err, config->path ? config->path : "docker", 0, 0, "%s", why);
+		sd_core_free(core);
+		return NULL;
+	}
 	struct sd_docker_config dc = {
-		.host = config->docker.host,
-		.tls_verify = config->docker.tls_verify,
-		.cert_path = config->docker.cert_path,
+		.host = target.host,
+		.tls_verify = target.tls ? 1 : config->docker.tls_verify,
+		.cert_path = target.tls ? target.cert_path : config->docker.cert_path,
+		.skip_verify = target.skip_verify,
 		.timeout_ms = config->docker.timeout_ms,
 		.read_only = mode == SD_MODE_WATCH,
+		.hosts = (const char *const *)config->docker.hosts,
+		.nhosts = config->docker.nhosts,
 	};
-	char why[256] = "";
 	core->docker = sd_docker_open(&dc, why, sizeof(why));
 	if (!core->docker) {
 		sd_error_set(err, config->path ? config->path : "DOCKER_HOST", 0, 0, "%s", why);

@@ -444,6 +444,12 @@ size_t sd_timeline_swarm(struct sd_timeline *tl, const struct sd_swarm *old,
 	if (!old || !new)
 		return 0;
 	size_t kept = 0;
+	/* the console moved to another manager (docker.hosts): which, and which it left */
+	if (old->endpoint && new->endpoint && strcmp(old->endpoint, new->endpoint))
+		kept += add_fmt(tl, now, "swarm", "manager-switch", new->engine_name,
+				"the console now asks %s (%s); %s (%s) stopped answering",
+				or_dash(new->engine_name), new->endpoint, or_dash(old->engine_name),
+				old->endpoint);
 	for (size_t i = 0; i < new->nnodes; i++) {
 		const struct sd_node *n = &new->nodes[i], *o = node_by_id(old, n->id);
 		if (!o) {

@@ -5,6 +5,7 @@
 #include "conf/theme.h"
 #include "base/error.h"
 #include "core.h"
+#include "backends/docker/context.h"
 #include "backends/docker/docker.h"
 #include "conf/drill.h"
 #include "do.h"
@@ -28,7 +29,7 @@
 enum { EXIT_USAGE = 2 };
 
 struct options {
-	const char *config, *theme, *keymap, *play, *report, *record;
+	const char *config, *theme, *keymap, *play, *report, *record, *context;
 	struct do_options act;       /* --do ACTION [TARGET] [VALUE] --yes --confirm NAME */
 	double interval;
 	bool watch, once, json, headless, check_config, allow_exec, keys;
@@ -38,7 +39,7 @@ struct options {
 static void usage(FILE *out)
 {
 	fputs("usage: swarmdeck [--watch] [--config FILE] [--theme NAME|FILE] [--keymap NAME|FILE]\n"
-	      "                 [--interval SECONDS]\n"
+	      "                 [--interval SECONDS] [--context NAME]\n"
 	      "       swarmdeck --once [--json]        one snapshot; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN\n"
 	      "       swarmdeck --play DRILL.yaml [--headless] [--report FILE] [--allow-exec] [--watch]\n"
 	      "       swarmdeck --record DRILL.yaml    record what you type as a drill\n"
@@ -72,7 +73,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
 		{"check", no_argument, NULL, 'E'},
 		{"do", required_argument, NULL, 'D'},     {"yes", no_argument, NULL, 'y'},
-		{"confirm", required_argument, NULL, 'N'},
+		{"confirm", required_argument, NULL, 'N'}, {"context", required_argument, NULL, 'X'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -103,6 +104,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'D': o->act.action = optarg; break;
 		case 'y': o->act.yes = true; break;
 		case 'N': o->act.confirm = optarg; break;
+		case 'X': o->context = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': o->version = true; break;
 		case 'E': o->check = true; break;
@@ -159,6 +161,12 @@ static int load_all(const struct options *o, struct sd_config *config, struct sd
 	}
 	if (o->interval > 0)
 		config->interval = o->interval;
+	if (o->context) { /* the command line's context beats the file's host and context */
+		free(config->docker.host);
+		free(config->docker.context);
+		config->docker.host = NULL;
+		config->docker.context = xstrdup(o->context);
+	}
 	const char *theme_name = o->theme ? o->theme : config->theme;
 	if (!theme_name && getenv("NO_COLOR") && *getenv("NO_COLOR"))
 		theme_name = "monochrome";
@@ -184,6 +192,23 @@ static int load_all(const struct options *o, struct sd_config *config, struct sd
 		sd_config_free(config);
 		return -1;
 	}
+	return 0;
+}
+
+/* --check-config: which engine the console would ask, and why that one (context.h). */
+static int print_engine(const struct sd_config *config)
+{
+	struct sd_docker_target t;
+	char err[1024];
+	if (sd_docker_resolve(config->docker.context, config->docker.host, &t, err,
+			      sizeof(err)) < 0) {
+		fprintf(stderr, "swarmdeck: %s\n", err);
+		return -1;
+	}
+	printf("docker %s (from %s%s%s%s)\n", *t.host ? t.host : "unix:///var/run/docker.sock",
+	       t.source, *t.context ? ", context " : "", t.context, t.tls ? ", TLS" : "");
+	for (size_t i = 0; i < config->docker.nhosts; i++)
+		printf("docker failover %zu: %s\n", i + 1, config->docker.hosts[i]);
 	return 0;
 }
 
@@ -370,6 +395,8 @@ int main(int argc, char **argv)
 			       config.path ? config.path : "(built-in defaults)",
 			       theme.source ? theme.source : "default",
 			       keymap.source ? keymap.source : "default");
+			if (print_engine(&config) != 0)
+				code = EXIT_USAGE;
 			if (keymap.user_file)
 				printf("user keymap %s: ok\n", keymap.user_file);
 		}

@@ -127,6 +127,8 @@ static void draw_header(struct ui *ui)
 	const char *engine = s->swarm ? s->swarm->engine_name : "?";
 	int n = snprintf(left, sizeof(left), " swarmdeck  cluster %s  manager %s",
 			 s->cluster_name && *s->cluster_name ? s->cluster_name : "-", engine);
+	if (s->swarm && s->swarm->endpoint_index > 0) /* the one configured first is lost */
+		n += snprintf(left + n, sizeof(left) - (size_t)n, " (failover)");
 	if (!s->docker_status.reachable && s->docker_status.answered) {
 		fmt_age(s->docker_status.unreachable_since, since, sizeof(since));
 		n += snprintf(left + n, sizeof(left) - (size_t)n, "  ENGINE UNREACHABLE %s", since);

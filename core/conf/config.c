@@ -72,6 +72,8 @@ void sd_config_free(struct sd_config *c)
 	free(c->path);
 	free(c->cluster_name);
 	free(c->docker.host);
+	free(c->docker.context);
+	free_list(c->docker.hosts, c->docker.nhosts);
 	free(c->docker.cert_path);
 	free(c->audit_log);
 	free(c->theme);
@@ -100,7 +102,8 @@ void sd_config_free(struct sd_config *c)
 
 static int read_docker(const struct conf_reader *r, const struct sd_yaml *map, struct sd_config *c)
 {
-	static const char *const keys[] = {"host", "tls_verify", "cert_path", "timeout_ms", NULL};
+	static const char *const keys[] = {"host",     "hosts",      "context", "tls_verify",
+					   "cert_path", "timeout_ms", NULL};
 	if (conf_check_keys(r, map, keys, "docker") < 0)
 		return -1;
 	for (size_t i = 0; i < map->n; i++) {
@@ -109,6 +112,11 @@ static int read_docker(const struct conf_reader *r, const struct sd_yaml *map, s
 		int rc = 0;
 		if (strcmp(k, "host") == 0) {
 			rc = conf_get_string(r, v, "docker.host", &c->docker.host);
+		} else if (strcmp(k, "hosts") == 0) {
+			rc = conf_get_string_list(r, v, "docker.hosts", &c->docker.hosts,
+						  &c->docker.nhosts);
+		} else if (strcmp(k, "context") == 0) {
+			rc = conf_get_string(r, v, "docker.context", &c->docker.context);
 		} else if (strcmp(k, "tls_verify") == 0) {
 			bool b = false;
 			rc = conf_get_bool(r, v, "docker.tls_verify", &b);

@@ -36,7 +36,10 @@ struct sd_config {
 	char *path;                       /* the file read, or NULL for built-in defaults */
 	char *cluster_name;               /* header; default: the engine's hostname */
 	struct {
-		char *host;               /* NULL: DOCKER_HOST or the default socket */
+		char *host;               /* NULL: the context, DOCKER_HOST or the default socket */
+		char *context;            /* a Docker context's name (--context overrides it) */
+		char **hosts;             /* more managers to move to when the one in use is lost */
+		size_t nhosts;
 		int tls_verify;           /* -1: environment */
 		char *cert_path;
 		long timeout_ms;          /* default 5000 */

@@ -118,6 +118,8 @@ struct sd_swarm {
 	time_t fetched_at;
 	const char *engine_name;        /* hostname of the engine we talk to */
 	const char *engine_version, *api_version;
+	const char *endpoint;           /* the engine asked: unix:///path or tcp://host:port */
+	int endpoint_index;             /* 0: the one configured first; else a failover's */
 	const char *cluster_id, *leader; /* leader: hostname */
 	int managers, managers_reachable;
 	struct sd_node *nodes;

@@ -90,6 +90,9 @@ static json_t *cluster_json(const struct sd_snapshot *snap)
 	json_object_set_new(c, "unreachable_since", time_or_null(snap->docker_status.unreachable_since));
 	json_object_set_new(c, "stale", json_boolean(sw && !snap->docker_status.reachable));
 	json_object_set_new(c, "engine", sw ? str(sw->engine_name) : json_null());
+	/* the engine asked, and whether it is another manager than the one configured first */
+	json_object_set_new(c, "endpoint", sw && sw->endpoint ? str(sw->endpoint) : json_null());
+	json_object_set_new(c, "failover", json_boolean(sw && sw->endpoint_index > 0));
 	json_object_set_new(c, "managers", json_integer(sw ? sw->managers : 0));
 	json_object_set_new(c, "managers_reachable", json_integer(sw ? sw->managers_reachable : 0));
 	json_object_set_new(c, "leader", sw && sw->leader && *sw->leader ? str(sw->leader) : json_null());

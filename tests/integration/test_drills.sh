@@ -2,16 +2,34 @@
 # RTO target; a drill whose condition never holds fails and names its step; a drill with exec
 # steps is refused before any key without --allow-exec; watch mode's refusals reach the report.
 . "$(dirname "$0")/lib.sh"
-plan $(($(ls tests/drills/*.yaml | wc -l) + 8))
+plan $(($(ls tests/drills/*.yaml | wc -l) + 10))
+
+# manager-loss kills the leader: the console talks to it first and knows the other managers
+leader=$(tests/lab/lab leader)
+sock() { echo "unix:///run/swarmdeck-lab/$1/docker.sock"; }
+awk -v host="$(sock "${leader:-manager-1}")" \
+	-v hosts="[$(sock manager-1), $(sock manager-2), $(sock manager-3)]" '
+	/^docker:/ { docker = 1 }
+	docker && /^  host:/ { print "  host: " host; print "  hosts: " hosts; docker = 0; next }
+	{ print }' "$SWARMDECK_CONFIG" > "$TMP/failover.yaml"
+
 for f in tests/drills/*.yaml; do
 	name=$(basename "$f" .yaml)
-	"$SD" --play "$f" --headless --allow-exec --report "$TMP/$name.md" > "$TMP/$name.out" 2>&1
+	config=$SWARMDECK_CONFIG
+	[ "$name" = manager-loss ] && config=$TMP/failover.yaml
+	SWARMDECK_CONFIG=$config "$SD" --play "$f" --headless --allow-exec --report "$TMP/$name.md" \
+		> "$TMP/$name.out" 2>&1
 	rc=$?
 	sed 's/^/#   /' "$TMP/$name.md"
 	[ $rc -eq 0 ] || sed 's/^/#   /' "$TMP/$name.out" | tail -n 5
 	rto=$(sed -n 's/^- measured RTO: \(.*\)$/\1/p' "$TMP/$name.md")
 	check "drill $name passes (RTO ${rto:-not measured})" [ $rc -eq 0 ]
 done
+
+check "manager-loss: the leader ${leader:-?} was the manager the console asked; it moved (header)" \
+	grep -q "(failover)" "$TMP/manager-loss.txt"
+check "and the timeline says to which" \
+	grep -q '"kind":"manager-switch"' "$XDG_STATE_HOME/swarmdeck/timeline.jsonl"
 
 cat > "$TMP/never.yaml" <<'YAML'
 drill: never

@@ -13,6 +13,11 @@ struct sd_docker_config {
 	const char *cert_path;   /* NULL: DOCKER_CERT_PATH, else ~/.docker */
 	long timeout_ms;         /* every request, default 5000 */
 	bool read_only;          /* refuse every non-GET request before it leaves the process */
+	bool skip_verify;        /* TLS without verifying the engine (a context's SkipTLSVerify) */
+	/* other managers (unix:// or tcp://, the same TLS material): when the engine in use
+	 * stops answering, sd_docker_fetch moves to the first of them that answers */
+	const char *const *hosts;
+	size_t nhosts;
 };
 
 struct sd_docker;
@@ -22,6 +27,8 @@ struct sd_docker;
 struct sd_docker *sd_docker_open(const struct sd_docker_config *config, char *err, size_t errlen);
 void sd_docker_close(struct sd_docker *docker);
 const char *sd_docker_host(const struct sd_docker *docker);   /* for the header line */
+/* Which of the endpoints (the host given first, then config hosts) requests go to now. */
+int sd_docker_endpoint(const struct sd_docker *docker, int *count);
 
 /* GET /version (negotiates the API version once), /info, /nodes, /services?status=true,
  * /tasks, then /networks (swarm scope), /secrets and /configs (never a value: see

@@ -136,7 +136,7 @@ int sd_docker_watch_events_since(struct sd_docker *d, double since,
 	/* a handle of its own: the stream never holds up fetches or actions */
 	CURL *h = curl_easy_init();
 	if (!h) {
-		snprintf(err, errlen, "%s: cannot create a request handle", d->host);
+		snprintf(err, errlen, "%s: cannot create a request handle", docker_ep(d)->host);
 		return -1;
 	}
 	char api[16];
@@ -151,9 +151,9 @@ int sd_docker_watch_events_since(struct sd_docker *d, double since,
 		"\"config\"],"
 		"\"event\":[\"create\",\"update\",\"remove\",\"start\",\"die\",\"oom\","
 		"\"destroy\",\"health_status\"]}";
-	char escaped[sizeof(filters) * 3], url[sizeof(d->base_url) + sizeof(escaped) + 64];
+	char escaped[sizeof(filters) * 3], url[sizeof(docker_ep(d)->base_url) + sizeof(escaped) + 64];
 	docker_path_escape(filters, escaped, sizeof(escaped));
-	snprintf(url, sizeof(url), "%s/v%s/events?filters=%s", d->base_url, api, escaped);
+	snprintf(url, sizeof(url), "%s/v%s/events?filters=%s", docker_ep(d)->base_url, api, escaped);
 	if (since > 0) /* the engine replays what it kept since then, then follows */
 		snprintf(url + strlen(url), sizeof(url) - strlen(url), "&since=%.3f", since);
 
@@ -168,11 +168,11 @@ int sd_docker_watch_events_since(struct sd_docker *d, double since,
 	int rc = -1;
 	CURLM *multi = curl_multi_init();
 	if (!multi) {
-		snprintf(err, errlen, "%s: cannot create a request handle", d->host);
+		snprintf(err, errlen, "%s: cannot create a request handle", docker_ep(d)->host);
 		goto done;
 	}
-	if (d->setup_error[0]) {
-		snprintf(err, errlen, "%s: %s", d->host, d->setup_error);
+	if (docker_ep(d)->setup_error[0]) {
+		snprintf(err, errlen, "%s: %s", docker_ep(d)->host, docker_ep(d)->setup_error);
 		goto done;
 	}
 	curl_multi_add_handle(multi, h);
@@ -186,7 +186,7 @@ int sd_docker_watch_events_since(struct sd_docker *d, double since,
 		int running = 0;
 		CURLMcode mc = curl_multi_perform(multi, &running);
 		if (mc != CURLM_OK) {
-			snprintf(err, errlen, "%s: events: %s", d->host, curl_multi_strerror(mc));
+			snprintf(err, errlen, "%s: events: %s", docker_ep(d)->host, curl_multi_strerror(mc));
 			break;
 		}
 		CURLMsg *msg;
@@ -210,7 +210,7 @@ int sd_docker_watch_events_since(struct sd_docker *d, double since,
 		else if (es.status != 200)
 			docker_engine_error(d, es.status, es.error_body.data, es.error_body.len, err, errlen);
 		else
-			snprintf(err, errlen, "%s: the event stream ended", d->host);
+			snprintf(err, errlen, "%s: the event stream ended", docker_ep(d)->host);
 		if (stop_requested(stop))
 			rc = 0;
 	}

@@ -80,7 +80,7 @@ static void *info_main(void *arg)
 	return NULL;
 }
 
-int sd_docker_fetch(struct sd_docker *d, struct sd_swarm **out, char *err, size_t errlen)
+static int fetch_once(struct sd_docker *d, struct sd_swarm **out, char *err, size_t errlen)
 {
 	*out = NULL;
 	CURL *h = docker_handle_acquire(d);
@@ -127,6 +127,8 @@ int sd_docker_fetch(struct sd_docker *d, struct sd_swarm **out, char *err, size_
 	if (rc == 0) {
 		pthread_mutex_lock(&d->lock);
 		dec.sw->api_version = sd_arena_strdup(dec.arena, api);
+		dec.sw->endpoint = sd_arena_strdup(dec.arena, docker_ep(d)->host);
+		dec.sw->endpoint_index = __atomic_load_n(&d->cur, __ATOMIC_ACQUIRE);
 		if (d->engine_version[0])
 			dec.sw->engine_version = sd_arena_strdup(dec.arena, d->engine_version);
 		pthread_mutex_unlock(&d->lock);
@@ -137,3 +139,25 @@ int sd_docker_fetch(struct sd_docker *d, struct sd_swarm **out, char *err, size_
 	return rc;
 }
 
+
+/* The engine in use did not give a whole swarm: the other managers are tried in turn, from
+ * the one after it, and the first that gives one is kept (the timeline says so); when none
+ * does, requests stay with the one that failed and its error is the answer. */
+int sd_docker_fetch(struct sd_docker *d, struct sd_swarm **out, char *err, size_t errlen)
+{
+	int rc = fetch_once(d, out, err, errlen);
+	if (rc == 0 || d->nep < 2)
+		return rc;
+	int from = __atomic_load_n(&d->cur, __ATOMIC_ACQUIRE);
+	for (int step = 1; step < d->nep; step++) {
+		int to = (from + step) % d->nep;
+		__atomic_store_n(&d->cur, to, __ATOMIC_RELEASE);
+		docker_forget_api_version(d);   /* another engine, maybe another version */
+		char why[256];
+		if (fetch_once(d, out, why, sizeof(why)) == 0)
+			return 0;
+	}
+	__atomic_store_n(&d->cur, from, __ATOMIC_RELEASE);
+	docker_forget_api_version(d);
+	return rc;
+}

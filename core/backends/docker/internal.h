@@ -32,13 +32,22 @@
 #define GET_BODY_MAX ((size_t)512 << 20)
 #define READ_ONLY_REFUSAL "refused: read-only (watch mode)"
 
-struct sd_docker {
+/* One engine the console may talk to: the manager in use, or another to move to. */
+struct docker_endpoint {
 	char host[PATH_MAX + 16];      /* canonical: unix:///path or tcp://host:port */
 	char base_url[PATH_MAX + 16];  /* http://localhost or http(s)://host:port */
 	char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	bool tls;
+	bool tls, skip_verify;
 	char ca[PATH_MAX], cert[PATH_MAX], key[PATH_MAX];
 	char setup_error[PATH_MAX + 64];   /* reported by every request, e.g. a missing key.pem */
+};
+
+#define DOCKER_ENDPOINTS 8
+
+struct sd_docker {
+	/* written once by sd_docker_open; CUR (atomic) says which one requests go to */
+	struct docker_endpoint ep[DOCKER_ENDPOINTS];
+	int nep, cur;
 	long timeout_ms;
 	bool read_only;
 
@@ -49,7 +58,15 @@ struct sd_docker {
 	char engine_version[64];
 };
 
+/* The endpoint requests go to now. */
+static inline struct docker_endpoint *docker_ep(const struct sd_docker *d)
+{
+	return (struct docker_endpoint *)&d->ep[__atomic_load_n(&d->cur, __ATOMIC_ACQUIRE)];
+}
+
 /* ---- transport.c ------------------------------------------------------------------------ */
+
+void docker_forget_api_version(struct sd_docker *d);   /* negotiate again on the next request */
 
 /* Where a response body goes. FEED returns 0, or -1 after writing why into ERR. */
 struct sink {

@@ -370,7 +370,7 @@ static int follow_once(struct stream_thread *st, char *err, size_t errlen)
 	struct sd_docker *d = logs->docker;
 	CURL *h = curl_easy_init();
 	if (!h) {
-		snprintf(err, errlen, "%.200s: cannot create a request handle", d->host);
+		snprintf(err, errlen, "%.200s: cannot create a request handle", docker_ep(d)->host);
 		return -1;
 	}
 	char api[16];
@@ -378,10 +378,10 @@ static int follow_once(struct stream_thread *st, char *err, size_t errlen)
 		curl_easy_cleanup(h);
 		return -1;
 	}
-	char id[384], url[sizeof(d->base_url) + 640], since[64] = "";
+	char id[384], url[sizeof(docker_ep(d)->base_url) + 640], since[64] = "";
 	docker_path_escape(st->id, id, sizeof(id));
 	int n = snprintf(url, sizeof(url), "%s/v%s/%s/%s/logs?stdout=1&stderr=1&follow=1&timestamps=1"
-			 "&details=1", d->base_url, api, st->kind == SD_LOGS_TASK ? "tasks" : "services", id);
+			 "&details=1", docker_ep(d)->base_url, api, st->kind == SD_LOGS_TASK ? "tasks" : "services", id);
 	if (*st->last_time && sd_docker_log_since(st->last_time, since, sizeof(since)) == 0)
 		snprintf(url + n, sizeof(url) - (size_t)n, "&since=%s", since);
 	else if (logs->config.tail >= 0)
@@ -400,8 +400,8 @@ static int follow_once(struct stream_thread *st, char *err, size_t errlen)
 
 	int rc = -1;
 	CURLM *multi = curl_multi_init();
-	if (!multi || d->setup_error[0]) {
-		snprintf(err, errlen, "%.200s: %.1500s", d->host, d->setup_error[0] ? d->setup_error
+	if (!multi || docker_ep(d)->setup_error[0]) {
+		snprintf(err, errlen, "%.200s: %.1500s", docker_ep(d)->host, docker_ep(d)->setup_error[0] ? docker_ep(d)->setup_error
 					 : "cannot create a request handle");
 		goto done;
 	}
@@ -421,7 +421,7 @@ static int follow_once(struct stream_thread *st, char *err, size_t errlen)
 		int running = 0;
 		CURLMcode mc = curl_multi_perform(multi, &running);
 		if (mc != CURLM_OK) {
-			snprintf(err, errlen, "%.200s: logs: %s", d->host, curl_multi_strerror(mc));
+			snprintf(err, errlen, "%.200s: logs: %s", docker_ep(d)->host, curl_multi_strerror(mc));
 			break;
 		}
 		CURLMsg *msg;

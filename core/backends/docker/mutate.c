@@ -141,7 +141,7 @@ static json_t *get_json(struct sd_docker *d, CURL *h, const char *path, long *st
 		json_error_t jerr;
 		root = json_loadb(b.data ? b.data : "", b.len, 0, &jerr);
 		if (!root)
-			snprintf(err, errlen, "%s: %s: bad JSON: %s", d->host, path, jerr.text);
+			snprintf(err, errlen, "%s: %s: bad JSON: %s", docker_ep(d)->host, path, jerr.text);
 	}
 	free(b.data);
 	return root;
@@ -179,7 +179,7 @@ static json_t *inspect_service(struct sd_docker *d, CURL *h, const char *service
 	json_t *svc = get_json(d, h, path, NULL, err, errlen);
 	if (svc && (!json_is_object(json_object_get(svc, "Spec")) ||
 		    !json_string_value(json_object_get(svc, "ID")))) {
-		snprintf(err, errlen, "%s: service %s: the answer has no Spec", d->host, service);
+		snprintf(err, errlen, "%s: service %s: the answer has no Spec", docker_ep(d)->host, service);
 		json_decref(svc);
 		return NULL;
 	}
@@ -231,7 +231,7 @@ static json_t *inspect_node(struct sd_docker *d, CURL *h, const char *node, char
 	}
 	if (found && (!json_is_object(json_object_get(found, "Spec")) ||
 		      !json_string_value(json_object_get(found, "ID")))) {
-		snprintf(err, errlen, "%s: node %s: the answer has no Spec", d->host, node);
+		snprintf(err, errlen, "%s: node %s: the answer has no Spec", docker_ep(d)->host, node);
 		json_decref(found);
 		return NULL;
 	}

@@ -27,7 +27,7 @@ static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
 
 static bool env_truthy(const char *v) { return v && *v && strcmp(v, "0") != 0; }
 
-static int parse_host(struct sd_docker *d, const char *host, char *err, size_t errlen)
+static int parse_host(struct docker_endpoint *ep, const char *host, char *err, size_t errlen)
 {
 	const char *sep = strstr(host, "://");
 	if (!sep) {
@@ -43,14 +43,14 @@ static int parse_host(struct sd_docker *d, const char *host, char *err, size_t e
 				 host);
 			return -1;
 		}
-		if (strlen(rest) >= sizeof(d->socket_path)) {
+		if (strlen(rest) >= sizeof(ep->socket_path)) {
 			snprintf(err, errlen, "bad Docker host \"%s\": socket path too long", host);
 			return -1;
 		}
-		sd_strlcpy(d->socket_path, rest, sizeof(d->socket_path));
-		snprintf(d->host, sizeof(d->host), "unix://%s", rest);
-		snprintf(d->base_url, sizeof(d->base_url), "http://localhost");
-		d->tls = false;   /* as the docker CLI: TLS is for TCP only */
+		sd_strlcpy(ep->socket_path, rest, sizeof(ep->socket_path));
+		snprintf(ep->host, sizeof(ep->host), "unix://%s", rest);
+		snprintf(ep->base_url, sizeof(ep->base_url), "http://localhost");
+		ep->tls = false;   /* as the docker CLI: TLS is for TCP only */
 		return 0;
 	}
 	if (slen == 3 && !strncasecmp(host, "tcp", 3)) {
@@ -84,7 +84,7 @@ static int parse_host(struct sd_docker *d, const char *host, char *err, size_t e
 			}
 		} else {
 			size_t n = strlen(hostport);
-			snprintf(hostport + n, sizeof(hostport) - n, ":%d", d->tls ? 2376 : 2375);
+			snprintf(hostport + n, sizeof(hostport) - n, ":%d", ep->tls ? 2376 : 2375);
 		}
 		/* a trailing "/" is noise; a longer path is a prefix the CLI also honours */
 		char prefix[256] = "";
@@ -94,8 +94,8 @@ static int parse_host(struct sd_docker *d, const char *host, char *err, size_t e
 			while (n > 0 && prefix[n - 1] == '/')
 				prefix[--n] = '\0';
 		}
-		snprintf(d->host, sizeof(d->host), "tcp://%s%s", hostport, prefix);
-		snprintf(d->base_url, sizeof(d->base_url), "%s://%s%s", d->tls ? "https" : "http",
+		snprintf(ep->host, sizeof(ep->host), "tcp://%s%s", hostport, prefix);
+		snprintf(ep->base_url, sizeof(ep->base_url), "%s://%s%s", ep->tls ? "https" : "http",
 			 hostport, prefix);
 		return 0;
 	}
@@ -105,13 +105,47 @@ static int parse_host(struct sd_docker *d, const char *host, char *err, size_t e
 	return -1;
 }
 
-static void check_cert_file(struct sd_docker *d, const char *path)
+static void check_cert_file(struct docker_endpoint *ep, const char *path)
 {
-	if (d->setup_error[0] || access(path, R_OK) == 0)
+	if (ep->setup_error[0] || access(path, R_OK) == 0)
 		return;
 	char buf[128];
-	snprintf(d->setup_error, sizeof(d->setup_error), "TLS: cannot read %s: %s", path,
+	snprintf(ep->setup_error, sizeof(ep->setup_error), "TLS: cannot read %s: %s", path,
 		 strerror_r(errno, buf, sizeof(buf)));
+}
+
+/* One endpoint of HOST ("" or NULL: DOCKER_HOST, else the default socket), with the TLS
+ * material of CONFIG. */
+static int endpoint_open(struct docker_endpoint *ep, const struct sd_docker_config *config,
+			 const char *host, char *err, size_t errlen)
+{
+	ep->tls = config->tls_verify >= 0 ? config->tls_verify != 0
+					  : env_truthy(getenv("DOCKER_TLS_VERIFY"));
+	ep->skip_verify = config->skip_verify;
+	if (!host || !*host)
+		host = getenv("DOCKER_HOST");
+	if (!host || !*host)
+		host = DEFAULT_HOST;
+	if (parse_host(ep, host, err, errlen) < 0)
+		return -1;
+	if (ep->tls) {
+		const char *dir = config->cert_path;
+		char home_dir[PATH_MAX];
+		if (!dir || !*dir)
+			dir = getenv("DOCKER_CERT_PATH");
+		if (!dir || !*dir) {
+			const char *home = getenv("HOME");
+			snprintf(home_dir, sizeof(home_dir), "%s/.docker", home && *home ? home : "");
+			dir = home_dir;
+		}
+		snprintf(ep->ca, sizeof(ep->ca), "%.*s/ca.pem", PATH_MAX - 16, dir);
+		snprintf(ep->cert, sizeof(ep->cert), "%.*s/cert.pem", PATH_MAX - 16, dir);
+		snprintf(ep->key, sizeof(ep->key), "%.*s/key.pem", PATH_MAX - 16, dir);
+		check_cert_file(ep, ep->ca);
+		check_cert_file(ep, ep->cert);
+		check_cert_file(ep, ep->key);
+	}
+	return 0;
 }
 
 struct sd_docker *sd_docker_open(const struct sd_docker_config *config, char *err, size_t errlen)
@@ -124,34 +158,24 @@ struct sd_docker *sd_docker_open(const struct sd_docker_config *config, char *er
 	struct sd_docker *d = xcalloc(1, sizeof(*d));
 	d->timeout_ms = config->timeout_ms > 0 ? config->timeout_ms : 5000;
 	d->read_only = config->read_only;
-	d->tls = config->tls_verify >= 0 ? config->tls_verify != 0
-					 : env_truthy(getenv("DOCKER_TLS_VERIFY"));
-
-	const char *host = config->host;
-	if (!host || !*host)
-		host = getenv("DOCKER_HOST");
-	if (!host || !*host)
-		host = DEFAULT_HOST;
-	if (parse_host(d, host, err, errlen) < 0) {
+	if (endpoint_open(&d->ep[0], config, config->host, err, errlen) < 0) {
 		free(d);
 		return NULL;
 	}
-	if (d->tls) {
-		const char *dir = config->cert_path;
-		char home_dir[PATH_MAX];
-		if (!dir || !*dir)
-			dir = getenv("DOCKER_CERT_PATH");
-		if (!dir || !*dir) {
-			const char *home = getenv("HOME");
-			snprintf(home_dir, sizeof(home_dir), "%s/.docker", home && *home ? home : "");
-			dir = home_dir;
+	d->nep = 1;
+	/* the other managers, in order; the one given first is not repeated */
+	for (size_t i = 0; i < config->nhosts && d->nep < DOCKER_ENDPOINTS; i++) {
+		char why[512];
+		struct docker_endpoint *ep = &d->ep[d->nep];
+		if (endpoint_open(ep, config, config->hosts[i], why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "docker.hosts[%zu]: %s", i, why);
+			free(d);
+			return NULL;
 		}
-		snprintf(d->ca, sizeof(d->ca), "%.*s/ca.pem", PATH_MAX - 16, dir);
-		snprintf(d->cert, sizeof(d->cert), "%.*s/cert.pem", PATH_MAX - 16, dir);
-		snprintf(d->key, sizeof(d->key), "%.*s/key.pem", PATH_MAX - 16, dir);
-		check_cert_file(d, d->ca);
-		check_cert_file(d, d->cert);
-		check_cert_file(d, d->key);
+		if (strcmp(ep->host, d->ep[0].host) != 0)
+			d->nep++;
+		else
+			memset(ep, 0, sizeof(*ep));
 	}
 	pthread_mutex_init(&d->lock, NULL);
 	if (err && errlen)
@@ -171,7 +195,14 @@ void sd_docker_close(struct sd_docker *d)
 
 const char *sd_docker_host(const struct sd_docker *d)
 {
-	return d ? d->host : "";
+	return d ? docker_ep(d)->host : "";
+}
+
+int sd_docker_endpoint(const struct sd_docker *d, int *count)
+{
+	if (count)
+		*count = d ? d->nep : 0;
+	return d ? __atomic_load_n(&d->cur, __ATOMIC_ACQUIRE) : 0;
 }
 
 bool docker_utf8_ok(const char *s, size_t len)
@@ -291,7 +322,7 @@ void docker_handle_release(struct sd_docker *d, CURL *h)
 		curl_easy_cleanup(h);
 }
 
-static void forget_api_version(struct sd_docker *d)
+void docker_forget_api_version(struct sd_docker *d)
 {
 	pthread_mutex_lock(&d->lock);
 	d->api_version[0] = '\0';
@@ -301,23 +332,25 @@ static void forget_api_version(struct sd_docker *d)
 /* Options shared by every request (the events stream included). */
 void docker_setup_handle(struct sd_docker *d, CURL *h, const char *url, char *curl_err)
 {
+	const struct docker_endpoint *ep = docker_ep(d);
 	curl_easy_reset(h);
 	curl_easy_setopt(h, CURLOPT_URL, url);
-	if (d->socket_path[0])
-		curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, d->socket_path);
+	if (ep->socket_path[0])
+		curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, ep->socket_path);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, d->timeout_ms);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "swarmdeck");
 	curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 65536L);
-	if (!d->socket_path[0])
+	if (!ep->socket_path[0])
 		curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-	if (d->tls) {
-		curl_easy_setopt(h, CURLOPT_CAINFO, d->ca);
-		curl_easy_setopt(h, CURLOPT_SSLCERT, d->cert);
-		curl_easy_setopt(h, CURLOPT_SSLKEY, d->key);
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (ep->tls) {
+		curl_easy_setopt(h, CURLOPT_CAINFO, ep->ca);
+		curl_easy_setopt(h, CURLOPT_SSLCERT, ep->cert);
+		curl_easy_setopt(h, CURLOPT_SSLKEY, ep->key);
+		/* a context may say SkipTLSVerify, as the CLI honours it */
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, ep->skip_verify ? 0L : 1L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, ep->skip_verify ? 0L : 2L);
 	}
 }
 
@@ -330,14 +363,14 @@ void docker_transport_error(struct sd_docker *d, CURL *h, CURLcode rc, const cha
 	const char *detail = curl_err && *curl_err ? curl_err : curl_easy_strerror(rc);
 	switch (rc) {
 	case CURLE_COULDNT_CONNECT:
-		snprintf(err, errlen, "cannot connect to %s: %s", d->host,
+		snprintf(err, errlen, "cannot connect to %s: %s", docker_ep(d)->host,
 			 os_errno ? strerror_r((int)os_errno, buf, sizeof(buf)) : detail);
 		break;
 	case CURLE_OPERATION_TIMEDOUT:
-		snprintf(err, errlen, "%s: no answer within %ld ms", d->host, d->timeout_ms);
+		snprintf(err, errlen, "%s: no answer within %ld ms", docker_ep(d)->host, d->timeout_ms);
 		break;
 	case CURLE_COULDNT_RESOLVE_HOST:
-		snprintf(err, errlen, "cannot resolve %s: %s", d->host, detail);
+		snprintf(err, errlen, "cannot resolve %s: %s", docker_ep(d)->host, detail);
 		break;
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_SSL_CERTPROBLEM:
@@ -345,16 +378,16 @@ void docker_transport_error(struct sd_docker *d, CURL *h, CURLcode rc, const cha
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_ISSUER_ERROR:
-		snprintf(err, errlen, "%s: TLS: %s", d->host, detail);
+		snprintf(err, errlen, "%s: TLS: %s", docker_ep(d)->host, detail);
 		break;
 	case CURLE_GOT_NOTHING:
 	case CURLE_RECV_ERROR:
 	case CURLE_SEND_ERROR:
 	case CURLE_PARTIAL_FILE:
-		snprintf(err, errlen, "%s: connection broken: %s", d->host, detail);
+		snprintf(err, errlen, "%s: connection broken: %s", docker_ep(d)->host, detail);
 		break;
 	default:
-		snprintf(err, errlen, "%s: %s", d->host, detail);
+		snprintf(err, errlen, "%s: %s", docker_ep(d)->host, detail);
 	}
 }
 
@@ -375,10 +408,10 @@ void docker_engine_error(struct sd_docker *d, long status, const char *body, siz
 	} else if (body && len) {
 		while (len > 0 && (body[len - 1] == '\n' || body[len - 1] == '\r'))
 			len--;
-		snprintf(err, errlen, "%s: HTTP %ld: %.*s", d->host, status,
+		snprintf(err, errlen, "%s: HTTP %ld: %.*s", docker_ep(d)->host, status,
 			 (int)(len > 200 ? 200 : len), body);
 	} else {
-		snprintf(err, errlen, "%s: HTTP %ld", d->host, status);
+		snprintf(err, errlen, "%s: HTTP %ld", docker_ep(d)->host, status);
 	}
 	json_decref(root);
 	free(fixed);
@@ -405,16 +438,16 @@ int docker_perform_with(struct sd_docker *d, CURL *h, const char *method, const 
 		snprintf(err, errlen, READ_ONLY_REFUSAL);
 		return -1;
 	}
-	if (d->setup_error[0]) {
-		snprintf(err, errlen, "%s: %s", d->host, d->setup_error);
+	if (docker_ep(d)->setup_error[0]) {
+		snprintf(err, errlen, "%s: %s", docker_ep(d)->host, docker_ep(d)->setup_error);
 		return -1;
 	}
 	if (!h) {
-		snprintf(err, errlen, "%s: cannot create a request handle", d->host);
+		snprintf(err, errlen, "%s: cannot create a request handle", docker_ep(d)->host);
 		return -1;
 	}
-	char url[sizeof(d->base_url) + 1024];
-	if (snprintf(url, sizeof(url), "%s%s", d->base_url, path) >= (int)sizeof(url)) {
+	char url[sizeof(docker_ep(d)->base_url) + 1024];
+	if (snprintf(url, sizeof(url), "%s%s", docker_ep(d)->base_url, path) >= (int)sizeof(url)) {
 		snprintf(err, errlen, "request path too long");
 		return -1;
 	}
@@ -450,10 +483,10 @@ int docker_perform_with(struct sd_docker *d, CURL *h, const char *method, const 
 	if (t.sink_failed) {
 		snprintf(err, errlen, "%s", sink->err);
 	} else if (t.timed_out) {
-		snprintf(err, errlen, "%s: no answer within %ld ms", d->host, d->timeout_ms);
+		snprintf(err, errlen, "%s: no answer within %ld ms", docker_ep(d)->host, d->timeout_ms);
 	} else if (rc != CURLE_OK) {
 		docker_transport_error(d, h, rc, curl_err, err, errlen);
-		forget_api_version(d);   /* the engine may come back as another version */
+		docker_forget_api_version(d);   /* the engine may come back as another version */
 	} else if (t.status < 200 || t.status >= 300) {
 		docker_engine_error(d, t.status, t.error_body.data, t.error_body.len, err, errlen);
 	} else {
@@ -512,10 +545,10 @@ static size_t on_ping_header(char *line, size_t size, size_t count, void *user)
 static void ping_version(struct sd_docker *d, CURL *h, char *api, size_t len)
 {
 	api[0] = '\0';
-	if (d->setup_error[0] || !h)
+	if (docker_ep(d)->setup_error[0] || !h)
 		return;
-	char url[sizeof(d->base_url) + 16], curl_err[CURL_ERROR_SIZE] = "", found[16] = "";
-	snprintf(url, sizeof(url), "%s/_ping", d->base_url);
+	char url[sizeof(docker_ep(d)->base_url) + 16], curl_err[CURL_ERROR_SIZE] = "", found[16] = "";
+	snprintf(url, sizeof(url), "%s/_ping", docker_ep(d)->base_url);
 	struct buffer_sink b;
 	docker_buffer_init(&b, 4096);
 	struct transfer t = {.h = h, .sink = &b.sink, .deadline_ms = sd_now_ms() + d->timeout_ms};
@@ -571,12 +604,12 @@ int docker_negotiate(struct sd_docker *d, CURL *h, char *version, size_t vlen, c
 	const char *api = json_string_value(json_object_get(root, "ApiVersion"));
 	const char *engine = json_string_value(json_object_get(root, "Version"));
 	if (!api) {
-		snprintf(err, errlen, "%s: /version: no ApiVersion in the answer", d->host);
+		snprintf(err, errlen, "%s: /version: no ApiVersion in the answer", docker_ep(d)->host);
 		json_decref(root);
 		return -1;
 	}
 	if (docker_api_number(api) <= 0) {
-		snprintf(err, errlen, "%s: /version: unreadable ApiVersion \"%.40s%s\"", d->host, api,
+		snprintf(err, errlen, "%s: /version: unreadable ApiVersion \"%.40s%s\"", docker_ep(d)->host, api,
 			 strlen(api) > 40 ? "..." : "");
 		json_decref(root);
 		return -1;
