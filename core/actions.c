@@ -774,6 +774,22 @@ static int check_request(struct sd_core *core, const struct sd_snapshot *snap,
 	return a->check(core, snap, req);
 }
 
+/* On a protected cluster every change asks for its target's name typed (the cluster's own
+ * name for an action on none), and the question starts by naming the cluster. */
+static void protect(const struct sd_config *config, struct sd_request *req)
+{
+	if (!config->protected_cluster || req->confirm == SD_CONFIRM_NONE)
+		return;
+	const char *cluster = config->cluster_name && *config->cluster_name ? config->cluster_name
+									   : "this cluster";
+	req->confirm = SD_CONFIRM_TYPE_NAME;
+	if (!*req->target_name)
+		sd_strlcpy(req->target_name, cluster, sizeof(req->target_name));
+	char question[sizeof(req->question) + 160];
+	snprintf(question, sizeof(question), "PROTECTED cluster %.120s: %s", cluster, req->question);
+	sd_strlcpy(req->question, question, sizeof(req->question));
+}
+
 int sd_action_prepare(struct sd_core *core, const struct sd_action *action, const char *target,
 		      const char *param, struct sd_request *req)
 {
@@ -795,8 +811,10 @@ int sd_action_prepare(struct sd_core *core, const struct sd_action *action, cons
 	if (rc != 0) {
 		req->status = -1;
 		sd_core_audit(core, req, "refused");
+		return rc;
 	}
-	return rc;
+	protect(sd_core_config(core), req);
+	return 0;
 }
 
 static bool answer_accepts(const struct sd_request *req, const char *answer)

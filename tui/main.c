@@ -403,7 +403,10 @@ int main(int argc, char **argv)
 		goto done;
 	}
 
-	enum sd_mode mode = o.watch ? SD_MODE_WATCH : o.play ? SD_MODE_DRILL : SD_MODE_LIVE;
+	/* read_only: in the config forces what --watch asks */
+	enum sd_mode mode = o.watch || config.read_only ? SD_MODE_WATCH
+			    : o.play                    ? SD_MODE_DRILL
+							: SD_MODE_LIVE;
 	struct sd_error err = {{0}};
 	struct sd_core *core = sd_core_new(&config, mode, &err);
 	if (!core) {

@@ -101,6 +101,7 @@ struct pane_env {
 	const struct ui *ui;            /* handed to the pane's ops as it is */
 	const struct sd_snapshot *snap; /* the snapshot on screen */
 	bool utf8;                      /* line drawing characters, else ASCII */
+	enum sd_color_role border;      /* the title lines' (a protected cluster's own) */
 };
 
 #endif

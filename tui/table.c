@@ -254,7 +254,7 @@ void view_draw(const struct pane_env *env, struct pane_view *view, int number, i
 	term_put(y, x, title, width, tattr);
 	int tw = text_width(title) + 1;
 	for (int i = tw; i < width; i++)
-		term_put(y, x + i, term_line(env->utf8), 1, term_attr(SD_ROLE_BORDER));
+		term_put(y, x + i, term_line(env->utf8), 1, term_attr(env->border));
 	if (height <= 1) {
 		view->height = 0;
 		return;

@@ -37,12 +37,18 @@ static const struct pane_ops *const pane_table[PANE_COUNT] = {
 
 const char *ui_line(const struct ui *ui) { return term_line(ui->utf8); }
 
+enum sd_color_role ui_border_role(const struct ui *ui)
+{
+	return ui->config->protected_cluster ? SD_ROLE_PROTECTED : SD_ROLE_BORDER;
+}
+
 char *ui_screen_text(void) { return term_screen_text(); }
 
 /* What the table view is given to build and draw a pane. */
 static struct pane_env pane_env(const struct ui *ui)
 {
-	return (struct pane_env){.ui = ui, .snap = ui->snap, .utf8 = ui->utf8};
+	return (struct pane_env){.ui = ui, .snap = ui->snap, .utf8 = ui->utf8,
+				 .border = ui_border_role(ui)};
 }
 
 void ui_init(struct ui *ui, struct sd_core *core, const struct sd_config *config,
@@ -125,8 +131,10 @@ static void draw_header(struct ui *ui)
 	localtime_r(&now, &tm);
 	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
 	const char *engine = s->swarm ? s->swarm->engine_name : "?";
-	int n = snprintf(left, sizeof(left), " swarmdeck  cluster %s  manager %s",
-			 s->cluster_name && *s->cluster_name ? s->cluster_name : "-", engine);
+	bool guarded = ui->config->protected_cluster;
+	int n = snprintf(left, sizeof(left), " swarmdeck  cluster %s%s  manager %s",
+			 s->cluster_name && *s->cluster_name ? s->cluster_name : "-",
+			 guarded ? " PROTECTED" : "", engine);
 	if (s->swarm && s->swarm->endpoint_index > 0) /* the one configured first is lost */
 		n += snprintf(left + n, sizeof(left) - (size_t)n, " (failover)");
 	if (!s->docker_status.reachable && s->docker_status.answered) {
@@ -149,7 +157,8 @@ static void draw_header(struct ui *ui)
 				 time(NULL) - newest > rpo ? " PAST" : " ok", rpo);
 		}
 	}
-	term_put(0, 0, left, COLS, term_attr(SD_ROLE_HEADER));
+	enum sd_color_role hrole = guarded ? SD_ROLE_PROTECTED : SD_ROLE_HEADER;
+	term_put(0, 0, left, COLS, term_attr(hrole));
 	const char *mode = s->mode == SD_MODE_WATCH ? "WATCH" : s->mode == SD_MODE_DRILL ? "DRILL"
 											 : "LIVE";
 	char right[128];
@@ -165,10 +174,10 @@ static void draw_header(struct ui *ui)
 	char modebuf[32];
 	snprintf(modebuf, sizeof(modebuf), " %s ", mode);
 	enum sd_color_role mrole = s->mode == SD_MODE_WATCH ? SD_ROLE_WATCH
-				   : s->mode == SD_MODE_DRILL ? SD_ROLE_DRILL : SD_ROLE_HEADER;
+				   : s->mode == SD_MODE_DRILL ? SD_ROLE_DRILL : hrole;
 	term_put(0, x, modebuf, text_width(modebuf), term_attr(mrole) | (int)A_BOLD);
 	x += text_width(modebuf);
-	term_put(0, x, clock, COLS - x, term_attr(SD_ROLE_HEADER));
+	term_put(0, x, clock, COLS - x, term_attr(hrole));
 }
 
 static void draw_alerts(struct ui *ui)
@@ -294,7 +303,9 @@ static void draw_dialog(struct ui *ui)
 	int by = (LINES - bh) / 2 > 0 ? (LINES - bh) / 2 : 0, bx = (COLS - bw) / 2;
 	int battr = term_attr(SD_ROLE_DIALOG_BORDER), dattr = term_attr(SD_ROLE_DIALOG);
 	char title[400];
-	snprintf(title, sizeof(title), " %s %s ", r->action->name, r->target_name);
+	snprintf(title, sizeof(title), " %s %s%s%s ", r->action->name, r->target_name,
+		 ui->config->protected_cluster ? " on " : "",
+		 ui->config->protected_cluster ? ui->config->cluster_name : "");
 	for (int i = 0; i < bh; i++)
 		term_put(by + i, bx, "", bw, dattr);
 	for (int i = 0; i < bw; i++) {
@@ -427,7 +438,7 @@ void ui_draw(struct ui *ui)
 			int lw = COLS / 2;
 			layout_column(ui, left, nl, top, 0, height, lw - 1);
 			for (int y = top; y < top + height; y++)
-				term_put(y, lw - 1, ui->utf8 ? "│" : "|", 1, term_attr(SD_ROLE_BORDER));
+				term_put(y, lw - 1, ui->utf8 ? "│" : "|", 1, term_attr(ui_border_role(ui)));
 			layout_column(ui, right, nr, top, lw, height, COLS - lw);
 		} else {
 			layout_column(ui, left, nl, top, 0, height, COLS);

@@ -86,6 +86,8 @@ int ui_save_screen(struct ui *ui, const char *path, char *err, size_t errlen);
 const char *ui_selected(const struct ui *ui, enum pane_id pane);
 /* A horizontal line in the console's style: "─" or "-". */
 const char *ui_line(const struct ui *ui);
+/* The role borders are drawn in: a protected cluster's own. */
+enum sd_color_role ui_border_role(const struct ui *ui);
 /* Interactive loop until quit. */
 void ui_run(struct ui *ui);
 

@@ -188,7 +188,8 @@ static const struct pane_ops ops_tables = {
 
 static struct pane_env env_of(struct ui *ui)
 {
-	return (struct pane_env){.ui = ui, .snap = ui->snap, .utf8 = ui->utf8};
+	return (struct pane_env){.ui = ui, .snap = ui->snap, .utf8 = ui->utf8,
+				 .border = ui_border_role(ui)};
 }
 
 /* ---- asking ---- */

@@ -439,7 +439,7 @@ static int read_timeline(const struct conf_reader *r, const struct sd_yaml *node
 
 static int read_config(const struct conf_reader *r, const struct sd_yaml *root, struct sd_config *c)
 {
-	static const char *const keys[] = {"cluster_name", "docker", "interval", "scale_max",
+	static const char *const keys[] = {"cluster_name", "protected", "read_only", "docker", "interval", "scale_max",
 					   "audit_log", "theme", "keymap", "postgres", "redis",
 					   "backup", "logs", "timeline", NULL};
 	if (root->kind != SD_YAML_MAP)
@@ -465,6 +465,10 @@ static int read_config(const struct conf_reader *r, const struct sd_yaml *root, 
 		}
 		if (strcmp(k, "cluster_name") == 0)
 			rc = conf_get_string(r, v, k, &c->cluster_name);
+		else if (strcmp(k, "protected") == 0)
+			rc = conf_get_bool(r, v, k, &c->protected_cluster);
+		else if (strcmp(k, "read_only") == 0)
+			rc = conf_get_bool(r, v, k, &c->read_only);
 		else if (strcmp(k, "docker") == 0)
 			rc = read_docker(r, &section, c);
 		else if (strcmp(k, "interval") == 0) {

@@ -46,6 +46,9 @@ struct sd_config {
 	} docker;
 	double interval;                  /* seconds, default 2 */
 	long scale_max;                   /* service.scale upper bound, default 100 */
+	bool protected_cluster;           /* protected: every mutating action asks for its
+	                                     target's name typed; the screen says so */
+	bool read_only;                   /* read_only: as --watch, whatever the command line */
 	char *audit_log;                  /* default $XDG_STATE_HOME/swarmdeck/audit.log */
 	char *theme, *keymap;             /* names or files; NULL: default */
 	struct {

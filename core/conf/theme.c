@@ -22,7 +22,7 @@
 static const char *const role_names[SD_ROLE_COUNT] = {
 	"default", "header", "title", "title_focus", "border", "column", "cursor", "ok",
 	"warning", "critical", "unknown", "stale", "status", "dialog", "dialog_border", "drill",
-	"watch", "dim",
+	"watch", "dim", "protected",
 };
 
 const char *sd_color_role_name(enum sd_color_role role)
