@@ -351,6 +351,7 @@ struct sd_prom {
 	struct sd_node_metrics *nodes;       /* in the swarm's node order; none when no series */
 	size_t nnodes;
 	size_t pushed;                       /* findings held open at Alertmanager */
+	bool push;                           /* alertmanager.push is on */
 };
 
 /* ---- the timeline (core/timeline.h keeps it) ---- */
@@ -381,6 +382,8 @@ struct sd_alert {
 	const char *source;  /* swarm | postgres | redis | backups */
 	const char *target;
 	const char *message;
+	const char *kind;    /* the rule that found it, stable ("node-down"): with source and
+	                        target the finding's identity (pushed to Alertmanager) */
 };
 
 struct sd_snapshot {
