@@ -355,6 +355,12 @@ static void fetch_prom(struct sd_core *core)
 	char err[256] = "";
 	struct sd_prom *prom = NULL;
 	pthread_mutex_lock(&core->lock);
+	/* the first look waits for the engine's (bounded by its timeout): series are matched to
+	 * its nodes, and --once shows one look */
+	struct timespec until = sd_deadline_after((double)core->config->docker.timeout_ms / 1000.0);
+	while (!core->stop && !core->status[B_DOCKER].answered && !core->prom)
+		if (pthread_cond_timedwait(&core->wake, &core->lock, &until) == ETIMEDOUT)
+			break;
 	struct sd_prom *previous = sd_part_ref(core->prom);
 	struct sd_swarm *swarm = sd_part_ref(core->swarm);
 	pthread_mutex_unlock(&core->lock);

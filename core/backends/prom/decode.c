@@ -121,7 +121,8 @@ static void one_alert(struct sd_prom_alert *a, struct sd_arena *arena, json_t *i
 	if (!summary)
 		summary = label(a->annotations, a->nannotations, "description");
 	a->summary = sd_arena_strdup(arena, summary);
-	static const char *const about[] = {"node", "instance", "service", "pod", "job"};
+	/* "target": the console's own pushed findings say it so */
+	static const char *const about[] = {"target", "node", "instance", "service", "pod", "job"};
 	const char *target = NULL;
 	for (size_t i = 0; !target && i < sizeof(about) / sizeof(about[0]); i++)
 		target = label(a->labels, a->nlabels, about[i]);
