@@ -53,6 +53,9 @@ static const char *kind_of(struct sd_arena *arena, const char *fmt)
 }
 
 static void vadd(struct findings *f, const char *kind, enum sd_level level, const char *source,
+		 const char *target, const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
+
+static void vadd(struct findings *f, const char *kind, enum sd_level level, const char *source,
 		 const char *target, const char *fmt, va_list ap)
 {
 	if (f->n == MAX_ALERTS)
