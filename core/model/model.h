@@ -337,7 +337,7 @@ struct sd_node_metrics {
 	double mem_available, mem_total;     /* bytes */
 	double disk_free, disk_size;         /* bytes, the root filesystem */
 	double net_rx, net_tx;               /* bytes per second, all interfaces but lo */
-	double cpu_history[SD_METRIC_HISTORY];  /* oldest first, nhistory valid */
+	double cpu_history[SD_METRIC_HISTORY];  /* oldest first, nhistory valid; NAN: a gap */
 	int nhistory;
 };
 
@@ -353,6 +353,7 @@ struct sd_prom {
 	struct sd_node_metrics *nodes;       /* in the swarm's node order; none when no series */
 	size_t nnodes;
 	size_t pushed;                       /* findings held open at Alertmanager */
+	bool push;                           /* alertmanager.push is on */
 };
 
 /* ---- the timeline (core/timeline.h keeps it) ---- */
@@ -383,6 +384,8 @@ struct sd_alert {
 	const char *source;  /* swarm | postgres | redis | backups */
 	const char *target;
 	const char *message;
+	const char *kind;    /* the rule that found it, stable ("node-down"): with source and
+	                        target the finding's identity (pushed to Alertmanager) */
 };
 
 struct sd_snapshot {
