@@ -77,7 +77,7 @@ static void row(const struct ui *ui, const struct sd_snapshot *snap, size_t i, s
 		snprintf(out->cells[0], PANE_CELL, "%s", sd_level_name(f->level));
 		snprintf(out->cells[1], PANE_CELL, "-");
 		snprintf(out->cells[2], PANE_CELL, "%s", f->source);
-		snprintf(out->cells[3], PANE_CELL, "-");
+		snprintf(out->cells[3], PANE_CELL, "%s", f->kind && *f->kind ? f->kind : "-");
 		snprintf(out->cells[4], PANE_CELL, "%s", f->target && *f->target ? f->target : "-");
 		snprintf(out->cells[5], PANE_CELL, "-");
 		snprintf(out->cells[6], PANE_CELL, "%s", f->message);

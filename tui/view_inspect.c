@@ -174,9 +174,9 @@ static struct textview *alert_view(struct ui *ui, const char *sel, char *err, si
 			snprintf(what, sizeof(what), "alert %s (%s)", a->name, ui->snap->prom->alerts_from);
 		} else {
 			const struct sd_alert *f = pane_alerts_finding_at(ui->snap, i);
-			obj = json_pack("{s:s, s:s, s:s, s:s}", "level", sd_level_name(f->level),
-					"source", f->source, "target", f->target ? f->target : "",
-					"message", f->message);
+			obj = json_pack("{s:s, s:s, s:s, s:s, s:s}", "level", sd_level_name(f->level),
+					"source", f->source, "kind", f->kind ? f->kind : "",
+					"target", f->target ? f->target : "", "message", f->message);
 			snprintf(what, sizeof(what), "finding of %s", f->source);
 		}
 		char title[256];

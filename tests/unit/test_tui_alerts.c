@@ -65,8 +65,8 @@ static struct sd_snapshot *snapshot(void)
 	snap->prom = p;
 
 	static struct sd_alert findings[] = {
-		{SD_CRITICAL, "prometheus", "10.0.0.2:9100", "ServiceDown: node down"},
-		{SD_WARNING, "swarm", "worker-1", "worker-1 is down"},
+		{SD_CRITICAL, "prometheus", "10.0.0.2:9100", "ServiceDown: node down", NULL},
+		{SD_WARNING, "swarm", "worker-1", "worker-1 is down", NULL},
 	};
 	snap->alerts = findings;
 	snap->nalerts = 2;
