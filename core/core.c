@@ -14,6 +14,7 @@
 #include "model/health.h"
 #include "backends/pg/pg.h"
 #include "backends/redis/sentinel.h"
+#include "backends/vip/vip.h"
 #include "base/xalloc.h"
 
 #include <errno.h>
@@ -30,7 +31,7 @@
 #define DONE_KEPT 8    /* finished requests kept for sd_core_wait_done */
 #define WORKERS 2     /* actions that may run at once: a long backup never holds up a scale */
 
-enum backend { B_DOCKER, B_POSTGRES, B_REDIS, B_BACKUPS, B_COUNT };
+enum backend { B_DOCKER, B_POSTGRES, B_REDIS, B_BACKUPS, B_VIP, B_COUNT };
 
 struct poller {
 	struct sd_core *core;
@@ -68,6 +69,7 @@ struct sd_core {
 	struct sd_pg *pg;
 	struct sd_redis *redis;
 	struct sd_backups *backups;
+	struct sd_vip *vip;
 	struct sd_backend_status status[B_COUNT];
 	char message[2048];
 	enum sd_level message_level;
@@ -78,6 +80,7 @@ struct sd_core {
 	struct sd_pg_backend *pgb;
 	struct sd_sentinel_backend *sentinel;
 	struct sd_backup_runner *backup;
+	struct sd_vip_backend *vipb;
 	struct poller pollers[B_COUNT];
 	pthread_t docker_events, redis_events;
 	bool docker_events_running, redis_events_running;
@@ -122,6 +125,8 @@ static void publish_locked(struct sd_core *core)
 	snap->pg_status = core->status[B_POSTGRES];
 	snap->redis_status = core->status[B_REDIS];
 	snap->backups_status = core->status[B_BACKUPS];
+	snap->vip_status = core->status[B_VIP];
+	snap->vip = sd_part_ref(core->vip);
 	snap->backups = sd_part_ref(core->backups);
 	snap->swarm = sd_part_ref(core->swarm);
 	snap->pg = sd_part_ref(core->pg);
@@ -246,6 +251,9 @@ static void timeline_note(struct sd_core *core, enum backend which, void *old, v
 	case B_REDIS:
 		kept = sd_timeline_redis(core->timeline, old, new);
 		break;
+	case B_VIP:
+		kept = sd_timeline_vip(core->timeline, old, new, now);
+		break;
 	default:
 		kept = sd_timeline_backups(core->timeline, old, new, now);
 		break;
@@ -338,8 +346,28 @@ static void fetch_backups(struct sd_core *core)
 	sd_part_unref(old);
 }
 
+/* The front door: the VIP's check URL and each keepalived node's (backends/vip). */
+static void fetch_vip(struct sd_core *core)
+{
+	char err[256] = "";
+	struct sd_vip *vip = NULL;
+	pthread_mutex_lock(&core->lock);
+	struct sd_vip *previous = sd_part_ref(core->vip);
+	pthread_mutex_unlock(&core->lock);
+	int rc = sd_vip_fetch(core->vipb, previous, &vip, err, sizeof(err));
+	sd_part_unref(previous);
+	pthread_mutex_lock(&core->lock);
+	struct sd_vip *old = core->vip;
+	core->vip = vip;
+	set_status_locked(core, B_VIP, rc, err);
+	publish_locked(core);
+	pthread_mutex_unlock(&core->lock);
+	timeline_note(core, B_VIP, old, vip);
+	sd_part_unref(old);
+}
+
 static void (*const fetchers[B_COUNT])(struct sd_core *) = {fetch_docker, fetch_postgres,
-							      fetch_redis, fetch_backups};
+							      fetch_redis, fetch_backups, fetch_vip};
 
 /* Seconds until the poller's next look; a backup under way is followed closely. */
 static double poll_interval(struct sd_core *core, enum backend which)
@@ -704,6 +732,8 @@ struct sd_core *sd_core_new(const struct sd_config *config, enum sd_mode mode,
 		core->sentinel = sd_sentinel_open(config);
 	if (config->backup.configured)
 		core->backup = sd_backup_open(config, core->pgb, core->docker);
+	if (config->vip.configured)
+		core->vipb = sd_vip_open(config);
 
 	for (int i = 0; i < B_COUNT; i++) {
 		core->pollers[i].core = core;
@@ -713,6 +743,7 @@ struct sd_core *sd_core_new(const struct sd_config *config, enum sd_mode mode,
 	core->pollers[B_POSTGRES].configured = core->pgb != NULL;
 	core->pollers[B_REDIS].configured = core->sentinel != NULL;
 	core->pollers[B_BACKUPS].configured = core->backup != NULL;
+	core->pollers[B_VIP].configured = core->vipb != NULL;
 	for (int i = 0; i < B_COUNT; i++)
 		core->status[i].configured = core->pollers[i].configured;
 	pthread_mutex_lock(&core->lock);
@@ -778,11 +809,13 @@ void sd_core_free(struct sd_core *core)
 		sd_sentinel_close(core->sentinel);
 	if (core->backup)
 		sd_backup_close(core->backup);
+	sd_vip_close(core->vipb);
 	sd_snapshot_unref(core->current);
 	sd_part_unref(core->swarm);
 	sd_part_unref(core->pg);
 	sd_part_unref(core->redis);
 	sd_part_unref(core->backups);
+	sd_part_unref(core->vip);
 	for (int i = 0; i < 2; i++)
 		if (core->notify[i] >= 0)
 			close(core->notify[i]);

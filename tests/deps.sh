@@ -7,6 +7,7 @@ libhiredis-dev libyaml-dev libcmocka-dev libssl-dev docker.io busybox-static ipr
 postgresql-15 postgresql-client-15 redis-server redis-sentinel redis-tools util-linux procps
 ncurses-term valgrind jq clang libclang-rt-14-dev pg-activity"
 packages="$packages dpkg-dev man-db" # make deb (dpkg-shlibdeps) and its test (man)
+packages="$packages keepalived nginx-light" # the lab's front door (tests/lab/vip.sh)
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -2,6 +2,7 @@
  * strictly (unknown keys, wrong types, out-of-range numbers, a password in a conninfo string
  * are errors naming file:line:column). */
 #include "conf/config.h"
+#include "conf/config_vip.h"
 #include "conf/read.h"
 #include "conf/paths.h"
 #include "base/error.h"
@@ -95,6 +96,7 @@ void sd_config_free(struct sd_config *c)
 	free(c->backup.remote.url);
 	free(c->backup.remote.user);
 	free(c->backup.remote.password_file);
+	conf_free_vip(c);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -433,7 +435,7 @@ static int read_config(const struct conf_reader *r, const struct sd_yaml *root, 
 {
 	static const char *const keys[] = {"cluster_name", "docker", "interval", "scale_max",
 					   "audit_log", "theme", "keymap", "postgres", "redis",
-					   "backup", "logs", "timeline", NULL};
+					   "backup", "logs", "timeline", "vip", NULL};
 	if (root->kind != SD_YAML_MAP)
 		return CONF_FAIL(r, root, "expected a mapping of settings, got %s", conf_kind_name(root));
 	if (conf_check_keys(r, root, keys, NULL) < 0)
@@ -447,7 +449,7 @@ static int read_config(const struct conf_reader *r, const struct sd_yaml *root, 
 		int rc = 0;
 		if (strcmp(k, "docker") == 0 || strcmp(k, "postgres") == 0 ||
 		    strcmp(k, "redis") == 0 || strcmp(k, "backup") == 0 || strcmp(k, "logs") == 0 ||
-		    strcmp(k, "timeline") == 0) {
+		    strcmp(k, "timeline") == 0 || strcmp(k, "vip") == 0) {
 			if (conf_want_map(r, v, k) < 0)
 				return -1;
 			if (v->kind == SD_YAML_MAP)
@@ -482,6 +484,8 @@ static int read_config(const struct conf_reader *r, const struct sd_yaml *root, 
 			rc = read_logs(r, &section, c);
 		else if (strcmp(k, "timeline") == 0)
 			rc = read_timeline(r, &section, c);
+		else if (strcmp(k, "vip") == 0)
+			rc = conf_read_vip(r, &section, c);
 		else
 			rc = read_backup(r, &section, c);
 		if (rc < 0)

@@ -40,6 +40,7 @@ void sd_snapshot_unref(struct sd_snapshot *snap)
 	sd_part_unref(snap->pg);
 	sd_part_unref(snap->redis);
 	sd_part_unref(snap->backups);
+	sd_part_unref(snap->vip);
 	sd_part_unref(snap->events);
 	sd_arena_free(snap->part.arena);
 }
