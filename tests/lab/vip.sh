@@ -18,6 +18,8 @@
 #   vip_start NODE         after `lab heal NODE`: start it again when NODE is one of them
 #   vip_config FILE        append the vip section to FILE (the lab's config)
 #   vip_status             one line per node: nginx, keepalived, who holds the address
+# `lab down` needs no hook: it kills every process of the nodes and removes their namespaces
+# (and with them the address) and $LAB_RUN (the configs).
 # Helpers for tests: vip_holder (the node whose eth0 has the VIP, from `ip addr`),
 # vip_stop_keepalived NODE, vip_start_keepalived NODE.
 
