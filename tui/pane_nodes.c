@@ -61,9 +61,13 @@ static void summary(const struct ui *ui, const struct sd_snapshot *snap, char *b
 	const struct sd_swarm *sw = snap->swarm;
 	if (!sw)
 		return;
-	snprintf(buf, len, "managers %d/%d  quorum %d  leader %s%s", sw->managers_reachable,
-		 sw->managers, sw->managers / 2 + 1, sw->leader && *sw->leader ? sw->leader : "NONE",
-		 snap->docker_status.reachable ? "" : "  STALE");
+	int n = snprintf(buf, len, "managers %d/%d  quorum %d  leader %s%s", sw->managers_reachable,
+			 sw->managers, sw->managers / 2 + 1,
+			 sw->leader && *sw->leader ? sw->leader : "NONE",
+			 snap->docker_status.reachable ? "" : "  STALE");
+	if (snap->vip_status.configured && snap->vip && n >= 0 && (size_t)n < len) /* front door */
+		snprintf(buf + n, len - (size_t)n, "  vip %s",
+			 *snap->vip->holder ? snap->vip->holder : "NONE");
 }
 
 const struct pane_ops pane_nodes = {
