@@ -6,7 +6,7 @@
 # with keepalived stopped on both nodes the VIP is CRITICAL, the badge says `VIP none` and
 # the rest of the screen stays live.
 . "$(dirname "$0")/lib.sh"
-plan 17
+plan 18
 
 lab_bash() { bash -c ". tests/lab/lab; $*"; }
 ns_holder() { lab_bash vip_holder | tr '\n' ' ' | sed 's/ $//'; }
@@ -21,7 +21,7 @@ at_exit "tmux kill-session -t $session"
 at_exit "lab_bash 'for n in manager-1 manager-2; do vip_start_keepalived \$n; done'"
 
 if ! grep -q '^vip:' "$SWARMDECK_CONFIG" 2>/dev/null || [ -z "$(ns_holder)" ]; then
-	for i in $(seq 1 17); do skip "front door check $i" "the lab has no front door (keepalived/nginx: tests/deps.sh, tests/lab/lab up)"; done
+	for i in $(seq 1 18); do skip "front door check $i" "the lab has no front door (keepalived/nginx: tests/deps.sh, tests/lab/lab up)"; done
 	exit 0
 fi
 
@@ -39,6 +39,7 @@ tmux new-session -d -s $session -x 200 -y 50 \
 	"env TERM=xterm-256color TZ=UTC SWARMDECK_CONFIG=$SWARMDECK_CONFIG XDG_STATE_HOME=$XDG_STATE_HOME HOME=$HOME $SD"
 wait_until 30 header_has 'VIP manager-1'
 check "the header shows the badge VIP manager-1" header_has 'VIP manager-1'
+check "the nodes pane's title names the holder (vip manager-1)" sh -c "tmux capture-pane -p -t $session | grep -q 'leader [a-z0-9-]*  vip manager-1'"
 
 # --- the holder dies
 start=$(date +%s.%N)
