@@ -16,6 +16,7 @@
 #include "backends/pg/pg.h"
 #include "backends/redis/sentinel.h"
 #include "backends/prom/prom.h"
+#include "backends/vip/vip.h"
 #include "base/xalloc.h"
 
 #include <errno.h>
@@ -32,7 +33,7 @@
 #define DONE_KEPT 8    /* finished requests kept for sd_core_wait_done */
 #define WORKERS 2     /* actions that may run at once: a long backup never holds up a scale */
 
-enum backend { B_DOCKER, B_POSTGRES, B_REDIS, B_BACKUPS, B_PROM, B_COUNT };
+enum backend { B_DOCKER, B_POSTGRES, B_REDIS, B_BACKUPS, B_PROM, B_VIP, B_COUNT };
 
 struct poller {
 	struct sd_core *core;
@@ -71,6 +72,7 @@ struct sd_core {
 	struct sd_redis *redis;
 	struct sd_backups *backups;
 	struct sd_prom *prom;
+	struct sd_vip *vip;
 	struct sd_backend_status status[B_COUNT];
 	char message[2048];
 	enum sd_level message_level;
@@ -84,6 +86,7 @@ struct sd_core {
 	struct sd_prom_backend *promb;
 	pthread_t prom_push;        /* posts the findings to Alertmanager (alertmanager.push) */
 	bool prom_push_running;
+	struct sd_vip_backend *vipb;
 	struct poller pollers[B_COUNT];
 	pthread_t docker_events, redis_events;
 	bool docker_events_running, redis_events_running;
@@ -130,6 +133,8 @@ static void publish_locked(struct sd_core *core)
 	snap->backups_status = core->status[B_BACKUPS];
 	snap->prom_status = core->status[B_PROM];
 	snap->prom = sd_part_ref(core->prom);
+	snap->vip_status = core->status[B_VIP];
+	snap->vip = sd_part_ref(core->vip);
 	snap->backups = sd_part_ref(core->backups);
 	snap->swarm = sd_part_ref(core->swarm);
 	snap->pg = sd_part_ref(core->pg);
@@ -256,6 +261,9 @@ static void timeline_note(struct sd_core *core, enum backend which, void *old, v
 		break;
 	case B_PROM:
 		kept = sd_timeline_prom(core->timeline, old, new, now);
+		break;
+	case B_VIP:
+		kept = sd_timeline_vip(core->timeline, old, new, now);
 		break;
 	default:
 		kept = sd_timeline_backups(core->timeline, old, new, now);
@@ -409,9 +417,29 @@ static void *prom_push_main(void *arg)
 	return NULL;
 }
 
+/* The front door: the VIP's check URL and each keepalived node's (backends/vip). */
+static void fetch_vip(struct sd_core *core)
+{
+	char err[256] = "";
+	struct sd_vip *vip = NULL;
+	pthread_mutex_lock(&core->lock);
+	struct sd_vip *previous = sd_part_ref(core->vip);
+	pthread_mutex_unlock(&core->lock);
+	int rc = sd_vip_fetch(core->vipb, previous, &vip, err, sizeof(err));
+	sd_part_unref(previous);
+	pthread_mutex_lock(&core->lock);
+	struct sd_vip *old = core->vip;
+	core->vip = vip;
+	set_status_locked(core, B_VIP, rc, err);
+	publish_locked(core);
+	pthread_mutex_unlock(&core->lock);
+	timeline_note(core, B_VIP, old, vip);
+	sd_part_unref(old);
+}
+
 static void (*const fetchers[B_COUNT])(struct sd_core *) = {fetch_docker, fetch_postgres,
 							      fetch_redis, fetch_backups,
-							      fetch_prom};
+							      fetch_prom, fetch_vip};
 
 /* Seconds until the poller's next look; a backup under way is followed closely. */
 static double poll_interval(struct sd_core *core, enum backend which)
@@ -787,6 +815,8 @@ struct sd_core *sd_core_new(const struct sd_config *config, enum sd_mode mode,
 	if (config->backup.configured)
 		core->backup = sd_backup_open(config, core->pgb, core->docker);
 	core->promb = sd_prom_open(config); /* NULL: neither prometheus nor alertmanager */
+	if (config->vip.configured)
+		core->vipb = sd_vip_open(config);
 
 	for (int i = 0; i < B_COUNT; i++) {
 		core->pollers[i].core = core;
@@ -797,6 +827,7 @@ struct sd_core *sd_core_new(const struct sd_config *config, enum sd_mode mode,
 	core->pollers[B_REDIS].configured = core->sentinel != NULL;
 	core->pollers[B_BACKUPS].configured = core->backup != NULL;
 	core->pollers[B_PROM].configured = core->promb != NULL;
+	core->pollers[B_VIP].configured = core->vipb != NULL;
 	for (int i = 0; i < B_COUNT; i++)
 		core->status[i].configured = core->pollers[i].configured;
 	pthread_mutex_lock(&core->lock);
@@ -868,12 +899,14 @@ void sd_core_free(struct sd_core *core)
 	if (core->backup)
 		sd_backup_close(core->backup);
 	sd_prom_close(core->promb);
+	sd_vip_close(core->vipb);
 	sd_snapshot_unref(core->current);
 	sd_part_unref(core->swarm);
 	sd_part_unref(core->pg);
 	sd_part_unref(core->redis);
 	sd_part_unref(core->backups);
 	sd_part_unref(core->prom);
+	sd_part_unref(core->vip);
 	for (int i = 0; i < 2; i++)
 		if (core->notify[i] >= 0)
 			close(core->notify[i]);

@@ -695,7 +695,8 @@ size_t sd_timeline_backups(struct sd_timeline *tl, const struct sd_backups *old,
 static bool all_answered(const struct sd_snapshot *s)
 {
 	const struct sd_backend_status *st[] = {&s->docker_status, &s->pg_status, &s->redis_status,
-						&s->backups_status, &s->prom_status};
+						&s->backups_status, &s->prom_status,
+						&s->vip_status};
 	for (size_t i = 0; i < sizeof(st) / sizeof(st[0]); i++)
 		if (st[i]->configured && !st[i]->answered)
 			return false;

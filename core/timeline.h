@@ -67,6 +67,10 @@ size_t sd_timeline_backups(struct sd_timeline *tl, const struct sd_backups *old,
  * when either part could not read its alerts (timeline_prom.c). */
 size_t sd_timeline_prom(struct sd_timeline *tl, const struct sd_prom *old,
 			const struct sd_prom *new, double now);
+/* vip-moved (source vip): NEW names a holder other than the last one OLD knew (a look with
+ * no answer in between does not count as a move; timeline_vip.c). */
+size_t sd_timeline_vip(struct sd_timeline *tl, const struct sd_vip *old, const struct sd_vip *new,
+		       double now);
 /* Alerts raised (or changed level) and cleared from OLD to NEW, keyed by source and target;
  * only once both looks have every configured backend's answer (the first full look is the
  * baseline, not a burst of alerts at each start). */

@@ -7,6 +7,7 @@ libhiredis-dev libyaml-dev libcmocka-dev libssl-dev docker.io busybox-static ipr
 postgresql-15 postgresql-client-15 redis-server redis-sentinel redis-tools util-linux procps
 ncurses-term valgrind jq clang libclang-rt-14-dev pg-activity"
 packages="$packages dpkg-dev man-db" # make deb (dpkg-shlibdeps) and its test (man)
+packages="$packages keepalived nginx-light" # the lab's front door (tests/lab/vip.sh)
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
@@ -28,3 +29,11 @@ fi
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+# the lab runs its own nginx and keepalived inside the nodes' namespaces (tests/lab/vip.sh):
+# the packages' system services stay off, now and at boot (nothing on the host's port 80)
+for s in nginx keepalived; do
+	case " $missing " in *" $s "* | *" $s-light "*) ;; *) continue ;; esac
+	if [ -d /run/systemd/system ]; then systemctl disable --now "$s" >/dev/null 2>&1 || true
+	elif command -v update-rc.d >/dev/null; then update-rc.d "$s" disable >/dev/null 2>&1 || true
+	fi
+done

@@ -270,6 +270,13 @@ static void print_text(const struct sd_snapshot *s)
 		       s->redis->master.name, s->redis->master.addr, s->redis->master.flags,
 		       s->redis->nreplicas, s->redis->nsentinels, s->redis->master.ckquorum ? "ok" : "FAILS");
 	}
+	if (s->vip) { /* the front door */
+		size_t answering = 0;
+		for (size_t i = 0; i < s->vip->nnodes; i++)
+			answering += s->vip->nodes[i].answers;
+		printf("\nvip %s held by %s, %zu/%zu keepalived nodes answer\n", s->vip->address,
+		       *s->vip->holder ? s->vip->holder : "NONE", answering, s->vip->nnodes);
+	}
 }
 
 static int run_once(struct sd_core *core, const struct sd_config *config, bool json)

@@ -174,6 +174,9 @@ static void summary(const struct ui *ui, const struct sd_snapshot *snap, char *b
 			 sw->managers, sw->managers / 2 + 1,
 			 sw->leader && *sw->leader ? sw->leader : "NONE",
 			 snap->docker_status.reachable ? "" : "  STALE");
+	if (snap->vip_status.configured && snap->vip && n >= 0 && (size_t)n < len) /* front door */
+		n += snprintf(buf + n, len - (size_t)n, "  vip %s",
+			      *snap->vip->holder ? snap->vip->holder : "NONE");
 	/* figures that cannot be read are said once here, not as zeros in every row */
 	const struct sd_prom *p = snap->prom;
 	if (ui->views[PANE_NODES].ops == &pane_nodes_metrics && n > 0 && (size_t)n < len) {

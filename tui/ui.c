@@ -7,6 +7,7 @@
 #include "base/text.h"
 #include "conf/keys.h"
 #include "format.h"
+#include "header_vip.h"
 #include "model/health.h"
 #include "pane_services.h"
 #include "record.h"
@@ -167,6 +168,7 @@ static void draw_header(struct ui *ui)
 	int x = COLS - rw;
 	if (x < text_width(left))
 		x = text_width(left) < COLS - rw ? text_width(left) : COLS - rw;
+	header_vip_badge(s, text_width(left), x);
 	char level[32];
 	snprintf(level, sizeof(level), " %s ", sd_level_name(s->health));
 	term_put(0, x, level, text_width(level), term_attr(level_role(s->health)) | (int)A_BOLD);

@@ -3,6 +3,7 @@
  * are errors naming file:line:column). */
 #include "conf/config.h"
 #include "conf/config_prom.h"
+#include "conf/config_vip.h"
 #include "conf/read.h"
 #include "conf/paths.h"
 #include "base/error.h"
@@ -100,6 +101,7 @@ void sd_config_free(struct sd_config *c)
 	free(c->backup.remote.user);
 	free(c->backup.remote.password_file);
 	conf_prom_free(c);
+	conf_free_vip(c);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -445,7 +447,7 @@ static int read_config(const struct conf_reader *r, const struct sd_yaml *root, 
 	static const char *const keys[] = {"cluster_name", "protected", "read_only", "docker", "interval", "scale_max",
 					   "audit_log", "theme", "keymap", "postgres", "redis",
 					   "backup", "logs", "timeline", "prometheus",
-					   "alertmanager", NULL};
+					   "alertmanager", "vip", NULL};
 	if (root->kind != SD_YAML_MAP)
 		return CONF_FAIL(r, root, "expected a mapping of settings, got %s", conf_kind_name(root));
 	if (conf_check_keys(r, root, keys, NULL) < 0)
@@ -460,7 +462,7 @@ static int read_config(const struct conf_reader *r, const struct sd_yaml *root, 
 		if (strcmp(k, "docker") == 0 || strcmp(k, "postgres") == 0 ||
 		    strcmp(k, "redis") == 0 || strcmp(k, "backup") == 0 || strcmp(k, "logs") == 0 ||
 		    strcmp(k, "timeline") == 0 || strcmp(k, "prometheus") == 0 ||
-		    strcmp(k, "alertmanager") == 0) {
+		    strcmp(k, "alertmanager") == 0 || strcmp(k, "vip") == 0) {
 			if (conf_want_map(r, v, k) < 0)
 				return -1;
 			if (v->kind == SD_YAML_MAP)
@@ -503,6 +505,8 @@ static int read_config(const struct conf_reader *r, const struct sd_yaml *root, 
 			rc = conf_read_prometheus(r, &section, c);
 		else if (strcmp(k, "alertmanager") == 0)
 			rc = conf_read_alertmanager(r, &section, c);
+		else if (strcmp(k, "vip") == 0)
+			rc = conf_read_vip(r, &section, c);
 		else
 			rc = read_backup(r, &section, c);
 		if (rc < 0)

@@ -32,6 +32,11 @@ struct sd_severity_config {
 	int level;                /* enum sd_level */
 };
 
+struct sd_vip_node_config {       /* vip.nodes: a keepalived node */
+	char *name;                       /* what its check URL answers on the first line */
+	char *url;                        /* its own check URL (the node's address, not the VIP) */
+};
+
 struct sd_config {
 	char *path;                       /* the file read, or NULL for built-in defaults */
 	char *cluster_name;               /* header; default: the engine's hostname */
@@ -114,6 +119,14 @@ struct sd_config {
 		char *path;               /* default $XDG_STATE_HOME/swarmdeck/timeline.jsonl */
 		long max_events;          /* kept in memory and per file (rotated), default 10000 */
 	} timeline;
+	struct {                          /* vip: the front door (conf/config_vip.c) */
+		bool configured;
+		char *address;            /* the virtual IP */
+		char *check_url;          /* answered through the VIP; default http://ADDRESS/ */
+		long timeout_ms;          /* every request's limit, default 1000 */
+		struct sd_vip_node_config *nodes;
+		size_t nnodes;
+	} vip;
 };
 
 /* Load PATH (or the built-in defaults when PATH is NULL). 0, or -1 with ERR. */

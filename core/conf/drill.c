@@ -22,7 +22,9 @@
 /* ---- drill files ---- */
 static const char *const snapshot_fields[] = {
 	"version", "time", "mode", "health", "alerts", "cluster", "nodes", "services", "tasks",
-	"postgres", "redis", "backups", "events", "prometheus", NULL,
+	"postgres", "redis", "backups", "events", "prometheus",
+	"vip", /* the front door */
+	NULL,
 };
 
 static const char *const action_keys[] = {

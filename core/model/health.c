@@ -394,6 +394,28 @@ static void prom_rules(struct findings *f, const struct sd_prom *p, const struct
 	}
 }
 
+/* The front door: a VIP that answers nowhere is an outage; a keepalived node that does
+ * not answer is one failure from it; a holder not among the nodes is someone else's box. */
+static void vip_rules(struct findings *f, const struct sd_vip *v)
+{
+	if (!*v->holder)
+		add(f, SD_CRITICAL, "vip", v->address, "VIP %s answers nowhere: %s", v->address,
+		    *v->error ? v->error : "no answer");
+	bool known = !*v->holder;
+	for (size_t i = 0; i < v->nnodes; i++) {
+		const struct sd_vip_node *n = &v->nodes[i];
+		if (*v->holder && !strcmp(n->name, v->holder))
+			known = true;
+		if (!n->answers)
+			add(f, SD_WARNING, "vip", n->name, "keepalived node %s does not answer: %s",
+			    n->name, *n->error ? n->error : "no answer");
+	}
+	if (!known)
+		add(f, SD_WARNING, "vip", v->address,
+		    "VIP %s is held by %s, not one of the configured keepalived nodes", v->address,
+		    v->holder);
+}
+
 void sd_health_evaluate(struct sd_snapshot *snap, const struct sd_config *config)
 {
 	struct findings f = {.snap = snap};
@@ -430,6 +452,8 @@ void sd_health_evaluate(struct sd_snapshot *snap, const struct sd_config *config
 
 	if (snap->prom)
 		prom_rules(&f, snap->prom, config);
+	if (snap->vip_status.configured && snap->vip)
+		vip_rules(&f, snap->vip);
 
 	enum sd_level worst = SD_OK;
 	if (!snap->docker_status.answered)

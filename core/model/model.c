@@ -41,6 +41,7 @@ void sd_snapshot_unref(struct sd_snapshot *snap)
 	sd_part_unref(snap->redis);
 	sd_part_unref(snap->backups);
 	sd_part_unref(snap->prom);
+	sd_part_unref(snap->vip);
 	sd_part_unref(snap->events);
 	sd_arena_free(snap->part.arena);
 }

@@ -1,6 +1,6 @@
 /* model.h - the snapshot: one immutable view of the stack that panes, --once and drills read.
  *
- * A snapshot is made of parts (swarm, postgres, redis, backups), each produced by one backend
+ * A snapshot is made of parts (swarm, postgres, redis, backups, vip), each produced by one backend
  * and owning all its memory in one arena. Parts are reference counted, so a new snapshot that
  * changes only the Redis part shares the others. Nothing in a published part is ever modified. */
 #ifndef SD_MODEL_H
@@ -356,6 +356,27 @@ struct sd_prom {
 	bool push;                           /* alertmanager.push is on */
 };
 
+/* ---- the front door: keepalived's virtual IP (backends/vip) ---- */
+struct sd_vip_node {
+	const char *name, *url;
+	bool answers;                        /* its own check URL answered 200 */
+	const char *says;                    /* the first line of that answer, "" when none */
+	const char *error;                   /* why it did not answer (or said nothing), "" */
+};
+
+struct sd_vip {
+	struct sd_part part;
+	time_t fetched_at;
+	const char *address;                 /* the virtual IP */
+	const char *check_url;
+	const char *holder;                  /* the node the VIP's answer named, "" when none */
+	const char *error;                   /* why the VIP did not answer, "" when it did */
+	const char *last_holder;             /* the newest holder named (this look or before) */
+	time_t holder_since;                 /* since when HOLDER (or no answer) holds */
+	struct sd_vip_node *nodes;           /* in the config's order */
+	size_t nnodes;
+};
+
 /* ---- the timeline (core/timeline.h keeps it) ---- */
 struct sd_event {
 	double time;                         /* epoch seconds, to the millisecond */
@@ -396,11 +417,13 @@ struct sd_snapshot {
 	const char *cluster_name;
 	struct sd_backend_status docker_status, pg_status, redis_status, backups_status;
 	struct sd_backend_status prom_status;
+	struct sd_backend_status vip_status;  /* the front door's poller (configured: vip:) */
 	struct sd_swarm *swarm;      /* NULL until the first answer; stale when !docker_status.reachable */
 	struct sd_pg *pg;            /* NULL when not configured or not yet answered */
 	struct sd_redis *redis;
 	struct sd_backups *backups;
 	struct sd_prom *prom;        /* NULL when neither prometheus nor alertmanager is set */
+	struct sd_vip *vip;          /* NULL when not configured or not yet looked at */
 	struct sd_events *events;    /* the timeline's newest events; NULL: none kept */
 	struct sd_alert *alerts;
 	size_t nalerts;

@@ -368,6 +368,38 @@ static json_t *redis_json(const struct sd_snapshot *snap)
 }
 
 /* The timeline's newest events, newest first (the Sentinels' among them). */
+/* "vip": {"address", "holder", "error", "holder_since", "nodes": [{"name", "answers",
+ * "says", "error"}]}; holder, error and says are null when there is none. */
+static json_t *vip_json(const struct sd_snapshot *snap)
+{
+	const struct sd_vip *v = snap->vip;
+	json_t *o = json_object();
+	if (!v) { /* configured, not looked at yet */
+		set_key(o, "address", json_null());
+		set_key(o, "holder", json_null());
+		set_key(o, "error", error_or_null(&snap->vip_status));
+		set_key(o, "holder_since", json_null());
+		set_key(o, "nodes", json_array());
+		return o;
+	}
+	set_key(o, "address", str(v->address));
+	set_key(o, "holder", *v->holder ? str(v->holder) : json_null());
+	set_key(o, "error", *v->error ? str(v->error) : json_null());
+	set_key(o, "holder_since", time_or_null(v->holder_since));
+	json_t *nodes = json_array();
+	for (size_t i = 0; i < v->nnodes; i++) {
+		const struct sd_vip_node *n = &v->nodes[i];
+		json_t *one = json_object();
+		set_key(one, "name", str(n->name));
+		set_key(one, "answers", json_boolean(n->answers));
+		set_key(one, "says", *n->says ? str(n->says) : json_null());
+		set_key(one, "error", *n->error ? str(n->error) : json_null());
+		append(nodes, one);
+	}
+	set_key(o, "nodes", nodes);
+	return o;
+}
+
 static json_t *events_json(const struct sd_events *ev)
 {
 	json_t *a = json_array();
@@ -464,6 +496,7 @@ json_t *sd_snapshot_json_tasks(const struct sd_snapshot *snap, bool with_tasks)
 								       : json_null());
 	json_object_set_new(root, "backups", snap->backups ? backups_json(snap->backups)
 							   : json_null());
+	json_object_set_new(root, "vip", snap->vip_status.configured ? vip_json(snap) : json_null());
 	json_object_set_new(root, "events", events_json(snap->events));
 	json_object_set_new(root, "prometheus", sd_snapshot_json_prom(snap));
 	const struct sd_backups *b = snap->backups;

@@ -26,7 +26,7 @@ tmux new-session -d -s $session -x 200 -y 50 \
 at_exit "tmux kill-session -t $session"
 screen() { tmux capture-pane -p -t $session; }
 shows() { screen | grep -Eq "$1"; }
-check "the console starts and shows the leader" wait_until 30 shows "manager-1 .*leader"
+check "the console starts and shows the leader" wait_until 30 shows "manager-[1-3] .*leader"
 
 tests/lab/lab kill manager-1 >/dev/null 2>&1
 at_exit "tests/lab/lab heal manager-1"
