@@ -32,8 +32,7 @@ const char *sd_time_rfc3339_ms(double t, char *buf, size_t size)
 	return buf;
 }
 
-/* S as a JSON string, bad bytes as U+FFFD; never NULL but for want of memory. */
-static json_t *str(const char *s)
+json_t *sd_json_str(const char *s)
 {
 	if (!s)
 		s = "";
@@ -47,8 +46,7 @@ static json_t *str(const char *s)
 	return j;
 }
 
-/* KEY: VALUE into OBJ whatever bytes KEY holds. */
-static void set_key(json_t *obj, const char *key, json_t *value)
+void sd_json_set(json_t *obj, const char *key, json_t *value)
 {
 	if (!key)
 		key = "";
@@ -77,25 +75,25 @@ static json_t *time_or_null(time_t t)
 
 static json_t *error_or_null(const struct sd_backend_status *st)
 {
-	return st->answered && !st->reachable ? str(st->error) : json_null();
+	return st->answered && !st->reachable ? sd_json_str(st->error) : json_null();
 }
 
 static json_t *cluster_json(const struct sd_snapshot *snap)
 {
 	const struct sd_swarm *sw = snap->swarm;
 	json_t *c = json_object();
-	json_object_set_new(c, "name", str(snap->cluster_name));
+	json_object_set_new(c, "name", sd_json_str(snap->cluster_name));
 	json_object_set_new(c, "reachable", json_boolean(snap->docker_status.reachable));
 	json_object_set_new(c, "error", error_or_null(&snap->docker_status));
 	json_object_set_new(c, "unreachable_since", time_or_null(snap->docker_status.unreachable_since));
 	json_object_set_new(c, "stale", json_boolean(sw && !snap->docker_status.reachable));
-	json_object_set_new(c, "engine", sw ? str(sw->engine_name) : json_null());
+	json_object_set_new(c, "engine", sw ? sd_json_str(sw->engine_name) : json_null());
 	/* the engine asked, and whether it is another manager than the one configured first */
-	json_object_set_new(c, "endpoint", sw && sw->endpoint ? str(sw->endpoint) : json_null());
+	json_object_set_new(c, "endpoint", sw && sw->endpoint ? sd_json_str(sw->endpoint) : json_null());
 	json_object_set_new(c, "failover", json_boolean(sw && sw->endpoint_index > 0));
 	json_object_set_new(c, "managers", json_integer(sw ? sw->managers : 0));
 	json_object_set_new(c, "managers_reachable", json_integer(sw ? sw->managers_reachable : 0));
-	json_object_set_new(c, "leader", sw && sw->leader && *sw->leader ? str(sw->leader) : json_null());
+	json_object_set_new(c, "leader", sw && sw->leader && *sw->leader ? sd_json_str(sw->leader) : json_null());
 	return c;
 }
 
@@ -106,12 +104,12 @@ static json_t *nodes_json(const struct sd_swarm *sw)
 		const struct sd_node *n = &sw->nodes[i];
 		json_t *labels = json_object();
 		for (size_t j = 0; j < n->nlabels; j++)
-			set_key(labels, n->labels[j].key, str(n->labels[j].value));
+			sd_json_set(labels, n->labels[j].key, sd_json_str(n->labels[j].value));
 		append(a, json_pack("{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:i}",
-			"id", str(n->id), "hostname", str(n->hostname), "role", str(n->role),
-			"availability", str(n->availability), "state", str(n->state),
-			"manager", n->manager && *n->manager ? str(n->manager) : json_null(),
-			"engine", str(n->engine), "addr", str(n->addr), "labels", labels,
+			"id", sd_json_str(n->id), "hostname", sd_json_str(n->hostname), "role", sd_json_str(n->role),
+			"availability", sd_json_str(n->availability), "state", sd_json_str(n->state),
+			"manager", n->manager && *n->manager ? sd_json_str(n->manager) : json_null(),
+			"engine", sd_json_str(n->engine), "addr", sd_json_str(n->addr), "labels", labels,
 			"tasks", n->tasks));
 	}
 	return a;
@@ -127,19 +125,19 @@ static json_t *services_json(const struct sd_swarm *sw)
 			append(ports, json_pack("{s:I s:I s:o s:o}",
 				"published", (json_int_t)s->ports[j].published,
 				"target", (json_int_t)s->ports[j].target,
-				"protocol", str(s->ports[j].protocol), "mode", str(s->ports[j].mode)));
+				"protocol", sd_json_str(s->ports[j].protocol), "mode", sd_json_str(s->ports[j].mode)));
 		json_t *svc = json_pack("{s:o s:o s:o s:o s:I s:I s:o s:o s:o}",
-			"id", str(s->id), "name", str(s->name), "stack", str(s->stack),
-			"mode", str(s->mode), "desired", (json_int_t)s->desired,
-			"running", (json_int_t)s->running, "image", str(s->image),
-			"update_state", *s->update_state ? str(s->update_state) : json_null(),
+			"id", sd_json_str(s->id), "name", sd_json_str(s->name), "stack", sd_json_str(s->stack),
+			"mode", sd_json_str(s->mode), "desired", (json_int_t)s->desired,
+			"running", (json_int_t)s->running, "image", sd_json_str(s->image),
+			"update_state", *s->update_state ? sd_json_str(s->update_state) : json_null(),
 			"ports", ports);
 		/* the rollout: UpdateStatus as the engine reports it, null before any */
-		set_key(svc, "update", s->update_state && *s->update_state
-			? json_pack("{s:o s:o s:o s:o}", "state", str(s->update_state),
+		sd_json_set(svc, "update", s->update_state && *s->update_state
+			? json_pack("{s:o s:o s:o s:o}", "state", sd_json_str(s->update_state),
 				    "started", time_or_null(s->update_started),
 				    "completed", time_or_null(s->update_completed),
-				    "message", str(s->update_message))
+				    "message", sd_json_str(s->update_message))
 			: json_null());
 		append(a, svc);
 	}
@@ -152,7 +150,7 @@ static json_t *names_json(const char **names, size_t n)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; i < n; i++)
-		append(a, str(names[i]));
+		append(a, sd_json_str(names[i]));
 	return a;
 }
 
@@ -161,7 +159,7 @@ static json_t *stacks_json(const struct sd_swarm *sw)
 	json_t *a = json_array();
 	for (size_t i = 0; i < sw->nstacks; i++) {
 		const struct sd_stack *st = &sw->stacks[i];
-		append(a, json_pack("{s:o s:I s:I s:I s:I s:I}", "name", str(st->name),
+		append(a, json_pack("{s:o s:I s:I s:I s:I s:I}", "name", sd_json_str(st->name),
 			"services", (json_int_t)st->services, "degraded", (json_int_t)st->degraded,
 			"updating", (json_int_t)st->updating, "running", (json_int_t)st->running,
 			"desired", (json_int_t)st->desired));
@@ -177,8 +175,8 @@ static json_t *networks_json(const struct sd_swarm *sw)
 	for (size_t i = 0; i < sw->nnetworks; i++) {
 		const struct sd_network *n = &sw->networks[i];
 		append(a, json_pack("{s:o s:o s:o s:o s:o s:b s:b s:b s:o s:o s:o}",
-			"id", str(n->id), "name", str(n->name), "driver", str(n->driver),
-			"scope", str(n->scope), "stack", *n->stack ? str(n->stack) : json_null(),
+			"id", sd_json_str(n->id), "name", sd_json_str(n->name), "driver", sd_json_str(n->driver),
+			"scope", sd_json_str(n->scope), "stack", *n->stack ? sd_json_str(n->stack) : json_null(),
 			"attachable", n->attachable, "internal", n->internal, "ingress", n->ingress,
 			"subnets", names_json(n->subnets, n->nsubnets),
 			"services", names_json(n->services, n->nservices),
@@ -196,8 +194,8 @@ static json_t *objects_json(const struct sd_swarm *sw, const struct sd_swarm_obj
 	json_t *a = json_array();
 	for (size_t i = 0; i < n; i++) {
 		const struct sd_swarm_object *x = &items[i];
-		json_t *o = json_pack("{s:o s:o s:o s:o s:o s:o}", "id", str(x->id),
-			"name", str(x->name), "stack", *x->stack ? str(x->stack) : json_null(),
+		json_t *o = json_pack("{s:o s:o s:o s:o s:o s:o}", "id", sd_json_str(x->id),
+			"name", sd_json_str(x->name), "stack", *x->stack ? sd_json_str(x->stack) : json_null(),
 			"created", time_or_null(x->created), "updated", time_or_null(x->updated),
 			"services", names_json(x->services, x->nservices));
 		if (o && configs)
@@ -210,9 +208,9 @@ static json_t *objects_json(const struct sd_swarm *sw, const struct sd_swarm_obj
 static json_t *task_json(const struct sd_task *t)
 {
 	return json_pack("{s:o s:o s:I s:o s:o s:o s:o s:o}",
-		"id", str(t->id), "service", str(t->service), "slot", (json_int_t)t->slot,
-		"node", str(t->node), "desired_state", str(t->desired_state),
-		"state", str(t->state), "error", str(t->error), "since", time_or_null(t->since));
+		"id", sd_json_str(t->id), "service", sd_json_str(t->service), "slot", (json_int_t)t->slot,
+		"node", sd_json_str(t->node), "desired_state", sd_json_str(t->desired_state),
+		"state", sd_json_str(t->state), "error", sd_json_str(t->error), "since", time_or_null(t->since));
 }
 
 static json_t *tasks_json(const struct sd_swarm *sw)
@@ -234,7 +232,7 @@ static json_t *pg_overview_json(const struct sd_pg_member *m)
 		return json_null();
 	json_t *dbs = json_array();
 	for (size_t i = 0; i < o->ndatabases; i++)
-		append(dbs, json_pack("{s:o s:I}", "name", str(o->databases[i].name), "size_bytes",
+		append(dbs, json_pack("{s:o s:I}", "name", sd_json_str(o->databases[i].name), "size_bytes",
 				      (json_int_t)o->databases[i].size_bytes));
 	json_t *j = json_pack("{s:I s:I s:I s:{s:I s:I s:I s:I} s:I}",
 		"connections", (json_int_t)o->connections,
@@ -275,7 +273,7 @@ static json_t *pg_sessions_json(const struct sd_pg_member *m)
 			for (int k = 0; k < s->nblocked_by; k++)
 				append(by, json_integer(s->blocked_by[k]));
 			append(blocked, json_pack("{s:I s:o s:o s:o}", "pid", (json_int_t)s->pid,
-						  "user", str(s->user), "seconds",
+						  "user", sd_json_str(s->user), "seconds",
 						  seconds_or_null(s->query_seconds), "blocked_by", by));
 		}
 		if (!strcmp(s->state, "active"))
@@ -297,19 +295,19 @@ static json_t *postgres_json(const struct sd_snapshot *snap)
 	for (size_t i = 0; pg && i < pg->nmembers; i++) {
 		const struct sd_pg_member *m = &pg->members[i];
 		json_t *j = json_pack("{s:o s:o s:b s:I s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o}",
-			"name", str(m->name), "role", str(m->role), "reachable", m->reachable,
-			"timeline", (json_int_t)m->timeline, "lsn", str(m->lsn),
+			"name", sd_json_str(m->name), "role", sd_json_str(m->role), "reachable", m->reachable,
+			"timeline", (json_int_t)m->timeline, "lsn", sd_json_str(m->lsn),
 			"lag_bytes", bytes_or_null(m->lag_bytes),
 			"write_lag_bytes", bytes_or_null(m->write_lag_bytes),
 			"flush_lag_bytes", bytes_or_null(m->flush_lag_bytes),
 			"replay_lag_seconds", seconds_or_null(m->replay_lag_seconds),
 			"write_lag_seconds", seconds_or_null(m->write_lag_seconds),
 			"flush_lag_seconds", seconds_or_null(m->flush_lag_seconds),
-			"lag_source", m->lag_source && *m->lag_source ? str(m->lag_source) : json_null(),
-			"sync_state", m->sync_state && *m->sync_state ? str(m->sync_state) : json_null(),
-			"state", m->repl_state && *m->repl_state ? str(m->repl_state) : json_null(),
-			"upstream", m->upstream && *m->upstream ? str(m->upstream) : json_null(),
-			"error", m->error && *m->error ? str(m->error) : json_null());
+			"lag_source", m->lag_source && *m->lag_source ? sd_json_str(m->lag_source) : json_null(),
+			"sync_state", m->sync_state && *m->sync_state ? sd_json_str(m->sync_state) : json_null(),
+			"state", m->repl_state && *m->repl_state ? sd_json_str(m->repl_state) : json_null(),
+			"upstream", m->upstream && *m->upstream ? sd_json_str(m->upstream) : json_null(),
+			"error", m->error && *m->error ? sd_json_str(m->error) : json_null());
 		json_object_set_new(j, "unreachable_since", time_or_null(m->unreachable_since));
 		json_object_set_new(j, "overview", pg_overview_json(m));
 		json_object_set_new(j, "sessions", pg_sessions_json(m));
@@ -317,8 +315,8 @@ static json_t *postgres_json(const struct sd_snapshot *snap)
 	}
 	for (size_t i = 0; pg && i < pg->nslots; i++)
 		append(slots, json_pack("{s:o s:o s:o s:b s:I}",
-			"member", str(pg->slots[i].member), "name", str(pg->slots[i].name),
-			"type", str(pg->slots[i].type), "active", pg->slots[i].active,
+			"member", sd_json_str(pg->slots[i].member), "name", sd_json_str(pg->slots[i].name),
+			"type", sd_json_str(pg->slots[i].type), "active", pg->slots[i].active,
 			"retained_bytes", (json_int_t)pg->slots[i].retained_bytes));
 	json_object_set_new(o, "members", members);
 	json_object_set_new(o, "slots", slots);
@@ -327,9 +325,9 @@ static json_t *postgres_json(const struct sd_snapshot *snap)
 		const struct sd_pg_archiver *a = &pg->archiver;
 		json_object_set_new(arch, "archived_count", json_integer(a->archived_count));
 		json_object_set_new(arch, "failed_count", json_integer(a->failed_count));
-		json_object_set_new(arch, "last_archived_wal", str(a->last_archived_wal));
+		json_object_set_new(arch, "last_archived_wal", sd_json_str(a->last_archived_wal));
 		json_object_set_new(arch, "last_archived_time", time_or_null(a->last_archived_time));
-		json_object_set_new(arch, "last_failed_wal", str(a->last_failed_wal));
+		json_object_set_new(arch, "last_failed_wal", sd_json_str(a->last_failed_wal));
 		json_object_set_new(arch, "last_failed_time", time_or_null(a->last_failed_time));
 	}
 	json_object_set_new(o, "archiver", arch);
@@ -345,20 +343,20 @@ static json_t *redis_json(const struct sd_snapshot *snap)
 	json_t *master = json_null();
 	if (r) {
 		const struct sd_redis_master *m = &r->master;
-		master = json_pack("{s:o s:o s:o s:I s:b}", "name", str(m->name), "addr", str(m->addr),
-				   "flags", str(m->flags), "quorum", (json_int_t)m->quorum,
+		master = json_pack("{s:o s:o s:o s:I s:b}", "name", sd_json_str(m->name), "addr", sd_json_str(m->addr),
+				   "flags", sd_json_str(m->flags), "quorum", (json_int_t)m->quorum,
 				   "ckquorum", m->ckquorum);
 		for (size_t i = 0; i < r->nreplicas; i++)
 			append(replicas, json_pack("{s:o s:o s:o s:I}",
-				"addr", str(r->replicas[i].addr), "flags", str(r->replicas[i].flags),
-				"link", str(r->replicas[i].link),
+				"addr", sd_json_str(r->replicas[i].addr), "flags", sd_json_str(r->replicas[i].flags),
+				"link", sd_json_str(r->replicas[i].link),
 				"lag_bytes", (json_int_t)r->replicas[i].lag_bytes));
 		for (size_t i = 0; i < r->nsentinels; i++)
 			append(sentinels, json_pack("{s:o s:o s:b s:o}",
-				"addr", str(r->sentinels[i].addr), "flags", str(r->sentinels[i].flags),
+				"addr", sd_json_str(r->sentinels[i].addr), "flags", sd_json_str(r->sentinels[i].flags),
 				"reachable", r->sentinels[i].reachable,
-				"master_addr", str(r->sentinels[i].master_addr)));
-		json_object_set_new(o, "failover", r->failover && *r->failover ? str(r->failover)
+				"master_addr", sd_json_str(r->sentinels[i].master_addr)));
+		json_object_set_new(o, "failover", r->failover && *r->failover ? sd_json_str(r->failover)
 									    : json_null());
 	}
 	json_object_set_new(o, "master", master);
@@ -375,28 +373,28 @@ static json_t *vip_json(const struct sd_snapshot *snap)
 	const struct sd_vip *v = snap->vip;
 	json_t *o = json_object();
 	if (!v) { /* configured, not looked at yet */
-		set_key(o, "address", json_null());
-		set_key(o, "holder", json_null());
-		set_key(o, "error", error_or_null(&snap->vip_status));
-		set_key(o, "holder_since", json_null());
-		set_key(o, "nodes", json_array());
+		sd_json_set(o, "address", json_null());
+		sd_json_set(o, "holder", json_null());
+		sd_json_set(o, "error", error_or_null(&snap->vip_status));
+		sd_json_set(o, "holder_since", json_null());
+		sd_json_set(o, "nodes", json_array());
 		return o;
 	}
-	set_key(o, "address", str(v->address));
-	set_key(o, "holder", *v->holder ? str(v->holder) : json_null());
-	set_key(o, "error", *v->error ? str(v->error) : json_null());
-	set_key(o, "holder_since", time_or_null(v->holder_since));
+	sd_json_set(o, "address", sd_json_str(v->address));
+	sd_json_set(o, "holder", *v->holder ? sd_json_str(v->holder) : json_null());
+	sd_json_set(o, "error", *v->error ? sd_json_str(v->error) : json_null());
+	sd_json_set(o, "holder_since", time_or_null(v->holder_since));
 	json_t *nodes = json_array();
 	for (size_t i = 0; i < v->nnodes; i++) {
 		const struct sd_vip_node *n = &v->nodes[i];
 		json_t *one = json_object();
-		set_key(one, "name", str(n->name));
-		set_key(one, "answers", json_boolean(n->answers));
-		set_key(one, "says", *n->says ? str(n->says) : json_null());
-		set_key(one, "error", *n->error ? str(n->error) : json_null());
+		sd_json_set(one, "name", sd_json_str(n->name));
+		sd_json_set(one, "answers", json_boolean(n->answers));
+		sd_json_set(one, "says", *n->says ? sd_json_str(n->says) : json_null());
+		sd_json_set(one, "error", *n->error ? sd_json_str(n->error) : json_null());
 		append(nodes, one);
 	}
-	set_key(o, "nodes", nodes);
+	sd_json_set(o, "nodes", nodes);
 	return o;
 }
 
@@ -407,9 +405,9 @@ static json_t *events_json(const struct sd_events *ev)
 		const struct sd_event *e = &ev->items[i];
 		char when[40];
 		sd_time_rfc3339_ms(e->time, when, sizeof(when));
-		append(a, json_pack("{s:s s:o s:o s:o s:o}", "time", when, "source", str(e->source),
-				    "kind", str(e->kind), "target", str(e->target),
-				    "message", str(e->message)));
+		append(a, json_pack("{s:s s:o s:o s:o s:o}", "time", when, "source", sd_json_str(e->source),
+				    "kind", sd_json_str(e->kind), "target", sd_json_str(e->target),
+				    "message", sd_json_str(e->message)));
 	}
 	return a;
 }
@@ -441,15 +439,15 @@ static json_t *backups_json(const struct sd_backups *b)
 		json_t *copies = json_array();
 		for (size_t j = 0; j < x->ncopies; j++) {
 			const struct sd_backup_copy *c = &x->copies[j];
-			append(copies, json_pack("{s:o s:o s:I s:o}", "where", str(c->where),
-						 "verified", str(c->verified), "size", (json_int_t)c->size,
+			append(copies, json_pack("{s:o s:o s:I s:o}", "where", sd_json_str(c->where),
+						 "verified", sd_json_str(c->verified), "size", (json_int_t)c->size,
 						 "time", time_or_null(c->time)));
 		}
 		append(a, json_pack("{s:o s:o s:o s:I s:o s:o s:o s:o s:o s:o}",
-			"kind", str(x->kind), "file", str(x->file), "time", time_or_null(x->time),
-			"size", (json_int_t)x->size, "verified", str(x->verified),
-			"verify_message", str(x->verify_message), "sha256", str(x->sha256),
-			"source", str(x->source), "database", str(x->database), "copies", copies));
+			"kind", sd_json_str(x->kind), "file", sd_json_str(x->file), "time", time_or_null(x->time),
+			"size", (json_int_t)x->size, "verified", sd_json_str(x->verified),
+			"verify_message", sd_json_str(x->verify_message), "sha256", sd_json_str(x->sha256),
+			"source", sd_json_str(x->source), "database", sd_json_str(x->database), "copies", copies));
 	}
 	return a;
 }
@@ -473,7 +471,7 @@ json_t *sd_snapshot_json_tasks(const struct sd_snapshot *snap, bool with_tasks)
 		char level[16];
 		snprintf(level, sizeof(level), "%s", sd_level_name(a->level));
 		append(alerts, json_pack("{s:s s:o s:o s:o}", "level", level,
-			"source", str(a->source), "target", str(a->target), "message", str(a->message)));
+			"source", sd_json_str(a->source), "target", sd_json_str(a->target), "message", sd_json_str(a->message)));
 	}
 	json_object_set_new(root, "alerts", alerts);
 	json_object_set_new(root, "cluster", cluster_json(snap));
@@ -488,7 +486,7 @@ json_t *sd_snapshot_json_tasks(const struct sd_snapshot *snap, bool with_tasks)
 	json_object_set_new(root, "configs", sw ? objects_json(sw, sw->configs, sw->nconfigs, true)
 					     : json_null());
 	bool objects_failed = sw && sw->objects_error && *sw->objects_error;
-	json_object_set_new(root, "objects_error", objects_failed ? str(sw->objects_error)
+	json_object_set_new(root, "objects_error", objects_failed ? sd_json_str(sw->objects_error)
 								  : json_null());
 	json_object_set_new(root, "postgres", snap->pg_status.configured ? postgres_json(snap)
 									 : json_null());
@@ -502,8 +500,8 @@ json_t *sd_snapshot_json_tasks(const struct sd_snapshot *snap, bool with_tasks)
 	const struct sd_backups *b = snap->backups;
 	json_object_set_new(root, "backups_remote",
 			    b && b->remote_configured
-				    ? json_pack("{s:o s:o s:I}", "url", str(b->remote_url), "error",
-						str(b->remote_error), "retention_days",
+				    ? json_pack("{s:o s:o s:I}", "url", sd_json_str(b->remote_url), "error",
+						sd_json_str(b->remote_error), "retention_days",
 						(json_int_t)b->remote_retention_days)
 				    : json_null());
 	return root;

@@ -9,6 +9,11 @@
 #include <stdio.h>
 
 json_t *sd_snapshot_json(const struct sd_snapshot *snap);
+
+/* S as a JSON string, bad bytes as U+FFFD (NULL as ""); never NULL but for want of memory. */
+json_t *sd_json_str(const char *s);
+/* KEY: VALUE into OBJ whatever bytes KEY holds (taking VALUE's reference). */
+void sd_json_set(json_t *obj, const char *key, json_t *value);
 /* The same without the tasks (null) when WITH_TASKS is false: conditions that do not read
  * tasks need not build 20,000 objects. */
 json_t *sd_snapshot_json_tasks(const struct sd_snapshot *snap, bool with_tasks);
