@@ -7,6 +7,8 @@ libhiredis-dev libyaml-dev libcmocka-dev libssl-dev docker.io busybox-static ipr
 postgresql-15 postgresql-client-15 redis-server redis-sentinel redis-tools util-linux procps
 ncurses-term valgrind jq clang libclang-rt-14-dev pg-activity"
 packages="$packages dpkg-dev man-db" # make deb (dpkg-shlibdeps) and its test (man)
+# the lab's monitoring stack (tests/lab/monitor.sh)
+packages="$packages prometheus prometheus-alertmanager prometheus-node-exporter prometheus-postgres-exporter"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
@@ -27,4 +29,11 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
 fi
 apt-get update -qq
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+apt-get install -y -qq -o DPkg::Lock::Timeout=300 --no-install-recommends $missing >/dev/null
+# where systemd runs, the packages have enabled their units: the lab starts its own copies
+# (tests/lab/monitor.sh), with its own addresses and data, and nothing else may hold them
+if [ -d /run/systemd/system ]; then
+	for unit in prometheus prometheus-alertmanager prometheus-node-exporter prometheus-postgres-exporter; do
+		systemctl disable --now "$unit.service" >/dev/null 2>&1 || true
+	done
+fi
