@@ -125,7 +125,7 @@ bench: deps all $(BENCH_BIN)
 FUZZ_CC    ?= clang
 FUZZ_BUILD := build/fuzz
 FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZ_NAMES := config keymap theme drill condition keys decode stream events sentinel objects \
+FUZZ_NAMES := config keymap theme drill condition keys decode stream events sentinel objects prom \
               $(if $(shell grep -s sd_backup_manifest_parse core/backup/manifest.h),manifest)
 FUZZ_BIN   := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
 FUZZ_LIB   := tests/fuzz/fuzz.c tests/fuzz/fake_engine.c tests/fuzz/swarm_json.c

@@ -14,6 +14,7 @@
 #include "model/health.h"
 #include "backends/pg/pg.h"
 #include "backends/redis/sentinel.h"
+#include "backends/prom/prom.h"
 #include "base/xalloc.h"
 
 #include <errno.h>
@@ -30,7 +31,7 @@
 #define DONE_KEPT 8    /* finished requests kept for sd_core_wait_done */
 #define WORKERS 2     /* actions that may run at once: a long backup never holds up a scale */
 
-enum backend { B_DOCKER, B_POSTGRES, B_REDIS, B_BACKUPS, B_COUNT };
+enum backend { B_DOCKER, B_POSTGRES, B_REDIS, B_BACKUPS, B_PROM, B_COUNT };
 
 struct poller {
 	struct sd_core *core;
@@ -68,6 +69,7 @@ struct sd_core {
 	struct sd_pg *pg;
 	struct sd_redis *redis;
 	struct sd_backups *backups;
+	struct sd_prom *prom;
 	struct sd_backend_status status[B_COUNT];
 	char message[2048];
 	enum sd_level message_level;
@@ -78,6 +80,9 @@ struct sd_core {
 	struct sd_pg_backend *pgb;
 	struct sd_sentinel_backend *sentinel;
 	struct sd_backup_runner *backup;
+	struct sd_prom_backend *promb;
+	pthread_t prom_push;        /* posts the findings to Alertmanager (alertmanager.push) */
+	bool prom_push_running;
 	struct poller pollers[B_COUNT];
 	pthread_t docker_events, redis_events;
 	bool docker_events_running, redis_events_running;
@@ -122,6 +127,8 @@ static void publish_locked(struct sd_core *core)
 	snap->pg_status = core->status[B_POSTGRES];
 	snap->redis_status = core->status[B_REDIS];
 	snap->backups_status = core->status[B_BACKUPS];
+	snap->prom_status = core->status[B_PROM];
+	snap->prom = sd_part_ref(core->prom);
 	snap->backups = sd_part_ref(core->backups);
 	snap->swarm = sd_part_ref(core->swarm);
 	snap->pg = sd_part_ref(core->pg);
@@ -246,6 +253,9 @@ static void timeline_note(struct sd_core *core, enum backend which, void *old, v
 	case B_REDIS:
 		kept = sd_timeline_redis(core->timeline, old, new);
 		break;
+	case B_PROM:
+		kept = sd_timeline_prom(core->timeline, old, new, now);
+		break;
 	default:
 		kept = sd_timeline_backups(core->timeline, old, new, now);
 		break;
@@ -338,8 +348,69 @@ static void fetch_backups(struct sd_core *core)
 	sd_part_unref(old);
 }
 
+/* Prometheus and Alertmanager: the nodes of the swarm seen last match the series; a part
+ * comes of every attempt (its errors say what could not be read). */
+static void fetch_prom(struct sd_core *core)
+{
+	char err[256] = "";
+	struct sd_prom *prom = NULL;
+	pthread_mutex_lock(&core->lock);
+	/* the first look waits for the engine's (bounded by its timeout): series are matched to
+	 * its nodes, and --once shows one look */
+	struct timespec until = sd_deadline_after((double)core->config->docker.timeout_ms / 1000.0);
+	while (!core->stop && !core->status[B_DOCKER].answered && !core->prom)
+		if (pthread_cond_timedwait(&core->wake, &core->lock, &until) == ETIMEDOUT)
+			break;
+	struct sd_prom *previous = sd_part_ref(core->prom);
+	struct sd_swarm *swarm = sd_part_ref(core->swarm);
+	pthread_mutex_unlock(&core->lock);
+	int rc = sd_prom_fetch(core->promb, previous, swarm, &prom, err, sizeof(err));
+	sd_part_unref(previous);
+	sd_part_unref(swarm);
+	pthread_mutex_lock(&core->lock);
+	struct sd_prom *old = NULL;
+	if (prom) {
+		old = core->prom;
+		core->prom = prom;
+	}
+	set_status_locked(core, B_PROM, rc, err);
+	publish_locked(core);
+	pthread_mutex_unlock(&core->lock);
+	timeline_note(core, B_PROM, old, prom);
+	sd_part_unref(old);
+}
+
+/* The push: every interval, the findings of the newest snapshot to Alertmanager, open for
+ * a few intervals (so that it resolves them itself if this console dies), from this thread
+ * alone so a slow Alertmanager never holds up a snapshot. Not before the engine answered:
+ * a first look without the swarm would resolve what still holds. */
+static void *prom_push_main(void *arg)
+{
+	struct sd_core *core = arg;
+	double interval = core->config->interval > 0 ? core->config->interval : 2;
+	double hold = interval * 5 > 30 ? interval * 5 : 30;
+	pthread_mutex_lock(&core->lock);
+	while (!core->stop) {
+		struct sd_snapshot *snap = sd_part_ref(core->current);
+		pthread_mutex_unlock(&core->lock);
+		if (snap && snap->docker_status.answered) {
+			char err[256];
+			sd_prom_push(core->promb, snap, hold, time(NULL), err, sizeof(err));
+		}
+		sd_snapshot_unref(snap);
+		pthread_mutex_lock(&core->lock);
+		struct timespec until = sd_deadline_after(interval);
+		while (!core->stop &&
+		       pthread_cond_timedwait(&core->wake, &core->lock, &until) != ETIMEDOUT)
+			;
+	}
+	pthread_mutex_unlock(&core->lock);
+	return NULL;
+}
+
 static void (*const fetchers[B_COUNT])(struct sd_core *) = {fetch_docker, fetch_postgres,
-							      fetch_redis, fetch_backups};
+							      fetch_redis, fetch_backups,
+							      fetch_prom};
 
 /* Seconds until the poller's next look; a backup under way is followed closely. */
 static double poll_interval(struct sd_core *core, enum backend which)
@@ -704,6 +775,7 @@ struct sd_core *sd_core_new(const struct sd_config *config, enum sd_mode mode,
 		core->sentinel = sd_sentinel_open(config);
 	if (config->backup.configured)
 		core->backup = sd_backup_open(config, core->pgb, core->docker);
+	core->promb = sd_prom_open(config); /* NULL: neither prometheus nor alertmanager */
 
 	for (int i = 0; i < B_COUNT; i++) {
 		core->pollers[i].core = core;
@@ -713,6 +785,7 @@ struct sd_core *sd_core_new(const struct sd_config *config, enum sd_mode mode,
 	core->pollers[B_POSTGRES].configured = core->pgb != NULL;
 	core->pollers[B_REDIS].configured = core->sentinel != NULL;
 	core->pollers[B_BACKUPS].configured = core->backup != NULL;
+	core->pollers[B_PROM].configured = core->promb != NULL;
 	for (int i = 0; i < B_COUNT; i++)
 		core->status[i].configured = core->pollers[i].configured;
 	pthread_mutex_lock(&core->lock);
@@ -750,6 +823,9 @@ void sd_core_start(struct sd_core *core)
 	if (core->sentinel)
 		core->redis_events_running =
 			pthread_create(&core->redis_events, NULL, redis_events_main, core) == 0;
+	if (sd_prom_push_enabled(core->promb))
+		core->prom_push_running =
+			pthread_create(&core->prom_push, NULL, prom_push_main, core) == 0;
 	sd_core_start_workers(core);
 }
 
@@ -768,6 +844,8 @@ void sd_core_free(struct sd_core *core)
 		pthread_join(core->docker_events, NULL);
 	if (core->redis_events_running)
 		pthread_join(core->redis_events, NULL);
+	if (core->prom_push_running)
+		pthread_join(core->prom_push, NULL);
 	for (int i = 0; i < WORKERS; i++)
 		if (core->worker_running[i])
 			pthread_join(core->workers[i], NULL);
@@ -778,11 +856,13 @@ void sd_core_free(struct sd_core *core)
 		sd_sentinel_close(core->sentinel);
 	if (core->backup)
 		sd_backup_close(core->backup);
+	sd_prom_close(core->promb);
 	sd_snapshot_unref(core->current);
 	sd_part_unref(core->swarm);
 	sd_part_unref(core->pg);
 	sd_part_unref(core->redis);
 	sd_part_unref(core->backups);
+	sd_part_unref(core->prom);
 	for (int i = 0; i < 2; i++)
 		if (core->notify[i] >= 0)
 			close(core->notify[i]);

@@ -62,6 +62,11 @@ size_t sd_timeline_redis(struct sd_timeline *tl, const struct sd_redis *old,
 			 const struct sd_redis *new);
 size_t sd_timeline_backups(struct sd_timeline *tl, const struct sd_backups *old,
 			   const struct sd_backups *new, double now);
+/* Prometheus/Alertmanager alerts (not the console's own, pushed) that started firing or
+ * resolved from OLD to NEW (source prometheus, kinds alert-firing / alert-resolved); nothing
+ * when either part could not read its alerts (timeline_prom.c). */
+size_t sd_timeline_prom(struct sd_timeline *tl, const struct sd_prom *old,
+			const struct sd_prom *new, double now);
 /* Alerts raised (or changed level) and cleared from OLD to NEW, keyed by source and target;
  * only once both looks have every configured backend's answer (the first full look is the
  * baseline, not a burst of alerts at each start). */

@@ -2,6 +2,7 @@
  * strictly (unknown keys, wrong types, out-of-range numbers, a password in a conninfo string
  * are errors naming file:line:column). */
 #include "conf/config.h"
+#include "conf/config_prom.h"
 #include "conf/read.h"
 #include "conf/paths.h"
 #include "base/error.h"
@@ -56,6 +57,7 @@ static void config_defaults(struct sd_config *c)
 	c->timeline.max_events = 10000;
 	c->backup.remote.retention_days = 180;
 	c->backup.remote.timeout_ms = 10000;
+	conf_prom_defaults(c);
 }
 
 static void free_list(char **list, size_t n)
@@ -95,6 +97,7 @@ void sd_config_free(struct sd_config *c)
 	free(c->backup.remote.url);
 	free(c->backup.remote.user);
 	free(c->backup.remote.password_file);
+	conf_prom_free(c);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -433,7 +436,8 @@ static int read_config(const struct conf_reader *r, const struct sd_yaml *root, 
 {
 	static const char *const keys[] = {"cluster_name", "docker", "interval", "scale_max",
 					   "audit_log", "theme", "keymap", "postgres", "redis",
-					   "backup", "logs", "timeline", NULL};
+					   "backup", "logs", "timeline", "prometheus",
+					   "alertmanager", NULL};
 	if (root->kind != SD_YAML_MAP)
 		return CONF_FAIL(r, root, "expected a mapping of settings, got %s", conf_kind_name(root));
 	if (conf_check_keys(r, root, keys, NULL) < 0)
@@ -447,7 +451,8 @@ static int read_config(const struct conf_reader *r, const struct sd_yaml *root, 
 		int rc = 0;
 		if (strcmp(k, "docker") == 0 || strcmp(k, "postgres") == 0 ||
 		    strcmp(k, "redis") == 0 || strcmp(k, "backup") == 0 || strcmp(k, "logs") == 0 ||
-		    strcmp(k, "timeline") == 0) {
+		    strcmp(k, "timeline") == 0 || strcmp(k, "prometheus") == 0 ||
+		    strcmp(k, "alertmanager") == 0) {
 			if (conf_want_map(r, v, k) < 0)
 				return -1;
 			if (v->kind == SD_YAML_MAP)
@@ -482,6 +487,10 @@ static int read_config(const struct conf_reader *r, const struct sd_yaml *root, 
 			rc = read_logs(r, &section, c);
 		else if (strcmp(k, "timeline") == 0)
 			rc = read_timeline(r, &section, c);
+		else if (strcmp(k, "prometheus") == 0)
+			rc = conf_read_prometheus(r, &section, c);
+		else if (strcmp(k, "alertmanager") == 0)
+			rc = conf_read_alertmanager(r, &section, c);
 		else
 			rc = read_backup(r, &section, c);
 		if (rc < 0)

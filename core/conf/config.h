@@ -15,6 +15,23 @@ struct sd_pg_member_config {
 	char *password_file;      /* optional */
 };
 
+/* How to reach an HTTP API (Prometheus, Alertmanager): TLS and credentials. */
+struct sd_http_config {
+	bool configured;
+	char *url;                /* http(s)://host:port[/prefix] */
+	long timeout_ms;          /* default 3000 */
+	char *ca_file;            /* TLS: verify against this CA (else the system's) */
+	char *bearer_token_file;  /* Authorization: Bearer, from this file only */
+	char *user;               /* basic auth, with password_file */
+	char *password_file;
+};
+
+/* A severity label's value and the level it counts as (prometheus.severities). */
+struct sd_severity_config {
+	char *name;
+	int level;                /* enum sd_level */
+};
+
 struct sd_config {
 	char *path;                       /* the file read, or NULL for built-in defaults */
 	char *cluster_name;               /* header; default: the engine's hostname */
@@ -71,6 +88,22 @@ struct sd_config {
 		long max_lines;           /* lines the log view holds, default 20000 */
 		long max_bytes;           /* and bytes, default 16 MiB */
 	} logs;
+	struct {
+		struct sd_http_config http;
+		char *node_label;         /* the label matched to a node's address or hostname,
+		                             its port left out; default instance */
+		char *job;                /* node_exporter's job; default node */
+		double cpu_percent;       /* busy above this is a WARNING; default 90 */
+		double memory_available_percent; /* available below this; default 10 */
+		double disk_free_percent; /* free on / below this; default 10 */
+		struct sd_severity_config *severities; /* beyond critical and warning */
+		size_t nseverities;
+		int other_level;          /* any other severity; default WARNING */
+	} prometheus;
+	struct {
+		struct sd_http_config http;
+		bool push;                /* post the console's findings as alerts */
+	} alertmanager;
 	struct {
 		char *path;               /* default $XDG_STATE_HOME/swarmdeck/timeline.jsonl */
 		long max_events;          /* kept in memory and per file (rotated), default 10000 */

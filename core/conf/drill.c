@@ -22,7 +22,7 @@
 /* ---- drill files ---- */
 static const char *const snapshot_fields[] = {
 	"version", "time", "mode", "health", "alerts", "cluster", "nodes", "services", "tasks",
-	"postgres", "redis", "backups", "events", NULL,
+	"postgres", "redis", "backups", "events", "prometheus", NULL,
 };
 
 static const char *const action_keys[] = {
@@ -103,7 +103,7 @@ static int read_until(const struct conf_reader *r, const struct sd_yaml *node, s
 			return 0;
 	return CONF_FAIL(r, node,
 		    "until: the snapshot has no '%s' (version, time, mode, health, alerts, cluster, "
-		    "nodes, services, tasks, postgres, redis, backups, events)",
+		    "nodes, services, tasks, postgres, redis, backups, events, prometheus)",
 		    first);
 }
 

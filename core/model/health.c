@@ -3,6 +3,8 @@
  * warning, never a known outage). */
 #include "model/health.h"
 
+#include <ctype.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,20 +19,72 @@ struct findings {
 
 static void add(struct findings *f, enum sd_level level, const char *source, const char *target,
 		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void addk(struct findings *f, const char *kind, enum sd_level level, const char *source,
+		 const char *target, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
-static void add(struct findings *f, enum sd_level level, const char *source, const char *target,
-		const char *fmt, ...)
+/* A rule without a name of its own is known by the words of its message's format, without
+ * the figures ("standby %s lags %lld bytes (> %ld)": "standby-lags-bytes"): stable while the
+ * wording is, which is what a finding's identity needs (the push to Alertmanager). */
+static const char *kind_of(struct sd_arena *arena, const char *fmt)
+{
+	char kind[96];
+	size_t k = 0, words = 0;
+	for (const char *p = fmt; *p && words < 6 && k + 2 < sizeof(kind);) {
+		if (*p == '%') {
+			p++;
+			while (*p && strchr("-+ #0123456789.*lhzjtL", *p))
+				p++;
+			if (*p)
+				p++;
+			continue;
+		}
+		if (!isalpha((unsigned char)*p)) {
+			p++;
+			continue;
+		}
+		if (k)
+			kind[k++] = '-';
+		while (isalpha((unsigned char)*p) && k + 1 < sizeof(kind))
+			kind[k++] = (char)tolower((unsigned char)*p++);
+		words++;
+	}
+	kind[k] = '\0';
+	return sd_arena_strdup(arena, k ? kind : "finding");
+}
+
+static void vadd(struct findings *f, const char *kind, enum sd_level level, const char *source,
+		 const char *target, const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
+
+static void vadd(struct findings *f, const char *kind, enum sd_level level, const char *source,
+		 const char *target, const char *fmt, va_list ap)
 {
 	if (f->n == MAX_ALERTS)
 		return;
 	struct sd_arena *arena = f->snap->part.arena;
 	char text[512];
+	vsnprintf(text, sizeof(text), fmt, ap);
+	f->list[f->n++] = (struct sd_alert){level, source, sd_arena_strdup(arena, target),
+					    sd_arena_strdup(arena, text),
+					    kind ? kind : kind_of(arena, fmt)};
+}
+
+static void add(struct findings *f, enum sd_level level, const char *source, const char *target,
+		const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	vadd(f, NULL, level, source, target, fmt, ap);
 	va_end(ap);
-	f->list[f->n++] = (struct sd_alert){level, source, sd_arena_strdup(arena, target),
-					    sd_arena_strdup(arena, text)};
+}
+
+/* A finding with a kind of its own (see kind_of). */
+static void addk(struct findings *f, const char *kind, enum sd_level level, const char *source,
+		 const char *target, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vadd(f, kind, level, source, target, fmt, ap);
+	va_end(ap);
 }
 
 int sd_quorum(int managers) { return managers / 2 + 1; }
@@ -55,20 +109,21 @@ static void swarm_rules(struct findings *f, const struct sd_swarm *sw)
 		const struct sd_node *n = &sw->nodes[i];
 		bool manager = !strcmp(n->role, "manager");
 		if (strcmp(n->state, "ready") != 0)
-			add(f, manager ? SD_CRITICAL : SD_WARNING, "swarm", n->hostname,
+			addk(f, "node-down", manager ? SD_CRITICAL : SD_WARNING, "swarm", n->hostname,
 			    "%s %s is %s", manager ? "manager" : "worker", n->hostname, n->state);
 		else if (manager && !strcmp(n->manager, "unreachable"))
-			add(f, SD_CRITICAL, "swarm", n->hostname, "manager %s is unreachable",
+			addk(f, "manager-unreachable", SD_CRITICAL, "swarm", n->hostname,
+			     "manager %s is unreachable",
 			    n->hostname);
 	}
 	if (sw->managers > 0) {
 		int quorum = sd_quorum(sw->managers);
 		if (sw->managers_reachable < quorum)
-			add(f, SD_CRITICAL, "swarm", "quorum",
+			addk(f, "quorum-lost", SD_CRITICAL, "swarm", "quorum",
 			    "manager quorum lost: %d/%d reachable, %d needed", sw->managers_reachable,
 			    sw->managers, quorum);
 		else if (sw->managers_reachable == quorum)
-			add(f, SD_WARNING, "swarm", "quorum",
+			addk(f, "quorum-edge", SD_WARNING, "swarm", "quorum",
 			    "manager quorum at the edge: %d/%d reachable, losing one more loses it",
 			    sw->managers_reachable, sw->managers);
 	}
@@ -77,9 +132,9 @@ static void swarm_rules(struct findings *f, const struct sd_swarm *sw)
 		if (strstr(s->mode, "job"))
 			continue;
 		if (s->desired > 0 && s->running == 0)
-			add(f, SD_CRITICAL, "swarm", s->name, "%s: 0/%ld running", s->name, s->desired);
+			addk(f, "service-down", SD_CRITICAL, "swarm", s->name, "%s: 0/%ld running", s->name, s->desired);
 		else if (s->running < s->desired)
-			add(f, SD_WARNING, "swarm", s->name, "%s: %ld/%ld running", s->name, s->running,
+			addk(f, "service-degraded", SD_WARNING, "swarm", s->name, "%s: %ld/%ld running", s->name, s->running,
 			    s->desired);
 		const char *u = s->update_state;
 		if (!strcmp(u, "paused") || !strcmp(u, "rollback_paused") ||
@@ -290,6 +345,55 @@ static void backup_rules(struct findings *f, const struct sd_backups *b, long rp
 			    b->items[i].file, b->items[i].verify_message ? b->items[i].verify_message : "");
 }
 
+/* "prometheus: ..." for an error that does not say it already */
+static void prom_down(struct findings *f, const char *target, const char *error)
+{
+	if (!error || !*error)
+		return;
+	addk(f, "prometheus-unreachable", SD_WARNING, "prometheus", target, "%s%s",
+	     strncmp(error, "prometheus", 10) ? "prometheus: " : "", error);
+}
+
+/* Prometheus and Alertmanager: their firing alerts (not the console's own, pushed: counted
+ * once, as the finding they came from; not those whose severity counts as OK), the
+ * thresholds on node_exporter's figures, and an API that does not answer (a WARNING: the
+ * stack itself may be fine). */
+static void prom_rules(struct findings *f, const struct sd_prom *p, const struct sd_config *c)
+{
+	double cpu = c ? c->prometheus.cpu_percent : 90;
+	double mem = c ? c->prometheus.memory_available_percent : 10;
+	double disk = c ? c->prometheus.disk_free_percent : 10;
+	prom_down(f, p->alerts_from && *p->alerts_from ? p->alerts_from : "prometheus",
+		  p->alerts_error);
+	prom_down(f, "metrics", p->metrics_error);
+	if (p->push_error && *p->push_error)
+		addk(f, "alertmanager-push", SD_WARNING, "prometheus", "alertmanager",
+		     "prometheus: push to alertmanager: %s", p->push_error);
+	for (size_t i = 0; i < p->nalerts; i++) {
+		const struct sd_prom_alert *a = &p->alerts[i];
+		if (a->own || strcmp(a->state, "firing") != 0 || a->level == SD_OK)
+			continue;
+		addk(f, "prometheus-alert", a->level, "prometheus", *a->target ? a->target : a->name,
+		     "%s%s%s", a->name, *a->summary ? ": " : "", a->summary);
+	}
+	for (size_t i = 0; i < p->nnodes; i++) {
+		const struct sd_node_metrics *m = &p->nodes[i];
+		if (isfinite(m->cpu_busy) && m->cpu_busy > cpu)
+			addk(f, "cpu-busy", SD_WARNING, "metrics", m->node,
+			     "%s: CPU %.0f%% busy (> %g%%)", m->node, m->cpu_busy, cpu);
+		if (isfinite(m->mem_available) && isfinite(m->mem_total) && m->mem_total > 0 &&
+		    100.0 * m->mem_available / m->mem_total < mem)
+			addk(f, "memory-low", SD_WARNING, "metrics", m->node,
+			     "%s: memory available %.1f%% (< %g%%)", m->node,
+			     100.0 * m->mem_available / m->mem_total, mem);
+		if (isfinite(m->disk_free) && isfinite(m->disk_size) && m->disk_size > 0 &&
+		    100.0 * m->disk_free / m->disk_size < disk)
+			addk(f, "disk-low", SD_WARNING, "metrics", m->node,
+			     "%s: root disk free %.1f%% (< %g%%)", m->node,
+			     100.0 * m->disk_free / m->disk_size, disk);
+	}
+}
+
 void sd_health_evaluate(struct sd_snapshot *snap, const struct sd_config *config)
 {
 	struct findings f = {.snap = snap};
@@ -323,6 +427,9 @@ void sd_health_evaluate(struct sd_snapshot *snap, const struct sd_config *config
 									      : 300,
 				     snap->time ? snap->time : time(NULL));
 	}
+
+	if (snap->prom)
+		prom_rules(&f, snap->prom, config);
 
 	enum sd_level worst = SD_OK;
 	if (!snap->docker_status.answered)

@@ -40,6 +40,7 @@ void sd_snapshot_unref(struct sd_snapshot *snap)
 	sd_part_unref(snap->pg);
 	sd_part_unref(snap->redis);
 	sd_part_unref(snap->backups);
+	sd_part_unref(snap->prom);
 	sd_part_unref(snap->events);
 	sd_arena_free(snap->part.arena);
 }
@@ -83,5 +84,13 @@ const struct sd_pg_member *sd_pg_member_named(const struct sd_pg *pg, const char
 	for (size_t i = 0; i < pg->nmembers; i++)
 		if (!strcmp(pg->members[i].name, name))
 			return &pg->members[i];
+	return NULL;
+}
+
+const struct sd_node_metrics *sd_prom_node(const struct sd_prom *prom, const char *hostname)
+{
+	for (size_t i = 0; prom && hostname && i < prom->nnodes; i++)
+		if (prom->nodes[i].node && !strcmp(prom->nodes[i].node, hostname))
+			return &prom->nodes[i];
 	return NULL;
 }

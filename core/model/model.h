@@ -312,6 +312,48 @@ struct sd_backups {
 	long remote_retention_days;
 };
 
+/* ---- Prometheus and Alertmanager: the alerts that fire, node_exporter's figures ---- */
+struct sd_prom_alert {
+	const char *name;                    /* labels.alertname */
+	const char *state;                   /* firing | pending | suppressed */
+	const char *severity;                /* the severity label as written, "" when none */
+	enum sd_level level;                 /* from the severity (prometheus.severities) */
+	const char *summary;                 /* annotations.summary, else .description, else "" */
+	const char *target;                  /* the node, instance, service or job it is about */
+	struct sd_label *labels, *annotations;  /* sorted by key */
+	size_t nlabels, nannotations;
+	time_t since;                        /* startsAt (Alertmanager) or activeAt (Prometheus) */
+	bool own;                            /* one of this console's findings, pushed */
+};
+
+#define SD_METRIC_HISTORY 60
+/* One Swarm node's node_exporter figures; NAN where the series is missing. */
+struct sd_node_metrics {
+	const char *node;                    /* the Swarm node's hostname */
+	const char *instance;                /* the value of prometheus.node_label matched */
+	double cpu_busy;                     /* percent of all CPUs, 0..100 */
+	double mem_available, mem_total;     /* bytes */
+	double disk_free, disk_size;         /* bytes, the root filesystem */
+	double net_rx, net_tx;               /* bytes per second, all interfaces but lo */
+	double cpu_history[SD_METRIC_HISTORY];  /* oldest first, nhistory valid */
+	int nhistory;
+};
+
+struct sd_prom {
+	struct sd_part part;
+	time_t fetched_at;
+	const char *alerts_from;             /* "alertmanager" | "prometheus" | "" */
+	const char *alerts_error;            /* why the alerts could not be read, or "" */
+	const char *metrics_error;           /* why the node queries failed, or "" */
+	const char *push_error;              /* why the last push failed, or "" */
+	struct sd_prom_alert *alerts;        /* worst level first, then oldest */
+	size_t nalerts;
+	struct sd_node_metrics *nodes;       /* in the swarm's node order; none when no series */
+	size_t nnodes;
+	size_t pushed;                       /* findings held open at Alertmanager */
+	bool push;                           /* alertmanager.push is on */
+};
+
 /* ---- the timeline (core/timeline.h keeps it) ---- */
 struct sd_event {
 	double time;                         /* epoch seconds, to the millisecond */
@@ -340,6 +382,8 @@ struct sd_alert {
 	const char *source;  /* swarm | postgres | redis | backups */
 	const char *target;
 	const char *message;
+	const char *kind;    /* the rule that found it, stable ("node-down"): with source and
+	                        target the finding's identity (pushed to Alertmanager) */
 };
 
 struct sd_snapshot {
@@ -349,10 +393,12 @@ struct sd_snapshot {
 	enum sd_mode mode;
 	const char *cluster_name;
 	struct sd_backend_status docker_status, pg_status, redis_status, backups_status;
+	struct sd_backend_status prom_status;
 	struct sd_swarm *swarm;      /* NULL until the first answer; stale when !docker_status.reachable */
 	struct sd_pg *pg;            /* NULL when not configured or not yet answered */
 	struct sd_redis *redis;
 	struct sd_backups *backups;
+	struct sd_prom *prom;        /* NULL when neither prometheus nor alertmanager is set */
 	struct sd_events *events;    /* the timeline's newest events; NULL: none kept */
 	struct sd_alert *alerts;
 	size_t nalerts;
@@ -368,5 +414,6 @@ void sd_snapshot_unref(struct sd_snapshot *snap);
 const struct sd_node *sd_swarm_node(const struct sd_swarm *swarm, const char *id_or_name);
 const struct sd_service *sd_swarm_service(const struct sd_swarm *swarm, const char *id_or_name);
 const struct sd_pg_member *sd_pg_member_named(const struct sd_pg *pg, const char *name);
+const struct sd_node_metrics *sd_prom_node(const struct sd_prom *prom, const char *hostname);
 
 #endif

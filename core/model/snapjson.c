@@ -462,6 +462,7 @@ json_t *sd_snapshot_json_tasks(const struct sd_snapshot *snap, bool with_tasks)
 	json_object_set_new(root, "backups", snap->backups ? backups_json(snap->backups)
 							   : json_null());
 	json_object_set_new(root, "events", events_json(snap->events));
+	json_object_set_new(root, "prometheus", sd_snapshot_json_prom(snap));
 	const struct sd_backups *b = snap->backups;
 	json_object_set_new(root, "backups_remote",
 			    b && b->remote_configured

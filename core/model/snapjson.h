@@ -15,6 +15,9 @@ json_t *sd_snapshot_json_tasks(const struct sd_snapshot *snap, bool with_tasks);
 /* Write the JSON to OUT, the tasks streamed one by one (--once --json). */
 int sd_snapshot_write_json(const struct sd_snapshot *snap, FILE *out);
 
+/* The "prometheus" object (snapjson_prom.c): null when neither API is configured. */
+json_t *sd_snapshot_json_prom(const struct sd_snapshot *snap);
+
 /* RFC 3339 UTC ("2026-11-21T05:30:00Z") into BUF (at least 32 bytes). */
 const char *sd_time_rfc3339(time_t t, char *buf, size_t size);
 /* The same to the millisecond ("2026-11-21T05:30:00.123Z"), for the timeline's events. */

@@ -515,10 +515,10 @@ static void test_alerts(void **state)
 	(void)state;
 	struct sd_timeline *tl = sd_timeline_open(NULL, 0);
 	const struct sd_alert a[] = {
-		{SD_WARNING, "postgres", "pg-2", "replication lag 2.0 MB"},
-		{SD_CRITICAL, "postgres", "pg-2", "replication lag 9.0 MB"},
-		{SD_CRITICAL, "swarm", "worker-1", "node down"},
-		{SD_WARNING, "postgres", "pg-2", "replication lag 3.5 MB"},
+		{SD_WARNING, "postgres", "pg-2", "replication lag 2.0 MB", NULL},
+		{SD_CRITICAL, "postgres", "pg-2", "replication lag 9.0 MB", NULL},
+		{SD_CRITICAL, "swarm", "worker-1", "node down", NULL},
+		{SD_WARNING, "postgres", "pg-2", "replication lag 3.5 MB", NULL},
 	};
 	struct sd_snapshot *first = make_snap(false, a + 2, 1), *s0 = make_snap(true, a + 2, 1),
 			   *s1 = make_snap(true, a, 1), *s2 = make_snap(true, a + 3, 1),
