@@ -343,6 +343,13 @@ monitor_up() {
 	# the first scrapes, so that a test starts on a Prometheus that has seen every node
 	lab_wait 20 "Prometheus to scrape every running node" _monitor_nodes_scraped ||
 		_monitor_say "not every running node is scraped yet (see $(monitor_prom_url)/targets)"
+	# the config too (`monitor.sh up` on a lab that another checkout brought up, whose
+	# $LAB_CONFIG may hold sections this checkout's binary does not know): the lab's config
+	# as this checkout writes it, into a file of the stack's own, then the copy from it
+	if declare -F lab_write_config >/dev/null; then
+		# shellcheck disable=SC2034 # lab_write_config writes $LAB_CONFIG
+		(unset -f webdav_config && LAB_CONFIG=$MONITOR_RUN/lab.yaml && lab_write_config) || return 1
+	fi
 	_monitor_say "Prometheus $(monitor_prom_url), Alertmanager $(monitor_am_url), exporters on :$MONITOR_NODE_PORT ($((SECONDS - start))s)"
 }
 
