@@ -23,8 +23,9 @@
 #                         reading the lab's config)
 #   monitor_status        a line per process
 # Run as a command (tests and humans, as root):
-#   tests/lab/monitor.sh up | status | threshold memory|pool VALUE|default | kill prometheus|alertmanager
-#   tests/lab/monitor.sh env   (MONITOR_* facts for shell tests)
+#   tests/lab/monitor.sh up | down | status | env
+#   tests/lab/monitor.sh threshold memory|pool VALUE|default | kill prometheus|alertmanager
+#   (env: MONITOR_* facts for shell tests; down: the stack alone and its files, lab kept)
 
 # (run as a command, this file is read twice: once before tests/lab/lab defines LAB_*, once
 # when the lab sources it; the second reading is the one that counts)
@@ -391,6 +392,27 @@ monitor_down() {
 	return $status
 }
 
+# `monitor.sh down`: the stack alone, exporters included, and its files (the lab stays up)
+monitor_remove() {
+	local node name pid status=0
+	monitor_down || status=1
+	for node in "${LAB_NODES[@]}"; do
+		for name in node_exporter postgres_exporter; do
+			pid=$(cat "$LAB_RUN/$node/$name.pid" 2>/dev/null) || continue
+			if _monitor_alive "$LAB_RUN/$node/$name.pid" "$MONITOR_NODE_EXPORTER" "$node" ||
+				_monitor_alive "$LAB_RUN/$node/$name.pid" "$MONITOR_PG_EXPORTER" "$node"; then
+				kill -TERM "$pid" 2>/dev/null || true
+				lab_wait 10 "$name of $node to stop" sh -c "! kill -0 $pid 2>/dev/null || grep -q '^State:.*Z' /proc/$pid/status" || status=1
+			fi
+			rm -f "$LAB_RUN/$node/$name.pid" "$LAB_RUN/$node/$name.log"
+		done
+	done
+	((status == 0)) || return 1
+	rm -rf "$MONITOR_RUN" "$MONITOR_STATE" "$MONITOR_CONFIG"
+	monitor_check_clean || { _monitor_say "processes of the stack are left"; return 1; }
+	_monitor_say "stopped and removed"
+}
+
 # after `lab down`: nothing of the stack left running
 monitor_check_clean() {
 	if pgrep -af -- "--(config\\.file|web\\.listen-address)=($LAB_RUN|$LAB_HOST_IP|192\\.168\\.213\\.)" >&2; then
@@ -475,7 +497,7 @@ monitor_env() {
 _monitor_main() {
 	local cmd=${1:-}
 	case $cmd in
-	up | threshold | kill)
+	up | down | threshold | kill)
 		lab_require_root
 		exec 9<"$LAB_DIR/lab"
 		flock 9 # one mutating lab command at a time
@@ -483,6 +505,7 @@ _monitor_main() {
 	esac
 	case $cmd in
 	up) monitor_up ;;
+	down) monitor_remove ;;
 	status) monitor_status ;;
 	env) monitor_env ;;
 	threshold) [[ $# -eq 3 ]] || _monitor_usage; monitor_threshold "$2" "$3" ;;
@@ -495,7 +518,7 @@ _monitor_main() {
 }
 
 _monitor_usage() {
-	echo "usage: $0 up | status | env | threshold memory|pool VALUE|default | kill prometheus|alertmanager" >&2
+	echo "usage: $0 up | down | status | env | threshold memory|pool VALUE|default | kill prometheus|alertmanager" >&2
 	exit 2
 }
 
