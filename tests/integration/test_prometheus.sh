@@ -5,9 +5,9 @@
 # a killed worker is swarmdeck's alert at Alertmanager and resolves once healed; Prometheus
 # killed: its section says so and the rest stays live.
 . "$(dirname "$0")/lib.sh"
-plan 19
+plan 21
 MON="$ROOT/tests/lab/monitor.sh"
-NCHECKS=19
+NCHECKS=21
 
 skip_rest() { # REASON: every check not yet printed, as skipped
 	n=$((NCHECKS - done_checks))
@@ -25,7 +25,7 @@ skip() { done_checks=$((done_checks + 1)); echo "ok - $1 # SKIP $2"; }
 "$MON" up > "$TMP/monitor-up.log" 2>&1 || { sed 's/^/#   /' "$TMP/monitor-up.log" | tail -n 5; skip_rest "the monitoring stack did not come up"; }
 grep -q 'left out' "$TMP/monitor-up.log" && skip_rest "prometheus packages not installed (tests/deps.sh)"
 eval "$("$MON" env)"
-at_exit "'$MON' threshold memory default"
+at_exit "'$MON' threshold memory default; '$MON' threshold pool default"
 at_exit "'$MON' up"
 PROM=$MONITOR_PROM_URL
 AM=$MONITOR_AM_URL
@@ -101,6 +101,18 @@ fi
 check "and from the screen" wait_until 15 sh -c "! tmux capture-pane -p -t $session | grep -q HighMemoryUsage"
 tmux send-keys -t $session Escape
 
+# the pool rule, its threshold at 0 (every member has sessions: the exporter's own at least)
+if [ -x /usr/bin/prometheus-postgres-exporter ] && [ -d /var/lib/swarmdeck-lab/pg ]; then
+	t0=$(now)
+	"$MON" threshold pool 0 > /dev/null 2>&1
+	check "DatabaseConnectionPoolExhausted fires for the three members when its threshold is 0" \
+		wait_until 30 sh -c "[ \"\$('$SD' --once --json 2>/dev/null | jq '[.prometheus.alerts[] | select(.name == \"DatabaseConnectionPoolExhausted\" and .state == \"firing\") | .labels.member] | unique | length')\" = 3 ]"
+	note "pool alerts firing $(($(now) - t0))s after the threshold moved"
+	"$MON" threshold pool default > /dev/null 2>&1
+else
+	skip "DatabaseConnectionPoolExhausted fires for the three members when its threshold is 0" "no postgres exporter or data tier"
+fi
+
 # ---- (b) node figures against each node_exporter's own /metrics
 full() { once_json && jq -e '[.prometheus.nodes[] | select(.cpu_busy != null and .mem_available != null and .disk_free != null)] | length == 5' "$TMP/once.json"; }
 wait_until 70 full
@@ -153,6 +165,7 @@ tests/lab/lab heal worker-1 > "$TMP/heal.log" 2>&1 || sed 's/^/#   /' "$TMP/heal
 t0=$(now)
 check "healed: it resolves (gone, or endsAt past) within 60 s" wait_until 60 sh -c "! { curl -fsS '$AM/api/v2/alerts' > '$TMP/am2.json' && jq -e 'any(.[]; (.generatorURL | startswith(\"swarmdeck://\")) and .labels.target == \"worker-1\" and ((.endsAt // \"9999\") > (now | todate)))' '$TMP/am2.json'; }"
 note "resolved $(($(now) - t0))s after the heal"
+check "lab heal started worker-1's node_exporter again" wait_until 10 curl -fsS --max-time 3 -o /dev/null "http://192.168.213.21:$MONITOR_NODE_PORT/metrics"
 
 # ---- (d) Prometheus down: its section says so, the rest stays live
 "$SD" --once --json > "$TMP/before.json" 2>/dev/null
