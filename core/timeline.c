@@ -689,7 +689,7 @@ size_t sd_timeline_backups(struct sd_timeline *tl, const struct sd_backups *old,
 static bool all_answered(const struct sd_snapshot *s)
 {
 	const struct sd_backend_status *st[] = {&s->docker_status, &s->pg_status, &s->redis_status,
-						&s->backups_status};
+						&s->backups_status, &s->prom_status};
 	for (size_t i = 0; i < sizeof(st) / sizeof(st[0]); i++)
 		if (st[i]->configured && !st[i]->answered)
 			return false;
@@ -712,6 +712,12 @@ static bool alert_in(const struct sd_snapshot *s, const struct sd_alert *a, bool
 	return false;
 }
 
+/* Prometheus's alerts have their own events (sd_timeline_prom: alert-firing, -resolved) */
+static bool has_own_events(const struct sd_alert *a)
+{
+	return a->kind && !strcmp(a->kind, "prometheus-alert");
+}
+
 size_t sd_timeline_alerts(struct sd_timeline *tl, const struct sd_snapshot *old,
 			  const struct sd_snapshot *new, double now)
 {
@@ -722,14 +728,14 @@ size_t sd_timeline_alerts(struct sd_timeline *tl, const struct sd_snapshot *old,
 	 * without making it a new alert */
 	for (size_t i = 0; i < new->nalerts; i++) {
 		const struct sd_alert *a = &new->alerts[i];
-		if (!alert_in(old, a, true))
+		if (!has_own_events(a) && !alert_in(old, a, true))
 			kept += add_fmt(tl, now, a->source ? a->source : "?", "alert",
 					a->target ? a->target : "", "%s: %s",
 					sd_level_name(a->level), a->message ? a->message : "");
 	}
 	for (size_t i = 0; i < old->nalerts; i++) {
 		const struct sd_alert *o = &old->alerts[i];
-		if (!alert_in(new, o, false))
+		if (!has_own_events(o) && !alert_in(new, o, false))
 			kept += add_fmt(tl, now, o->source ? o->source : "?", "alert-cleared",
 					o->target ? o->target : "", "was %s: %s",
 					sd_level_name(o->level), o->message ? o->message : "");

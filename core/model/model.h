@@ -335,7 +335,7 @@ struct sd_node_metrics {
 	double mem_available, mem_total;     /* bytes */
 	double disk_free, disk_size;         /* bytes, the root filesystem */
 	double net_rx, net_tx;               /* bytes per second, all interfaces but lo */
-	double cpu_history[SD_METRIC_HISTORY];  /* oldest first, nhistory valid */
+	double cpu_history[SD_METRIC_HISTORY];  /* oldest first, nhistory valid; NAN: a gap */
 	int nhistory;
 };
 

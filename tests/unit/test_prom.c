@@ -597,6 +597,27 @@ static void test_timeline(void **state)
 		}
 	assert_true(firing);
 	sd_part_unref(ev);
+
+	/* their health lines make no second alert / alert-cleared event; the metrics' do */
+	struct sd_alert lines[] = {
+		{SD_WARNING, "prometheus", "worker-1", "HighMemoryUsage: x", "prometheus-alert"},
+		{SD_WARNING, "metrics", "worker-1", "worker-1: CPU 95% busy (> 90%)", "cpu-busy"},
+	};
+	struct sd_snapshot *s0 = sd_part_new(sizeof(*s0)), *s1 = sd_part_new(sizeof(*s1));
+	s0->docker_status.answered = s1->docker_status.answered = true;
+	s1->alerts = lines;
+	s1->nalerts = 2;
+	size_t before = sd_timeline_count(tl);
+	assert_int_equal(sd_timeline_alerts(tl, s0, s1, 1200), 1);
+	assert_int_equal(sd_timeline_alerts(tl, s1, s0, 1300), 1);
+	assert_int_equal(sd_timeline_count(tl), before + 2);
+	/* Prometheus not answered yet: no look to compare */
+	s1->prom_status.configured = true;
+	assert_int_equal(sd_timeline_alerts(tl, s0, s1, 1400), 0);
+	s1->alerts = NULL;
+	s1->nalerts = 0;
+	sd_snapshot_unref(s0);
+	sd_snapshot_unref(s1);
 	sd_part_unref(none);
 	sd_part_unref(some);
 	sd_part_unref(failed);

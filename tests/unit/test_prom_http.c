@@ -354,7 +354,12 @@ static void test_fetch_and_push(void **state)
 	assert_non_null(strstr(err, "alertmanager: "));
 	assert_non_null(strstr(p2->alerts_error, "alertmanager: "));
 	assert_non_null(strstr(p2->metrics_error, "prometheus: "));
-	assert_int_equal(p2->nnodes, 0);
+	/* the nodes stay, their figures missing, a gap in the history */
+	assert_int_equal(p2->nnodes, 2);
+	assert_true(isnan(p2->nodes[0].cpu_busy) && isnan(p2->nodes[0].mem_total));
+	assert_int_equal(p2->nodes[0].nhistory, 2);
+	assert_true(p2->nodes[0].cpu_history[0] == 42 && isnan(p2->nodes[0].cpu_history[1]));
+	assert_string_equal(p2->nodes[0].instance, "192.168.213.21:9100");
 	sd_part_unref(p2);
 	sd_prom_close(b);
 	sd_part_unref(p);

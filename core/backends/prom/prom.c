@@ -121,6 +121,35 @@ static int fetch_metrics(struct sd_prom_backend *b, struct sd_prom *part,
 	return rc;
 }
 
+/* A round without figures keeps the nodes of the last one, their figures missing and a gap
+ * in the history, so the sparkline goes on over a blip of Prometheus. */
+static void carry_nodes(struct sd_prom *part, const struct sd_prom *previous)
+{
+	if (!previous || !previous->nnodes)
+		return;
+	struct sd_arena *arena = part->part.arena;
+	part->nodes = sd_arena_alloc(arena, previous->nnodes * sizeof(*part->nodes));
+	part->nnodes = previous->nnodes;
+	for (size_t i = 0; i < previous->nnodes; i++) {
+		const struct sd_node_metrics *old = &previous->nodes[i];
+		struct sd_node_metrics *m = &part->nodes[i];
+		*m = *old;
+		m->node = sd_arena_strdup(arena, old->node);
+		m->instance = sd_arena_strdup(arena, old->instance);
+		m->cpu_busy = m->mem_available = m->mem_total = NAN;
+		m->disk_free = m->disk_size = m->net_rx = m->net_tx = NAN;
+		int n = old->nhistory < 0 ? 0
+			: old->nhistory > SD_METRIC_HISTORY ? SD_METRIC_HISTORY : old->nhistory;
+		if (n == SD_METRIC_HISTORY) {
+			memmove(m->cpu_history, m->cpu_history + 1,
+				(SD_METRIC_HISTORY - 1) * sizeof(double));
+			n--;
+		}
+		m->cpu_history[n++] = NAN;
+		m->nhistory = n;
+	}
+}
+
 int sd_prom_fetch(struct sd_prom_backend *b, const struct sd_prom *previous,
 		  const struct sd_swarm *swarm, struct sd_prom **out, char *err, size_t errlen)
 {
@@ -135,9 +164,11 @@ int sd_prom_fetch(struct sd_prom_backend *b, const struct sd_prom *previous,
 	if (fetch_alerts(b, part, aerr, sizeof(aerr)) != 0 && !aerr[0])
 		sd_strlcpy(aerr, "no answer", sizeof(aerr));
 	alert_targets(part, swarm);
-	if (b->prometheus && fetch_metrics(b, part, swarm, previous, merr, sizeof(merr)) != 0 &&
-	    !merr[0])
-		sd_strlcpy(merr, "no answer", sizeof(merr));
+	if (b->prometheus && fetch_metrics(b, part, swarm, previous, merr, sizeof(merr)) != 0) {
+		if (!merr[0])
+			sd_strlcpy(merr, "no answer", sizeof(merr));
+		carry_nodes(part, previous);
+	}
 	part->alerts_error = sd_arena_strdup(arena, aerr);
 	part->metrics_error = sd_arena_strdup(arena, merr);
 	part->push = b->pusher != NULL;
