@@ -8,6 +8,8 @@ postgresql-15 postgresql-client-15 redis-server redis-sentinel redis-tools util-
 ncurses-term valgrind jq clang libclang-rt-14-dev pg-activity"
 packages="$packages dpkg-dev man-db" # make deb (dpkg-shlibdeps) and its test (man)
 packages="$packages keepalived nginx-light" # the lab's front door (tests/lab/vip.sh)
+# the lab's monitoring stack (tests/lab/monitor.sh)
+packages="$packages prometheus prometheus-alertmanager prometheus-node-exporter prometheus-postgres-exporter"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
@@ -28,7 +30,14 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
 fi
 apt-get update -qq
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+apt-get install -y -qq -o DPkg::Lock::Timeout=300 --no-install-recommends $missing >/dev/null
+# where systemd runs, the packages have enabled their units: the lab starts its own copies
+# (tests/lab/monitor.sh), with its own addresses and data, and nothing else may hold them
+if [ -d /run/systemd/system ]; then
+	for unit in prometheus prometheus-alertmanager prometheus-node-exporter prometheus-postgres-exporter; do
+		systemctl disable --now "$unit.service" >/dev/null 2>&1 || true
+	done
+fi
 # the lab runs its own nginx and keepalived inside the nodes' namespaces (tests/lab/vip.sh):
 # the packages' system services stay off, now and at boot (nothing on the host's port 80)
 for s in nginx keepalived; do
