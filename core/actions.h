@@ -64,6 +64,8 @@ enum sd_action_id {
 	SD_ACTION_NODE_DEMOTE,
 	/* rollouts and node edits (actions_swarm.c) */
 	SD_ACTION_SERVICE_UPDATE, SD_ACTION_NODE_LABEL, SD_ACTION_NODE_REMOVE,
+	/* quorum lost: the last resort (actions_swarm.c) */
+	SD_ACTION_SWARM_RECOVER,
 	/* data tier and backups */
 	SD_ACTION_PG_PROMOTE,
 	/* PostgreSQL sessions (core/actions_pg.c) */

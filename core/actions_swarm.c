@@ -6,6 +6,7 @@
 #include "backends/docker/docker.h"
 #include "base/text.h"
 #include "core.h"
+#include "model/health.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -289,6 +290,66 @@ int sd_run_node_remove(struct sd_core *core, struct sd_request *req)
 	if (sd_docker_node_remove(sd_core_docker(core), req->target, err, sizeof(err)) != 0)
 		return sd_request_refuse(req, "%s", err);
 	snprintf(req->result, sizeof(req->result), "node %s removed from the swarm",
+		 req->target_name);
+	return 0;
+}
+
+/* ---- swarm.recover: Docker's last resort once quorum is lost ---- */
+
+bool sd_swarm_quorum_lost(const struct sd_snapshot *snap)
+{
+	const struct sd_backend_status *st = &snap->docker_status;
+	if (st->answered && !st->reachable && strstr(st->error, "does not have a leader"))
+		return true;
+	const struct sd_swarm *sw = snap->swarm;
+	return sw && st->reachable && sw->managers > 0 &&
+	       sw->managers_reachable < sd_quorum(sw->managers);
+}
+
+int sd_check_swarm_recover(struct sd_core *core, const struct sd_snapshot *snap,
+			   struct sd_request *req)
+{
+	(void)core;
+	const struct sd_node *n = sd_request_node(snap, req);
+	if (!n)
+		return sd_request_refuse(req, "no node '%s'", req->target);
+	if (!sd_swarm_quorum_lost(snap))
+		return sd_request_refuse(req, "quorum holds (%d/%d managers reachable): nothing to "
+				   "recover", snap->swarm->managers_reachable, snap->swarm->managers);
+	if (strcmp(n->role, "manager") != 0)
+		return sd_request_refuse(req, "%s is a worker: only a surviving manager can take the "
+				   "swarm over", n->hostname);
+	/* the request goes to the engine the console asks: it must be this one */
+	const char *asked = snap->swarm->engine_name ? snap->swarm->engine_name : "";
+	if (strcmp(n->hostname, asked) != 0)
+		return sd_request_refuse(req, "the console asks %s, not %s: swarm.recover runs on the "
+				   "manager it asks (docker.hosts, --context)",
+			      *asked ? asked : "no engine", n->hostname);
+	sd_request_ask(req, "DANGER: quorum is lost: the swarm schedules nothing and accepts no "
+		       "change until a majority of its managers is back.");
+	sd_request_ask(req, "\nIf they cannot come back, force a new cluster on %s "
+		       "(POST /swarm/init, ForceNewCluster):", n->hostname);
+	sd_request_ask(req, "\nit keeps the services, secrets and configs and becomes the only "
+		       "manager; the lost managers must then be removed or join again.");
+	sd_request_ask(req, "\nType the node's name %s to go on.", n->hostname);
+	req->confirm = SD_CONFIRM_TYPE_NAME;
+	return 0;
+}
+
+int sd_run_swarm_recover(struct sd_core *core, struct sd_request *req)
+{
+	char err[512], addr[128] = "";
+	struct sd_snapshot *snap = sd_core_snapshot(core);
+	const struct sd_node *n = snap ? sd_swarm_node(snap->swarm, req->target) : NULL;
+	if (n && n->addr)
+		sd_strlcpy(addr, n->addr, sizeof(addr));
+	sd_snapshot_unref(snap);
+	if (sd_docker_swarm_force_new_cluster(sd_core_docker(core), addr, err, sizeof(err)) != 0)
+		return sd_request_refuse(req, "%s", err);
+	snprintf(req->result, sizeof(req->result),
+		 "a new cluster on %s, its only manager; left to do: on each lost manager that comes "
+		 "back, `docker swarm leave --force` and join again (or `docker node demote` and "
+		 "`docker node rm` it here), then promote managers back to three (node.promote)",
 		 req->target_name);
 	return 0;
 }

@@ -32,6 +32,13 @@ int sd_check_node_remove(struct sd_core *core, const struct sd_snapshot *snap,
 			 struct sd_request *req);
 int sd_run_node_remove(struct sd_core *core, struct sd_request *req);
 
+/* swarm.recover: only once quorum is lost, only on the manager the console asks. */
+int sd_check_swarm_recover(struct sd_core *core, const struct sd_snapshot *snap,
+			   struct sd_request *req);
+int sd_run_swarm_recover(struct sd_core *core, struct sd_request *req);
+/* Has the swarm lost its manager quorum, as SNAP tells it (no leader, or too few reachable)? */
+bool sd_swarm_quorum_lost(const struct sd_snapshot *snap);
+
 /* Does constraint C ("node.labels.type==db", "node.role != manager") read the label KEY?
  * And, for a node with LABELS, does it hold? (Exposed for the unit tests.) */
 bool sd_constraint_reads_label(const char *c, const char *key);

@@ -420,7 +420,15 @@ void sd_health_evaluate(struct sd_snapshot *snap, const struct sd_config *config
 {
 	struct findings f = {.snap = snap};
 
-	backend_down(&f, &snap->docker_status, "swarm", "docker engine");
+	const struct sd_backend_status *ds = &snap->docker_status;
+	if (ds->answered && !ds->reachable && strstr(ds->error, "does not have a leader"))
+		/* the engine answers, its swarm does not: what that means, and the way out */
+		addk(&f, "quorum-lost", SD_CRITICAL, "swarm", "quorum",
+		     "manager quorum lost: the swarm has no leader: nothing is scheduled or changed "
+		     "until a majority of the managers is back; last resort: swarm.recover on a "
+		     "surviving manager");
+	else
+		backend_down(&f, ds, "swarm", "docker engine");
 	if (snap->swarm)
 		swarm_rules(&f, snap->swarm);
 	if (snap->pg_status.configured) {

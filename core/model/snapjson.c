@@ -470,8 +470,9 @@ json_t *sd_snapshot_json_tasks(const struct sd_snapshot *snap, bool with_tasks)
 		const struct sd_alert *a = &snap->alerts[i];
 		char level[16];
 		snprintf(level, sizeof(level), "%s", sd_level_name(a->level));
-		append(alerts, json_pack("{s:s s:o s:o s:o}", "level", level,
-			"source", sd_json_str(a->source), "target", sd_json_str(a->target), "message", sd_json_str(a->message)));
+		append(alerts, json_pack("{s:s s:o s:o s:o s:o}", "level", level,
+			"source", sd_json_str(a->source), "kind", sd_json_str(a->kind),
+			"target", sd_json_str(a->target), "message", sd_json_str(a->message)));
 	}
 	json_object_set_new(root, "alerts", alerts);
 	json_object_set_new(root, "cluster", cluster_json(snap));

@@ -111,6 +111,10 @@ int sd_docker_node_label(struct sd_docker *docker, const char *node, const char 
 			 const char *value, char *err, size_t errlen);
 /* DELETE /nodes/ID, not forced. */
 int sd_docker_node_remove(struct sd_docker *docker, const char *node, char *err, size_t errlen);
+/* POST /swarm/init with ForceNewCluster on the engine asked now, advertising ADDR ("": the
+ * engine's choice): the last resort once the managers' quorum is lost. */
+int sd_docker_swarm_force_new_cluster(struct sd_docker *docker, const char *addr, char *err,
+				      size_t errlen);
 /* The X-Registry-Auth value for IMAGE's registry from the "auths" of CONFIG_PATH (NULL:
  * $DOCKER_CONFIG/config.json, else ~/.docker/config.json): base64url of the JSON auth config,
  * as the CLI sends it. 1 when found (OUT filled), 0 when there is none (OUT ""). */

@@ -340,3 +340,29 @@ int sd_docker_node_remove(struct sd_docker *d, const char *node, char *err, size
 	docker_handle_release(d, h);
 	return rc;
 }
+
+int sd_docker_swarm_force_new_cluster(struct sd_docker *d, const char *addr, char *err,
+				      size_t errlen)
+{
+	if (refuse_read_only(d, "swarm", err, errlen))
+		return -1;
+	/* an empty Spec: the cluster's own settings are kept (the engine merges what is set) */
+	json_t *body = json_pack("{s:s, s:b, s:{}}", "ListenAddr", "0.0.0.0:2377",
+				 "ForceNewCluster", 1, "Spec");
+	if (addr && *addr)
+		json_object_set_new(body, "AdvertiseAddr", json_string(addr));
+	char *text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	CURL *h = docker_handle_acquire(d);
+	char full[256];
+	int rc = docker_versioned_path(d, h, "/swarm/init", full, sizeof(full), err, errlen);
+	if (rc == 0) {
+		struct buffer_sink b;
+		docker_buffer_init(&b, 1 << 20);
+		rc = docker_perform(d, h, "POST", full, text, &b.sink, NULL, err, errlen);
+		free(b.data);
+	}
+	docker_handle_release(d, h);
+	free(text);
+	return rc;
+}
