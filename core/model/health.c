@@ -89,6 +89,11 @@ static void addk(struct findings *f, const char *kind, enum sd_level level, cons
 
 int sd_quorum(int managers) { return managers / 2 + 1; }
 
+/* What a lost quorum means to the operator, and the way out. */
+#define QUORUM_LOST_MEANS                                                                   \
+	"nothing is scheduled or changed until a majority of the managers is back; last "    \
+	"resort: swarm.recover on a surviving manager"
+
 static int severity(enum sd_level level)
 {
 	static const int rank[] = {0, 1, 3, 2}; /* OK, WARNING, CRITICAL, UNKNOWN */
@@ -120,8 +125,8 @@ static void swarm_rules(struct findings *f, const struct sd_swarm *sw)
 		int quorum = sd_quorum(sw->managers);
 		if (sw->managers_reachable < quorum)
 			addk(f, "quorum-lost", SD_CRITICAL, "swarm", "quorum",
-			    "manager quorum lost: %d/%d reachable, %d needed", sw->managers_reachable,
-			    sw->managers, quorum);
+			    "manager quorum lost: %d/%d reachable, %d needed: " QUORUM_LOST_MEANS,
+			    sw->managers_reachable, sw->managers, quorum);
 		else if (sw->managers_reachable == quorum)
 			addk(f, "quorum-edge", SD_WARNING, "swarm", "quorum",
 			    "manager quorum at the edge: %d/%d reachable, losing one more loses it",
@@ -424,9 +429,7 @@ void sd_health_evaluate(struct sd_snapshot *snap, const struct sd_config *config
 	if (ds->answered && !ds->reachable && strstr(ds->error, "does not have a leader"))
 		/* the engine answers, its swarm does not: what that means, and the way out */
 		addk(&f, "quorum-lost", SD_CRITICAL, "swarm", "quorum",
-		     "manager quorum lost: the swarm has no leader: nothing is scheduled or changed "
-		     "until a majority of the managers is back; last resort: swarm.recover on a "
-		     "surviving manager");
+		     "manager quorum lost: the swarm has no leader: " QUORUM_LOST_MEANS);
 	else
 		backend_down(&f, ds, "swarm", "docker engine");
 	if (snap->swarm)
