@@ -274,69 +274,67 @@ static void timeline_note(struct sd_core *core, enum backend which, void *old, v
 
 /* ---- pollers ---- */
 
+/* A core's parts are typed pointers (core->pg, core->vip, ...); the two helpers below take
+ * the address of one and copy the pointer with memcpy, which may stand for any type. */
+
+/* The part in SLOT, referenced under the lock: what a backend builds its next one on. */
+static void *part_now(struct sd_core *core, const void *slot)
+{
+	void *part;
+	pthread_mutex_lock(&core->lock);
+	memcpy(&part, slot, sizeof(part));
+	sd_part_ref(part);
+	pthread_mutex_unlock(&core->lock);
+	return part;
+}
+
+/* One attempt of WHICH is over: PART (handed over; NULL keeps the last one, marked stale by
+ * the status) goes into SLOT, the status and a snapshot are published, and the timeline is
+ * told what changed from the part it replaced. */
+static void install_part(struct sd_core *core, enum backend which, void *slot, void *part,
+			 int rc, const char *err)
+{
+	void *old = NULL;
+	pthread_mutex_lock(&core->lock);
+	if (part) {
+		memcpy(&old, slot, sizeof(old));
+		memcpy(slot, &part, sizeof(part));
+	}
+	set_status_locked(core, which, rc, err);
+	publish_locked(core);
+	pthread_mutex_unlock(&core->lock);
+	timeline_note(core, which, old, part);
+	sd_part_unref(old);
+}
+
 static void fetch_docker(struct sd_core *core)
 {
 	char err[256] = "";
 	struct sd_swarm *swarm = NULL;
 	int rc = sd_docker_fetch(core->docker, &swarm, err, sizeof(err));
-	pthread_mutex_lock(&core->lock);
-	struct sd_swarm *old = NULL;
-	if (rc == 0) {
-		old = core->swarm;
-		core->swarm = swarm;
-	} else {
-		sd_part_unref(swarm); /* keep the last good data, marked stale by the status */
+	if (rc != 0) { /* keep the last good data */
+		sd_part_unref(swarm);
 		swarm = NULL;
 	}
-	set_status_locked(core, B_DOCKER, rc, err);
-	publish_locked(core);
-	pthread_mutex_unlock(&core->lock);
-	timeline_note(core, B_DOCKER, old, swarm);
-	sd_part_unref(old);
+	install_part(core, B_DOCKER, &core->swarm, swarm, rc, err);
 }
 
 static void fetch_postgres(struct sd_core *core)
 {
 	char err[256] = "";
-	struct sd_pg *pg = NULL;
-	pthread_mutex_lock(&core->lock);
-	struct sd_pg *previous = sd_part_ref(core->pg);
-	pthread_mutex_unlock(&core->lock);
+	struct sd_pg *pg = NULL, *previous = part_now(core, &core->pg);
 	int rc = sd_pg_fetch(core->pgb, previous, &pg, err, sizeof(err));
 	sd_part_unref(previous);
-	pthread_mutex_lock(&core->lock);
-	struct sd_pg *old = NULL;
-	if (pg) {
-		old = core->pg;
-		core->pg = pg;
-	}
-	set_status_locked(core, B_POSTGRES, rc, err);
-	publish_locked(core);
-	pthread_mutex_unlock(&core->lock);
-	timeline_note(core, B_POSTGRES, old, pg);
-	sd_part_unref(old);
+	install_part(core, B_POSTGRES, &core->pg, pg, rc, err);
 }
 
 static void fetch_redis(struct sd_core *core)
 {
 	char err[256] = "";
-	struct sd_redis *redis = NULL;
-	pthread_mutex_lock(&core->lock);
-	struct sd_redis *previous = sd_part_ref(core->redis);
-	pthread_mutex_unlock(&core->lock);
+	struct sd_redis *redis = NULL, *previous = part_now(core, &core->redis);
 	int rc = sd_sentinel_fetch(core->sentinel, previous, &redis, err, sizeof(err));
 	sd_part_unref(previous);
-	pthread_mutex_lock(&core->lock);
-	struct sd_redis *old = NULL;
-	if (redis) {
-		old = core->redis;
-		core->redis = redis;
-	}
-	set_status_locked(core, B_REDIS, rc, err);
-	publish_locked(core);
-	pthread_mutex_unlock(&core->lock);
-	timeline_note(core, B_REDIS, old, redis);
-	sd_part_unref(old);
+	install_part(core, B_REDIS, &core->redis, redis, rc, err);
 }
 
 static void fetch_backups(struct sd_core *core)
@@ -344,17 +342,7 @@ static void fetch_backups(struct sd_core *core)
 	char err[256] = "";
 	struct sd_backups *list = NULL;
 	int rc = sd_backup_list(core->backup, &list, err, sizeof(err));
-	pthread_mutex_lock(&core->lock);
-	struct sd_backups *old = NULL;
-	if (list) {
-		old = core->backups;
-		core->backups = list;
-	}
-	set_status_locked(core, B_BACKUPS, rc, err);
-	publish_locked(core);
-	pthread_mutex_unlock(&core->lock);
-	timeline_note(core, B_BACKUPS, old, list);
-	sd_part_unref(old);
+	install_part(core, B_BACKUPS, &core->backups, list, rc, err);
 }
 
 /* Prometheus and Alertmanager: the nodes of the swarm seen last match the series; a part
@@ -376,17 +364,7 @@ static void fetch_prom(struct sd_core *core)
 	int rc = sd_prom_fetch(core->promb, previous, swarm, &prom, err, sizeof(err));
 	sd_part_unref(previous);
 	sd_part_unref(swarm);
-	pthread_mutex_lock(&core->lock);
-	struct sd_prom *old = NULL;
-	if (prom) {
-		old = core->prom;
-		core->prom = prom;
-	}
-	set_status_locked(core, B_PROM, rc, err);
-	publish_locked(core);
-	pthread_mutex_unlock(&core->lock);
-	timeline_note(core, B_PROM, old, prom);
-	sd_part_unref(old);
+	install_part(core, B_PROM, &core->prom, prom, rc, err);
 }
 
 /* The push: every interval, the findings of the newest snapshot to Alertmanager, open for
@@ -421,20 +399,10 @@ static void *prom_push_main(void *arg)
 static void fetch_vip(struct sd_core *core)
 {
 	char err[256] = "";
-	struct sd_vip *vip = NULL;
-	pthread_mutex_lock(&core->lock);
-	struct sd_vip *previous = sd_part_ref(core->vip);
-	pthread_mutex_unlock(&core->lock);
+	struct sd_vip *vip = NULL, *previous = part_now(core, &core->vip);
 	int rc = sd_vip_fetch(core->vipb, previous, &vip, err, sizeof(err));
 	sd_part_unref(previous);
-	pthread_mutex_lock(&core->lock);
-	struct sd_vip *old = core->vip;
-	core->vip = vip;
-	set_status_locked(core, B_VIP, rc, err);
-	publish_locked(core);
-	pthread_mutex_unlock(&core->lock);
-	timeline_note(core, B_VIP, old, vip);
-	sd_part_unref(old);
+	install_part(core, B_VIP, &core->vip, vip, rc, err);
 }
 
 static void (*const fetchers[B_COUNT])(struct sd_core *) = {fetch_docker, fetch_postgres,
