@@ -517,6 +517,7 @@ static int restore_scale(void *ctx, const char *service, long replicas, char *er
 	step.confirm = SD_CONFIRM_TYPE_NAME; /* the restore's confirmation covers its steps */
 	step.ticket = rs->restore->ticket;
 	snprintf(step.part_of, sizeof(step.part_of), "%s", rs->restore->action->name);
+	sd_strlcpy(step.cluster, rs->restore->cluster, sizeof(step.cluster));
 	int rc = sd_action_run(rs->core, &step);
 	sd_core_audit(rs->core, &step, rc == 0 ? "ok" : "failed");
 	if (rc != 0)
@@ -566,7 +567,7 @@ static const struct sd_action registry[] = {
 	NAV(SD_ACTION_PAGE_DOWN, "page.down", "one page down"),
 	NAV(SD_ACTION_FILTER, "filter", "filter rows (Enter keeps it, Esc clears it)"),
 	NAV(SD_ACTION_SORT_NEXT, "sort.next", "sort by the next column"),
-	NAV(SD_ACTION_OPEN, "open", "show the tasks of the selected service or node, or a PostgreSQL member's sessions"),
+	NAV(SD_ACTION_OPEN, "open", "show the tasks of the selected service or node, a PostgreSQL member's sessions, or enter the selected cluster"),
 	NAV(SD_ACTION_BACK, "back", "close the dialog, filter or task view"),
 	NAV(SD_ACTION_SCREEN_SAVE, "screen.save", "save the screen as text"),
 	NAV(SD_ACTION_PANE_ZOOM, "pane.zoom", "show the focused pane alone on the whole screen, and back"),
@@ -587,6 +588,8 @@ static const struct sd_action registry[] = {
 	/* the timeline */
 	NAV(SD_ACTION_FOCUS_EVENTS, "focus.events", "show the timeline: what happened, newest first"),
 	NAV(SD_ACTION_FOCUS_ALERTS, "focus.alerts", "show what is wrong now: findings and Prometheus's alerts (pane 9)"),
+	NAV(SD_ACTION_FOCUS_FLEET, "focus.fleet", "show every cluster of the config, a line each (pane 0); open enters one"),
+	NAV(SD_ACTION_CLUSTER_SWITCH, "cluster.switch", "switch to another cluster of the config, chosen by name"),
 	SWARM(SD_ACTION_SERVICE_SCALE, "service.scale", "set a service's number of replicas",
 	      SD_TARGET_SERVICE, "Replicas", SD_CONFIRM_YES, check_scale, run_scale),
 	SWARM(SD_ACTION_SERVICE_ROLLBACK, "service.rollback", "roll a service back to its previous spec",
@@ -778,19 +781,28 @@ static int check_request(struct sd_core *core, const struct sd_snapshot *snap,
 	return a->check(core, snap, req);
 }
 
-/* On a protected cluster every change asks for its target's name typed (the cluster's own
- * name for an action on none), and the question starts by naming the cluster. */
-static void protect(const struct sd_config *config, struct sd_request *req)
+/* Every change names its cluster (the config's name, else the engine's, as the header does):
+ * the question starts with it and the audit line carries it. On a protected cluster every
+ * change asks for its target's name typed (the cluster's own name for an action on none). */
+static void name_cluster(const struct sd_config *config, const struct sd_snapshot *snap,
+			 struct sd_request *req)
 {
-	if (!config->protected_cluster || req->confirm == SD_CONFIRM_NONE)
+	const char *cluster = snap->cluster_name && *snap->cluster_name ? snap->cluster_name : "";
+	sd_strlcpy(req->cluster, cluster, sizeof(req->cluster));
+	if (req->confirm == SD_CONFIRM_NONE)
 		return;
-	const char *cluster = config->cluster_name && *config->cluster_name ? config->cluster_name
-									   : "this cluster";
-	req->confirm = SD_CONFIRM_TYPE_NAME;
-	if (!*req->target_name)
-		sd_strlcpy(req->target_name, cluster, sizeof(req->target_name));
+	bool guarded = config->protected_cluster;
+	if (guarded) {
+		req->confirm = SD_CONFIRM_TYPE_NAME;
+		if (!*req->target_name)
+			sd_strlcpy(req->target_name, *cluster ? cluster : "this cluster",
+				   sizeof(req->target_name));
+	}
+	if (!*cluster && !guarded)
+		return;
 	char question[sizeof(req->question) + 160];
-	snprintf(question, sizeof(question), "PROTECTED cluster %.120s: %s", cluster, req->question);
+	snprintf(question, sizeof(question), "%scluster %.120s: %s", guarded ? "PROTECTED " : "",
+		 *cluster ? cluster : "(unnamed)", req->question);
 	sd_strlcpy(req->question, question, sizeof(req->question));
 }
 
@@ -809,15 +821,15 @@ int sd_action_prepare(struct sd_core *core, const struct sd_action *action, cons
 		return 0;
 	struct sd_snapshot *snap = sd_core_snapshot(core);
 	int rc = check_request(core, snap, req);
-	sd_snapshot_unref(snap);
 	if (rc == 0)
 		rc = sd_core_check_holds(core, req, req->result, sizeof(req->result));
+	name_cluster(sd_core_config(core), snap, req);
+	sd_snapshot_unref(snap);
 	if (rc != 0) {
 		req->status = -1;
 		sd_core_audit(core, req, "refused");
 		return rc;
 	}
-	protect(sd_core_config(core), req);
 	return 0;
 }
 

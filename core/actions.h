@@ -58,6 +58,8 @@ enum sd_action_id {
 	SD_ACTION_LOGS_FILTER, SD_ACTION_LOGS_SAVE,
 	/* the timeline, the alerts */
 	SD_ACTION_FOCUS_EVENTS, SD_ACTION_FOCUS_ALERTS,
+	/* several clusters: the fleet view (pane 0) and the switch */
+	SD_ACTION_FOCUS_FLEET, SD_ACTION_CLUSTER_SWITCH,
 	/* Swarm */
 	SD_ACTION_SERVICE_SCALE, SD_ACTION_SERVICE_ROLLBACK, SD_ACTION_SERVICE_REDEPLOY,
 	SD_ACTION_NODE_DRAIN, SD_ACTION_NODE_PAUSE, SD_ACTION_NODE_ACTIVATE, SD_ACTION_NODE_PROMOTE,
@@ -125,6 +127,7 @@ struct sd_request {
 	size_t nholds;
 	uint64_t ticket;         /* set when queued: whose holds are whose */
 	char part_of[64];        /* audit: "backup.restore" for a step of another action */
+	char cluster[64];        /* the cluster it acts on (its name in the header), for the audit */
 };
 
 /* The registry, in help order; NULL-terminated. */

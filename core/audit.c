@@ -48,6 +48,8 @@ int sd_audit_append(const char *path, const struct sd_request *req, const char *
 	/* a step another action takes (the restore's scales) says whose step it is */
 	if (req->part_of[0])
 		json_object_set_new(line, "part_of", json_string(req->part_of));
+	if (req->cluster[0])
+		sd_json_set(line, "cluster", sd_json_str(req->cluster));
 	char *text = json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII);
 	json_decref(line);
 	if (!text)

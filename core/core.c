@@ -63,6 +63,7 @@ struct sd_core {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;        /* pollers and the worker wait on it */
 	int stop;
+	bool background;            /* another cluster is on screen: poll slower (fleet.h) */
 
 	/* store */
 	struct sd_snapshot *current;
@@ -415,7 +416,20 @@ static double poll_interval(struct sd_core *core, enum backend which)
 	if (which == B_BACKUPS && core->backups && core->backups->running &&
 	    *core->backups->running)
 		return 0.5;
-	return core->config->interval;
+	double interval = core->config->interval;
+	if (core->background) /* not on screen: at a quarter of the pace, at least every 5 s */
+		return interval * 4 > 5 ? interval * 4 : 5;
+	return interval;
+}
+
+void sd_core_set_background(struct sd_core *core, bool background)
+{
+	pthread_mutex_lock(&core->lock);
+	bool sooner = core->background && !background;
+	core->background = background;
+	pthread_mutex_unlock(&core->lock);
+	if (sooner) /* coming on screen: a fresh look now rather than at the slow pace's end */
+		sd_core_refresh(core);
 }
 
 static void *poller_main(void *arg)
@@ -731,6 +745,8 @@ struct sd_core *sd_core_new(const struct sd_config *config, enum sd_mode mode,
 								? (size_t)config->timeline.max_events
 								: 0);
 		free(path);
+		/* a named cluster's timeline leaves out the actions on the others */
+		sd_timeline_audit_cluster(core->timeline, config->cluster_name);
 		char warn[512];
 		if (sd_timeline_load(core->timeline, warn, sizeof(warn)) > 0) {
 			/* a damaged line is said (on the status line), never the reason to stop */

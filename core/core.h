@@ -34,6 +34,10 @@ struct sd_snapshot *sd_core_snapshot(struct sd_core *core);
 int sd_core_notify_fd(const struct sd_core *core);
 void sd_core_drain_notify(struct sd_core *core);
 
+/* BACKGROUND: another cluster is on screen, and this core's pollers go slower (fleet.h);
+ * coming back on screen asks for a fresh look at once. */
+void sd_core_set_background(struct sd_core *core, bool background);
+
 /* Ask every backend for a fresh look now (the `refresh` action). */
 void sd_core_refresh(struct sd_core *core);
 

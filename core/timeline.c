@@ -41,7 +41,8 @@ struct sd_timeline {
 	struct sd_events *cached;
 	uint64_t cached_generation;
 	size_t cached_n;
-	/* the audit log: where the last read stopped */
+	/* the audit log: where the last read stopped; the cluster whose lines it keeps */
+	char *cluster;
 	bool audit_seen;
 	dev_t audit_dev;
 	ino_t audit_ino;
@@ -107,8 +108,17 @@ void sd_timeline_free(struct sd_timeline *tl)
 	free(tl->ev);
 	sd_part_unref(tl->cached);
 	free(tl->path);
+	free(tl->cluster);
 	pthread_mutex_destroy(&tl->lock);
 	free(tl);
+}
+
+void sd_timeline_audit_cluster(struct sd_timeline *tl, const char *cluster)
+{
+	pthread_mutex_lock(&tl->lock);
+	free(tl->cluster);
+	tl->cluster = cluster ? xstrdup(cluster) : NULL;
+	pthread_mutex_unlock(&tl->lock);
 }
 
 const char *sd_timeline_path(const struct sd_timeline *tl) { return tl->path ? tl->path : ""; }
@@ -762,6 +772,11 @@ static void audit_line(struct sd_timeline *tl, const char *line, size_t len, dou
 	const char *result = json_string_value(json_object_get(o, "result"));
 	const char *message = json_string_value(json_object_get(o, "message"));
 	const char *part_of = json_string_value(json_object_get(o, "part_of"));
+	const char *cluster = json_string_value(json_object_get(o, "cluster"));
+	if (tl->cluster && cluster && strcmp(cluster, tl->cluster) != 0) {
+		json_decref(o); /* another cluster's action, from a console over several */
+		return;
+	}
 	double t = sd_timeline_parse_time(when);
 	/* the line is written when the action has finished: its second's end keeps it after
 	 * what the action caused to be seen in the same second */

@@ -81,6 +81,8 @@ size_t sd_timeline_docker_event(struct sd_timeline *tl, const char *json, size_t
 /* The audit log's lines not read yet (the first call: those after the newest audit event
  * held, from the last MiB of the file). */
 size_t sd_timeline_audit(struct sd_timeline *tl, const char *audit_path);
+/* Keep only the audit lines of CLUSTER (and those naming none); NULL: every line. */
+void sd_timeline_audit_cluster(struct sd_timeline *tl, const char *cluster);
 
 /* "2026-12-01T22:50:01.123Z" <-> epoch seconds; parse: -1 when malformed. */
 const char *sd_timeline_time_text(double t, char *buf, size_t size);

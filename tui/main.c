@@ -5,6 +5,7 @@
 #include "conf/theme.h"
 #include "base/error.h"
 #include "core.h"
+#include "fleet.h"
 #include "backends/docker/context.h"
 #include "backends/docker/docker.h"
 #include "conf/drill.h"
@@ -29,7 +30,7 @@
 enum { EXIT_USAGE = 2 };
 
 struct options {
-	const char *config, *theme, *keymap, *play, *report, *record, *context;
+	const char *config, *theme, *keymap, *play, *report, *record, *context, *cluster;
 	struct do_options act;       /* --do ACTION [TARGET] [VALUE] --yes --confirm NAME */
 	double interval;
 	bool watch, once, json, headless, check_config, allow_exec, keys;
@@ -39,7 +40,7 @@ struct options {
 static void usage(FILE *out)
 {
 	fputs("usage: swarmdeck [--watch] [--config FILE] [--theme NAME|FILE] [--keymap NAME|FILE]\n"
-	      "                 [--interval SECONDS] [--context NAME]\n"
+	      "                 [--interval SECONDS] [--context NAME] [--cluster NAME]\n"
 	      "       swarmdeck --once [--json]        one snapshot; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN\n"
 	      "       swarmdeck --play DRILL.yaml [--headless] [--report FILE] [--allow-exec] [--watch]\n"
 	      "       swarmdeck --record DRILL.yaml    record what you type as a drill\n"
@@ -74,6 +75,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"check", no_argument, NULL, 'E'},
 		{"do", required_argument, NULL, 'D'},     {"yes", no_argument, NULL, 'y'},
 		{"confirm", required_argument, NULL, 'N'}, {"context", required_argument, NULL, 'X'},
+		{"cluster", required_argument, NULL, 'L'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -105,6 +107,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'y': o->act.yes = true; break;
 		case 'N': o->act.confirm = optarg; break;
 		case 'X': o->context = optarg; break;
+		case 'L': o->cluster = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': o->version = true; break;
 		case 'E': o->check = true; break;
@@ -147,9 +150,44 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
+/* The cluster --cluster names (or the first), with the command line's --interval and
+ * --context applied: *SHOWN its index. -1 with the error printed. */
+static int choose_cluster(const struct options *o, struct sd_config *config, size_t *shown)
+{
+	*shown = 0;
+	if (o->cluster) {
+		int i = sd_config_find_cluster(config, o->cluster);
+		if (i < 0) {
+			fprintf(stderr, "swarmdeck: --cluster %s: %s names no such cluster", o->cluster,
+				config->path ? config->path : "the built-in config");
+			for (size_t k = 0; k < config->nclusters; k++)
+				fprintf(stderr, "%s%s", k ? ", " : " (it has ", config->clusters[k].cluster_name);
+			fprintf(stderr, "%s\n", config->nclusters ? ")" : " (no clusters:)");
+			return -1;
+		}
+		*shown = (size_t)i;
+	}
+	for (size_t i = 0; i < sd_config_ncluster(config); i++)
+		if (o->interval > 0)
+			((struct sd_config *)sd_config_cluster(config, i))->interval = o->interval;
+	if (o->context) { /* the command line's context beats the file's host and context */
+		if (config->nclusters > 1 && !o->cluster) {
+			fprintf(stderr, "swarmdeck: --context: the config names %zu clusters: say which with --cluster NAME\n",
+				config->nclusters);
+			return -1;
+		}
+		struct sd_config *c = (struct sd_config *)sd_config_cluster(config, *shown);
+		free(c->docker.host);
+		free(c->docker.context);
+		c->docker.host = NULL;
+		c->docker.context = xstrdup(o->context);
+	}
+	return 0;
+}
+
 /* Load config, theme and keymap; print the first error. */
-static int load_all(const struct options *o, struct sd_config *config, struct sd_theme *theme,
-		    struct sd_keymap *keymap)
+static int load_all(const struct options *o, struct sd_config *config, size_t *shown,
+		    struct sd_theme *theme, struct sd_keymap *keymap)
 {
 	struct sd_error err = {{0}};
 	char *path = o->config ? xstrdup(o->config) : sd_config_default_path();
@@ -159,13 +197,9 @@ static int load_all(const struct options *o, struct sd_config *config, struct sd
 		fprintf(stderr, "swarmdeck: %s\n", err.text);
 		return -1;
 	}
-	if (o->interval > 0)
-		config->interval = o->interval;
-	if (o->context) { /* the command line's context beats the file's host and context */
-		free(config->docker.host);
-		free(config->docker.context);
-		config->docker.host = NULL;
-		config->docker.context = xstrdup(o->context);
+	if (choose_cluster(o, config, shown) != 0) {
+		sd_config_free(config);
+		return -1;
 	}
 	const char *theme_name = o->theme ? o->theme : config->theme;
 	if (!theme_name && getenv("NO_COLOR") && *getenv("NO_COLOR"))
@@ -196,7 +230,7 @@ static int load_all(const struct options *o, struct sd_config *config, struct sd
 }
 
 /* --check-config: which engine the console would ask, and why that one (context.h). */
-static int print_engine(const struct sd_config *config)
+static int print_engine(const struct sd_config *config, const char *prefix)
 {
 	struct sd_docker_target t;
 	char err[1024];
@@ -205,10 +239,11 @@ static int print_engine(const struct sd_config *config)
 		fprintf(stderr, "swarmdeck: %s\n", err);
 		return -1;
 	}
-	printf("docker %s (from %s%s%s%s)\n", *t.host ? t.host : "unix:///var/run/docker.sock",
-	       t.source, *t.context ? ", context " : "", t.context, t.tls ? ", TLS" : "");
+	printf("%sdocker %s (from %s%s%s%s)\n", prefix,
+	       *t.host ? t.host : "unix:///var/run/docker.sock", t.source,
+	       *t.context ? ", context " : "", t.context, t.tls ? ", TLS" : "");
 	for (size_t i = 0; i < config->docker.nhosts; i++)
-		printf("docker failover %zu: %s\n", i + 1, config->docker.hosts[i]);
+		printf("%sdocker failover %zu: %s\n", prefix, i + 1, config->docker.hosts[i]);
 	return 0;
 }
 
@@ -279,22 +314,60 @@ static void print_text(const struct sd_snapshot *s)
 	}
 }
 
-static int run_once(struct sd_core *core, const struct sd_config *config, bool json)
+/* How long --once waits for a cluster's first answers. */
+static double first_wait(const struct sd_config *config)
 {
-	sd_core_start_pollers(core);
 	double wait = config->docker.timeout_ms / 1000.0 + 2;
 	if (config->postgres.configured)
 		wait += config->postgres.connect_timeout + config->postgres.statement_timeout_ms / 1000.0;
-	sd_core_wait_first(core, wait);
+	return wait;
+}
+
+/* --once on one cluster's CORE (--cluster NAME). */
+static int run_once_core(struct sd_core *core, const struct sd_config *config, bool json)
+{
+	sd_core_start_pollers(core);
+	sd_core_wait_first(core, first_wait(config));
 	struct sd_snapshot *snap = sd_core_snapshot(core);
-	if (json) {
+	if (json)
 		sd_snapshot_write_json(snap, stdout);
-	} else {
+	else
 		print_text(snap);
-	}
 	int code = (int)snap->health;
 	sd_snapshot_unref(snap);
 	return code;
+}
+
+/* --once over FLEET: the one cluster as ever, or with several, each in turn (the JSON keys
+ * them by name); the exit status is the worst health. */
+static int run_once(struct sd_fleet *fleet, bool json)
+{
+	size_t n = sd_fleet_count(fleet);
+	double wait = 0;
+	for (size_t i = 0; i < n; i++)
+		if (first_wait(sd_fleet_config(fleet, i)) > wait)
+			wait = first_wait(sd_fleet_config(fleet, i));
+	sd_fleet_start_pollers(fleet);
+	sd_fleet_wait_first(fleet, wait);
+	struct sd_snapshot *snaps[n];
+	const char *names[n];
+	for (size_t i = 0; i < n; i++) {
+		snaps[i] = sd_core_snapshot(sd_fleet_core(fleet, i));
+		names[i] = sd_fleet_name(fleet, i);
+	}
+	enum sd_level health = sd_fleet_health(fleet);
+	if (json && n == 1)
+		sd_snapshot_write_json(snaps[0], stdout);
+	else if (json)
+		sd_fleet_write_json(names, snaps, n, health, stdout);
+	for (size_t i = 0; !json && i < n; i++) {
+		if (i)
+			putchar('\n');
+		print_text(snaps[i]);
+	}
+	for (size_t i = 0; i < n; i++)
+		sd_snapshot_unref(snaps[i]);
+	return (int)health;
 }
 
 /* --version: swarmdeck, then each library as it runs in this process. */
@@ -316,19 +389,27 @@ static void print_versions(void)
 static int check_engine(const struct options *o)
 {
 	struct sd_error err = {{0}};
-	struct sd_config config;
+	struct sd_config file;
+	size_t shown;
 	char *path = o->config ? xstrdup(o->config) : sd_config_default_path();
-	int rc = sd_config_load(path, &config, &err);
+	int rc = sd_config_load(path, &file, &err);
 	free(path);
 	if (rc != 0) {
 		fprintf(stderr, "swarmdeck: %s\n", err.text);
 		return EXIT_USAGE;
 	}
+	if (choose_cluster(o, &file, &shown) != 0) {
+		sd_config_free(&file);
+		return EXIT_USAGE;
+	}
+	struct sd_config config = *sd_config_cluster(&file, shown); /* its strings stay FILE's */
 	config.postgres.configured = config.redis.configured = config.backup.configured = false;
+	config.prometheus.http.configured = config.alertmanager.http.configured = false;
+	config.vip.configured = false;
 	struct sd_core *core = sd_core_new(&config, SD_MODE_WATCH, &err);
 	if (!core) {
 		fprintf(stderr, "swarmdeck: %s\n", err.text);
-		sd_config_free(&config);
+		sd_config_free(&file);
 		return EXIT_USAGE;
 	}
 	sd_core_start_pollers(core);
@@ -348,7 +429,7 @@ static int check_engine(const struct options *o)
 	}
 	sd_snapshot_unref(snap);
 	sd_core_free(core);
-	sd_config_free(&config);
+	sd_config_free(&file);
 	return code;
 }
 
@@ -370,8 +451,10 @@ int main(int argc, char **argv)
 	struct sd_config config;
 	struct sd_theme theme;
 	struct sd_keymap keymap;
-	if (load_all(&o, &config, &theme, &keymap) != 0)
+	size_t shown;
+	if (load_all(&o, &config, &shown, &theme, &keymap) != 0)
 		return EXIT_USAGE;
+	const struct sd_config *cluster = sd_config_cluster(&config, shown);
 
 	struct sd_drill drill;
 	bool have_drill = false;
@@ -398,25 +481,46 @@ int main(int argc, char **argv)
 		if (o.keys)
 			print_keys(&keymap);
 		else {
-			printf("config %s: ok\ntheme %s: ok\nkeymap %s: ok\n",
-			       config.path ? config.path : "(built-in defaults)",
+			printf("config %s: ok", config.path ? config.path : "(built-in defaults)");
+			if (!config.nclusters)
+				printf(" (one cluster: the file names no clusters:)");
+			else
+				printf(" (%zu cluster%s:", config.nclusters, config.nclusters == 1 ? "" : "s");
+			for (size_t i = 0; i < config.nclusters; i++)
+				printf("%s %s", i ? "," : "", config.clusters[i].cluster_name);
+			printf("%s\ntheme %s: ok\nkeymap %s: ok\n", config.nclusters ? ")" : "",
 			       theme.source ? theme.source : "default",
 			       keymap.source ? keymap.source : "default");
-			if (print_engine(&config) != 0)
-				code = EXIT_USAGE;
+			for (size_t i = 0; i < sd_config_ncluster(&config); i++) {
+				char prefix[96] = "";
+				if (config.nclusters)
+					snprintf(prefix, sizeof(prefix), "cluster %s: ",
+						 config.clusters[i].cluster_name);
+				if (print_engine(sd_config_cluster(&config, i), prefix) != 0)
+					code = EXIT_USAGE;
+			}
 			if (keymap.user_file)
 				printf("user keymap %s: ok\n", keymap.user_file);
 		}
 		goto done;
 	}
 
-	/* read_only: in the config forces what --watch asks */
-	enum sd_mode mode = o.watch || config.read_only ? SD_MODE_WATCH
-			    : o.play                    ? SD_MODE_DRILL
-							: SD_MODE_LIVE;
+	/* read_only: in a cluster's config forces what --watch asks (fleet.c) */
+	enum sd_mode mode = o.watch ? SD_MODE_WATCH : o.play ? SD_MODE_DRILL : SD_MODE_LIVE;
+	if (o.act.action && config.nclusters > 1 && !o.cluster) {
+		fprintf(stderr, "swarmdeck: --do: the config names %zu clusters: say which with --cluster NAME\n",
+			config.nclusters);
+		code = EXIT_USAGE;
+		goto done;
+	}
 	struct sd_error err = {{0}};
-	struct sd_core *core = sd_core_new(&config, mode, &err);
-	if (!core) {
+	struct sd_fleet *fleet = NULL;
+	struct sd_core *core = NULL;
+	if (o.act.action || (o.once && o.cluster)) /* that cluster alone */
+		core = sd_core_new(cluster, cluster->read_only ? SD_MODE_WATCH : mode, &err);
+	else
+		fleet = sd_fleet_new(&config, mode, shown, &err);
+	if (!core && !fleet) {
 		fprintf(stderr, "swarmdeck: %s\n", err.text);
 		code = EXIT_USAGE;
 		goto done;
@@ -429,28 +533,35 @@ int main(int argc, char **argv)
 		sigaction(SIGINT, &sa, NULL);
 
 	if (o.act.action) {
-		code = do_action(core, &config, &o.act);
+		code = do_action(core, cluster, &o.act);
+		sd_core_free(core);
+		goto done;
+	}
+	if (o.once && core) {
+		code = run_once_core(core, cluster, o.json);
 		sd_core_free(core);
 		goto done;
 	}
 	if (o.once) {
-		code = run_once(core, &config, o.json);
-		sd_core_free(core);
+		code = run_once(fleet, o.json);
+		sd_fleet_free(fleet);
 		goto done;
 	}
+	core = sd_fleet_core(fleet, shown);
 
 	sd_set_fatal_hook(restore_terminal);
 	bool utf8 = false, color = false;
 	if (term_start(o.headless, &theme, &utf8, &color) != 0) {
 		fprintf(stderr, "swarmdeck: cannot start the terminal (TERM=%s)\n",
 			getenv("TERM") ? getenv("TERM") : "");
-		sd_core_free(core);
+		sd_fleet_free(fleet);
 		code = EXIT_USAGE;
 		goto done;
 	}
-	sd_core_start(core);
+	sd_fleet_start(fleet);
 	struct ui ui;
-	ui_init(&ui, core, &config, &keymap, &theme);
+	ui_init(&ui, core, cluster, &keymap, &theme);
+	ui_set_fleet(&ui, fleet);
 	ui.utf8 = utf8;
 	ui.color = color;
 	ui.headless = o.headless;
@@ -462,7 +573,7 @@ int main(int argc, char **argv)
 	}
 	if (o.play) {
 		struct play_result result;
-		sd_core_wait_first(core, config.docker.timeout_ms / 1000.0 + 2);
+		sd_core_wait_first(core, cluster->docker.timeout_ms / 1000.0 + 2);
 		ui_update(&ui);
 		code = play_drill(&ui, &drill, &result) == 0 ? 0 : 1;
 		ui_free(&ui);
@@ -485,7 +596,7 @@ int main(int argc, char **argv)
 			ui_free(&ui);
 			term_stop();
 			fprintf(stderr, "swarmdeck: %s\n", why);
-			sd_core_free(core);
+			sd_fleet_free(fleet);
 			code = EXIT_USAGE;
 			goto done;
 		}
@@ -500,7 +611,7 @@ int main(int argc, char **argv)
 			printf("recorded into %s\n", o.record);
 		}
 	}
-	sd_core_free(core);
+	sd_fleet_free(fleet);
 done:
 	if (have_drill)
 		sd_drill_free(&drill);

@@ -23,6 +23,7 @@ enum pane_id {
 	PANE_OBJECTS,
 	PANE_SESSIONS,           /* a PostgreSQL member's sessions, after `open` on it */
 	PANE_ALERTS,             /* findings and Prometheus's alerts (pane 9) */
+	PANE_FLEET,              /* every cluster of the config, a line each (pane 0) */
 	PANE_COUNT
 };
 
@@ -51,7 +52,8 @@ struct pane_ops {
 	/* Drawn alone on the whole body when focused, never in the grid (panes 7 and up: the
 	 * timeline, the objects); Tab and Shift-Tab pass them by. */
 	bool alone;
-	/* The pane's key in its title ("8 Objects"); 0: its place in enum pane_id, plus 1. */
+	/* The pane's key in its title ("8 Objects"); 0: its place in enum pane_id, plus 1 (but
+	 * for the fleet's pane 0). */
 	int number;
 	/* Is the pane shown at all (its backend configured)? NULL: always. */
 	bool (*shown)(const struct ui *ui, const struct sd_snapshot *snap);
@@ -73,7 +75,8 @@ struct pane_ops {
 };
 
 extern const struct pane_ops pane_nodes, pane_services, pane_tasks, pane_postgres, pane_redis,
-	pane_backups, pane_events, pane_objects, pane_sessions, pane_alerts, pane_nodes_metrics;
+	pane_backups, pane_events, pane_objects, pane_sessions, pane_alerts, pane_fleet,
+	pane_nodes_metrics;
 
 /* The finding or the Prometheus alert on row INDEX of the alerts pane (pane_alerts.c): one
  * of the two is NULL. */

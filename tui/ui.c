@@ -33,7 +33,7 @@ volatile sig_atomic_t ui_interrupted;
 
 static const struct pane_ops *const pane_table[PANE_COUNT] = {
 	&pane_nodes, &pane_services, &pane_tasks, &pane_postgres, &pane_redis, &pane_backups,
-	&pane_events, &pane_objects, &pane_sessions, &pane_alerts,
+	&pane_events, &pane_objects, &pane_sessions, &pane_alerts, &pane_fleet,
 };
 
 const char *ui_line(const struct ui *ui) { return term_line(ui->utf8); }
@@ -61,17 +61,25 @@ void ui_init(struct ui *ui, struct sd_core *core, const struct sd_config *config
 	ui->keymap = keymap;
 	ui->theme = theme;
 	ui->snap = sd_core_snapshot(core);
+	ui_reset_views(ui);
+	snprintf(ui->screen_dir, sizeof(ui->screen_dir), ".");
+}
+
+void ui_reset_views(struct ui *ui)
+{
 	for (int i = 0; i < PANE_COUNT; i++) {
-		ui->views[i].ops = pane_table[i];
-		ui->views[i].sort_column = -1;
+		struct pane_view *v = &ui->views[i];
+		size_t *rows = v->rows, cap = v->cap;
+		*v = (struct pane_view){.ops = pane_table[i], .sort_column = -1, .rows = rows, .cap = cap};
 	}
-	if (config->prometheus.http.configured) /* node_exporter's figures as columns */
+	if (ui->config->prometheus.http.configured) /* node_exporter's figures as columns */
 		ui->views[PANE_NODES].ops = &pane_nodes_metrics;
 	ui->focus = PANE_SERVICES;
 	ui->tasks_opened_from = PANE_SERVICES;
 	ui->alone_from = PANE_SERVICES;
+	ui->tasks_node[0] = ui->stack_open[0] = ui->sessions_member[0] = '\0';
+	ui->stack_opened = ui->zoomed = false;
 	ui->dirty = true;
-	snprintf(ui->screen_dir, sizeof(ui->screen_dir), ".");
 }
 
 void ui_free(struct ui *ui)
@@ -213,6 +221,10 @@ static void draw_status(struct ui *ui)
 		snprintf(line, sizeof(line), "/%s", ui->input);
 		term_put(y, 0, line, COLS, term_attr(SD_ROLE_STATUS));
 		return;
+	case UI_CHOOSE:
+		ui_cluster_choose_line(ui, line, sizeof(line));
+		term_put(y, 0, line, COLS, term_attr(SD_ROLE_STATUS));
+		return;
 	case UI_PROMPT:
 		snprintf(line, sizeof(line), "%s%s%s: %s", ui->request.action->prompt,
 			 *ui->request.target_name ? " for " : "", ui->request.target_name, ui->input);
@@ -273,8 +285,9 @@ static void layout_column(struct ui *ui, const enum pane_id *panes, int count, i
 	if (left > 0) /* everything fits: the rest goes to the last pane */
 		lines[count - 1] += left;
 	for (int i = 0; i < count; i++) {
-		int number = pane_table[panes[i]]->number ? pane_table[panes[i]]->number
-							   : (int)panes[i] + 1;
+		int number = panes[i] == PANE_FLEET	      ? 0
+			     : pane_table[panes[i]]->number ? pane_table[panes[i]]->number
+							    : (int)panes[i] + 1;
 		view_draw(&env, &ui->views[panes[i]], number, y, x, lines[i], width,
 			  panes[i] == ui->focus);
 		y += lines[i];
@@ -657,6 +670,8 @@ static void nav_services_group(void *p)
 }
 static void nav_focus_events(void *p) { focus(p, PANE_EVENTS); }
 static void nav_focus_alerts(void *p) { focus(p, PANE_ALERTS); }
+static void nav_focus_fleet(void *p) { focus(p, PANE_FLEET); }
+static void nav_cluster_switch(void *p) { ui_cluster_choose(p); }
 
 static void nav_cursor_up(void *p)
 {
@@ -703,6 +718,10 @@ static void nav_sort_next(void *p)
 static void nav_open(void *p)
 {
 	struct ui *ui = p;
+	if (ui->focus == PANE_FLEET) {
+		ui_cluster_open(ui);
+		return;
+	}
 	if (ui->focus == PANE_SERVICES && services_open_stack(ui))
 		return;
 	if (ui->focus == PANE_NODES) {
@@ -808,6 +827,8 @@ static const struct sd_navigation navigation[] = {
 	{SD_ACTION_LOGS_SAVE, nav_view_only},
 	{SD_ACTION_FOCUS_EVENTS, nav_focus_events},
 	{SD_ACTION_FOCUS_ALERTS, nav_focus_alerts},
+	{SD_ACTION_FOCUS_FLEET, nav_focus_fleet},
+	{SD_ACTION_CLUSTER_SWITCH, nav_cluster_switch},
 };
 
 int ui_bind_navigation(char *err, size_t errlen)
@@ -930,6 +951,10 @@ void ui_key(struct ui *ui, int key)
 	switch (ui->mode) {
 	case UI_FILTER: key_filter(ui, key); return;
 	case UI_PROMPT: key_prompt(ui, key); return;
+	case UI_CHOOSE:
+		if (!answer_key(ui, key))
+			ui_cluster_choose_enter(ui);
+		return;
 	case UI_CONFIRM: key_confirm(ui, key); return;
 	case UI_ROLLOUT: { /* the progress view: Esc closes it; save, refresh and help work */
 		const struct sd_action *a = sd_keymap_lookup(ui->keymap, SD_SCOPE_GENERIC, key);
@@ -1014,9 +1039,9 @@ int ui_record_close(struct ui *ui, char *err, size_t errlen)
 
 void ui_run(struct ui *ui)
 {
-	int fd = sd_core_notify_fd(ui->core);
 	time_t drawn = 0;
 	while (!ui->quit && !ui_interrupted) {
+		int fd = sd_core_notify_fd(ui->core); /* the cluster on screen's */
 		if (ui->dirty || time(NULL) != drawn || (ui->text && textview_changed(ui->text))) {
 			ui_draw(ui);
 			drawn = time(NULL);

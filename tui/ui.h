@@ -19,13 +19,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum ui_mode { UI_NORMAL, UI_FILTER, UI_PROMPT, UI_CONFIRM, UI_HELP, UI_TOO_SMALL, UI_ROLLOUT };
+enum ui_mode { UI_NORMAL, UI_FILTER, UI_PROMPT, UI_CONFIRM, UI_HELP, UI_TOO_SMALL, UI_ROLLOUT,
+	       UI_CHOOSE /* cluster.switch: a cluster's name typed */ };
 
 struct recorder;
+struct sd_fleet;
+struct sd_fleet_line;
 
 struct ui {
-	struct sd_core *core;
-	const struct sd_config *config;
+	struct sd_core *core;            /* the cluster on screen */
+	const struct sd_config *config;  /* its config */
+	struct sd_fleet *fleet;          /* every cluster (ui_set_fleet); NULL: this one alone */
 	const struct sd_keymap *keymap;
 	const struct sd_theme *theme;
 	struct sd_snapshot *snap;        /* the one being drawn */
@@ -72,6 +76,27 @@ int ui_bind_navigation(char *err, size_t errlen);
 void ui_init(struct ui *ui, struct sd_core *core, const struct sd_config *config,
 	     const struct sd_keymap *keymap, const struct sd_theme *theme);
 void ui_free(struct ui *ui);
+/* Every view back to its start (cursor, filter, sort, subjects), as for a new cluster. */
+void ui_reset_views(struct ui *ui);
+
+/* ---- several clusters (ui_cluster.c) ---- */
+/* The clusters the console can show: FLEET's, with CORE (ui_init's) among them. */
+void ui_set_fleet(struct ui *ui, struct sd_fleet *fleet);
+size_t ui_cluster_count(const struct ui *ui);
+size_t ui_cluster_shown(const struct ui *ui);
+const char *ui_cluster_name(const struct ui *ui, size_t i);
+const struct sd_config *ui_cluster_config(const struct ui *ui, size_t i);
+/* Cluster I's line of the fleet view; false while its engine has not answered yet. */
+bool ui_cluster_line(const struct ui *ui, size_t i, struct sd_fleet_line *out);
+/* The clusters' snapshot generations as text: the fleet view rebuilds when it changes. */
+void ui_cluster_generations(const struct ui *ui, char *buf, size_t len);
+/* Put cluster I on screen (the chooser); the selected line's (the fleet view's open). */
+void ui_cluster_switch(struct ui *ui, size_t i);
+void ui_cluster_open(struct ui *ui);
+/* cluster.switch: start the chooser; its status line; its Enter (false: no such cluster). */
+void ui_cluster_choose(struct ui *ui);
+void ui_cluster_choose_line(const struct ui *ui, char *buf, size_t len);
+bool ui_cluster_choose_enter(struct ui *ui);
 /* Take the newest snapshot if there is one. True when it changed. */
 bool ui_update(struct ui *ui);
 void ui_draw(struct ui *ui);

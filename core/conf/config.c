@@ -102,6 +102,9 @@ void sd_config_free(struct sd_config *c)
 	free(c->backup.remote.password_file);
 	conf_prom_free(c);
 	conf_free_vip(c);
+	for (size_t i = 0; i < c->nclusters; i++)
+		sd_config_free(&c->clusters[i]);
+	free(c->clusters);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -442,19 +445,14 @@ static int read_timeline(const struct conf_reader *r, const struct sd_yaml *node
 	return 0;
 }
 
-static int read_config(const struct conf_reader *r, const struct sd_yaml *root, struct sd_config *c)
+/* The settings of ROOT but `clusters:` into C (ROOT's keys are checked by the caller). */
+static int read_settings(const struct conf_reader *r, const struct sd_yaml *root, struct sd_config *c)
 {
-	static const char *const keys[] = {"cluster_name", "protected", "read_only", "docker", "interval", "scale_max",
-					   "audit_log", "theme", "keymap", "postgres", "redis",
-					   "backup", "logs", "timeline", "prometheus",
-					   "alertmanager", "vip", NULL};
-	if (root->kind != SD_YAML_MAP)
-		return CONF_FAIL(r, root, "expected a mapping of settings, got %s", conf_kind_name(root));
-	if (conf_check_keys(r, root, keys, NULL) < 0)
-		return -1;
 	for (size_t i = 0; i < root->n; i++) {
 		const char *k = root->keys[i];
 		const struct sd_yaml *v = root->items[i];
+		if (strcmp(k, "clusters") == 0)
+			continue;
 		/* a section's own errors ("needs a dir") point at its name; "postgres:" alone is
 		 * a section without settings */
 		struct sd_yaml section = {.kind = SD_YAML_MAP};
@@ -513,6 +511,141 @@ static int read_config(const struct conf_reader *r, const struct sd_yaml *root, 
 			return -1;
 	}
 	return 0;
+}
+
+/* What a cluster of `clusters:` may set, what stays in the file's top level beside it, and
+ * what only a file without clusters has at its top level (its one cluster's sections). */
+static const char *const cluster_keys[] = {"protected", "read_only", "docker", "interval",
+					   "scale_max", "postgres", "redis", "backup",
+					   "timeline", "prometheus", "alertmanager", "vip", NULL};
+static const char *const fleet_keys[] = {"clusters", "interval", "scale_max", "audit_log",
+					 "theme", "keymap", "logs", "timeline", NULL};
+static const char *const single_keys[] = {"cluster_name", "protected", "read_only", "docker",
+					  "interval", "scale_max", "audit_log", "theme",
+					  "keymap", "postgres", "redis", "backup", "logs",
+					  "timeline", "prometheus", "alertmanager", "vip", NULL};
+
+static bool listed(const char *const *keys, const char *k)
+{
+	for (; *keys; keys++)
+		if (strcmp(*keys, k) == 0)
+			return true;
+	return false;
+}
+
+static bool valid_cluster_name(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 63)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.')
+			return false;
+	return true;
+}
+
+/* A cluster starts with what the top level of the file says for all of them; its timeline
+ * is its own file (timeline-NAME.jsonl beside the one named, or in the state folder). */
+static void inherit(struct sd_config *dst, const struct sd_config *top, const char *name,
+		    bool top_timeline)
+{
+	dst->path = xstrdup(top->path);
+	dst->cluster_name = xstrdup(name);
+	dst->interval = top->interval;
+	dst->scale_max = top->scale_max;
+	free(dst->audit_log);
+	dst->audit_log = xstrdup(top->audit_log);
+	dst->logs = top->logs;
+	dst->timeline.max_events = top->timeline.max_events;
+	free(dst->timeline.path);
+	char file[128];
+	snprintf(file, sizeof(file), "timeline-%s.jsonl", name);
+	if (!top_timeline) {
+		dst->timeline.path = sd_state_path(file);
+		return;
+	}
+	const char *slash = strrchr(top->timeline.path, '/');
+	size_t dir = slash ? (size_t)(slash - top->timeline.path) + 1 : 0;
+	dst->timeline.path = xmalloc(dir + strlen(file) + 1);
+	memcpy(dst->timeline.path, top->timeline.path, dir);
+	strcpy(dst->timeline.path + dir, file);
+}
+
+static int read_clusters(const struct conf_reader *r, const struct sd_yaml *root, size_t at,
+			 struct sd_config *c)
+{
+	const struct sd_yaml *list = root->items[at];
+	if (list->kind != SD_YAML_MAP || list->n == 0)
+		return CONF_FAIL_AT(r, root->key_lines[at], root->key_columns[at],
+				    "clusters: expected a mapping of cluster names to their settings, got %s",
+				    list->kind == SD_YAML_MAP ? "an empty mapping" : conf_kind_name(list));
+	const struct sd_yaml *timeline = sd_yaml_get(root, "timeline");
+	bool top_timeline = timeline && sd_yaml_get(timeline, "path");
+	c->clusters = xcalloc(list->n, sizeof(*c->clusters));
+	for (size_t i = 0; i < list->n; i++) {
+		const char *name = list->keys[i];
+		const struct sd_yaml *v = list->items[i];
+		if (!valid_cluster_name(name))
+			return CONF_FAIL_AT(r, list->key_lines[i], list->key_columns[i],
+					    "clusters: '%s' is not a cluster name (letters, digits, '-', '_' and '.', at most 63)",
+					    name);
+		char where[96];
+		snprintf(where, sizeof(where), "clusters.%s", name);
+		if (v->kind != SD_YAML_MAP)
+			return CONF_FAIL(r, v, "%s: expected a mapping of settings, got %s", where,
+					 conf_kind_name(v));
+		if (conf_check_keys(r, v, cluster_keys, where) < 0)
+			return -1;
+		struct sd_config *dst = &c->clusters[c->nclusters++];
+		config_defaults(dst);
+		inherit(dst, c, name, top_timeline);
+		if (read_settings(r, v, dst) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int read_config(const struct conf_reader *r, const struct sd_yaml *root, struct sd_config *c)
+{
+	if (root->kind != SD_YAML_MAP)
+		return CONF_FAIL(r, root, "expected a mapping of settings, got %s", conf_kind_name(root));
+	const struct sd_yaml *clusters = sd_yaml_get(root, "clusters");
+	if (!clusters)
+		return conf_check_keys(r, root, single_keys, NULL) < 0 ? -1
+									 : read_settings(r, root, c);
+	/* a file of clusters: their sections go inside them */
+	size_t at = 0;
+	for (size_t i = 0; i < root->n; i++) {
+		if (strcmp(root->keys[i], "clusters") == 0)
+			at = i;
+		else if (!listed(fleet_keys, root->keys[i]) && listed(single_keys, root->keys[i]))
+			return CONF_FAIL_AT(r, root->key_lines[i], root->key_columns[i],
+					    "%s: goes inside a cluster when the file names clusters (clusters: NAME: %s: ...)",
+					    root->keys[i], root->keys[i]);
+	}
+	if (conf_check_keys(r, root, fleet_keys, NULL) < 0 || read_settings(r, root, c) < 0)
+		return -1;
+	return read_clusters(r, root, at, c);
+}
+
+size_t sd_config_ncluster(const struct sd_config *config)
+{
+	return config->nclusters ? config->nclusters : 1;
+}
+
+const struct sd_config *sd_config_cluster(const struct sd_config *config, size_t i)
+{
+	return config->nclusters ? &config->clusters[i] : config;
+}
+
+int sd_config_find_cluster(const struct sd_config *config, const char *name)
+{
+	for (size_t i = 0; i < sd_config_ncluster(config); i++) {
+		const char *n = sd_config_cluster(config, i)->cluster_name;
+		if (n && strcmp(n, name) == 0)
+			return (int)i;
+	}
+	return -1;
 }
 
 int sd_config_load(const char *path, struct sd_config *config, struct sd_error *err)

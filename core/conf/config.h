@@ -127,7 +127,18 @@ struct sd_config {
 		struct sd_vip_node_config *nodes;
 		size_t nnodes;
 	} vip;
+	/* clusters: each a whole config of its own (cluster_name its name, the top level's
+	 * interval, scale_max, audit_log, logs and timeline inherited). 0: the file is one
+	 * cluster, this config. */
+	struct sd_config *clusters;
+	size_t nclusters;
 };
+
+/* The clusters of CONFIG: its clusters, or CONFIG itself when it names none. */
+size_t sd_config_ncluster(const struct sd_config *config);
+const struct sd_config *sd_config_cluster(const struct sd_config *config, size_t i);
+/* The index of the cluster named NAME, or -1. */
+int sd_config_find_cluster(const struct sd_config *config, const char *name);
 
 /* Load PATH (or the built-in defaults when PATH is NULL). 0, or -1 with ERR. */
 int sd_config_load(const char *path, struct sd_config *config, struct sd_error *err);

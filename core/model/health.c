@@ -100,6 +100,11 @@ static int severity(enum sd_level level)
 	return rank[level];
 }
 
+enum sd_level sd_level_worse(enum sd_level a, enum sd_level b)
+{
+	return severity(b) > severity(a) ? b : a;
+}
+
 static void backend_down(struct findings *f, const struct sd_backend_status *st,
 			 const char *source, const char *what)
 {

@@ -15,5 +15,7 @@ time_t sd_backup_newest_offsite(const struct sd_backups *backups, const char *ki
 
 /* Raft quorum of MANAGERS managers. */
 int sd_quorum(int managers);
+/* The worse of two levels: CRITICAL, then UNKNOWN, then WARNING, then OK. */
+enum sd_level sd_level_worse(enum sd_level a, enum sd_level b);
 
 #endif

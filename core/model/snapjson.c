@@ -555,3 +555,37 @@ int sd_snapshot_write_json(const struct sd_snapshot *snap, FILE *out)
 	json_decref(root);
 	return ferror(out) ? -1 : 0;
 }
+
+int sd_fleet_write_json(const char *const *names, struct sd_snapshot *const *snaps, size_t n,
+			enum sd_level health, FILE *out)
+{
+	fprintf(out, "{\n  \"version\": \"%s\",\n  \"health\": \"%s\",\n  \"clusters\": {",
+		SD_VERSION, sd_level_name(health));
+	for (size_t i = 0; i < n; i++) {
+		char *text = NULL;
+		size_t len = 0;
+		FILE *mem = open_memstream(&text, &len);
+		if (!mem || sd_snapshot_write_json(snaps[i], mem) != 0) {
+			if (mem)
+				fclose(mem);
+			free(text);
+			return -1;
+		}
+		fclose(mem);
+		while (len > 0 && text[len - 1] == '\n') /* the object's own last newline */
+			text[--len] = '\0';
+		fprintf(out, "%s\n    ", i ? "," : "");
+		json_t *name = sd_json_str(names[i]);
+		json_dumpf(name, out, JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
+		json_decref(name);
+		fputs(": ", out);
+		for (const char *c = text; *c; c++) { /* nested two levels: indent by four */
+			fputc(*c, out);
+			if (*c == '\n')
+				fputs("    ", out);
+		}
+		free(text);
+	}
+	fputs("\n  }\n}\n", out);
+	return ferror(out) ? -1 : 0;
+}

@@ -20,6 +20,11 @@ json_t *sd_snapshot_json_tasks(const struct sd_snapshot *snap, bool with_tasks);
 /* Write the JSON to OUT, the tasks streamed one by one (--once --json). */
 int sd_snapshot_write_json(const struct sd_snapshot *snap, FILE *out);
 
+/* Several clusters' snapshots (--once --json of a config with clusters:):
+ * {"version", "health": the worst, "clusters": {NAME: the snapshot's JSON, ...}}. */
+int sd_fleet_write_json(const char *const *names, struct sd_snapshot *const *snaps, size_t n,
+			enum sd_level health, FILE *out);
+
 /* The "prometheus" object (snapjson_prom.c): null when neither API is configured. */
 json_t *sd_snapshot_json_prom(const struct sd_snapshot *snap);
 

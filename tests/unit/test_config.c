@@ -318,6 +318,49 @@ static void test_config_good(void **state)
 	assert_null(c.path);
 }
 
+/* clusters: each a config of its own, the top level's shared settings inherited */
+static void test_config_clusters(void **state)
+{
+	(void)state;
+	struct sd_config c;
+	struct sd_error err = {""};
+	if (sd_config_load(fixture("clusters.yaml"), &c, &err) < 0)
+		fail_msg("%s", err.text);
+	assert_int_equal(c.nclusters, 2);
+	assert_int_equal(sd_config_ncluster(&c), 2);
+	const struct sd_config *prod = sd_config_cluster(&c, 0), *beta = sd_config_cluster(&c, 1);
+	assert_string_equal(prod->cluster_name, "prod");
+	assert_string_equal(beta->cluster_name, "beta");
+	assert_int_equal(sd_config_find_cluster(&c, "beta"), 1);
+	assert_int_equal(sd_config_find_cluster(&c, "gamma"), -1);
+	assert_true(prod->protected_cluster && !prod->read_only);
+	assert_true(beta->read_only && !beta->protected_cluster);
+	assert_string_equal(prod->docker.host, "tcp://10.0.0.1:2376");
+	assert_int_equal(prod->docker.nhosts, 2);
+	assert_string_equal(beta->docker.host, "unix:///run/beta.sock");
+	assert_true(prod->postgres.configured && !beta->postgres.configured);
+	assert_true(prod->backup.configured && !beta->backup.configured);
+	assert_int_equal(prod->backup.rpo_seconds, 600);
+	/* inherited, and overridden where the cluster says so */
+	assert_true(prod->interval == 1.5 && beta->interval == 5);
+	assert_string_equal(prod->audit_log, "/var/log/swarmdeck/audit.log");
+	assert_string_equal(beta->audit_log, "/var/log/swarmdeck/audit.log");
+	assert_int_equal(beta->timeline.max_events, 500);
+	/* a timeline each, beside the one named */
+	assert_string_equal(prod->timeline.path, "/var/lib/swarmdeck/timeline-prod.jsonl");
+	assert_string_equal(beta->timeline.path, "/var/lib/swarmdeck/timeline-beta.jsonl");
+	assert_string_equal(prod->path, c.path);
+	sd_config_free(&c);
+	assert_int_equal(c.nclusters, 0);
+
+	/* a file without clusters is one cluster: itself */
+	assert_int_equal(sd_config_load(fixture("minimal.yaml"), &c, &err), 0);
+	assert_int_equal(sd_config_ncluster(&c), 1);
+	assert_ptr_equal(sd_config_cluster(&c, 0), &c);
+	assert_int_equal(sd_config_find_cluster(&c, "small"), 0);
+	sd_config_free(&c);
+}
+
 static void assert_defaults(const struct sd_config *c)
 {
 	assert_null(c->docker.host);
@@ -394,6 +437,13 @@ static void test_config_errors(void **state)
 		{"bad-duplicate.yaml", ":3:1: duplicate key 'cluster_name' (first at line 1)"},
 		{"bad-alias.yaml", ":1:15: anchors and aliases are not supported"},
 		{"bad-no-members.yaml", ":1:1: postgres: needs at least one member"},
+		{"bad-clusters-section.yaml",
+		 ":3:1: docker: goes inside a cluster when the file names clusters"},
+		{"bad-clusters-name.yaml", ":3:3: clusters: 'a/b' is not a cluster name"},
+		{"bad-clusters-key.yaml", ":3:5: unknown key 'cluster_name' in clusters.prod"},
+		{"bad-clusters-empty.yaml",
+		 ":1:1: clusters: expected a mapping of cluster names to their settings, got an empty mapping"},
+		{"bad-clusters-value.yaml", ":3:26: docker.timeout_ms: must be at least 1, got 0"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct sd_config c;
@@ -988,6 +1038,7 @@ int main(void)
 		cmocka_unit_test(test_config_good),
 		cmocka_unit_test(test_config_defaults),
 		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_config_clusters),
 		cmocka_unit_test(test_config_default_path),
 		cmocka_unit_test(test_keymap_default),
 		cmocka_unit_test(test_keymap_shipped),
