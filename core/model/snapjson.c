@@ -559,8 +559,9 @@ int sd_snapshot_write_json(const struct sd_snapshot *snap, FILE *out)
 int sd_fleet_write_json(const char *const *names, struct sd_snapshot *const *snaps, size_t n,
 			enum sd_level health, FILE *out)
 {
-	fprintf(out, "{\n  \"version\": \"%s\",\n  \"health\": \"%s\",\n  \"clusters\": {",
-		SD_VERSION, sd_level_name(health));
+	char when[32];
+	fprintf(out, "{\n  \"version\": \"%s\",\n  \"time\": \"%s\",\n  \"health\": \"%s\",\n  \"clusters\": {",
+		SD_VERSION, sd_time_rfc3339(time(NULL), when, sizeof(when)), sd_level_name(health));
 	for (size_t i = 0; i < n; i++) {
 		char *text = NULL;
 		size_t len = 0;

@@ -21,7 +21,7 @@ json_t *sd_snapshot_json_tasks(const struct sd_snapshot *snap, bool with_tasks);
 int sd_snapshot_write_json(const struct sd_snapshot *snap, FILE *out);
 
 /* Several clusters' snapshots (--once --json of a config with clusters:):
- * {"version", "health": the worst, "clusters": {NAME: the snapshot's JSON, ...}}. */
+ * {"version", "time", "health": the worst, "clusters": {NAME: the snapshot's JSON, ...}}. */
 int sd_fleet_write_json(const char *const *names, struct sd_snapshot *const *snaps, size_t n,
 			enum sd_level health, FILE *out);
 

@@ -173,6 +173,8 @@ static void test_fleet_cores_and_lines(void **state)
 	if (!root)
 		fail_msg("not JSON (%s at %d:%d):\n%s", jerr.text, jerr.line, jerr.column, text);
 	assert_string_equal(json_string_value(json_object_get(root, "health")), "CRITICAL");
+	assert_true(json_is_string(json_object_get(root, "version")));
+	assert_true(json_is_string(json_object_get(root, "time")));
 	json_t *clusters = json_object_get(root, "clusters");
 	assert_int_equal(json_object_size(clusters), 3);
 	json_t *b = json_object_get(clusters, "beta");
