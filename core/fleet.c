@@ -143,7 +143,7 @@ void sd_fleet_summarize(const struct sd_snapshot *s, const struct sd_config *con
 			out->worst_lag = m->lag_bytes;
 	}
 	out->ckquorum = -1;
-	if (s->redis && s->redis->master.addr) {
+	if (s->redis && s->redis->master.addr && *s->redis->master.addr) {
 		snprintf(out->redis_master, sizeof(out->redis_master), "%s", s->redis->master.addr);
 		out->ckquorum = s->redis->master.ckquorum;
 	}
