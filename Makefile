@@ -69,7 +69,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsdcore.a $(FAKE_OBJ)
 
 # unit tests of the console (test_tui_*.c) link its objects as well as the core
 TUI_LIB_OBJ := $(filter-out $(BUILD)/tui/main.o,$(TUI_OBJ))
-$(BUILD)/tests/test_tui_%: tests/unit/test_tui_%.c $(TUI_LIB_OBJ) $(BUILD)/libsdcore.a
+$(BUILD)/tests/test_tui_%: tests/unit/test_tui_%.c tests/unit/tui_keys.h $(TUI_LIB_OBJ) $(BUILD)/libsdcore.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itui -o $@ $< $(TUI_LIB_OBJ) $(BUILD)/libsdcore.a $(PKG_LIBS) -lcmocka -lm $(LDFLAGS)
 

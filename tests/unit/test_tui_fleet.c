@@ -25,6 +25,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "tui_keys.h"
 #include <jansson.h>
 
 static char dir[128];
@@ -74,19 +76,6 @@ static void write_config(const char *path)
 		   "  watch:\n    read_only: true\n    docker: {host: unix:///nonexistent/w.sock, timeout_ms: 200}\n",
 		dir, dir);
 	fclose(f);
-}
-
-static void keys(struct ui *ui, const char *text)
-{
-	int codes[64];
-	size_t bad;
-	int n = sd_keys_parse(text, codes, 64, &bad);
-	assert_true(n > 0);
-	for (int i = 0; i < n; i++) {
-		ui_key(ui, codes[i]);
-		ui_update(ui);
-		ui_draw(ui);
-	}
 }
 
 /* Is TEXT on the screen? The screen is printed when that is not what WANT says. */

@@ -21,6 +21,8 @@
 
 #include <cmocka.h>
 
+#include "tui_keys.h"
+
 static void test_every_navigation_entry_bound(void **state)
 {
 	(void)state;
@@ -72,19 +74,6 @@ static struct sd_swarm *make_swarm(void)
 	}
 	sw->engine_name = "manager-1";
 	return sw;
-}
-
-static void keys(struct ui *ui, const char *text)
-{
-	int codes[64];
-	size_t bad;
-	int n = sd_keys_parse(text, codes, 64, &bad);
-	assert_true(n > 0);
-	for (int i = 0; i < n; i++) {
-		ui_key(ui, codes[i]);
-		ui_update(ui);
-		ui_draw(ui);
-	}
 }
 
 static void test_keys_reach_handlers(void **state)

@@ -24,6 +24,8 @@
 
 #include <cmocka.h>
 
+#include "tui_keys.h"
+
 static const char services[] =
 	"[{\"ID\":\"svc-b\",\"Spec\":{\"Name\":\"app_backend\","
 	"\"Labels\":{\"com.docker.stack.namespace\":\"app\"},\"TaskTemplate\":{\"ContainerSpec\":"
@@ -39,19 +41,6 @@ static const char services[] =
 	"\"ServiceStatus\":{\"RunningTasks\":1}}]";
 static const char secrets[] =
 	"[{\"ID\":\"s1\",\"CreatedAt\":\"2026-11-20T10:00:00Z\",\"Spec\":{\"Name\":\"app_db\"}}]";
-
-static void keys(struct ui *ui, const char *text)
-{
-	int codes[64];
-	size_t bad;
-	int n = sd_keys_parse(text, codes, 64, &bad);
-	assert_true(n > 0);
-	for (int i = 0; i < n; i++) {
-		ui_key(ui, codes[i]);
-		ui_update(ui);
-		ui_draw(ui);
-	}
-}
 
 static bool on_screen(const char *text)
 {
