@@ -41,6 +41,7 @@ static void config_defaults(struct sd_config *c)
 	c->docker.tls_verify = -1;
 	c->docker.timeout_ms = 5000;
 	c->interval = 2;
+	c->resync_interval = 30;
 	c->scale_max = 100;
 	c->audit_log = sd_state_path("audit.log");
 	c->postgres.connect_timeout = 3;
@@ -444,7 +445,7 @@ static int read_timeline(const struct conf_reader *r, const struct sd_yaml *node
 
 static int read_config(const struct conf_reader *r, const struct sd_yaml *root, struct sd_config *c)
 {
-	static const char *const keys[] = {"cluster_name", "protected", "read_only", "docker", "interval", "scale_max",
+	static const char *const keys[] = {"cluster_name", "protected", "read_only", "docker", "interval", "resync_interval", "scale_max",
 					   "audit_log", "theme", "keymap", "postgres", "redis",
 					   "backup", "logs", "timeline", "prometheus",
 					   "alertmanager", "vip", NULL};
@@ -483,6 +484,12 @@ static int read_config(const struct conf_reader *r, const struct sd_yaml *root, 
 			if (rc == 0 && c->interval <= 0)
 				rc = CONF_FAIL(r, v, "interval: must be more than 0 seconds, got %s",
 					  v->value);
+		} else if (strcmp(k, "resync_interval") == 0) {
+			rc = conf_get_number(r, v, k, &c->resync_interval);
+			if (rc == 0 && c->resync_interval <= 0)
+				rc = CONF_FAIL(r, v,
+					       "resync_interval: must be more than 0 seconds, got %s",
+					       v->value);
 		} else if (strcmp(k, "scale_max") == 0)
 			rc = conf_get_long(r, v, k, 1, &c->scale_max);
 		else if (strcmp(k, "audit_log") == 0) {

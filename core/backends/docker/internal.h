@@ -5,6 +5,7 @@
  *   decode.c     the per-object decoders: nodes, services, tasks and /info into a swarm part
  *   stream.c     the list decoder fed chunk by chunk as curl delivers a response
  *   fetch.c      one refresh: /info beside the three lists, into one swarm part
+ *   delta.c      one service or node asked again, applied to the swarm part before
  *   mutate.c     raw and filtered GETs, the active-task count, read-modify-write mutations
  *   events.c     the /events follower
  *   rollout.c    a service's new image (with the registry's auth header), node labels,
@@ -246,6 +247,12 @@ void docker_uses_end(struct decoder *dec, struct sd_service_uses *uses);
  * use each object. */
 void docker_objects_finish(struct decoder *dec, struct sd_swarm *sw);
 void docker_objects_free(struct decoder *dec);
+
+/* ---- fetch.c --------------------------------------------------------------------------- */
+
+/* GET PATH on H streamed through DEC as a KIND list (docker_list_done once complete). */
+int docker_get_list(struct sd_docker *d, CURL *h, struct decoder *dec, enum list_kind kind,
+		    const char *path, char *err, size_t errlen);
 
 /* ---- stream.c --------------------------------------------------------------------------- */
 
