@@ -5,8 +5,10 @@
  *
  * The swarm while the engine's /events stream is up: an event that names a service or a
  * node (a container names its service) refreshes that object alone, applied to the part
- * before (backends/docker/delta.c); services still converging (running short of desired,
- * an update under way) are asked again every interval, having no events of their own; a
+ * before (backends/docker/delta.c); a service an event named is asked again every interval
+ * while it converges (running short of desired, an update under way: its tasks have no
+ * events of their own), for up to resync_interval; a node's event brings the next full
+ * fetch to one interval later (its tasks move without events); a
  * full fetch runs every resync_interval, after an action, on a refresh asked for, on
  * anything else the stream says (networks, secrets, configs) and whenever an in-place
  * refresh cannot be had. With the stream down, a full fetch every interval, as before.
@@ -41,7 +43,7 @@
 #define QUEUE_SIZE 16
 #define COALESCE 0.15 /* seconds: requests this close to the last refresh wait to be merged */
 #define MAX_CHANGES 32 /* objects named by events awaiting refresh; more: a full fetch */
-#define FOLLOW_MAX 16  /* converging services asked again per interval */
+#define FOLLOW_MAX 16  /* services followed after their events (the oldest makes room) */
 #define DONE_KEPT 8    /* finished requests kept for sd_core_wait_done */
 #define WORKERS 2     /* actions that may run at once: a long backup never holds up a scale */
 
@@ -113,7 +115,12 @@ struct sd_core {
 	bool changes_overflow;      /* more than MAX_CHANGES named: a full fetch */
 	bool events_up;             /* the stream is being followed */
 	double last_full;           /* sd_now() when the last full fetch began */
-	size_t follow_next;         /* where the look at converging services goes on from */
+	/* services an event named lately: asked again every interval while they converge */
+	struct followed {
+		char id[72];
+		double until;       /* sd_now() after which the resync is left to see it */
+	} followed[FOLLOW_MAX];
+	size_t nfollowed;
 	double started_wall;        /* the first stream replays the events since then */
 	pthread_t docker_events, redis_events;
 	bool docker_events_running, redis_events_running;
@@ -481,22 +488,36 @@ static void queue_change_locked(struct sd_core *core, const char *kind, const ch
 	core->nchanges++;
 }
 
-/* The services still converging, at most FOLLOW_MAX from where the last look stopped, as
- * changes. Caller holds the lock. */
+/* Follow the service ID for a while after its event. Caller holds the lock. */
+static void follow_locked(struct sd_core *core, const char *id, double resync)
+{
+	size_t i = 0;
+	while (i < core->nfollowed && strcmp(core->followed[i].id, id))
+		i++;
+	if (i == core->nfollowed) {
+		if (core->nfollowed == FOLLOW_MAX) /* the oldest makes room */
+			memmove(core->followed, core->followed + 1,
+				--core->nfollowed * sizeof(*core->followed));
+		i = core->nfollowed++;
+		sd_strlcpy(core->followed[i].id, id, sizeof(core->followed[i].id));
+	}
+	core->followed[i].until = sd_now() + resync;
+}
+
+/* The followed services still converging, as changes; the others are let go. Caller holds
+ * the lock. */
 static void queue_converging_locked(struct sd_core *core)
 {
-	const struct sd_swarm *sw = core->swarm;
-	if (!sw || !sw->nservices)
-		return;
-	size_t taken = 0, from = core->follow_next % sw->nservices;
-	for (size_t k = 0; k < sw->nservices && taken < FOLLOW_MAX; k++) {
-		const struct sd_service *s = &sw->services[(from + k) % sw->nservices];
-		if (!converging(s))
+	double now = sd_now();
+	size_t kept = 0;
+	for (size_t i = 0; i < core->nfollowed; i++) {
+		const struct sd_service *s = sd_swarm_service(core->swarm, core->followed[i].id);
+		if (now > core->followed[i].until || !s || !converging(s))
 			continue;
 		queue_change_locked(core, "service", s->id);
-		taken++;
-		core->follow_next = (from + k + 1) % sw->nservices;
+		core->followed[kept++] = core->followed[i];
 	}
+	core->nfollowed = kept;
 }
 
 /* The objects in WORK asked again one by one, each applied to the part before and
@@ -613,14 +634,20 @@ void sd_core_refresh(struct sd_core *core)
 static void on_docker_event(void *user, const struct sd_docker_event *ev)
 {
 	struct sd_core *core = user;
+	double resync = core->config->resync_interval > 0 ? core->config->resync_interval : 30;
+	const char *service = !strcmp(ev->type, "service")	 ? ev->id
+			      : !strcmp(ev->type, "container") ? ev->service_id
+							       : NULL;
 	pthread_mutex_lock(&core->lock);
-	if (!strcmp(ev->type, "service"))
-		queue_change_locked(core, "service", ev->id);
-	else if (!strcmp(ev->type, "node"))
+	if (service && *service) {
+		queue_change_locked(core, "service", service);
+		follow_locked(core, service, resync);
+	} else if (!strcmp(ev->type, "node")) {
 		queue_change_locked(core, "node", ev->id);
-	else if (!strcmp(ev->type, "container") && *ev->service_id)
-		queue_change_locked(core, "service", ev->service_id);
-	else if (strcmp(ev->type, "container"))
+		double due = sd_now() - resync + core->config->interval;
+		if (core->last_full > due) /* its tasks move (rescheduled) without events */
+			core->last_full = due;
+	} else if (strcmp(ev->type, "container"))
 		core->pollers[B_DOCKER].dirty = true;
 	pthread_cond_broadcast(&core->wake);
 	pthread_mutex_unlock(&core->lock);

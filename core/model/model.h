@@ -42,6 +42,7 @@ struct sd_node {
 	const char *state;         /* ready | down | unknown | disconnected */
 	const char *manager;       /* leader | reachable | unreachable | "" for workers */
 	const char *engine, *addr, *message;
+	const char *manager_addr;  /* ManagerStatus.Addr ("10.0.0.1:2377"), "" for workers */
 	struct sd_label *labels;
 	size_t nlabels;
 	uint64_t version;

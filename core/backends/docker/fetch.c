@@ -146,6 +146,8 @@ static int fetch_once(struct sd_docker *d, struct sd_swarm **out, char *err, siz
 int sd_docker_fetch(struct sd_docker *d, struct sd_swarm **out, char *err, size_t errlen)
 {
 	int rc = fetch_once(d, out, err, errlen);
+	if (rc == 0)
+		docker_learn_managers(d, *out);
 	if (rc == 0 || d->nep < 2)
 		return rc;
 	int from = __atomic_load_n(&d->cur, __ATOMIC_ACQUIRE);
@@ -154,8 +156,10 @@ int sd_docker_fetch(struct sd_docker *d, struct sd_swarm **out, char *err, size_
 		__atomic_store_n(&d->cur, to, __ATOMIC_RELEASE);
 		docker_forget_api_version(d);   /* another engine, maybe another version */
 		char why[256];
-		if (fetch_once(d, out, why, sizeof(why)) == 0)
+		if (fetch_once(d, out, why, sizeof(why)) == 0) {
+			docker_learn_managers(d, *out);
 			return 0;
+		}
 	}
 	__atomic_store_n(&d->cur, from, __ATOMIC_RELEASE);
 	docker_forget_api_version(d);

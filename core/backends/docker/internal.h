@@ -68,6 +68,9 @@ static inline struct docker_endpoint *docker_ep(const struct sd_docker *d)
 /* ---- transport.c ------------------------------------------------------------------------ */
 
 void docker_forget_api_version(struct sd_docker *d);   /* negotiate again on the next request */
+/* The managers of SW (a whole swarm from the endpoint in use) as further endpoints, when
+ * that one is tcp:// with TLS (transport.c says how). */
+void docker_learn_managers(struct sd_docker *d, const struct sd_swarm *sw);
 
 /* Where a response body goes. FEED returns 0, or -1 after writing why into ERR. */
 struct sink {
