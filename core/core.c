@@ -1,7 +1,19 @@
 /* core.c - a running core: one poller thread per backend, event watchers that make them
  * refresh early, the action workers with the table of the targets their actions hold, and
  * the store that publishes immutable snapshots. core->stop is written atomically: the
- * backends' event streams read it without the lock. */
+ * backends' event streams read it without the lock.
+ *
+ * The swarm while the engine's /events stream is up: an event that names a service or a
+ * node (a container names its service) refreshes that object alone, applied to the part
+ * before (backends/docker/delta.c); a service an event named is asked again every interval
+ * while it converges (running short of desired, an update under way: its tasks have no
+ * events of their own), for up to resync_interval; a node's event brings the next full
+ * fetch to one interval later (its tasks move without events); a
+ * full fetch runs every resync_interval, after an action, on a refresh asked for, on
+ * anything else the stream says (networks, secrets, configs) and whenever an in-place
+ * refresh cannot be had. With the stream down, a full fetch every interval, as before.
+ * Every poller answers the first request after a quiet time at once and takes the ones
+ * that come within COALESCE of its last refresh together. */
 #include "core.h"
 #include "base/clock.h"
 #include "base/error.h"
@@ -29,7 +41,9 @@
 #include <unistd.h>
 
 #define QUEUE_SIZE 16
-#define DEBOUNCE 0.15 /* seconds of quiet collected after an event before refreshing */
+#define COALESCE 0.15 /* seconds: requests this close to the last refresh wait to be merged */
+#define MAX_CHANGES 32 /* objects named by events awaiting refresh; more: a full fetch */
+#define FOLLOW_MAX 16  /* services followed after their events (the oldest makes room) */
 #define DONE_KEPT 8    /* finished requests kept for sd_core_wait_done */
 #define WORKERS 2     /* actions that may run at once: a long backup never holds up a scale */
 
@@ -43,6 +57,13 @@ struct poller {
 	bool dirty;                 /* a refresh was asked for */
 	uint64_t completed_epoch;   /* action epoch seen at the start of the last finished cycle */
 	bool answered;
+	double quiet_since;         /* sd_now() when the last cycle ended */
+};
+
+/* A service or node an event named, waiting for the Docker poller. */
+struct change {
+	const char *kind;           /* "service" | "node" (static) */
+	char id[72];
 };
 
 /* A target held by a queued or running action. */
@@ -89,6 +110,19 @@ struct sd_core {
 	bool prom_push_running;
 	struct sd_vip_backend *vipb;
 	struct poller pollers[B_COUNT];
+	/* the Docker poller's work from the events stream */
+	struct change changes[MAX_CHANGES];
+	size_t nchanges;
+	bool changes_overflow;      /* more than MAX_CHANGES named: a full fetch */
+	bool events_up;             /* the stream is being followed */
+	double last_full;           /* sd_now() when the last full fetch began */
+	/* services an event named lately: asked again every interval while they converge */
+	struct followed {
+		char id[72];
+		double until;       /* sd_now() after which the resync is left to see it */
+	} followed[FOLLOW_MAX];
+	size_t nfollowed;
+	double started_wall;        /* the first stream replays the events since then */
 	pthread_t docker_events, redis_events;
 	bool docker_events_running, redis_events_running;
 
@@ -410,7 +444,9 @@ static void (*const fetchers[B_COUNT])(struct sd_core *) = {fetch_docker, fetch_
 							      fetch_redis, fetch_backups,
 							      fetch_prom, fetch_vip};
 
-/* Seconds until the poller's next look; a backup under way is followed closely. */
+/* Seconds until the poller's next look; a backup under way is followed closely. With the
+ * events stream up, the swarm's full fetch waits for resync_interval, but the converging
+ * services are looked at every interval. */
 static double poll_interval(struct sd_core *core, enum backend which)
 {
 	if (which == B_BACKUPS && core->backups && core->backups->running &&
@@ -432,6 +468,128 @@ void sd_core_set_background(struct sd_core *core, bool background)
 		sd_core_refresh(core);
 }
 
+/* Whether the swarm's next cycle fetches it whole. Caller holds the lock. */
+static bool docker_full_due_locked(struct sd_core *core)
+{
+	double resync = core->config->resync_interval > 0 ? core->config->resync_interval : 30;
+	return !core->events_up || !core->swarm || core->changes_overflow ||
+	       sd_now() - core->last_full >= resync;
+}
+
+static bool converging(const struct sd_service *s)
+{
+	bool counted = !strcmp(s->mode, "replicated") || !strcmp(s->mode, "global");
+	return (counted && s->running != s->desired) || !strcmp(s->update_state, "updating") ||
+	       !strcmp(s->update_state, "rollback_started");
+}
+
+/* Add a change unless it is queued already. Caller holds the lock. */
+static void queue_change_locked(struct sd_core *core, const char *kind, const char *id)
+{
+	if (!id || !*id || strlen(id) >= sizeof(core->changes[0].id)) {
+		core->changes_overflow = true;
+		return;
+	}
+	for (size_t i = 0; i < core->nchanges; i++)
+		if (core->changes[i].kind == kind && !strcmp(core->changes[i].id, id))
+			return;
+	if (core->nchanges >= MAX_CHANGES) {
+		core->changes_overflow = true;
+		return;
+	}
+	core->changes[core->nchanges].kind = kind;
+	sd_strlcpy(core->changes[core->nchanges].id, id, sizeof(core->changes[0].id));
+	core->nchanges++;
+}
+
+/* Follow the service ID for a while after its event. Caller holds the lock. */
+static void follow_locked(struct sd_core *core, const char *id, double resync)
+{
+	size_t i = 0;
+	while (i < core->nfollowed && strcmp(core->followed[i].id, id))
+		i++;
+	if (i == core->nfollowed) {
+		if (core->nfollowed == FOLLOW_MAX) /* the oldest makes room */
+			memmove(core->followed, core->followed + 1,
+				--core->nfollowed * sizeof(*core->followed));
+		i = core->nfollowed++;
+		sd_strlcpy(core->followed[i].id, id, sizeof(core->followed[i].id));
+	}
+	core->followed[i].until = sd_now() + resync;
+}
+
+/* The followed services still converging, as changes; the others are let go. Caller holds
+ * the lock. */
+static void queue_converging_locked(struct sd_core *core)
+{
+	double now = sd_now();
+	size_t kept = 0;
+	for (size_t i = 0; i < core->nfollowed; i++) {
+		const struct sd_service *s = sd_swarm_service(core->swarm, core->followed[i].id);
+		if (now > core->followed[i].until || !s || !converging(s))
+			continue;
+		queue_change_locked(core, "service", s->id);
+		core->followed[kept++] = core->followed[i];
+	}
+	core->nfollowed = kept;
+}
+
+/* The objects in WORK asked again one by one, each applied to the part before and
+ * installed (the timeline compares that object); a change that cannot be applied in place
+ * makes it a full fetch. */
+static void refresh_docker_objects(struct sd_core *core, const struct change *work, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char err[256] = "";
+		struct sd_swarm *base = part_now(core, &core->swarm), *swarm = NULL;
+		int rc = sd_docker_refresh_object(core->docker, base, work[i].kind, work[i].id,
+						  &swarm, err, sizeof(err));
+		sd_part_unref(base);
+		if (rc == 0) {
+			install_part(core, B_DOCKER, &core->swarm, swarm, 0, NULL);
+			continue;
+		}
+		if (rc < 0) /* said at once; the next cycle fetches it whole */
+			install_part(core, B_DOCKER, &core->swarm, NULL, rc, err);
+		pthread_mutex_lock(&core->lock);
+		core->pollers[B_DOCKER].dirty = true;
+		pthread_mutex_unlock(&core->lock);
+		return;
+	}
+}
+
+/* Sleep until the poller's next look is due or somebody asks for a refresh; a request that
+ * comes within COALESCE of the last refresh waits the rest of it, so a burst is one
+ * refresh, while the first after a quiet time goes at once. Caller holds the lock. */
+static void wait_for_work_locked(struct sd_core *core, struct poller *p)
+{
+	bool docker = p->which == B_DOCKER;
+	double wait = poll_interval(core, p->which);
+	if (docker && core->events_up) {
+		double resync = core->config->resync_interval > 0 ? core->config->resync_interval
+								  : 30;
+		double left = core->last_full + resync - sd_now();
+		if (left < wait)
+			wait = left > 0 ? left : 0;
+	}
+	struct timespec until = sd_deadline_after(wait);
+	bool asked = false;
+	while (!core->stop) {
+		asked = p->dirty || (docker && (core->nchanges || core->changes_overflow));
+		if (asked || pthread_cond_timedwait(&core->wake, &core->lock, &until) == ETIMEDOUT)
+			break;
+	}
+	double early = p->quiet_since + COALESCE - sd_now();
+	if (asked && early > 0) {
+		struct timespec quiet = sd_deadline_after(early);
+		while (!core->stop &&
+		       pthread_cond_timedwait(&core->wake, &core->lock, &quiet) != ETIMEDOUT)
+			;
+	}
+	if (docker && !asked && !core->stop && !docker_full_due_locked(core))
+		queue_converging_locked(core);   /* the interval's look at what has no events */
+}
+
 static void *poller_main(void *arg)
 {
 	struct poller *p = arg;
@@ -439,25 +597,30 @@ static void *poller_main(void *arg)
 	pthread_mutex_lock(&core->lock);
 	while (!core->stop) {
 		uint64_t epoch = core->action_epoch;
+		/* an action's refresh (dirty, set with the epoch) is always a full one */
+		bool full = p->dirty || p->which != B_DOCKER || docker_full_due_locked(core);
+		struct change work[MAX_CHANGES];
+		size_t nwork = 0;
 		p->dirty = false;
+		if (p->which == B_DOCKER) {
+			if (full)
+				core->last_full = sd_now();
+			else
+				memcpy(work, core->changes, (nwork = core->nchanges) * sizeof(*work));
+			core->nchanges = 0;
+			core->changes_overflow = false;
+		}
 		pthread_mutex_unlock(&core->lock);
-		fetchers[p->which](core);
+		if (full)
+			fetchers[p->which](core);
+		else
+			refresh_docker_objects(core, work, nwork);
 		pthread_mutex_lock(&core->lock);
 		p->completed_epoch = epoch;
 		p->answered = true;
+		p->quiet_since = sd_now();
 		pthread_cond_broadcast(&core->wake);
-		/* sleep until the interval passes or somebody asks for a refresh */
-		struct timespec until = sd_deadline_after(poll_interval(core, p->which));
-		while (!core->stop && !p->dirty)
-			if (pthread_cond_timedwait(&core->wake, &core->lock, &until) == ETIMEDOUT)
-				break;
-		if (p->dirty && !core->stop) {
-			/* debounce: let a burst of events settle into one refresh */
-			struct timespec quiet = sd_deadline_after(DEBOUNCE);
-			while (!core->stop &&
-			       pthread_cond_timedwait(&core->wake, &core->lock, &quiet) != ETIMEDOUT)
-				;
-		}
+		wait_for_work_locked(core, p);
 	}
 	pthread_mutex_unlock(&core->lock);
 	return NULL;
@@ -480,10 +643,28 @@ void sd_core_refresh(struct sd_core *core)
 	pthread_mutex_unlock(&core->lock);
 }
 
-static void on_docker_event(void *user, const char *type, const char *action, const char *actor)
+/* What an event names: a service or a node refreshed alone, a container its service (a
+ * container of no service is not the swarm's), anything else a full fetch. */
+static void on_docker_event(void *user, const struct sd_docker_event *ev)
 {
-	(void)type, (void)action, (void)actor;
-	mark_dirty(user, B_DOCKER);
+	struct sd_core *core = user;
+	double resync = core->config->resync_interval > 0 ? core->config->resync_interval : 30;
+	const char *service = !strcmp(ev->type, "service")	 ? ev->id
+			      : !strcmp(ev->type, "container") ? ev->service_id
+							       : NULL;
+	pthread_mutex_lock(&core->lock);
+	if (service && *service) {
+		queue_change_locked(core, "service", service);
+		follow_locked(core, service, resync);
+	} else if (!strcmp(ev->type, "node")) {
+		queue_change_locked(core, "node", ev->id);
+		double due = sd_now() - resync + core->config->interval;
+		if (core->last_full > due) /* its tasks move (rescheduled) without events */
+			core->last_full = due;
+	} else if (strcmp(ev->type, "container"))
+		core->pollers[B_DOCKER].dirty = true;
+	pthread_cond_broadcast(&core->wake);
+	pthread_mutex_unlock(&core->lock);
 }
 
 /* Sleep up to SECONDS unless the core stops. Returns false when stopping. */
@@ -517,10 +698,19 @@ static void *docker_events_main(void *arg)
 			since = sd_timeline_newest(core->timeline, NULL);
 		if (since > 0)
 			since -= 1;
-		sd_docker_watch_events_since(core->docker, since, on_docker_event,
-					     core->timeline_live ? on_docker_raw : NULL, core,
-					     &core->stop, err, sizeof(err));
-		/* the stream ended (engine gone or restarted): resync now, retry shortly */
+		else /* what happened since this console started, its first fetch included */
+			since = core->started_wall - 1;
+		pthread_mutex_lock(&core->lock);
+		core->events_up = true;
+		pthread_mutex_unlock(&core->lock);
+		sd_docker_follow_events(core->docker, since, on_docker_event,
+					core->timeline_live ? on_docker_raw : NULL, core, &core->stop,
+					err, sizeof(err));
+		/* the stream ended (engine gone or restarted): resync now and poll every
+		 * interval until it is back, retry shortly */
+		pthread_mutex_lock(&core->lock);
+		core->events_up = false;
+		pthread_mutex_unlock(&core->lock);
 		mark_dirty(core, B_DOCKER);
 	} while (pause_unless_stopped(core, 1.0));
 	return NULL;
@@ -841,6 +1031,7 @@ void sd_core_start(struct sd_core *core)
 {
 	/* a running console records; --once (pollers only) just reads the file back */
 	core->timeline_live = true;
+	core->started_wall = wall_now();
 	sd_timeline_record(core->timeline, true);
 	timeline_publish(core, sd_timeline_audit(core->timeline, core->audit_path));
 	sd_core_start_pollers(core);

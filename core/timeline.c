@@ -448,19 +448,33 @@ static int add_fmt(struct sd_timeline *tl, double time, const char *source, cons
 
 static const char *or_dash(const char *s) { return s && *s ? s : "-"; }
 
+/* The tasks of the service ID in SW (none when it has none or is not there). */
+static const struct sd_task *tasks_of(const struct sd_swarm *sw, const char *id, size_t *n)
+{
+	const struct sd_service *s = service_by_id(sw, id);
+	*n = s ? s->task_count : 0;
+	return s && s->task_count ? &sw->tasks[s->task_first] : NULL;
+}
+
 size_t sd_timeline_swarm(struct sd_timeline *tl, const struct sd_swarm *old,
 			 const struct sd_swarm *new, double now)
 {
 	if (!old || !new)
 		return 0;
 	size_t kept = 0;
+	/* a part refreshed from OLD for one object: that object is all that can differ */
+	const char *only = new->derived_from == old && new->changed_kind ? new->changed_id : NULL;
+	bool nodes = !only || !strcmp(new->changed_kind, "node");
+	bool services = !only || !strcmp(new->changed_kind, "service");
 	/* the console moved to another manager (docker.hosts): which, and which it left */
 	if (old->endpoint && new->endpoint && strcmp(old->endpoint, new->endpoint))
 		kept += add_fmt(tl, now, "swarm", "manager-switch", new->engine_name,
 				"the console now asks %s (%s); %s (%s) stopped answering",
 				or_dash(new->engine_name), new->endpoint, or_dash(old->engine_name),
 				old->endpoint);
-	for (size_t i = 0; i < new->nnodes; i++) {
+	for (size_t i = 0; nodes && i < new->nnodes; i++) {
+		if (only && strcmp(new->nodes[i].id, only))
+			continue;
 		const struct sd_node *n = &new->nodes[i], *o = node_by_id(old, n->id);
 		if (!o) {
 			kept += add_fmt(tl, now, "swarm", "node-added", n->hostname, "%s %s", n->role,
@@ -477,11 +491,13 @@ size_t sd_timeline_swarm(struct sd_timeline *tl, const struct sd_swarm *old,
 			kept += add_fmt(tl, now, "swarm", "node-role", n->hostname, "%s (was %s)",
 					n->role, o->role);
 	}
-	for (size_t i = 0; i < old->nnodes; i++)
-		if (!node_by_id(new, old->nodes[i].id))
+	for (size_t i = 0; nodes && i < old->nnodes; i++)
+		if ((!only || !strcmp(old->nodes[i].id, only)) && !node_by_id(new, old->nodes[i].id))
 			kept += add_fmt(tl, now, "swarm", "node-removed", old->nodes[i].hostname,
 					"removed");
-	for (size_t i = 0; i < new->nservices; i++) {
+	for (size_t i = 0; services && i < new->nservices; i++) {
+		if (only && strcmp(new->services[i].id, only))
+			continue;
 		const struct sd_service *s = &new->services[i], *o = service_by_id(old, s->id);
 		const char *was = o ? o->update_state : "";
 		if (o && *s->update_state && strcmp(s->update_state, was))
@@ -489,15 +505,23 @@ size_t sd_timeline_swarm(struct sd_timeline *tl, const struct sd_swarm *old,
 					s->update_state, or_dash(was), *s->update_message ? ": " : "",
 					s->update_message);
 	}
-	/* failed tasks the old look did not have failed */
-	const char **seen = xmalloc((old->ntasks + 1) * sizeof(*seen));
+	if (!services)
+		return kept;
+	/* failed tasks the old look did not have failed (of the one service, or all) */
+	size_t nold = old->ntasks, nnew = new->ntasks;
+	const struct sd_task *old_tasks = old->tasks, *new_tasks = new->tasks;
+	if (only) {
+		old_tasks = tasks_of(old, only, &nold);
+		new_tasks = tasks_of(new, only, &nnew);
+	}
+	const char **seen = xmalloc((nold + 1) * sizeof(*seen));
 	size_t nseen = 0;
-	for (size_t i = 0; i < old->ntasks; i++)
-		if (task_failed(&old->tasks[i]))
-			seen[nseen++] = old->tasks[i].id;
+	for (size_t i = 0; i < nold; i++)
+		if (task_failed(&old_tasks[i]))
+			seen[nseen++] = old_tasks[i].id;
 	qsort(seen, nseen, sizeof(*seen), cmp_str);
-	for (size_t i = 0; i < new->ntasks; i++) {
-		const struct sd_task *t = &new->tasks[i];
+	for (size_t i = 0; i < nnew; i++) {
+		const struct sd_task *t = &new_tasks[i];
 		if (!task_failed(t) || bsearch(&t->id, seen, nseen, sizeof(*seen), cmp_str))
 			continue;
 		char target[160], id[13];

@@ -41,6 +41,7 @@ static void config_defaults(struct sd_config *c)
 	c->docker.tls_verify = -1;
 	c->docker.timeout_ms = 5000;
 	c->interval = 2;
+	c->resync_interval = 30;
 	c->scale_max = 100;
 	c->audit_log = sd_state_path("audit.log");
 	c->postgres.connect_timeout = 3;
@@ -481,6 +482,12 @@ static int read_settings(const struct conf_reader *r, const struct sd_yaml *root
 			if (rc == 0 && c->interval <= 0)
 				rc = CONF_FAIL(r, v, "interval: must be more than 0 seconds, got %s",
 					  v->value);
+		} else if (strcmp(k, "resync_interval") == 0) {
+			rc = conf_get_number(r, v, k, &c->resync_interval);
+			if (rc == 0 && c->resync_interval <= 0)
+				rc = CONF_FAIL(r, v,
+					       "resync_interval: must be more than 0 seconds, got %s",
+					       v->value);
 		} else if (strcmp(k, "scale_max") == 0)
 			rc = conf_get_long(r, v, k, 1, &c->scale_max);
 		else if (strcmp(k, "audit_log") == 0) {
@@ -516,12 +523,13 @@ static int read_settings(const struct conf_reader *r, const struct sd_yaml *root
 /* What a cluster of `clusters:` may set, what stays in the file's top level beside it, and
  * what only a file without clusters has at its top level (its one cluster's sections). */
 static const char *const cluster_keys[] = {"protected", "read_only", "docker", "interval",
+					   "resync_interval",
 					   "scale_max", "postgres", "redis", "backup",
 					   "timeline", "prometheus", "alertmanager", "vip", NULL};
-static const char *const fleet_keys[] = {"clusters", "interval", "scale_max", "audit_log",
+static const char *const fleet_keys[] = {"clusters", "interval", "resync_interval", "scale_max", "audit_log",
 					 "theme", "keymap", "logs", "timeline", NULL};
 static const char *const single_keys[] = {"cluster_name", "protected", "read_only", "docker",
-					  "interval", "scale_max", "audit_log", "theme",
+					  "interval", "resync_interval", "scale_max", "audit_log", "theme",
 					  "keymap", "postgres", "redis", "backup", "logs",
 					  "timeline", "prometheus", "alertmanager", "vip", NULL};
 
@@ -552,6 +560,7 @@ static void inherit(struct sd_config *dst, const struct sd_config *top, const ch
 	dst->path = xstrdup(top->path);
 	dst->cluster_name = xstrdup(name);
 	dst->interval = top->interval;
+	dst->resync_interval = top->resync_interval;
 	dst->scale_max = top->scale_max;
 	free(dst->audit_log);
 	dst->audit_log = xstrdup(top->audit_log);

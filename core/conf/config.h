@@ -50,6 +50,9 @@ struct sd_config {
 		long timeout_ms;          /* default 5000 */
 	} docker;
 	double interval;                  /* seconds, default 2 */
+	/* seconds between full resyncs of the swarm while the engine's events stream is up
+	 * (an event refreshes what it names in between), default 30 */
+	double resync_interval;
 	long scale_max;                   /* service.scale upper bound, default 100 */
 	bool protected_cluster;           /* protected: every mutating action asks for its
 	                                     target's name typed; the screen says so */

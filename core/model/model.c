@@ -28,8 +28,11 @@ void *sd_part_ref(void *p)
 void sd_part_unref(void *p)
 {
 	struct sd_part *part = p;
-	if (part && __atomic_sub_fetch(&part->refs, 1, __ATOMIC_ACQ_REL) == 0)
-		sd_arena_free(part->arena);
+	if (!part || __atomic_sub_fetch(&part->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	for (size_t i = 0; i < part->nshares; i++)
+		sd_part_unref(part->shares[i]);
+	sd_arena_free(part->arena);
 }
 
 void sd_snapshot_unref(struct sd_snapshot *snap)

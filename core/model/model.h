@@ -17,6 +17,10 @@
 struct sd_part {
 	int refs;                 /* atomic */
 	struct sd_arena *arena;   /* everything of the part, the part itself included */
+	/* parts whose memory this one points into (a swarm refreshed in place of one service
+	 * keeps the strings of the parts it was built from): referenced, dropped with it */
+	struct sd_part **shares;
+	size_t nshares;
 };
 void *sd_part_new(size_t size);  /* a zeroed part of SIZE bytes (first member struct sd_part) */
 void *sd_part_ref(void *part);   /* NULL-safe */
@@ -38,6 +42,7 @@ struct sd_node {
 	const char *state;         /* ready | down | unknown | disconnected */
 	const char *manager;       /* leader | reachable | unreachable | "" for workers */
 	const char *engine, *addr, *message;
+	const char *manager_addr;  /* ManagerStatus.Addr ("10.0.0.1:2377"), "" for workers */
 	struct sd_label *labels;
 	size_t nlabels;
 	uint64_t version;
@@ -135,6 +140,12 @@ struct sd_swarm {
 	size_t nnetworks, nsecrets, nconfigs;
 	bool objects_read;              /* the three lists were asked for (and answered) */
 	const char *objects_error;      /* why one of them could not be read, or "" */
+	/* a part refreshed from DERIVED_FROM (never dereferenced: compared with the part it
+	 * replaces) for one object, CHANGED_KIND ("service" | "node") CHANGED_ID; all NULL
+	 * for a full fetch. Networks, secrets and configs (and what services use them) are the
+	 * full fetch's until the next one. */
+	const void *derived_from;
+	const char *changed_kind, *changed_id;
 };
 
 /* ---- PostgreSQL ---- */

@@ -12,14 +12,19 @@
 #include "backends/pg/pg.h"
 #include "backends/redis/sentinel.h"
 #include "synth.h"
+#include "timeline.h"
 #include "term.h"
 #include "ui.h"
 
+#include <dirent.h>
+#include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #define NODES 100
@@ -228,8 +233,8 @@ static void bench_rss(const char *binary)
 		return;
 	}
 	FILE *f = fopen(config, "w");
-	fprintf(f, "docker:\n  host: unix://%s\n  timeout_ms: 20000\ninterval: 1\naudit_log: %s/audit.log\n",
-		sock, dir);
+	fprintf(f, "docker:\n  host: unix://%s\n  timeout_ms: 20000\ninterval: 1\n"
+		   "resync_interval: 1\naudit_log: %s/audit.log\n", sock, dir);
 	fclose(f);
 	f = fopen(drill, "w");
 	fprintf(f, "drill: rss\nsteps:\n  - expect_screen: \"Services \\\\(%d\\\\)\"\n    timeout: 60s\n"
@@ -255,6 +260,241 @@ static void bench_rss(const char *binary)
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "bench: could not remove %s\n", dir);
+}
+
+/* ---- an event's cost: one service changed, at 1x, 4x and 16x a swarm ---- */
+
+static const size_t change_scale[] = {1, 4, 16};
+#define SCALE_NODES 25
+#define SCALE_SERVICES 500
+#define SCALE_TASKS 5000
+
+/* One service changed in process: the filtered answers decoded and applied to the part
+ * before, the timeline's comparison and the health of the new snapshot. */
+static void bench_change_in_process(void)
+{
+	printf("one service changed, in process (decode of its two filtered answers, applied to "
+	       "the part before, timeline, health):\n");
+	for (size_t k = 0; k < sizeof(change_scale) / sizeof(*change_scale); k++) {
+		size_t nn = SCALE_NODES * change_scale[k], ns = SCALE_SERVICES * change_scale[k],
+		       nt = SCALE_TASKS * change_scale[k];
+		struct texts t = {0};
+		t.info = sd_synth_info(&t.info_len);
+		t.nodes = sd_synth_nodes(nn, &t.nodes_len);
+		t.services = sd_synth_services(ns, &t.services_len);
+		t.tasks = sd_synth_tasks(nt, ns, nn, &t.tasks_len);
+		if (!t.info || !t.nodes || !t.services || !t.tasks) {
+			printf("  synthetic swarm: %s\n", sd_synth_error());
+			return;
+		}
+		struct sd_swarm *base = decode(&t);
+		/* the middle service's answers, as the engine gives them */
+		json_t *svcs = json_loads(t.services, 0, NULL), *tasks = json_loads(t.tasks, 0, NULL);
+		json_t *svc = json_array_get(svcs, ns / 2), *one = json_array(), *mine = json_array();
+		const char *id = json_string_value(json_object_get(svc, "ID"));
+		json_array_append(one, svc);
+		size_t i;
+		json_t *task;
+		json_array_foreach(tasks, i, task)
+			if (!strcmp(json_string_value(json_object_get(task, "ServiceID")) ?: "", id))
+				json_array_append(mine, task);
+		char *sbody = json_dumps(one, JSON_COMPACT), *tbody = json_dumps(mine, JSON_COMPACT);
+		struct sd_docker_bodies delta = {.nodes = "[]", .nodes_len = 2, .services = sbody,
+						 .services_len = strlen(sbody), .tasks = tbody,
+						 .tasks_len = strlen(tbody)};
+		struct sd_timeline *tl = sd_timeline_open("/dev/null", 0);
+		enum { RUNS = 41 };
+		double took[RUNS];
+		int failed = 0;
+		for (int r = 0; r < RUNS; r++) {
+			char err[256];
+			double t0 = sd_now();
+			struct sd_swarm *next = NULL;
+			if (sd_docker_apply_bodies(base, "service", id, &delta, &next, err,
+						   sizeof(err)) != 0) {
+				failed = 1;
+				break;
+			}
+			sd_timeline_swarm(tl, base, next, 0);
+			struct sd_snapshot *snap = sd_part_new(sizeof(*snap));
+			snap->swarm = next;
+			snap->docker_status.configured = snap->docker_status.answered = true;
+			snap->docker_status.reachable = true;
+			sd_health_evaluate(snap, NULL);
+			took[r] = (sd_now() - t0) * 1000;
+			sd_snapshot_unref(snap);
+		}
+		if (failed)
+			printf("  %zux: the change could not be applied\n", change_scale[k]);
+		else
+			printf("  %2zux (%zu nodes / %zu services / %zu tasks): median %.3f ms, goal < 1 ms\n",
+			       change_scale[k], nn, ns, nt, median(took, RUNS));
+		sd_timeline_free(tl);
+		free(sbody);
+		free(tbody);
+		json_decref(one);
+		json_decref(mine);
+		json_decref(svcs);
+		json_decref(tasks);
+		sd_part_unref(base);
+		free(t.info);
+		free(t.nodes);
+		free(t.services);
+		free(t.tasks);
+	}
+}
+
+/* A console following a synthetic engine: --watch in a tmux session of its own (a real
+ * terminal's screen, drawn as an operator would see it), found by its config's path. */
+struct console {
+	char dir[64], sock[128], session[64];
+	pid_t engine, pid;
+};
+
+static pid_t pid_of(const char *pattern)
+{
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "pgrep -f -n -- '%s'", pattern);
+	FILE *p = popen(cmd, "r");
+	int pid = 0;
+	if (p) {
+		if (fscanf(p, "%d", &pid) != 1)
+			pid = 0;
+		pclose(p);
+	}
+	return (pid_t)pid;
+}
+
+static int console_start(struct console *c, const char *binary, size_t nn, size_t ns,
+			 size_t nt, double resync)
+{
+	snprintf(c->dir, sizeof(c->dir), "/tmp/sdbench.XXXXXX");
+	if (!mkdtemp(c->dir))
+		return -1;
+	char config[128], cmd[1024];
+	snprintf(c->sock, sizeof(c->sock), "%s/engine.sock", c->dir);
+	snprintf(config, sizeof(config), "%s/config.yaml", c->dir);
+	snprintf(c->session, sizeof(c->session), "sdbench-%s", c->dir + 13);
+	c->engine = sd_synth_serve(c->sock, nn, ns, nt);
+	if (c->engine < 0)
+		return -1;
+	FILE *f = fopen(config, "w");
+	fprintf(f, "docker:\n  host: unix://%s\n  timeout_ms: 20000\ninterval: 2\n"
+		   "resync_interval: %g\naudit_log: %s/audit.log\ntimeline:\n  path: %s/timeline\n",
+		c->sock, resync, c->dir, c->dir);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd),
+		 "tmux new-session -d -s %s -x 200 -y 60 'env TERM=xterm-256color TZ=UTC "
+		 "XDG_STATE_HOME=%s %s --watch --config %s'", c->session, c->dir, binary, config);
+	if (system(cmd) != 0)
+		return -1;
+	/* the console itself, not the tmux server nor a shell whose command line names it */
+	char pattern[200];
+	snprintf(pattern, sizeof(pattern), "^[^ ]*swarmdeck --watch --config %s", config);
+	for (int i = 0; i < 50 && !c->pid; i++) {
+		sd_sleep(0.1);
+		c->pid = pid_of(pattern);
+	}
+	return c->pid > 0 ? 0 : -1;
+}
+
+static void console_stop(struct console *c)
+{
+	char cmd[160];
+	if (c->session[0]) {
+		snprintf(cmd, sizeof(cmd), "tmux kill-session -t %s 2>/dev/null", c->session);
+		if (system(cmd) != 0)
+			fprintf(stderr, "bench: tmux session %s was gone\n", c->session);
+	}
+	sd_synth_stop(c->engine);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", c->dir);
+	if (c->dir[0] && system(cmd) != 0)
+		fprintf(stderr, "bench: could not remove %s\n", c->dir);
+}
+
+/* CPU seconds of every thread of PID so far (schedstat: nanoseconds on a CPU). */
+static double cpu_seconds(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return -1;
+	double total = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char file[400];
+		snprintf(file, sizeof(file), "%s/%s/schedstat", path, e->d_name);
+		FILE *f = fopen(file, "r");
+		unsigned long long ns = 0;
+		if (f && fscanf(f, "%llu", &ns) == 1)
+			total += (double)ns / 1e9;
+		if (f)
+			fclose(f);
+	}
+	closedir(d);
+	return total;
+}
+
+/* The console's idle CPU over IDLE seconds on the bench swarm beside the same console
+ * resyncing every 2 s (the old behaviour), both at once; then, at 1x, 4x and 16x, the CPU
+ * of one service change (an event, its two requests, the new part, the screen), the
+ * console's idle rate over the seconds before taken off. */
+static void bench_events(const char *binary)
+{
+	enum { IDLE = 60, BEFORE = 10, CHANGES = 100 };
+	const double spacing = 0.2;   /* more than the 150 ms a burst is merged in */
+	printf("idle CPU of the console over %d s, %d nodes / %d services / %d tasks (--watch in "
+	       "tmux at 200x60, events up, nothing changing):\n", IDLE, NODES, SERVICES, TASKS);
+	struct console now = {0}, old = {0};
+	if (console_start(&now, binary, NODES, SERVICES, TASKS, 30) < 0 ||
+	    console_start(&old, binary, NODES, SERVICES, TASKS, 2) < 0) {
+		printf("  could not start the consoles: %s\n", sd_synth_error());
+		console_stop(&now);
+		console_stop(&old);
+		return;
+	}
+	sd_sleep(10);   /* their first full fetch */
+	double a0 = cpu_seconds(now.pid), b0 = cpu_seconds(old.pid), t0 = sd_now();
+	sd_sleep(IDLE);
+	double span = sd_now() - t0;
+	double a = (cpu_seconds(now.pid) - a0) / span, b = (cpu_seconds(old.pid) - b0) / span;
+	printf("  resync_interval 30 s: %.3f%% of a core; beside it resync every 2 s (the old "
+	       "behaviour): %.3f%%, %.1fx more; goal < 0.5%%\n", a * 100, b * 100,
+	       a > 0 ? b / a : 0);
+	console_stop(&now);
+	console_stop(&old);
+
+	printf("one service change by an event, CPU of the console (%d changes %.2f s apart, "
+	       "no resync among them, the idle rate of the %d s before taken off; the screen "
+	       "redrawn each time):\n", CHANGES, spacing, BEFORE);
+	for (size_t k = 0; k < sizeof(change_scale) / sizeof(*change_scale); k++) {
+		size_t nn = SCALE_NODES * change_scale[k], ns = SCALE_SERVICES * change_scale[k],
+		       nt = SCALE_TASKS * change_scale[k];
+		struct console c = {0};
+		if (console_start(&c, binary, nn, ns, nt, 600) < 0) {
+			printf("  %zux: could not start: %s\n", change_scale[k], sd_synth_error());
+			console_stop(&c);
+			continue;
+		}
+		sd_sleep(5 + (double)change_scale[k] / 2);   /* the first full fetch */
+		double i0 = cpu_seconds(c.pid), s0 = sd_now();
+		sd_sleep(BEFORE);
+		double idle = (cpu_seconds(c.pid) - i0) / (sd_now() - s0);
+		double cpu0 = cpu_seconds(c.pid);
+		s0 = sd_now();
+		for (int i = 0; i < CHANGES; i++) {
+			sd_synth_change(c.engine);
+			sd_sleep(spacing);
+		}
+		double cpu = cpu_seconds(c.pid) - cpu0, s = sd_now() - s0;
+		printf("  %2zux (%zu nodes / %zu services / %zu tasks): %.3f ms a change (idle "
+		       "%.3f%%), goal < 1 ms at every size\n", change_scale[k], nn, ns, nt,
+		       (cpu - idle * s) / CHANGES * 1000, idle * 100);
+		console_stop(&c);
+	}
 }
 
 static double seconds_of(const char *command, int runs)
@@ -337,6 +577,11 @@ int main(int argc, char **argv)
 		bench_data_tier(argv[2]);
 		return 0;
 	}
+	if (getenv("SD_BENCH_EVENTS_ONLY")) {   /* the figures of an event's cost alone */
+		bench_change_in_process();
+		bench_events(argc > 1 ? argv[1] : "./swarmdeck");
+		return 0;
+	}
 	struct texts t = {0};
 	t.info = sd_synth_info(&t.info_len);
 	t.nodes = sd_synth_nodes(NODES, &t.nodes_len);
@@ -353,6 +598,9 @@ int main(int argc, char **argv)
 	free(t.services);
 	free(t.tasks);
 	bench_rss(argc > 1 ? argv[1] : "./swarmdeck");
+	bench_change_in_process();
+	if (!getenv("SD_BENCH_NO_IDLE"))
+		bench_events(argc > 1 ? argv[1] : "./swarmdeck");
 	/* last: the child's peak RSS above would count this process's pages at the fork */
 	bench_big_labels();
 	return 0;

@@ -3,6 +3,7 @@
 #include "../fake/fake_engine.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -377,6 +378,163 @@ static void child_fail(int ready_fd, const char *what)
 	_exit(1);
 }
 
+/* ---- a synthetic engine that changes: filtered lists and events ---- */
+
+struct synth_engine {
+	pthread_mutex_t lock;
+	json_t *nodes, *services, *tasks_by_service; /* by ID: node, service, [tasks] */
+	json_t *order;                               /* the services' IDs, in list order */
+	size_t next;                                 /* the next service sd_synth_change touches */
+	struct fake_engine *fake;
+};
+
+static int hex_value(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+		: c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* The first value of KEY in the target's ?filters={...} (percent-decoded), or NULL. */
+static char *filter_value(const char *target, const char *key)
+{
+	const char *q = strstr(target, "filters=");
+	if (!q)
+		return NULL;
+	q += 8;
+	char buf[1024];
+	size_t n = 0;
+	while (*q && *q != '&' && n + 1 < sizeof(buf)) {
+		if (*q == '%' && hex_value(q[1]) >= 0 && hex_value(q[2]) >= 0) {
+			buf[n++] = (char)(hex_value(q[1]) * 16 + hex_value(q[2]));
+			q += 3;
+		} else {
+			buf[n++] = *q++;
+		}
+	}
+	buf[n] = '\0';
+	json_t *f = json_loads(buf, 0, NULL);
+	const char *v = json_string_value(json_array_get(json_object_get(f, key), 0));
+	char *out = v ? strdup(v) : NULL;
+	json_decref(f);
+	return out;
+}
+
+static char *list_of(json_t *item)
+{
+	json_t *list = json_array();
+	if (item)
+		json_array_append(list, item);
+	char *text = json_dumps(list, JSON_COMPACT);
+	json_decref(list);
+	return text;
+}
+
+static char *synth_answer(void *user, const char *method, const char *target, int *status)
+{
+	struct synth_engine *e = user;
+	if (strcmp(method, "GET") || !strstr(target, "filters="))
+		return NULL;
+	*status = 200;
+	char *out = NULL;
+	pthread_mutex_lock(&e->lock);
+	if (!strncmp(target, "/v1.41/services?", 16)) {
+		char *id = filter_value(target, "id");
+		out = list_of(id ? json_object_get(e->services, id) : NULL);
+		free(id);
+	} else if (!strncmp(target, "/v1.41/tasks?", 13)) {
+		char *id = filter_value(target, "service");
+		json_t *t = id ? json_object_get(e->tasks_by_service, id) : NULL;
+		out = t ? json_dumps(t, JSON_COMPACT) : strdup("[]");
+		free(id);
+	} else if (!strncmp(target, "/v1.41/nodes?", 13)) {
+		char *id = filter_value(target, "id");
+		out = list_of(id ? json_object_get(e->nodes, id) : NULL);
+		free(id);
+	}
+	pthread_mutex_unlock(&e->lock);
+	return out;
+}
+
+static json_t *by_id(const char *text)
+{
+	json_t *list = json_loads(text, 0, NULL), *map = json_object();
+	size_t i;
+	json_t *item;
+	json_array_foreach(list, i, item) {
+		const char *id = json_string_value(json_object_get(item, "ID"));
+		if (id)
+			json_object_set(map, id, item);
+	}
+	json_decref(list);
+	return map;
+}
+
+/* The next service's version goes up by one and its update event goes out. */
+static void synth_change(struct synth_engine *e)
+{
+	pthread_mutex_lock(&e->lock);
+	size_t n = json_array_size(e->order);
+	const char *id = n ? json_string_value(json_array_get(e->order, e->next++ % n)) : NULL;
+	json_t *svc = id ? json_object_get(e->services, id) : NULL;
+	char line[512] = "";
+	if (svc) {
+		json_t *version = json_object_get(svc, "Version");
+		json_object_set_new(version, "Index",
+				    json_integer(json_integer_value(json_object_get(version, "Index")) + 1));
+		const char *name = json_string_value(json_object_get(json_object_get(svc, "Spec"), "Name"));
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		snprintf(line, sizeof(line),
+			 "{\"Type\":\"service\",\"Action\":\"update\",\"Actor\":{\"ID\":\"%s\","
+			 "\"Attributes\":{\"name\":\"%s\"}},\"scope\":\"swarm\",\"time\":%lld,"
+			 "\"timeNano\":%lld}", id, name ? name : "", (long long)ts.tv_sec,
+			 (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+	}
+	pthread_mutex_unlock(&e->lock);
+	if (*line)
+		fake_engine_emit(e->fake, line);
+}
+
+void sd_synth_answer_filters(struct fake_engine *f, const char *nodes, const char *services,
+			     const char *tasks)
+{
+	struct synth_engine *e = calloc(1, sizeof(*e));
+	if (!e)
+		abort();
+	pthread_mutex_init(&e->lock, NULL);
+	e->fake = f;
+	e->nodes = by_id(nodes);
+	e->services = by_id(services);
+	e->order = json_array();
+	json_t *list = json_loads(services, 0, NULL);
+	size_t i;
+	json_t *item;
+	json_array_foreach(list, i, item)
+		json_array_append(e->order, json_object_get(item, "ID"));
+	json_decref(list);
+	e->tasks_by_service = json_object();
+	list = json_loads(tasks, 0, NULL);
+	json_array_foreach(list, i, item) {
+		const char *sid = json_string_value(json_object_get(item, "ServiceID"));
+		if (!sid)
+			continue;
+		json_t *mine = json_object_get(e->tasks_by_service, sid);
+		if (!mine)
+			json_object_set_new(e->tasks_by_service, sid, mine = json_array());
+		json_array_append(mine, item);
+	}
+	json_decref(list);
+	f->answer = synth_answer;
+	f->answer_user = e;
+	f->change = (void (*)(void *))synth_change;
+}
+
+void sd_synth_change_now(struct fake_engine *f)
+{
+	if (f->change)
+		f->change(f->answer_user);
+}
+
 pid_t sd_synth_serve(const char *path, size_t nnodes, size_t nservices, size_t ntasks)
 {
 	int pipefd[2];
@@ -392,6 +550,11 @@ pid_t sd_synth_serve(const char *path, size_t nnodes, size_t nservices, size_t n
 	if (pid == 0) {
 		close(pipefd[0]);
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		sigset_t signals;
+		sigemptyset(&signals);
+		sigaddset(&signals, SIGUSR1);
+		sigaddset(&signals, SIGTERM);
+		pthread_sigmask(SIG_BLOCK, &signals, NULL);
 		const char *info = sd_synth_info(NULL), *nodes = sd_synth_nodes(nnodes, NULL),
 			   *services = sd_synth_services(nservices, NULL),
 			   *tasks = sd_synth_tasks(ntasks, nservices, nnodes, NULL);
@@ -406,11 +569,20 @@ pid_t sd_synth_serve(const char *path, size_t nnodes, size_t nservices, size_t n
 		fake_engine_route(f, "GET", "/v1.41/nodes", 200, nodes, FAKE_SEND_WHOLE);
 		fake_engine_route(f, "GET", "/v1.41/services", 200, services, FAKE_SEND_WHOLE);
 		fake_engine_route(f, "GET", "/v1.41/tasks", 200, tasks, FAKE_SEND_WHOLE);
+		fake_engine_route(f, "GET", "/v1.41/events", 200, "", FAKE_SEND_EVENTS);
+		sd_synth_answer_filters(f, nodes, services, tasks);
+		if (getenv("SD_SYNTH_LOG"))
+			f->log_file = fopen(getenv("SD_SYNTH_LOG"), "a");
 		if (write(pipefd[1], "R", 1) != 1)
 			_exit(1);
 		close(pipefd[1]);
-		for (;;)
-			pause();   /* until sd_synth_stop's SIGTERM */
+		for (;;) {   /* SIGUSR1: one service changes; SIGTERM (sd_synth_stop): the end */
+			int sig = 0;
+			sigwait(&signals, &sig);
+			if (sig != SIGUSR1)
+				_exit(0);
+			sd_synth_change_now(f);
+		}
 	}
 	close(pipefd[1]);
 	char msg[600] = "";
@@ -422,6 +594,12 @@ pid_t sd_synth_serve(const char *path, size_t nnodes, size_t nservices, size_t n
 	set_error("fake engine: %s", n > 1 ? msg + 1 : "exited before listening");
 	waitpid(pid, NULL, 0);
 	return -1;
+}
+
+void sd_synth_change(pid_t pid)
+{
+	if (pid > 0)
+		kill(pid, SIGUSR1);
 }
 
 void sd_synth_stop(pid_t pid)

@@ -26,6 +26,18 @@ char *sd_synth_tasks(size_t n, size_t nservices, size_t nnodes, size_t *len);
  * builds the texts itself, so the caller's memory stays its own. Returns the child's pid once
  * it listens, or -1 (sd_synth_error()). Stop it with sd_synth_stop. */
 pid_t sd_synth_serve(const char *path, size_t nnodes, size_t nservices, size_t ntasks);
+/* The child also holds GET /v1.41/events open and answers the lists filtered on one ID (a
+ * service by "id", its tasks by "service", a node by "id"); SIGUSR1 makes the next service
+ * (in list order, round robin) change (its version goes up) and sends its update event.
+ * SD_SYNTH_LOG names a file for the requests ("METHOD TARGET" lines). */
+void sd_synth_change(pid_t pid);
+
+/* The same answers and change on a fake engine of the caller's (F's answer hook), for the
+ * lists given (kept by reference: they must outlive F). */
+struct fake_engine;
+void sd_synth_answer_filters(struct fake_engine *f, const char *nodes, const char *services,
+			     const char *tasks);
+void sd_synth_change_now(struct fake_engine *f);
 void sd_synth_stop(pid_t pid);
 
 #endif

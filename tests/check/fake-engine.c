@@ -15,7 +15,10 @@
  * open, no events). With fixtures, also GET /v1.41/services/{id|name} and
  * /v1.41/nodes/{id|hostname} (the object out of the list) and POST .../{id}/update (200, and
  * nothing changes: the lists stay as captured). Every request is appended to the --log file
- * as "METHOD TARGET". Prints "ready" once it listens; runs until SIGTERM or SIGINT, then
+ * as "METHOD TARGET". With --synth, also the lists filtered on one ID (a service by "id",
+ * its tasks by "service", a node by "id"), and on SIGUSR1 the next service changes (its
+ * version goes up) and its update event goes out on the open event streams (synth.h).
+ * Prints "ready" once it listens; runs until SIGTERM or SIGINT, then
  * removes the socket and exits 0. Exit 2 on a usage error or when a file cannot be read. */
 #include "../fake/fake_engine.h"
 #include "../bench/synth.h"
@@ -188,6 +191,7 @@ int main(int argc, char **argv)
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
 	char err[512];
@@ -217,12 +221,15 @@ int main(int argc, char **argv)
 	if (!synth[0]) {
 		object_routes(f, "services", services, "Spec.Name");
 		object_routes(f, "nodes", nodes, "Description.Hostname");
+	} else {
+		sd_synth_answer_filters(f, nodes, services, tasks);
 	}
 	printf("ready\n");
 	fflush(stdout);
 
 	int sig = 0;
-	sigwait(&stop, &sig);
+	while (sigwait(&stop, &sig) == 0 && sig == SIGUSR1)
+		sd_synth_change_now(f);
 	FILE *log_file = f->log_file;
 	fake_engine_stop(f);
 	if (log_file)

@@ -86,9 +86,46 @@ static void send_events(struct fake_engine *f, int fd, const struct fake_route *
 		p += l;
 		usleep(2000);
 	}
-	while (!f->stop && !f->end_events)
-		usleep(5000);
+	/* then what fake_engine_emit is given, from when the stream opened */
+	pthread_mutex_lock(&f->lock);
+	size_t sent = f->emitted_len;
+	pthread_mutex_unlock(&f->lock);
+	while (!f->stop && !f->end_events) {
+		pthread_mutex_lock(&f->lock);
+		size_t have = f->emitted_len;
+		char *copy = have > sent ? strndup(f->emitted + sent, have - sent) : NULL;
+		pthread_mutex_unlock(&f->lock);
+		if (copy) {
+			n = snprintf(hdr, sizeof(hdr), "%zx\r\n", have - sent);
+			send_all(fd, hdr, (size_t)n);
+			send_all(fd, copy, have - sent);
+			send_all(fd, "\r\n", 2);
+			free(copy);
+			sent = have;
+		}
+		usleep(2000);
+	}
 	send_all(fd, "0\r\n\r\n", 5);
+}
+
+void fake_engine_emit(struct fake_engine *f, const char *line)
+{
+	size_t n = strlen(line);
+	pthread_mutex_lock(&f->lock);
+	if (f->emitted_len + n + 2 > f->emitted_cap) {
+		size_t cap = (f->emitted_len + n + 2) * 2;
+		char *grown = realloc(f->emitted, cap);
+		if (!grown) {
+			pthread_mutex_unlock(&f->lock);
+			return;
+		}
+		f->emitted = grown;
+		f->emitted_cap = cap;
+	}
+	memcpy(f->emitted + f->emitted_len, line, n);
+	f->emitted_len += n;
+	f->emitted[f->emitted_len++] = '\n';
+	pthread_mutex_unlock(&f->lock);
 }
 
 static void send_body(int fd, const struct fake_route *r)
@@ -169,6 +206,17 @@ static void serve(struct fake_engine *f, int fd)
 		memmove(buf, buf + head + body_len, have - head - body_len);
 		have -= head + body_len;
 
+		if (f->answer) {
+			int status = 200;
+			char *made = f->answer(f->answer_user, method, target, &status);
+			if (made) {
+				struct fake_route answered = {method, target, status, made,
+							      FAKE_SEND_WHOLE};
+				send_body(fd, &answered);
+				free(made);
+				continue;
+			}
+		}
 		const struct fake_route *r = find_route(f, method, target);
 		static const struct fake_route missing = {"", "", 404,
 							  "{\"message\":\"page not found\"}",
@@ -294,6 +342,7 @@ void fake_engine_stop(struct fake_engine *f)
 	unlink(f->path);
 	for (int i = 0; i < f->nlog; i++)
 		free(f->log[i].body);
+	free(f->emitted);
 	pthread_cond_destroy(&f->idle);
 	pthread_mutex_destroy(&f->lock);
 	free(f);

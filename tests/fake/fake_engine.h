@@ -56,6 +56,14 @@ struct fake_engine {
 	int active;                   /* connection threads still running */
 	volatile int stop;
 	volatile int end_events;      /* the event streams close when set */
+	/* answers made per request (a synthetic engine's filtered lists): asked before the
+	 * routes; a malloc'ed body (the engine frees it) with *STATUS, or NULL: the routes */
+	char *(*answer)(void *user, const char *method, const char *target, int *status);
+	void *answer_user;
+	void (*change)(void *answer_user);   /* the answers' owner changing something, or NULL */
+	/* lines given to fake_engine_emit, sent to every event stream open (under LOCK) */
+	char *emitted;
+	size_t emitted_len, emitted_cap;
 };
 
 /* NULL on failure, with ERR saying why. */
@@ -65,6 +73,8 @@ struct fake_engine *fake_engine_start(const char *path, const char *api_version,
 int fake_engine_route(struct fake_engine *f, const char *method, const char *path, int status,
 		      const char *body, enum fake_send send);
 void fake_engine_stop(struct fake_engine *f);
+/* One event line (no newline) to the event streams open now and to come. */
+void fake_engine_emit(struct fake_engine *f, const char *line);
 
 /* Requests recorded with exactly this method and target. */
 int fake_engine_count(struct fake_engine *f, const char *method, const char *target);

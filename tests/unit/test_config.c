@@ -278,6 +278,7 @@ static void test_config_good(void **state)
 	assert_string_equal(c.docker.cert_path, "/etc/docker/certs");
 	assert_int_equal(c.docker.timeout_ms, 4000);
 	assert_true(c.interval == 1.5);
+	assert_true(c.resync_interval == 45);
 	assert_int_equal(c.scale_max, 20);
 	assert_string_equal(c.audit_log, "/var/log/swarmdeck/audit.log");
 	assert_string_equal(c.theme, "high-contrast");
@@ -368,6 +369,7 @@ static void assert_defaults(const struct sd_config *c)
 	assert_null(c->docker.cert_path);
 	assert_int_equal(c->docker.timeout_ms, 5000);
 	assert_true(c->interval == 2);
+	assert_true(c->resync_interval == 30);
 	assert_int_equal(c->scale_max, 100);
 	assert_null(c->theme);
 	assert_null(c->keymap);
@@ -423,6 +425,8 @@ static void test_config_errors(void **state)
 		{"bad-unknown-top.yaml", ":2:1: unknown key 'intervall'"},
 		{"bad-number.yaml", ":1:11: interval: expected a number, got 'fast'"},
 		{"bad-interval.yaml", ":2:11: interval: must be more than 0 seconds, got 0"},
+		{"bad-resync-interval.yaml",
+		 ":2:18: resync_interval: must be more than 0 seconds, got -1"},
 		{"bad-timeout.yaml", ":1:22: docker.timeout_ms: must be at least 1, got -5"},
 		{"bad-password.yaml",
 		 ":4:17: conninfo of 'pg-1' contains a password; passwords are read from files: "

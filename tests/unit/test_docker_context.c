@@ -6,6 +6,7 @@
  * console stays there when the first comes back. */
 #include "backends/docker/context.h"
 #include "backends/docker/docker.h"
+#include "backends/docker/internal.h"
 #include "../fake/fake_engine.h"
 #include "model/model.h"
 
@@ -210,12 +211,128 @@ static void test_failover(void **state)
 	assert_non_null(strstr(err, "docker.hosts[0]"));
 }
 
+/* The managers' addresses from /nodes become failover candidates when the endpoint in use
+ * is tcp:// with TLS: ManagerStatus.Addr's IP with the port in use, the same TLS material,
+ * none twice (docker.hosts counted), never the engine in use, at most DOCKER_ENDPOINTS. */
+/* The captured /nodes answer (three managers, two workers), malloc'ed. */
+static char *captured_nodes(size_t *len)
+{
+	char path[512];
+	const char *fixtures = getenv("SD_FIXTURE_DIR");
+	snprintf(path, sizeof(path), "%s/nodes.json",
+		 fixtures && *fixtures ? fixtures : "tests/fixtures/docker");
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		print_message("skipped: no %s (captured from the lab)\n", path);
+		skip();
+	}
+	char *text = calloc(1, 1 << 20);
+	assert_non_null(text);
+	*len = fread(text, 1, (1 << 20) - 1, f);
+	fclose(f);
+	assert_true(*len > 0);
+	return text;
+}
+
+static struct sd_swarm *captured_swarm(const char *engine_name)
+{
+	char info[128], err[256] = "";
+	size_t n = 0;
+	char *nodes = captured_nodes(&n);
+	snprintf(info, sizeof(info), "{\"Name\":\"%s\"}", engine_name);
+	struct sd_swarm *sw = NULL;
+	assert_int_equal(sd_docker_decode(info, strlen(info), nodes, n, "[]", 2, "[]", 2, &sw, err,
+					  sizeof(err)), 0);
+	free(nodes);
+	return sw;
+}
+
+static void test_managers_learnt(void **state)
+{
+	(void)state;
+	char err[512] = "";
+	/* with the fake engine on a unix socket: nothing is learnt (no TLS, no TCP) */
+	char sock[128], host[160];
+	snprintf(sock, sizeof(sock), "/tmp/sd-learn-%d.sock", (int)getpid());
+	snprintf(host, sizeof(host), "unix://%s", sock);
+	struct sd_swarm *captured = captured_swarm("manager-1");
+	size_t nodes_len = 0;
+	char *nodes_body = captured_nodes(&nodes_len);
+	struct fake_engine *fe = fake_engine_start(sock, "1.41", err, sizeof(err));
+	assert_non_null(fe);
+	fake_engine_route(fe, "GET", "/v1.41/info", 200, "{\"Name\":\"manager-1\"}", FAKE_SEND_WHOLE);
+	fake_engine_route(fe, "GET", "/v1.41/nodes", 200, nodes_body, FAKE_SEND_WHOLE);
+	fake_engine_route(fe, "GET", "/v1.41/services", 200, "[]", FAKE_SEND_WHOLE);
+	fake_engine_route(fe, "GET", "/v1.41/tasks", 200, "[]", FAKE_SEND_WHOLE);
+	struct sd_docker_config local = {.host = host, .tls_verify = 0, .timeout_ms = 2000,
+					 .read_only = true};
+	struct sd_docker *d = sd_docker_open(&local, err, sizeof(err));
+	assert_non_null(d);
+	struct sd_swarm *sw = NULL;
+	assert_int_equal(sd_docker_fetch(d, &sw, err, sizeof(err)), 0);
+	assert_int_equal(sw->managers, 3);
+	int count = 0;
+	sd_docker_endpoint(d, &count);
+	assert_int_equal(count, 1);
+	sd_part_unref(sw);
+	sd_docker_close(d);
+	fake_engine_stop(fe);
+	free(nodes_body);
+
+	/* tcp:// with TLS, asking manager-1: manager-2 is in docker.hosts already, manager-3
+	 * is learnt with the port in use, the workers are not managers */
+	const char *hosts[] = {"tcp://192.168.213.12:2376", "tcp://10.9.9.9:2376"};
+	struct sd_docker_config tls = {.host = "tcp://192.168.213.11:2376", .tls_verify = 1,
+				       .cert_path = "/nonexistent", .timeout_ms = 2000,
+				       .read_only = true, .hosts = hosts, .nhosts = 2};
+	d = sd_docker_open(&tls, err, sizeof(err));
+	assert_non_null(d);
+	sd_docker_endpoint(d, &count);
+	assert_int_equal(count, 3);
+	docker_learn_managers(d, captured);
+	sd_docker_endpoint(d, &count);
+	assert_int_equal(count, 4);
+	assert_string_equal(d->ep[3].host, "tcp://192.168.213.13:2376");
+	assert_string_equal(d->ep[3].base_url, "https://192.168.213.13:2376");
+	assert_true(d->ep[3].tls);
+	assert_string_equal(d->ep[3].ca, d->ep[0].ca);
+	docker_learn_managers(d, captured);   /* again: none twice */
+	sd_docker_endpoint(d, &count);
+	assert_int_equal(count, 4);
+	sd_docker_close(d);
+
+	/* plain tcp:// (no TLS): nothing learnt */
+	tls.tls_verify = 0;
+	tls.host = "tcp://192.168.213.11:2375";
+	d = sd_docker_open(&tls, err, sizeof(err));
+	docker_learn_managers(d, captured);
+	sd_docker_endpoint(d, &count);
+	assert_int_equal(count, 3);
+	sd_docker_close(d);
+
+	/* the endpoints full: nothing more */
+	const char *many[] = {"tcp://10.0.0.1:2376", "tcp://10.0.0.2:2376", "tcp://10.0.0.3:2376",
+			      "tcp://10.0.0.4:2376", "tcp://10.0.0.5:2376", "tcp://10.0.0.6:2376",
+			      "tcp://10.0.0.7:2376"};
+	tls.tls_verify = 1;
+	tls.host = "tcp://192.168.213.11:2376";
+	tls.hosts = many;
+	tls.nhosts = 7;
+	d = sd_docker_open(&tls, err, sizeof(err));
+	docker_learn_managers(d, captured);
+	sd_docker_endpoint(d, &count);
+	assert_int_equal(count, DOCKER_ENDPOINTS);
+	sd_docker_close(d);
+	sd_part_unref(captured);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_order),
 		cmocka_unit_test(test_bad_meta),
 		cmocka_unit_test(test_failover),
+		cmocka_unit_test(test_managers_learnt),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -209,7 +209,8 @@ static void decode_node(struct decoder *dec, struct js *s, struct sd_node *node)
 {
 	const char *e = dec->empty;
 	*node = (struct sd_node){.id = e, .hostname = e, .role = e, .availability = e, .state = e,
-				 .manager = e, .engine = e, .addr = e, .message = e};
+				 .manager = e, .engine = e, .addr = e, .message = e,
+				 .manager_addr = e};
 	bool has_manager = false, leader = false;
 	const char *reachability = e;
 	const char *k;
@@ -266,6 +267,8 @@ static void decode_node(struct decoder *dec, struct js *s, struct sd_node *node)
 					leader = js_bool(s);
 				else if (JS_KEY(k, kl, "Reachability"))
 					reachability = take_interned(dec, s);
+				else if (JS_KEY(k, kl, "Addr"))
+					node->manager_addr = take_interned(dec, s);
 				else
 					js_skip(s);
 			}

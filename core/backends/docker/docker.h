@@ -61,6 +61,33 @@ struct sd_docker_bodies {
 int sd_docker_decode_bodies(const struct sd_docker_bodies *bodies, const size_t *pieces,
 			    size_t npieces, struct sd_swarm **out, char *err, size_t errlen);
 
+/* An event names one object: KIND "service" (GET /services?filters={"id":[ID]}&status=true,
+ * then /tasks?filters={"service":[ID]}; no such service: it was removed) or "node"
+ * (GET /nodes?filters={"id":[ID]}). What it answers is applied to BASE (never changed) in a
+ * new part that shares BASE's unchanged items (delta.c says how, and what stays as the last
+ * full fetch read it). 0 with *OUT; 1 when a full fetch is needed instead (another kind, too
+ * many changes applied in a row); -1 with ERR when the engine did not answer. */
+int sd_docker_refresh_object(struct sd_docker *docker, const struct sd_swarm *base,
+			     const char *kind, const char *id, struct sd_swarm **out, char *err,
+			     size_t errlen);
+/* The same from captured answers (BODIES' nodes, services, tasks: the filtered lists), with
+ * no network (tests, bench). */
+int sd_docker_apply_bodies(const struct sd_swarm *base, const char *kind, const char *id,
+			   const struct sd_docker_bodies *bodies, struct sd_swarm **out,
+			   char *err, size_t errlen);
+
+/* One event as the follower reads it: TYPE and ACTION as the engine names them, ID the
+ * Actor's, NAME its name attribute (else the ID), SERVICE_ID the Swarm service a container
+ * belongs to ("" when none). */
+struct sd_docker_event {
+	const char *type, *action, *id, *name, *service_id;
+};
+/* sd_docker_watch_events_since with the whole event to ON_CHANGE. */
+int sd_docker_follow_events(struct sd_docker *docker, double since,
+			    void (*on_change)(void *user, const struct sd_docker_event *event),
+			    void (*on_raw)(void *user, const char *json, size_t len), void *user,
+			    const volatile int *stop, char *err, size_t errlen);
+
 /* Follow GET /events (swarm scope: service, node, task, ...) and call ON_EVENT for each
  * event until STOP becomes non-zero (read atomically, at least every 500 ms) or the stream
  * breaks. Returns 0 when stopped, -1 with ERR when the stream failed. */

@@ -15,6 +15,7 @@ struct event_stream {
 	void (*on_event)(void *user, const char *type, const char *action, const char *actor);
 	void *user;
 	void (*on_raw)(void *user, const char *json, size_t len); /* the event's line, or NULL */
+	void (*on_change)(void *user, const struct sd_docker_event *event); /* or NULL */
 	CURL *h;
 	long status;
 	struct buffer_sink line;       /* bytes of the unfinished event */
@@ -37,14 +38,24 @@ static void emit_event(struct event_stream *es, const char *text, size_t len)
 	json_t *actor = json_object_get(ev, "Actor");
 	const char *type = json_string_value(json_object_get(ev, "Type"));
 	const char *action = json_string_value(json_object_get(ev, "Action"));
-	const char *name = json_string_value(
-		json_object_get(json_object_get(actor, "Attributes"), "name"));
+	json_t *attrs = json_object_get(actor, "Attributes");
+	const char *id = json_string_value(json_object_get(actor, "ID"));
+	const char *name = json_string_value(json_object_get(attrs, "name"));
+	const char *service =
+		json_string_value(json_object_get(attrs, "com.docker.swarm.service.id"));
 	if (!name || !*name)
-		name = json_string_value(json_object_get(actor, "ID"));
+		name = id;
 	es->count++;
 	if (es->on_raw)
 		es->on_raw(es->user, fixed ? fixed : text, fixed ? fixed_len : len);
-	es->on_event(es->user, type ? type : "", action ? action : "", name ? name : "");
+	if (es->on_change) {
+		struct sd_docker_event event = {type ? type : "", action ? action : "",
+						id ? id : "", name ? name : "",
+						service ? service : ""};
+		es->on_change(es->user, &event);
+	} else {
+		es->on_event(es->user, type ? type : "", action ? action : "", name ? name : "");
+	}
 	json_decref(ev);
 	free(fixed);
 }
@@ -127,11 +138,30 @@ int sd_docker_watch_events(struct sd_docker *d,
 	return sd_docker_watch_events_since(d, 0, on_event, NULL, user, stop, err, errlen);
 }
 
+static int follow(struct sd_docker *d, double since, struct event_stream es,
+		  const volatile int *stop, char *err, size_t errlen);
+
 int sd_docker_watch_events_since(struct sd_docker *d, double since,
 				 void (*on_event)(void *user, const char *type,
 						  const char *action, const char *actor),
 				 void (*on_raw)(void *user, const char *json, size_t len),
 				 void *user, const volatile int *stop, char *err, size_t errlen)
+{
+	struct event_stream es = {.on_event = on_event, .on_raw = on_raw, .user = user};
+	return follow(d, since, es, stop, err, errlen);
+}
+
+int sd_docker_follow_events(struct sd_docker *d, double since,
+			    void (*on_change)(void *user, const struct sd_docker_event *event),
+			    void (*on_raw)(void *user, const char *json, size_t len), void *user,
+			    const volatile int *stop, char *err, size_t errlen)
+{
+	struct event_stream es = {.on_change = on_change, .on_raw = on_raw, .user = user};
+	return follow(d, since, es, stop, err, errlen);
+}
+
+static int follow(struct sd_docker *d, double since, struct event_stream es,
+		  const volatile int *stop, char *err, size_t errlen)
 {
 	/* a handle of its own: the stream never holds up fetches or actions */
 	CURL *h = curl_easy_init();
@@ -158,7 +188,7 @@ int sd_docker_watch_events_since(struct sd_docker *d, double since,
 		snprintf(url + strlen(url), sizeof(url) - strlen(url), "&since=%.3f", since);
 
 	char curl_err[CURL_ERROR_SIZE] = "";
-	struct event_stream es = {.on_event = on_event, .on_raw = on_raw, .user = user, .h = h};
+	es.h = h;
 	docker_buffer_init(&es.line, EVENT_LINE_MAX);
 	docker_buffer_init(&es.error_body, ERROR_BODY_MAX);
 	docker_setup_handle(d, h, url, curl_err);

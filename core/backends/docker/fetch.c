@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int get_list(struct sd_docker *d, CURL *h, struct decoder *dec, enum list_kind kind,
+int docker_get_list(struct sd_docker *d, CURL *h, struct decoder *dec, enum list_kind kind,
 		    const char *path, char *err, size_t errlen)
 {
 	struct list_stream ls;
@@ -44,7 +44,7 @@ static void fetch_objects(struct sd_docker *d, CURL *h, struct decoder *dec, con
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
 		char path[128], err[256] = "";
 		snprintf(path, sizeof(path), "/v%s/%s", api, lists[i].path);
-		if (get_list(d, h, dec, lists[i].kind, path, err, sizeof(err)) == 0)
+		if (docker_get_list(d, h, dec, lists[i].kind, path, err, sizeof(err)) == 0)
 			continue;
 		/* nothing of a list cut short: a part of it would read as all of it */
 		if (lists[i].kind == LIST_NETWORKS)
@@ -101,15 +101,15 @@ static int fetch_once(struct sd_docker *d, struct sd_swarm **out, char *err, siz
 	docker_decoder_init(&dec);
 	char list_err[512] = "";
 	snprintf(path, sizeof(path), "/v%s/nodes", api);
-	int rc = get_list(d, h, &dec, LIST_NODES, path, list_err, sizeof(list_err));
+	int rc = docker_get_list(d, h, &dec, LIST_NODES, path, list_err, sizeof(list_err));
 	/* ServiceStatus (running/desired counts) exists from API 1.41 */
 	snprintf(path, sizeof(path), "/v%s/services%s", api,
 		 docker_api_number(api) >= 1041 ? "?status=true" : "");
 	if (rc == 0)
-		rc = get_list(d, h, &dec, LIST_SERVICES, path, list_err, sizeof(list_err));
+		rc = docker_get_list(d, h, &dec, LIST_SERVICES, path, list_err, sizeof(list_err));
 	snprintf(path, sizeof(path), "/v%s/tasks", api);
 	if (rc == 0)
-		rc = get_list(d, h, &dec, LIST_TASKS, path, list_err, sizeof(list_err));
+		rc = docker_get_list(d, h, &dec, LIST_TASKS, path, list_err, sizeof(list_err));
 	if (rc == 0)
 		fetch_objects(d, h, &dec, api);
 	docker_handle_release(d, h);
@@ -146,6 +146,8 @@ static int fetch_once(struct sd_docker *d, struct sd_swarm **out, char *err, siz
 int sd_docker_fetch(struct sd_docker *d, struct sd_swarm **out, char *err, size_t errlen)
 {
 	int rc = fetch_once(d, out, err, errlen);
+	if (rc == 0)
+		docker_learn_managers(d, *out);
 	if (rc == 0 || d->nep < 2)
 		return rc;
 	int from = __atomic_load_n(&d->cur, __ATOMIC_ACQUIRE);
@@ -154,8 +156,10 @@ int sd_docker_fetch(struct sd_docker *d, struct sd_swarm **out, char *err, size_
 		__atomic_store_n(&d->cur, to, __ATOMIC_RELEASE);
 		docker_forget_api_version(d);   /* another engine, maybe another version */
 		char why[256];
-		if (fetch_once(d, out, why, sizeof(why)) == 0)
+		if (fetch_once(d, out, why, sizeof(why)) == 0) {
+			docker_learn_managers(d, *out);
 			return 0;
+		}
 	}
 	__atomic_store_n(&d->cur, from, __ATOMIC_RELEASE);
 	docker_forget_api_version(d);

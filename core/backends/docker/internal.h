@@ -5,6 +5,7 @@
  *   decode.c     the per-object decoders: nodes, services, tasks and /info into a swarm part
  *   stream.c     the list decoder fed chunk by chunk as curl delivers a response
  *   fetch.c      one refresh: /info beside the three lists, into one swarm part
+ *   delta.c      one service or node asked again, applied to the swarm part before
  *   mutate.c     raw and filtered GETs, the active-task count, read-modify-write mutations
  *   events.c     the /events follower
  *   rollout.c    a service's new image (with the registry's auth header), node labels,
@@ -67,6 +68,9 @@ static inline struct docker_endpoint *docker_ep(const struct sd_docker *d)
 /* ---- transport.c ------------------------------------------------------------------------ */
 
 void docker_forget_api_version(struct sd_docker *d);   /* negotiate again on the next request */
+/* The managers of SW (a whole swarm from the endpoint in use) as further endpoints, when
+ * that one is tcp:// with TLS (transport.c says how). */
+void docker_learn_managers(struct sd_docker *d, const struct sd_swarm *sw);
 
 /* Where a response body goes. FEED returns 0, or -1 after writing why into ERR. */
 struct sink {
@@ -246,6 +250,12 @@ void docker_uses_end(struct decoder *dec, struct sd_service_uses *uses);
  * use each object. */
 void docker_objects_finish(struct decoder *dec, struct sd_swarm *sw);
 void docker_objects_free(struct decoder *dec);
+
+/* ---- fetch.c --------------------------------------------------------------------------- */
+
+/* GET PATH on H streamed through DEC as a KIND list (docker_list_done once complete). */
+int docker_get_list(struct sd_docker *d, CURL *h, struct decoder *dec, enum list_kind kind,
+		    const char *path, char *err, size_t errlen);
 
 /* ---- stream.c --------------------------------------------------------------------------- */
 

@@ -183,6 +183,50 @@ struct sd_docker *sd_docker_open(const struct sd_docker_config *config, char *er
 	return d;
 }
 
+/* Called after a whole swarm came from the endpoint in use: when it is tcp:// with TLS, each
+ * other manager's address (ManagerStatus.Addr's IP with the port in use) becomes one more
+ * endpoint to fail over to, with the same TLS material, unless it is one already (up to
+ * DOCKER_ENDPOINTS in all). Only the fetching thread adds; NEP is published last. */
+void docker_learn_managers(struct sd_docker *d, const struct sd_swarm *sw)
+{
+	const struct docker_endpoint *cur = docker_ep(d);
+	if (!cur->tls || strncmp(cur->host, "tcp://", 6) != 0)
+		return;
+	const char *hostport = cur->host + 6;
+	size_t hlen = strcspn(hostport, "/");
+	const char *colon = NULL;
+	for (const char *p = hostport; p < hostport + hlen; p++)
+		if (*p == ':')
+			colon = p;
+	if (!colon)
+		return;
+	char port[8];
+	snprintf(port, sizeof(port), "%.*s", (int)(hostport + hlen - colon - 1), colon + 1);
+	for (size_t i = 0; i < sw->nnodes; i++) {
+		int nep = __atomic_load_n(&d->nep, __ATOMIC_ACQUIRE);
+		if (nep >= DOCKER_ENDPOINTS)
+			return;
+		const struct sd_node *n = &sw->nodes[i];
+		const char *addr = n->manager_addr;
+		if (strcmp(n->role, "manager") || !addr || !*addr ||
+		    (sw->engine_name && !strcmp(n->hostname, sw->engine_name)))
+			continue;   /* a worker, or the engine asked now */
+		const char *last = strrchr(addr, ':'), *close = strrchr(addr, ']');
+		size_t iplen = last && (!close || last > close) ? (size_t)(last - addr) : strlen(addr);
+		char host[300], why[256];
+		snprintf(host, sizeof(host), "tcp://%.*s:%s", (int)iplen, addr, port);
+		struct docker_endpoint *ep = &d->ep[nep];
+		*ep = *cur;   /* the TLS material of the one in use */
+		if (parse_host(ep, host, why, sizeof(why)) < 0)
+			continue;
+		bool known = false;
+		for (int k = 0; k < nep && !known; k++)
+			known = !strcmp(d->ep[k].host, ep->host);
+		if (!known)
+			__atomic_store_n(&d->nep, nep + 1, __ATOMIC_RELEASE);
+	}
+}
+
 void sd_docker_close(struct sd_docker *d)
 {
 	if (!d)
@@ -201,7 +245,7 @@ const char *sd_docker_host(const struct sd_docker *d)
 int sd_docker_endpoint(const struct sd_docker *d, int *count)
 {
 	if (count)
-		*count = d ? d->nep : 0;
+		*count = d ? __atomic_load_n(&d->nep, __ATOMIC_ACQUIRE) : 0;
 	return d ? __atomic_load_n(&d->cur, __ATOMIC_ACQUIRE) : 0;
 }
 

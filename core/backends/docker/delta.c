@@ -1,0 +1,412 @@
+/* delta.c - one service or one node asked again and applied to the swarm part before it,
+ * for an event that names it: what an event costs is what it changed, not the swarm's size.
+ *
+ * Contract: the base part is never changed. The new part copies the base's arrays of
+ * items (nodes, services, tasks, stacks: plain structs, copied whole, never walked item by
+ * item beyond the changed service's stack and the managers' count) and points into the
+ * base's strings, labels and ports, which it keeps alive by referencing the parts that own
+ * them (struct sd_part's shares). A part built this way names what it was built from and
+ * what changed (derived_from, changed_kind, changed_id) so the timeline compares that one
+ * object. Networks, secrets and configs, and which services use each, stay as the last full
+ * fetch read them. After MAX_SHARES changes in a row the answer is "do a full fetch" (1):
+ * the kept parts are bounded, and so is what a chain of changes can hold. */
+#include "backends/docker/internal.h"
+#include "base/arena.h"
+#include "base/xalloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_SHARES 64
+
+/* The parts BASE points into: its own shares, or BASE itself when it was fetched whole. */
+static void share_parts(struct sd_swarm *sw, const struct sd_swarm *base, struct sd_swarm *delta)
+{
+	size_t n = base->part.nshares ? base->part.nshares : 1;
+	sw->part.shares = sd_arena_alloc(sw->part.arena, (n + 1) * sizeof(*sw->part.shares));
+	for (size_t i = 0; i < base->part.nshares; i++)
+		sw->part.shares[sw->part.nshares++] = sd_part_ref(base->part.shares[i]);
+	if (!base->part.nshares)
+		sw->part.shares[sw->part.nshares++] = sd_part_ref((void *)base);
+	sw->part.shares[sw->part.nshares++] = sd_part_ref(delta);
+}
+
+static void *copy_array(struct sd_arena *arena, const void *items, size_t n, size_t size)
+{
+	if (!n)
+		return NULL;
+	void *copy = sd_arena_alloc(arena, n * size);
+	memcpy(copy, items, n * size);
+	return copy;
+}
+
+/* A new part with BASE's header and copies of its item arrays. */
+static struct sd_swarm *derive(const struct sd_swarm *base, struct sd_swarm *delta,
+			       const char *kind, const char *id)
+{
+	struct sd_swarm *sw = sd_part_new(sizeof(*sw));
+	struct sd_part part = sw->part;
+	*sw = *base;
+	sw->part = part;
+	sw->part.shares = NULL;
+	sw->part.nshares = 0;
+	share_parts(sw, base, delta);
+	struct sd_arena *a = sw->part.arena;
+	sw->nodes = copy_array(a, base->nodes, base->nnodes, sizeof(*base->nodes));
+	sw->stacks = copy_array(a, base->stacks, base->nstacks, sizeof(*base->stacks));
+	sw->derived_from = base;
+	sw->changed_kind = kind;          /* static strings */
+	sw->changed_id = sd_arena_strdup(a, id);
+	sw->fetched_at = time(NULL);
+	return sw;
+}
+
+static ptrdiff_t node_index(const struct sd_swarm *sw, const char *id)
+{
+	for (size_t i = 0; i < sw->nnodes; i++)
+		if (!strcmp(sw->nodes[i].id, id))
+			return (ptrdiff_t)i;
+	return -1;
+}
+
+static ptrdiff_t service_index(const struct sd_swarm *sw, const char *id)
+{
+	for (size_t i = 0; i < sw->nservices; i++)
+		if (!strcmp(sw->services[i].id, id))
+			return (ptrdiff_t)i;
+	return -1;
+}
+
+static void count_managers(struct sd_swarm *sw)
+{
+	sw->managers = sw->managers_reachable = 0;
+	for (size_t i = 0; i < sw->nnodes; i++) {
+		const struct sd_node *n = &sw->nodes[i];
+		if (!strcmp(n->role, "manager")) {
+			sw->managers++;
+			if (!strcmp(n->manager, "leader") || !strcmp(n->manager, "reachable"))
+				sw->managers_reachable++;
+		}
+		if (!strcmp(n->manager, "leader"))
+			sw->leader = n->hostname;
+	}
+}
+
+/* A service's share of its stack's sums, added (SIGN 1) or taken away (-1). False when its
+ * stack is not among SW's (a stack appears or goes: the caller sums them again). */
+static bool stack_add(struct sd_swarm *sw, const struct sd_service *svc, int sign)
+{
+	if (!*svc->stack)
+		return true;
+	size_t lo = 0, hi = sw->nstacks;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(sw->stacks[mid].name, svc->stack);
+		if (c == 0) {
+			struct sd_stack *st = &sw->stacks[mid];
+			st->services += (size_t)(long)sign;
+			st->degraded += (size_t)(long)(sign * (svc->running < svc->desired));
+			st->updating += (size_t)(long)(sign * (!strcmp(svc->update_state, "updating") ||
+						       !strncmp(svc->update_state, "rollback_st", 11)));
+			st->running += sign * svc->running;
+			st->desired += sign * svc->desired;
+			return sign > 0 || st->services > 0;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The stacks summed again from the services (a stack appeared or went: rare). */
+static void sum_stacks(struct sd_swarm *sw)
+{
+	const char **names = xmalloc((sw->nservices + 1) * sizeof(*names));
+	size_t n = 0;
+	for (size_t i = 0; i < sw->nservices; i++)
+		if (*sw->services[i].stack)
+			names[n++] = sw->services[i].stack;
+	if (n > 1)
+		qsort(names, n, sizeof(*names), compare_names);
+	size_t distinct = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!distinct || strcmp(names[distinct - 1], names[i]))
+			names[distinct++] = names[i];
+	sw->nstacks = distinct;
+	sw->stacks = distinct ? sd_arena_alloc(sw->part.arena, distinct * sizeof(*sw->stacks))
+			      : NULL;
+	for (size_t i = 0; i < distinct; i++)
+		sw->stacks[i] = (struct sd_stack){.name = names[i]};
+	free(names);
+	for (size_t i = 0; i < sw->nservices; i++)
+		stack_add(sw, &sw->services[i], 1);
+}
+
+/* Tasks desired running on their node, counted on SW's nodes (SIGN 1 or -1). */
+static void node_tasks_add(struct sd_swarm *sw, const struct sd_task *tasks, size_t n, int sign)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!*tasks[i].node_id || strcmp(tasks[i].desired_state, "running"))
+			continue;
+		ptrdiff_t k = node_index(sw, tasks[i].node_id);
+		if (k >= 0)
+			sw->nodes[k].tasks += sign;
+	}
+}
+
+static int compare_tasks(const void *a, const void *b)
+{
+	const struct sd_task *x = a, *y = b;
+	if (x->slot != y->slot)
+		return x->slot < y->slot ? -1 : 1;
+	if (x->slot == 0) {
+		int c = strcmp(x->node, y->node);
+		if (c)
+			return c;
+	}
+	if (x->since != y->since)
+		return x->since > y->since ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+/* Items [FROM, TO) of ITEMS with [GAP, GAP + NGAP) left out, into DST (two copies). */
+static void copy_without(void *dst, const void *items, size_t size, size_t gap, size_t ngap,
+			 size_t from, size_t to)
+{
+	char *d = dst;
+	const char *s = items;
+	if (from < gap) {
+		size_t n = (to < gap ? to : gap) - from;
+		memcpy(d, s + from * size, n * size);
+		d += n * size;
+		from += n;
+	}
+	if (from < to)
+		memcpy(d, s + (from + ngap) * size, (to - from) * size);
+}
+
+/* DELTA holds the service (none: removed) and its tasks. */
+static struct sd_swarm *apply_service(const struct sd_swarm *base, struct sd_swarm *delta,
+				      const char *id)
+{
+	struct sd_swarm *sw = derive(base, delta, "service", id);
+	struct sd_arena *a = sw->part.arena;
+	ptrdiff_t old = service_index(base, id);
+	const struct sd_service *now = delta->nservices ? &delta->services[0] : NULL;
+	size_t gap = old >= 0 ? (size_t)old : 0, ngap = old >= 0 ? 1 : 0;
+
+	/* the services: the old one out, the new one in at its place by name */
+	size_t kept = base->nservices - ngap, ns = kept + (now != NULL);
+	struct sd_service *svcs = ns ? sd_arena_alloc(a, ns * sizeof(*svcs)) : NULL;
+	copy_without(svcs, base->services, sizeof(*svcs), gap, ngap, 0, kept);
+	size_t at = 0;
+	if (now) {
+		size_t lo = 0, hi = kept;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			int c = strcmp(svcs[mid].name, now->name);
+			if (!c)
+				c = strcmp(svcs[mid].id, now->id);
+			if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		at = lo;
+		memmove(svcs + at + 1, svcs + at, (kept - at) * sizeof(*svcs));
+		svcs[at] = *now;
+		svcs[at].task_count = delta->ntasks;
+	}
+	/* every range from the counts (the others only moved); where the new one's begins */
+	size_t first = 0, new_first = 0;
+	for (size_t i = 0; i < ns; i++) {
+		if (now && i == at)
+			new_first = first;
+		svcs[i].task_first = svcs[i].task_count ? first : 0;
+		first += svcs[i].task_count;
+	}
+
+	/* the tasks: BASE's with the old range out, the new ones spliced in at NEW_FIRST (the
+	 * services before it are the same in both orders) */
+	size_t tgap = old >= 0 ? base->services[old].task_first : 0;
+	size_t tngap = old >= 0 ? base->services[old].task_count : 0;
+	size_t rest = base->ntasks - tngap, nnew = now ? delta->ntasks : 0, nt = rest + nnew;
+	struct sd_task *tasks = nt ? sd_arena_alloc(a, nt * sizeof(*tasks)) : NULL;
+	copy_without(tasks, base->tasks, sizeof(*tasks), tgap, tngap, 0, new_first);
+	if (nnew)
+		memcpy(tasks + new_first, delta->tasks, nnew * sizeof(*tasks));
+	copy_without(tasks + new_first + nnew, base->tasks, sizeof(*tasks), tgap, tngap,
+		     new_first, rest);
+	/* the new tasks name the nodes as this part knows them, in the decoder's order */
+	struct sd_task *mine = tasks + new_first;
+	for (size_t i = 0; i < nnew; i++) {
+		ptrdiff_t k = *mine[i].node_id ? node_index(base, mine[i].node_id) : -1;
+		if (k >= 0) {
+			mine[i].node_id = base->nodes[k].id;
+			mine[i].node = base->nodes[k].hostname;
+		}
+	}
+	if (nnew > 1)
+		qsort(mine, nnew, sizeof(*mine), compare_tasks);
+
+	/* what depends on them: tasks per node, the stacks' sums */
+	bool restack = false;
+	if (old >= 0) {
+		node_tasks_add(sw, base->tasks + tgap, tngap, -1);
+		restack |= !stack_add(sw, &base->services[old], -1);
+	}
+	if (now) {
+		node_tasks_add(sw, mine, nnew, 1);
+		restack |= !stack_add(sw, &svcs[at], 1);
+	}
+	sw->services = svcs;
+	sw->nservices = ns;
+	sw->tasks = tasks;
+	sw->ntasks = nt;
+	if (restack)
+		sum_stacks(sw);
+	return sw;
+}
+
+static int compare_nodes(const void *a, const void *b)
+{
+	const struct sd_node *x = a, *y = b;
+	int c = strcmp(x->hostname, y->hostname);
+	return c ? c : strcmp(x->id, y->id);
+}
+
+/* DELTA holds the node (none: removed). */
+static struct sd_swarm *apply_node(const struct sd_swarm *base, struct sd_swarm *delta,
+				   const char *id)
+{
+	struct sd_swarm *sw = derive(base, delta, "node", id);
+	struct sd_arena *a = sw->part.arena;
+	sw->services = copy_array(a, base->services, base->nservices, sizeof(*base->services));
+	sw->tasks = copy_array(a, base->tasks, base->ntasks, sizeof(*base->tasks));
+	ptrdiff_t old = node_index(sw, id);
+	const struct sd_node *now = delta->nnodes ? &delta->nodes[0] : NULL;
+	if (old >= 0 && now) {
+		int tasks = sw->nodes[old].tasks;
+		bool moved = strcmp(sw->nodes[old].hostname, now->hostname) != 0;
+		sw->nodes[old] = *now;
+		sw->nodes[old].tasks = tasks;
+		if (moved && sw->nnodes > 1)
+			qsort(sw->nodes, sw->nnodes, sizeof(*sw->nodes), compare_nodes);
+	} else if (old >= 0) {
+		memmove(sw->nodes + old, sw->nodes + old + 1,
+			(sw->nnodes - (size_t)old - 1) * sizeof(*sw->nodes));
+		sw->nnodes--;
+	} else if (now) {
+		struct sd_node *nodes = sd_arena_alloc(a, (sw->nnodes + 1) * sizeof(*nodes));
+		if (sw->nnodes)
+			memcpy(nodes, sw->nodes, sw->nnodes * sizeof(*nodes));
+		nodes[sw->nnodes++] = *now;
+		qsort(nodes, sw->nnodes, sizeof(*nodes), compare_nodes);
+		sw->nodes = nodes;
+	}
+	sw->leader = "";
+	count_managers(sw);
+	return sw;
+}
+
+/* The delta (a part decoded from the filtered lists) applied to BASE. */
+static int apply(const struct sd_swarm *base, struct sd_swarm *delta, const char *kind,
+		 const char *id, struct sd_swarm **out)
+{
+	*out = NULL;
+	if (base->part.nshares + 2 > MAX_SHARES)
+		return 1;
+	if (!strcmp(kind, "service"))
+		*out = apply_service(base, delta, id);
+	else
+		*out = apply_node(base, delta, id);
+	return 0;
+}
+
+int sd_docker_apply_bodies(const struct sd_swarm *base, const char *kind, const char *id,
+			   const struct sd_docker_bodies *bodies, struct sd_swarm **out,
+			   char *err, size_t errlen)
+{
+	*out = NULL;
+	if (strcmp(kind, "service") && strcmp(kind, "node")) {
+		snprintf(err, errlen, "%s: not a service nor a node", kind);
+		return -1;
+	}
+	struct sd_docker_bodies only = {.nodes = bodies->nodes, .nodes_len = bodies->nodes_len,
+					.services = bodies->services,
+					.services_len = bodies->services_len,
+					.tasks = bodies->tasks, .tasks_len = bodies->tasks_len};
+	struct sd_swarm *delta = NULL;
+	if (sd_docker_decode_bodies(&only, NULL, 0, &delta, err, errlen) != 0)
+		return -1;
+	int rc = apply(base, delta, kind, id, out);
+	sd_part_unref(delta);
+	return rc;
+}
+
+/* ?filters={"KEY":["VALUE"]} percent-encoded into OUT. */
+static void filter_query(const char *key, const char *value, char *out, size_t size)
+{
+	char raw[256], escaped[64];
+	docker_path_escape(value, escaped, sizeof(escaped));   /* an ID: [0-9a-z] as is */
+	snprintf(raw, sizeof(raw), "{\"%s\":[\"%s\"]}", key, escaped);
+	docker_path_escape(raw, out, size);
+}
+
+int sd_docker_refresh_object(struct sd_docker *d, const struct sd_swarm *base,
+			     const char *kind, const char *id, struct sd_swarm **out, char *err,
+			     size_t errlen)
+{
+	*out = NULL;
+	bool service = !strcmp(kind, "service");
+	if (!base || (!service && strcmp(kind, "node")) || !id || !*id)
+		return 1;
+	if (base->part.nshares + 2 > MAX_SHARES)
+		return 1;
+	CURL *h = docker_handle_acquire(d);
+	char api[16], path[512], query[256];
+	if (docker_negotiate(d, h, api, sizeof(api), err, errlen) < 0) {
+		docker_handle_release(d, h);
+		return -1;
+	}
+	struct decoder dec;
+	docker_decoder_init(&dec);
+	int rc;
+	filter_query("id", id, query, sizeof(query));
+	if (service) {
+		snprintf(path, sizeof(path), "/v%s/services?filters=%s%s", api, query,
+			 docker_api_number(api) >= 1041 ? "&status=true" : "");
+		rc = docker_get_list(d, h, &dec, LIST_SERVICES, path, err, errlen);
+		if (rc == 0 && dec.nservices) {
+			filter_query("service", id, query, sizeof(query));
+			snprintf(path, sizeof(path), "/v%s/tasks?filters=%s", api, query);
+			rc = docker_get_list(d, h, &dec, LIST_TASKS, path, err, errlen);
+		}
+	} else {
+		snprintf(path, sizeof(path), "/v%s/nodes?filters=%s", api, query);
+		rc = docker_get_list(d, h, &dec, LIST_NODES, path, err, errlen);
+	}
+	docker_handle_release(d, h);
+	/* the ID filter matches a prefix: only the object itself counts */
+	if (rc == 0 && service && dec.nservices && strcmp(dec.services[0].svc.id, id))
+		dec.nservices = 0;
+	if (rc == 0 && !service && dec.nnodes && strcmp(dec.nodes[0].id, id))
+		dec.nnodes = 0;
+	if (rc == 0 && (dec.nservices > 1 || dec.nnodes > 1))
+		rc = 1;   /* more than the one named: not a change to apply in place */
+	if (rc == 0) {
+		struct sd_swarm *delta = docker_decoder_finish(&dec);
+		rc = apply(base, delta, kind, id, out);
+		sd_part_unref(delta);
+	}
+	docker_decoder_free(&dec);
+	return rc;
+}
