@@ -102,7 +102,8 @@ node_of_addr() {
 # lsn_num 0/5000148 -> a number to compare
 lsn_num() { printf '%d\n' "$(( (0x${1%%/*} << 32) + 0x${1##*/} ))"; }
 # once_json: a fresh snapshot as JSON into $TMP/once.json
-once_json() { "$SD" --once --json > "$TMP/once.json" 2>/dev/null; jq -e . "$TMP/once.json" >/dev/null; }
+once_json() { "$SD" --once --json > "$TMP/once.json" 2>/dev/null; jq_true . "$TMP/once.json"; }
 jqo() { jq -r "$1" "$TMP/once.json"; }
-# jq_true FILTER FILE: the filter holds (quietly)
-jq_true() { jq -e "$@" >/dev/null; }
+# jq_true [jq options] FILTER FILE: the filter holds (quietly); an empty file fails (jq -e
+# alone exits 0 when it reads no input at all)
+jq_true() { _jq_out=$(jq -e "$@") && [ -n "$_jq_out" ]; }
