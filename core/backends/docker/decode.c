@@ -737,6 +737,21 @@ static int compare_tasks(const void *a, const void *b)
 }
 
 /* Sort, count and move everything into the part's arena. */
+void docker_count_managers(struct sd_swarm *sw)
+{
+	sw->managers = sw->managers_reachable = 0;
+	for (size_t i = 0; i < sw->nnodes; i++) {
+		const struct sd_node *n = &sw->nodes[i];
+		if (!strcmp(n->role, "manager")) {
+			sw->managers++;
+			if (!strcmp(n->manager, "leader") || !strcmp(n->manager, "reachable"))
+				sw->managers_reachable++;
+		}
+		if (!strcmp(n->manager, "leader"))
+			sw->leader = n->hostname;
+	}
+}
+
 struct sd_swarm *docker_decoder_finish(struct decoder *dec)
 {
 	struct sd_swarm *sw = dec->sw;
@@ -793,17 +808,9 @@ struct sd_swarm *docker_decoder_finish(struct decoder *dec)
 
 	sw->nnodes = dec->nnodes;
 	sw->nodes = dec->nnodes ? sd_arena_alloc(arena, dec->nnodes * sizeof(*sw->nodes)) : NULL;
-	for (size_t i = 0; i < dec->nnodes; i++) {
-		struct sd_node *n = &dec->nodes[i];
-		sw->nodes[i] = *n;
-		if (!strcmp(n->role, "manager")) {
-			sw->managers++;
-			if (!strcmp(n->manager, "leader") || !strcmp(n->manager, "reachable"))
-				sw->managers_reachable++;
-		}
-		if (!strcmp(n->manager, "leader"))
-			sw->leader = n->hostname;
-	}
+	for (size_t i = 0; i < dec->nnodes; i++)
+		sw->nodes[i] = dec->nodes[i];
+	docker_count_managers(sw);
 	docker_objects_finish(dec, sw);
 	sw->fetched_at = time(NULL);
 	dec->sw = NULL;

@@ -78,21 +78,6 @@ static ptrdiff_t service_index(const struct sd_swarm *sw, const char *id)
 	return -1;
 }
 
-static void count_managers(struct sd_swarm *sw)
-{
-	sw->managers = sw->managers_reachable = 0;
-	for (size_t i = 0; i < sw->nnodes; i++) {
-		const struct sd_node *n = &sw->nodes[i];
-		if (!strcmp(n->role, "manager")) {
-			sw->managers++;
-			if (!strcmp(n->manager, "leader") || !strcmp(n->manager, "reachable"))
-				sw->managers_reachable++;
-		}
-		if (!strcmp(n->manager, "leader"))
-			sw->leader = n->hostname;
-	}
-}
-
 /* A service's share of its stack's sums, added (SIGN 1) or taken away (-1). False when its
  * stack is not among SW's (a stack appears or goes: the caller sums them again). */
 static bool stack_add(struct sd_swarm *sw, const struct sd_service *svc, int sign)
@@ -313,7 +298,7 @@ static struct sd_swarm *apply_node(const struct sd_swarm *base, struct sd_swarm 
 		sw->nodes = nodes;
 	}
 	sw->leader = "";
-	count_managers(sw);
+	docker_count_managers(sw);
 	return sw;
 }
 

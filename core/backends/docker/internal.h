@@ -249,6 +249,8 @@ void docker_uses_end(struct decoder *dec, struct sd_service_uses *uses);
 /* In docker_decoder_finish, once the services are in the part: stacks, and which services
  * use each object. */
 void docker_objects_finish(struct decoder *dec, struct sd_swarm *sw);
+/* The swarm's managers, those reachable and the leader, from its nodes. */
+void docker_count_managers(struct sd_swarm *sw);
 void docker_objects_free(struct decoder *dec);
 
 /* ---- fetch.c --------------------------------------------------------------------------- */
