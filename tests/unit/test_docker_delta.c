@@ -255,7 +255,9 @@ static void test_refresh_requests(void **state)
 	struct sd_swarm *base = decode(&l);
 	json_t *svc = json_array_get(l.services, 1);
 	json_t *mine = where(l.tasks, "ServiceID", id_of(svc), true);
-	char *sbody = json_dumps(json_pack("[O]", svc), JSON_COMPACT);
+	json_t *svcs = json_pack("[O]", svc);
+	char *sbody = json_dumps(svcs, JSON_COMPACT);
+	json_decref(svcs);
 	char *tbody = json_dumps(mine, JSON_COMPACT);
 	char sock[64], err[256] = "";
 	snprintf(sock, sizeof(sock), "/tmp/sd-delta-%d.sock", (int)getpid());
