@@ -247,6 +247,25 @@ int text_width(const char *s)
 	return width;
 }
 
+/* N cells of printable ASCII from S (NULL: blanks) at the cursor, which moves past them:
+ * cells copied as they are, with no conversion nor width to look up. */
+static void put_ascii(const char *s, int n, int attr)
+{
+	chtype cells[256];
+	while (n > 0) {
+		int k = n < 256 ? n : 256;
+		for (int i = 0; i < k; i++)
+			cells[i] = (chtype)(unsigned char)(s ? s[i] : ' ') | (chtype)attr;
+		int y, x;
+		getyx(stdscr, y, x);
+		waddchnstr(stdscr, cells, k);
+		wmove(stdscr, y, x + k);
+		if (s)
+			s += k;
+		n -= k;
+	}
+}
+
 void term_put(int y, int x, const char *s, int width, int attr)
 {
 	if (width <= 0 || y < 0 || y >= LINES || x >= COLS)
@@ -259,6 +278,16 @@ void term_put(int y, int x, const char *s, int width, int attr)
 	memset(&st, 0, sizeof(st));
 	int used = 0;
 	while (*s && used < width) {
+		/* a run of printable ASCII goes in whole, the rest one character at a time */
+		int run = 0;
+		while (used + run < width && s[run] >= 32 && s[run] < 127)
+			run++;
+		if (run) {
+			put_ascii(s, run, attr);
+			used += run;
+			s += run;
+			continue;
+		}
 		wchar_t wc;
 		size_t n = mbrtowc(&wc, s, MB_CUR_MAX, &st);
 		if (n == (size_t)-1 || n == (size_t)-2) {
@@ -281,8 +310,7 @@ void term_put(int y, int x, const char *s, int width, int attr)
 		used += w;
 		s += n;
 	}
-	while (used++ < width)
-		waddch(stdscr, ' ');
+	put_ascii(NULL, width - used, attr);
 	wattrset(stdscr, A_NORMAL);
 }
 
