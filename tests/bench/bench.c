@@ -439,13 +439,10 @@ static double cpu_seconds(pid_t pid)
 }
 
 /* The console's idle CPU over IDLE seconds on the bench swarm beside the same console
- * resyncing every 2 s (the old behaviour), both at once; then, at 1x, 4x and 16x, the CPU
- * of one service change (an event, its two requests, the new part, the screen), the
- * console's idle rate over the seconds before taken off. */
-static void bench_events(const char *binary)
+ * resyncing every 2 s (the old behaviour), both at once. */
+static void bench_idle(const char *binary)
 {
-	enum { IDLE = 60, BEFORE = 10, CHANGES = 100 };
-	const double spacing = 0.2;   /* more than the 150 ms a burst is merged in */
+	enum { IDLE = 60 };
 	printf("idle CPU of the console over %d s, %d nodes / %d services / %d tasks (--watch in "
 	       "tmux at 200x60, events up, nothing changing):\n", IDLE, NODES, SERVICES, TASKS);
 	struct console now = {0}, old = {0};
@@ -466,10 +463,18 @@ static void bench_events(const char *binary)
 	       a > 0 ? b / a : 0);
 	console_stop(&now);
 	console_stop(&old);
+}
 
+/* At 1x, 4x and 16x, the CPU of one service change (an event, its two requests, the new
+ * part, the screen), the console's idle rate over the seconds before taken off. The chain
+ * of changes is fetched whole again after 64 + services/8 of them: fewer than that here. */
+static void bench_changes(const char *binary)
+{
+	enum { BEFORE = 10, CHANGES = 100 };
+	const double spacing = 0.2;   /* more than the 150 ms a burst is merged in */
 	printf("one service change by an event, CPU of the console (%d changes %.2f s apart, "
-	       "no resync among them, the idle rate of the %d s before taken off; the screen "
-	       "redrawn each time):\n", CHANGES, spacing, BEFORE);
+	       "no resync nor full fetch among them, the idle rate of the %d s before taken off; "
+	       "the screen redrawn each time):\n", CHANGES, spacing, BEFORE);
 	for (size_t k = 0; k < sizeof(change_scale) / sizeof(*change_scale); k++) {
 		size_t nn = SCALE_NODES * change_scale[k], ns = SCALE_SERVICES * change_scale[k],
 		       nt = SCALE_TASKS * change_scale[k];
@@ -577,9 +582,14 @@ int main(int argc, char **argv)
 		bench_data_tier(argv[2]);
 		return 0;
 	}
-	if (getenv("SD_BENCH_EVENTS_ONLY")) {   /* the figures of an event's cost alone */
+	/* the figures of an event's cost alone; "changes": without the minute of idle CPU */
+	const char *events_only = getenv("SD_BENCH_EVENTS_ONLY");
+	if (events_only) {
 		bench_change_in_process();
-		bench_events(argc > 1 ? argv[1] : "./swarmdeck");
+		if (strcmp(events_only, "in-process") && strcmp(events_only, "changes"))
+			bench_idle(argc > 1 ? argv[1] : "./swarmdeck");
+		if (strcmp(events_only, "in-process"))
+			bench_changes(argc > 1 ? argv[1] : "./swarmdeck");
 		return 0;
 	}
 	struct texts t = {0};
@@ -599,8 +609,10 @@ int main(int argc, char **argv)
 	free(t.tasks);
 	bench_rss(argc > 1 ? argv[1] : "./swarmdeck");
 	bench_change_in_process();
-	if (!getenv("SD_BENCH_NO_IDLE"))
-		bench_events(argc > 1 ? argv[1] : "./swarmdeck");
+	if (!getenv("SD_BENCH_NO_IDLE")) {
+		bench_idle(argc > 1 ? argv[1] : "./swarmdeck");
+		bench_changes(argc > 1 ? argv[1] : "./swarmdeck");
+	}
 	/* last: the child's peak RSS above would count this process's pages at the fork */
 	bench_big_labels();
 	return 0;
