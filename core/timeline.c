@@ -415,14 +415,6 @@ static const struct sd_node *node_by_id(const struct sd_swarm *sw, const char *i
 	return NULL;
 }
 
-static const struct sd_service *service_by_id(const struct sd_swarm *sw, const char *id)
-{
-	for (size_t i = 0; i < sw->nservices; i++)
-		if (!strcmp(sw->services[i].id, id))
-			return &sw->services[i];
-	return NULL;
-}
-
 static bool task_failed(const struct sd_task *t)
 {
 	return !strcmp(t->state, "failed") || !strcmp(t->state, "rejected");
@@ -448,12 +440,57 @@ static int add_fmt(struct sd_timeline *tl, double time, const char *source, cons
 
 static const char *or_dash(const char *s) { return s && *s ? s : "-"; }
 
-/* The tasks of the service ID in SW (none when it has none or is not there). */
-static const struct sd_task *tasks_of(const struct sd_swarm *sw, const char *id, size_t *n)
+/* The tasks of a whole swarm (ALL), or one service's. */
+struct tasks_iter {
+	const struct sd_swarm *all;
+	struct sd_task_walk walk;
+	const struct sd_task *tasks;
+	size_t count, next;
+};
+
+static const struct sd_task *iter_next(struct tasks_iter *it)
 {
-	const struct sd_service *s = service_by_id(sw, id);
-	*n = s ? s->task_count : 0;
-	return s && s->task_count ? &sw->tasks[s->task_first] : NULL;
+	if (it->all)
+		return sd_swarm_next_task(it->all, &it->walk);
+	return it->next < it->count ? &it->tasks[it->next++] : NULL;
+}
+
+/* What changed on one node: O (NULL: new) against N (NULL: removed). */
+static size_t node_changes(struct sd_timeline *tl, double now, const struct sd_node *o,
+			   const struct sd_node *n)
+{
+	if (!n)
+		return o ? add_fmt(tl, now, "swarm", "node-removed", o->hostname, "removed") : 0;
+	if (!o)
+		return add_fmt(tl, now, "swarm", "node-added", n->hostname, "%s %s", n->role, n->state);
+	size_t kept = 0;
+	if (strcmp(n->state, o->state))
+		kept += add_fmt(tl, now, "swarm", "node-state", n->hostname, "%s (was %s)", n->state,
+				o->state);
+	if (strcmp(n->availability, o->availability))
+		kept += add_fmt(tl, now, "swarm", "node-availability", n->hostname, "%s (was %s)",
+				n->availability, o->availability);
+	if (strcmp(n->role, o->role))
+		kept += add_fmt(tl, now, "swarm", "node-role", n->hostname, "%s (was %s)", n->role,
+				o->role);
+	return kept;
+}
+
+/* A rollout's state that moved on one service. */
+static size_t service_changes(struct sd_timeline *tl, double now, const struct sd_service *o,
+			      const struct sd_service *s)
+{
+	if (!o || !s || !*s->update_state || !strcmp(s->update_state, o->update_state))
+		return 0;
+	return add_fmt(tl, now, "swarm", "service-update", s->name, "%s (was %s)%s%s",
+		       s->update_state, or_dash(o->update_state), *s->update_message ? ": " : "",
+		       s->update_message);
+}
+
+static int cmp_service_id(const void *a, const void *b)
+{
+	return strcmp((*(const struct sd_service *const *)a)->id,
+		      (*(const struct sd_service *const *)b)->id);
 }
 
 size_t sd_timeline_swarm(struct sd_timeline *tl, const struct sd_swarm *old,
@@ -462,66 +499,51 @@ size_t sd_timeline_swarm(struct sd_timeline *tl, const struct sd_swarm *old,
 	if (!old || !new)
 		return 0;
 	size_t kept = 0;
-	/* a part refreshed from OLD for one object: that object is all that can differ */
-	const char *only = new->derived_from == old && new->changed_kind ? new->changed_id : NULL;
+	/* a part refreshed from OLD for one object: that object is all that can differ, and
+	 * the part names it in both */
+	bool only = new->derived_from == old && new->changed_kind;
 	bool nodes = !only || !strcmp(new->changed_kind, "node");
-	bool services = !only || !strcmp(new->changed_kind, "service");
 	/* the console moved to another manager (docker.hosts): which, and which it left */
 	if (old->endpoint && new->endpoint && strcmp(old->endpoint, new->endpoint))
 		kept += add_fmt(tl, now, "swarm", "manager-switch", new->engine_name,
 				"the console now asks %s (%s); %s (%s) stopped answering",
 				or_dash(new->engine_name), new->endpoint, or_dash(old->engine_name),
 				old->endpoint);
-	for (size_t i = 0; nodes && i < new->nnodes; i++) {
-		if (only && strcmp(new->nodes[i].id, only))
-			continue;
-		const struct sd_node *n = &new->nodes[i], *o = node_by_id(old, n->id);
-		if (!o) {
-			kept += add_fmt(tl, now, "swarm", "node-added", n->hostname, "%s %s", n->role,
-					n->state);
-			continue;
-		}
-		if (strcmp(n->state, o->state))
-			kept += add_fmt(tl, now, "swarm", "node-state", n->hostname, "%s (was %s)",
-					n->state, o->state);
-		if (strcmp(n->availability, o->availability))
-			kept += add_fmt(tl, now, "swarm", "node-availability", n->hostname,
-					"%s (was %s)", n->availability, o->availability);
-		if (strcmp(n->role, o->role))
-			kept += add_fmt(tl, now, "swarm", "node-role", n->hostname, "%s (was %s)",
-					n->role, o->role);
-	}
+	if (only && nodes)
+		return kept + node_changes(tl, now, new->changed_was, new->changed_now);
+	for (size_t i = 0; nodes && i < new->nnodes; i++)
+		kept += node_changes(tl, now, node_by_id(old, new->nodes[i].id), &new->nodes[i]);
 	for (size_t i = 0; nodes && i < old->nnodes; i++)
-		if ((!only || !strcmp(old->nodes[i].id, only)) && !node_by_id(new, old->nodes[i].id))
-			kept += add_fmt(tl, now, "swarm", "node-removed", old->nodes[i].hostname,
-					"removed");
-	for (size_t i = 0; services && i < new->nservices; i++) {
-		if (only && strcmp(new->services[i].id, only))
-			continue;
-		const struct sd_service *s = &new->services[i], *o = service_by_id(old, s->id);
-		const char *was = o ? o->update_state : "";
-		if (o && *s->update_state && strcmp(s->update_state, was))
-			kept += add_fmt(tl, now, "swarm", "service-update", s->name, "%s (was %s)%s%s",
-					s->update_state, or_dash(was), *s->update_message ? ": " : "",
-					s->update_message);
-	}
-	if (!services)
-		return kept;
-	/* failed tasks the old look did not have failed (of the one service, or all) */
-	size_t nold = old->ntasks, nnew = new->ntasks;
-	const struct sd_task *old_tasks = old->tasks, *new_tasks = new->tasks;
+		if (!node_by_id(new, old->nodes[i].id))
+			kept += node_changes(tl, now, &old->nodes[i], NULL);
+
+	/* the services, and the failed tasks the old look did not have failed: of the one
+	 * service, or of all (the old services found by ID through a sorted index) */
+	struct tasks_iter io = {.all = old, .count = old->ntasks}, in = {.all = new};
 	if (only) {
-		old_tasks = tasks_of(old, only, &nold);
-		new_tasks = tasks_of(new, only, &nnew);
+		const struct sd_service *o = new->changed_was, *s = new->changed_now;
+		kept += service_changes(tl, now, o, s);
+		io = (struct tasks_iter){.tasks = o ? o->tasks : NULL, .count = o ? o->task_count : 0};
+		in = (struct tasks_iter){.tasks = s ? s->tasks : NULL, .count = s ? s->task_count : 0};
+	} else {
+		const struct sd_service **index = xmalloc((old->nservices + 1) * sizeof(*index));
+		for (size_t i = 0; i < old->nservices; i++)
+			index[i] = &old->services[i];
+		qsort(index, old->nservices, sizeof(*index), cmp_service_id);
+		for (size_t i = 0; i < new->nservices; i++) {
+			const struct sd_service *s = &new->services[i], **o;
+			o = bsearch(&s, index, old->nservices, sizeof(*index), cmp_service_id);
+			kept += service_changes(tl, now, o ? *o : NULL, s);
+		}
+		free(index);
 	}
-	const char **seen = xmalloc((nold + 1) * sizeof(*seen));
+	const char **seen = xmalloc((io.count + 1) * sizeof(*seen));
 	size_t nseen = 0;
-	for (size_t i = 0; i < nold; i++)
-		if (task_failed(&old_tasks[i]))
-			seen[nseen++] = old_tasks[i].id;
+	for (const struct sd_task *t; (t = iter_next(&io));)
+		if (task_failed(t))
+			seen[nseen++] = t->id;
 	qsort(seen, nseen, sizeof(*seen), cmp_str);
-	for (size_t i = 0; i < nnew; i++) {
-		const struct sd_task *t = &new_tasks[i];
+	for (const struct sd_task *t; (t = iter_next(&in));) {
 		if (!task_failed(t) || bsearch(&t->id, seen, nseen, sizeof(*seen), cmp_str))
 			continue;
 		char target[160], id[13];

@@ -79,13 +79,7 @@ static void summary(const struct ui *ui, const struct sd_snapshot *snap, char *b
 	const struct sd_swarm *sw = snap->swarm;
 	if (!sw)
 		return;
-	size_t degraded = 0, updating = 0;
-	for (size_t i = 0; i < sw->nservices; i++) {
-		degraded += sw->services[i].running < sw->services[i].desired;
-		updating += !strcmp(sw->services[i].update_state, "updating") ||
-			    !strncmp(sw->services[i].update_state, "rollback_st", 11);
-	}
-	snprintf(buf, len, "%zu degraded  %zu updating", degraded, updating);
+	snprintf(buf, len, "%zu degraded  %zu updating", sw->totals.degraded, sw->totals.updating);
 }
 
 const struct pane_ops pane_services = {
@@ -101,20 +95,19 @@ static const struct pane_column stack_columns[] = {
 	{"UPDATING", 8, 0, true}, {"REPLICAS", 9, 0, false}, {"HEALTH", 10, 1, false},
 };
 
-/* The services outside any stack, summed like a stack: what the "-" row shows. */
+/* The services outside any stack, summed like a stack: what the "-" row shows (the
+ * swarm's totals less every stack's). */
 static struct sd_stack loose(const struct sd_swarm *sw)
 {
-	struct sd_stack st = {.name = "-"};
-	for (size_t i = 0; i < sw->nservices; i++) {
-		const struct sd_service *svc = &sw->services[i];
-		if (*svc->stack)
-			continue;
-		st.services++;
-		st.degraded += svc->running < svc->desired;
-		st.updating += !strcmp(svc->update_state, "updating") ||
-			       !strncmp(svc->update_state, "rollback_st", 11);
-		st.running += svc->running;
-		st.desired += svc->desired;
+	struct sd_stack st = sw->totals;
+	st.name = "-";
+	for (size_t i = 0; i < sw->nstacks; i++) {
+		const struct sd_stack *k = &sw->stacks[i];
+		st.services -= k->services;
+		st.degraded -= k->degraded;
+		st.updating -= k->updating;
+		st.running -= k->running;
+		st.desired -= k->desired;
 	}
 	return st;
 }

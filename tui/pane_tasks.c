@@ -15,11 +15,14 @@ static const struct pane_column columns[] = {
 	{"STATE", 10, 0, false}, {"AGE", 5, 0, false},   {"ERROR", 10, 3, false},
 };
 
-/* the node's tasks, found once per snapshot */
+/* the node's tasks, found once per snapshot (a generation of one cluster's core: the swarm
+ * part tells the clusters apart) */
 static struct {
 	uint64_t generation;
+	const struct sd_swarm *swarm;
 	char node[128];
-	size_t *index, n, cap;
+	const struct sd_task **tasks;
+	size_t n, cap;
 } node_tasks;
 
 static const struct sd_service *subject_service(const struct ui *ui)
@@ -39,20 +42,24 @@ static void context(const struct ui *ui, char *buf, size_t len)
 
 static void find_node_tasks(const struct sd_snapshot *snap, const char *node)
 {
-	if (node_tasks.generation == snap->generation && !strcmp(node_tasks.node, node))
+	if (node_tasks.generation == snap->generation && node_tasks.swarm == snap->swarm &&
+	    !strcmp(node_tasks.node, node))
 		return;
 	node_tasks.generation = snap->generation;
+	node_tasks.swarm = snap->swarm;
 	sd_strlcpy(node_tasks.node, node, sizeof(node_tasks.node));
 	node_tasks.n = 0;
 	const struct sd_swarm *sw = snap->swarm;
-	for (size_t i = 0; sw && i < sw->ntasks; i++) {
-		if (strcmp(sw->tasks[i].node_id, node) != 0)
+	struct sd_task_walk w = {0};
+	for (const struct sd_task *t; (t = sd_swarm_next_task(sw, &w));) {
+		if (strcmp(t->node_id, node) != 0)
 			continue;
 		if (node_tasks.n == node_tasks.cap) {
 			node_tasks.cap = node_tasks.cap ? node_tasks.cap * 2 : 64;
-			node_tasks.index = xrealloc(node_tasks.index, node_tasks.cap * sizeof(size_t));
+			node_tasks.tasks = xrealloc(node_tasks.tasks,
+						    node_tasks.cap * sizeof(*node_tasks.tasks));
 		}
-		node_tasks.index[node_tasks.n++] = i;
+		node_tasks.tasks[node_tasks.n++] = t;
 	}
 }
 
@@ -72,9 +79,9 @@ static const struct sd_task *task_at(const struct ui *ui, const struct sd_snapsh
 {
 	if (ui->tasks_node[0]) {
 		find_node_tasks(snap, ui->tasks_node);
-		return &snap->swarm->tasks[node_tasks.index[i]];
+		return node_tasks.tasks[i];
 	}
-	return &snap->swarm->tasks[subject_service(ui)->task_first + i];
+	return &subject_service(ui)->tasks[i];
 }
 
 static void row(const struct ui *ui, const struct sd_snapshot *snap, size_t i, struct pane_row *out)

@@ -533,15 +533,11 @@ static const char *action_target(struct ui *ui, const struct sd_action *action)
 	if (ui->focus == PANE_TASKS) {
 		static char subject[128];
 		const char *task = ui_selected(ui, PANE_TASKS);
-		const struct sd_swarm *sw = ui->snap->swarm;
-		for (size_t i = 0; sw && i < sw->ntasks; i++)
-			if (!strcmp(sw->tasks[i].id, task)) {
-				sd_strlcpy(subject, want == PANE_NODES ? sw->tasks[i].node_id
-								       : sw->tasks[i].service_id,
-					   sizeof(subject));
-				return subject;
-			}
-		return "";
+		const struct sd_task *t = sd_swarm_task(ui->snap->swarm, task);
+		if (!t)
+			return "";
+		sd_strlcpy(subject, want == PANE_NODES ? t->node_id : t->service_id, sizeof(subject));
+		return subject;
 	}
 	return ui_selected(ui, want);
 }

@@ -76,12 +76,8 @@ static void namer(void *user, const char *node_id, const char *service_id, const
 	const struct sd_swarm *sw = snap->swarm;
 	const struct sd_service *svc = sd_swarm_service(sw, service_id);
 	const struct sd_node *node = sd_swarm_node(sw, node_id);
-	long slot = -1;
-	for (size_t i = 0; sw && i < sw->ntasks; i++)
-		if (!strcmp(sw->tasks[i].id, task_id)) {
-			slot = sw->tasks[i].slot;
-			break;
-		}
+	const struct sd_task *task = sd_swarm_task(sw, task_id);
+	long slot = task ? task->slot : -1;
 	char slot_text[32];
 	if (slot > 0)
 		snprintf(slot_text, sizeof(slot_text), "%ld.", slot);
@@ -114,10 +110,7 @@ struct textview *logs_view_open(struct ui *ui, char *err, size_t errlen)
 	} else if (ui->focus == PANE_TASKS && *sel) {
 		kinds[n] = SD_LOGS_TASK;
 		ids[n++] = sel;
-		const struct sd_task *t = NULL;
-		for (size_t i = 0; i < sw->ntasks; i++)
-			if (!strcmp(sw->tasks[i].id, sel))
-				t = &sw->tasks[i];
+		const struct sd_task *t = sd_swarm_task(sw, sel);
 		snprintf(title, sizeof(title), "logs: task %s.%ld %.12s on %s", t ? t->service : "?",
 			 t ? t->slot : 0L, sel, t && *t->node ? t->node : "-");
 	} else if (ui->focus == PANE_NODES && *sel) {
@@ -127,8 +120,8 @@ struct textview *logs_view_open(struct ui *ui, char *err, size_t errlen)
 		for (size_t i = 0; i < sw->nservices && n < NODE_STREAMS_MAX; i++) {
 			const struct sd_service *svc = &sw->services[i];
 			bool there = false;
-			for (size_t t = svc->task_first; t < svc->task_first + svc->task_count; t++)
-				there |= !strcmp(sw->tasks[t].node_id, node_id);
+			for (size_t t = 0; t < svc->task_count; t++)
+				there |= !strcmp(svc->tasks[t].node_id, node_id);
 			if (there) {
 				kinds[n] = SD_LOGS_SERVICE;
 				ids[n++] = svc->id;

@@ -26,8 +26,8 @@ bool rollout_progress(const struct sd_swarm *sw, const struct sd_service *s, lon
 	if (!sw || !s || !*or_empty(s->update_state))
 		return false;
 	const char *image = or_empty(s->image);
-	for (size_t i = s->task_first; i < s->task_first + s->task_count && i < sw->ntasks; i++) {
-		const struct sd_task *t = &sw->tasks[i];
+	for (size_t i = 0; i < s->task_count; i++) {
+		const struct sd_task *t = &s->tasks[i];
 		if (!strcmp(t->desired_state, "running") && !strcmp(t->state, "running") &&
 		    !strcmp(or_empty(t->image), image))
 			(*updated)++;
@@ -70,12 +70,11 @@ static bool ours(const struct rollout_view *v, const struct sd_service *s)
 }
 
 /* The newest task of S on the new image that failed since the update started. */
-static const struct sd_task *failed_task(const struct rollout_view *v, const struct sd_swarm *sw,
-					 const struct sd_service *s)
+static const struct sd_task *failed_task(const struct rollout_view *v, const struct sd_service *s)
 {
 	const struct sd_task *best = NULL;
-	for (size_t i = s->task_first; i < s->task_first + s->task_count && i < sw->ntasks; i++) {
-		const struct sd_task *t = &sw->tasks[i];
+	for (size_t i = 0; i < s->task_count; i++) {
+		const struct sd_task *t = &s->tasks[i];
 		bool failed = !strcmp(t->state, "failed") || !strcmp(t->state, "rejected") ||
 			      (*t->error && strcmp(t->state, "running") != 0);
 		if (!failed || strcmp(or_empty(t->image), v->to) != 0)
@@ -130,7 +129,7 @@ void rollout_result(const struct rollout_view *v, const struct sd_snapshot *snap
 	long n, m;
 	rollout_progress(sw, s, &n, &m);
 	char why[600];
-	describe_failure(failed_task(v, sw, s), s, why, sizeof(why));
+	describe_failure(failed_task(v, s), s, why, sizeof(why));
 	const char *msg = or_empty(s->update_message);
 	if (state_is(s, "updating"))
 		snprintf(buf, len, "updating: %ld of %ld tasks on %s", n, m, v->to);
@@ -202,9 +201,8 @@ void rollout_draw(const struct rollout_view *v, const struct sd_snapshot *snap, 
 		 "DESIRED", "STATE", "AGE", "ERROR");
 	if (y < bottom)
 		term_put(y++, 0, line, COLS, term_attr(SD_ROLE_COLUMN));
-	for (size_t i = s->task_first; i < s->task_first + s->task_count && i < sw->ntasks &&
-				       y < bottom; i++) {
-		const struct sd_task *t = &sw->tasks[i];
+	for (size_t i = 0; i < s->task_count && y < bottom; i++) {
+		const struct sd_task *t = &s->tasks[i];
 		/* the rollout's tasks: what runs now, and what was replaced or failed since */
 		if (strcmp(t->desired_state, "running") != 0 && s->update_started &&
 		    t->since + 2 < s->update_started)

@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ARENA_CHUNK 65536
+#define ARENA_FIRST 4096           /* a small part (one service asked again) stays small */
+#define ARENA_CHUNK 65536          /* chunks double from the first up to this */
 
 struct chunk {
 	struct chunk *next;
@@ -19,12 +20,14 @@ struct chunk {
 
 struct sd_arena {
 	struct chunk *head;
-	size_t reserved;
+	size_t reserved, next;         /* the size of the next chunk */
 };
 
 struct sd_arena *sd_arena_new(void)
 {
-	return xcalloc(1, sizeof(struct sd_arena));
+	struct sd_arena *a = xcalloc(1, sizeof(struct sd_arena));
+	a->next = ARENA_FIRST;
+	return a;
 }
 
 void sd_arena_free(struct sd_arena *arena)
@@ -40,13 +43,17 @@ void sd_arena_free(struct sd_arena *arena)
 	free(arena);
 }
 
-void *sd_arena_alloc(struct sd_arena *arena, size_t size)
+void *sd_arena_alloc_raw(struct sd_arena *arena, size_t size)
 {
 	const size_t align = sizeof(max_align_t);
 	size = (size + align - 1) / align * align;
 	struct chunk *c = arena->head;
 	if (!c || c->size - c->used < size) {
-		size_t want = size > ARENA_CHUNK / 2 ? size : ARENA_CHUNK;
+		size_t want = size > ARENA_CHUNK / 2 ? size : arena->next;
+		while (want < size)
+			want *= 2;
+		if (size <= ARENA_CHUNK / 2 && arena->next < ARENA_CHUNK)
+			arena->next *= 2;
 		c = xmalloc(sizeof(*c) + want);
 		c->used = 0;
 		c->size = want;
@@ -62,6 +69,12 @@ void *sd_arena_alloc(struct sd_arena *arena, size_t size)
 	}
 	void *p = (char *)c->data + c->used;
 	c->used += size;
+	return p;
+}
+
+void *sd_arena_alloc(struct sd_arena *arena, size_t size)
+{
+	void *p = sd_arena_alloc_raw(arena, size);
 	memset(p, 0, size);
 	return p;
 }

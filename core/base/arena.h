@@ -8,6 +8,7 @@ struct sd_arena;
 struct sd_arena *sd_arena_new(void);
 void sd_arena_free(struct sd_arena *arena);
 void *sd_arena_alloc(struct sd_arena *arena, size_t size);          /* zeroed, aligned */
+void *sd_arena_alloc_raw(struct sd_arena *arena, size_t size);      /* not zeroed: copied over at once */
 char *sd_arena_strdup(struct sd_arena *arena, const char *s);        /* NULL -> "" */
 char *sd_arena_strndup(struct sd_arena *arena, const char *s, size_t n);
 char *sd_arena_printf(struct sd_arena *arena, const char *fmt, ...)

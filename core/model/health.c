@@ -147,8 +147,8 @@ static void swarm_rules(struct findings *f, const struct sd_swarm *sw)
 			addk(f, "service-degraded", SD_WARNING, "swarm", s->name, "%s: %ld/%ld running", s->name, s->running,
 			    s->desired);
 		const char *u = s->update_state;
-		if (!strcmp(u, "paused") || !strcmp(u, "rollback_paused") ||
-		    !strcmp(u, "rollback_started"))
+		if (*u && (!strcmp(u, "paused") || !strcmp(u, "rollback_paused") ||
+			   !strcmp(u, "rollback_started")))
 			add(f, SD_WARNING, "swarm", s->name, "%s: update %s%s%s", s->name, u,
 			    *s->update_message ? ": " : "", s->update_message);
 	}

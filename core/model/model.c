@@ -81,6 +81,42 @@ const struct sd_service *sd_swarm_service(const struct sd_swarm *swarm, const ch
 	return NULL;
 }
 
+const struct sd_task *sd_swarm_next_task(const struct sd_swarm *swarm, struct sd_task_walk *walk)
+{
+	if (!swarm)
+		return NULL;
+	while (walk->service < swarm->nservices) {
+		const struct sd_service *s = &swarm->services[walk->service];
+		if (walk->index < s->task_count)
+			return &s->tasks[walk->index++];
+		walk->service++;
+		walk->index = 0;
+	}
+	return walk->index < swarm->norphans ? &swarm->orphans[walk->index++] : NULL;
+}
+
+void sd_stack_count(struct sd_stack *st, const struct sd_service *svc, int sign)
+{
+	bool degraded = svc->running < svc->desired;
+	bool updating = !strcmp(svc->update_state, "updating") ||
+			!strncmp(svc->update_state, "rollback_st", 11);
+	st->services += (size_t)(long)sign;
+	st->degraded += (size_t)(long)(sign * degraded);
+	st->updating += (size_t)(long)(sign * updating);
+	st->running += sign * svc->running;
+	st->desired += sign * svc->desired;
+}
+
+const struct sd_task *sd_swarm_task(const struct sd_swarm *swarm, const char *id)
+{
+	struct sd_task_walk w = {0};
+	const struct sd_task *t;
+	while (id && (t = sd_swarm_next_task(swarm, &w)))
+		if (!strcmp(t->id, id))
+			return t;
+	return NULL;
+}
+
 const struct sd_pg_member *sd_pg_member_named(const struct sd_pg *pg, const char *name)
 {
 	if (!pg || !name)

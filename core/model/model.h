@@ -69,7 +69,9 @@ struct sd_service {
 	struct sd_port *ports;
 	size_t nports;
 	bool has_previous_spec;
-	size_t task_first, task_count;   /* its tasks: swarm->tasks[task_first ...] */
+	struct sd_task *tasks;           /* its own tasks (by slot, newest first): an event that
+	                                    changes one service changes this array alone */
+	size_t task_count;
 	time_t updated_at;
 	/* rollouts: UpdateStatus times (0 when none) and Spec.UpdateConfig as the engine has it
 	 * (-1 / "" where the spec leaves a field out: the engine's defaults apply) */
@@ -131,10 +133,12 @@ struct sd_swarm {
 	size_t nnodes;
 	struct sd_service *services;    /* sorted by name */
 	size_t nservices;
-	struct sd_task *tasks;          /* grouped by service (in services order), then slot, newest first */
-	size_t ntasks;
+	size_t ntasks;                  /* every task: the services' (sd_swarm_next_task) ... */
+	struct sd_task *orphans;        /* ... and those whose service the list no longer has */
+	size_t norphans;
 	struct sd_stack *stacks;        /* sorted by name; services without the label in none */
 	size_t nstacks;
+	struct sd_stack totals;         /* every service's sums (no name) */
 	struct sd_network *networks;    /* swarm scope, sorted by name */
 	struct sd_swarm_object *secrets, *configs;   /* sorted by name */
 	size_t nnetworks, nsecrets, nconfigs;
@@ -146,6 +150,8 @@ struct sd_swarm {
 	 * full fetch's until the next one. */
 	const void *derived_from;
 	const char *changed_kind, *changed_id;
+	const void *changed_was, *changed_now;   /* that node or service in DERIVED_FROM and in
+	                                            this part (NULL: not there) */
 };
 
 /* ---- PostgreSQL ---- */
@@ -449,6 +455,15 @@ void sd_snapshot_unref(struct sd_snapshot *snap);
 /* lookups (linear; fine for the sizes we draw) */
 const struct sd_node *sd_swarm_node(const struct sd_swarm *swarm, const char *id_or_name);
 const struct sd_service *sd_swarm_service(const struct sd_swarm *swarm, const char *id_or_name);
+/* Every task of SWARM, each service's in services order, then the orphans: start with
+ * WALK zeroed, call until NULL. */
+struct sd_task_walk {
+	size_t service, index;
+};
+const struct sd_task *sd_swarm_next_task(const struct sd_swarm *swarm, struct sd_task_walk *walk);
+const struct sd_task *sd_swarm_task(const struct sd_swarm *swarm, const char *id);
+/* A service's share of a stack's sums (or the swarm's totals): added (SIGN 1) or taken off (-1). */
+void sd_stack_count(struct sd_stack *stack, const struct sd_service *svc, int sign);
 const struct sd_pg_member *sd_pg_member_named(const struct sd_pg *pg, const char *name);
 const struct sd_node_metrics *sd_prom_node(const struct sd_prom *prom, const char *hostname);
 

@@ -216,8 +216,9 @@ static json_t *task_json(const struct sd_task *t)
 static json_t *tasks_json(const struct sd_swarm *sw)
 {
 	json_t *a = json_array();
-	for (size_t i = 0; i < sw->ntasks; i++)
-		append(a, task_json(&sw->tasks[i]));
+	struct sd_task_walk w = {0};
+	for (const struct sd_task *t; (t = sd_swarm_next_task(sw, &w));)
+		append(a, task_json(t));
 	return a;
 }
 
@@ -512,8 +513,10 @@ json_t *sd_snapshot_json_tasks(const struct sd_snapshot *snap, bool with_tasks)
 static int write_tasks(FILE *out, const struct sd_swarm *sw)
 {
 	fputs("[", out);
-	for (size_t i = 0; i < sw->ntasks; i++) {
-		json_t *one = task_json(&sw->tasks[i]);
+	struct sd_task_walk w = {0};
+	size_t i = 0;
+	for (const struct sd_task *t; (t = sd_swarm_next_task(sw, &w)); i++) {
+		json_t *one = task_json(t);
 		char *text = one ? json_dumps(one, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
 		fputs(i ? ",\n    " : "\n    ", out);
 		fputs(text ? text : "null", out);   /* an element in every place, never a bare comma */

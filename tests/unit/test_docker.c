@@ -209,12 +209,20 @@ static const struct sd_node *node_by_id(const struct sd_swarm *sw, const char *i
 	return NULL;
 }
 
+/* Task I of SW's walk (each service's tasks, then the orphans). */
+static struct sd_task *nth_task(const struct sd_swarm *sw, size_t i)
+{
+	struct sd_task_walk w = {0};
+	const struct sd_task *t;
+	while ((t = sd_swarm_next_task(sw, &w)) && i--)
+		;
+	assert_non_null(t);
+	return (struct sd_task *)t;
+}
+
 static const struct sd_task *task_by_id(const struct sd_swarm *sw, const char *id)
 {
-	for (size_t i = 0; i < sw->ntasks; i++)
-		if (!strcmp(sw->tasks[i].id, id))
-			return &sw->tasks[i];
-	return NULL;
+	return sd_swarm_task(sw, id);
 }
 
 static void assert_all_strings_set(const struct sd_swarm *sw)
@@ -234,7 +242,7 @@ static void assert_all_strings_set(const struct sd_swarm *sw)
 			assert_non_null(s[j]);
 	}
 	for (size_t i = 0; i < sw->ntasks; i++) {
-		const struct sd_task *t = &sw->tasks[i];
+		const struct sd_task *t = nth_task(sw, i);
 		const char *s[] = {t->id, t->service_id, t->service, t->node_id, t->node,
 				   t->desired_state, t->state, t->error, t->message};
 		for (size_t j = 0; j < sizeof(s) / sizeof(*s); j++)
@@ -458,14 +466,14 @@ static void assert_task_order(const struct sd_swarm *sw)
 		const struct sd_service *s = &sw->services[i];
 		if (s->task_count == 0)
 			continue;
-		assert_int_equal(s->task_first, covered);   /* groups follow the services' order */
+		assert_ptr_equal(s->tasks, nth_task(sw, covered));   /* the walk: services' order */
 		covered += s->task_count;
-		for (size_t t = s->task_first; t < s->task_first + s->task_count; t++) {
-			assert_string_equal(sw->tasks[t].service_id, s->id);
-			assert_string_equal(sw->tasks[t].service, s->name);
-			if (t == s->task_first)
+		for (size_t t = 0; t < s->task_count; t++) {
+			assert_string_equal(s->tasks[t].service_id, s->id);
+			assert_string_equal(s->tasks[t].service, s->name);
+			if (t == 0)
 				continue;
-			const struct sd_task *a = &sw->tasks[t - 1], *b = &sw->tasks[t];
+			const struct sd_task *a = &s->tasks[t - 1], *b = &s->tasks[t];
 			assert_true(a->slot <= b->slot);
 			if (a->slot == b->slot && a->slot == 0)
 				assert_true(strcmp(a->node, b->node) <= 0);
@@ -473,8 +481,9 @@ static void assert_task_order(const struct sd_swarm *sw)
 				assert_true(a->since >= b->since);   /* newest first */
 		}
 	}
-	for (size_t t = covered; t < sw->ntasks; t++)
-		assert_string_equal(sw->tasks[t].service, "");   /* only orphans after the groups */
+	assert_int_equal(covered + sw->norphans, sw->ntasks);
+	for (size_t t = 0; t < sw->norphans; t++)
+		assert_string_equal(sw->orphans[t].service, "");   /* only orphans after the groups */
 }
 
 static void test_decode_tasks_fixture(void **state)
@@ -623,7 +632,7 @@ static void test_service_modes_and_counts(void **state)
 	assert_string_equal(gj->mode, "global-job");
 	assert_int_equal(gj->desired, 2);
 	assert_int_equal(gj->running, 1);
-	const struct sd_task *t5 = &sw->tasks[r->task_first + 2];
+	const struct sd_task *t5 = &r->tasks[2];
 	assert_string_equal(t5->id, "t5");
 	assert_string_equal(t5->node, "");
 	assert_string_equal(t5->node_id, "");
@@ -656,17 +665,17 @@ static void test_task_order(void **state)
 	const char *want[] = {"ga-new", "ga-old", "gb", "z1", "z2new", "z2old", "lost", "gone"};
 	assert_int_equal(sw->ntasks, 8);
 	for (size_t i = 0; i < 8; i++)
-		assert_string_equal(sw->tasks[i].id, want[i]);
+		assert_string_equal((*nth_task(sw, i)).id, want[i]);
 	assert_string_equal(sw->services[0].name, "alpha");
-	assert_int_equal(sw->services[0].task_first, 0);
+	assert_ptr_equal(sw->services[0].tasks, nth_task(sw, 0));
 	assert_int_equal(sw->services[0].task_count, 3);
-	assert_int_equal(sw->services[1].task_first, 3);
+	assert_ptr_equal(sw->services[1].tasks, nth_task(sw, 3));
 	assert_int_equal(sw->services[1].task_count, 4);
 	/* a task of a service that is gone: last, no name; of a node that left: its ID */
-	assert_string_equal(sw->tasks[7].service, "");
-	assert_string_equal(sw->tasks[7].service_id, "s9");
-	assert_string_equal(sw->tasks[6].node, "n-removed");
-	assert_int_equal(sw->tasks[0].since, 1767268800);   /* 2026-01-01T12:00:00Z */
+	assert_string_equal((*nth_task(sw, 7)).service, "");
+	assert_string_equal((*nth_task(sw, 7)).service_id, "s9");
+	assert_string_equal((*nth_task(sw, 6)).node, "n-removed");
+	assert_int_equal((*nth_task(sw, 0)).since, 1767268800);   /* 2026-01-01T12:00:00Z */
 	assert_task_order(sw);
 	sd_part_unref(sw);
 }
@@ -837,7 +846,7 @@ static void assert_service_identical(const struct sd_service *a, const struct sd
 	SAME_STR(id); SAME_STR(name); SAME_STR(stack); SAME_STR(mode); SAME_STR(image);
 	SAME_STR(update_state); SAME_STR(update_message);
 	SAME_NUM(version); SAME_NUM(desired); SAME_NUM(running); SAME_NUM(nports);
-	SAME_NUM(has_previous_spec); SAME_NUM(task_first); SAME_NUM(task_count);
+	SAME_NUM(has_previous_spec); SAME_NUM(task_count);
 	SAME_NUM(updated_at);
 	for (size_t j = 0; j < a->nports; j++) {
 		SAME_NUM(ports[j].published); SAME_NUM(ports[j].target);
@@ -866,7 +875,7 @@ static void assert_swarm_identical(const struct sd_swarm *a, const struct sd_swa
 	for (size_t i = 0; i < a->nservices; i++)
 		assert_service_identical(&a->services[i], &b->services[i], what);
 	for (size_t i = 0; i < a->ntasks; i++)
-		assert_task_identical(&a->tasks[i], &b->tasks[i], what);
+		assert_task_identical(nth_task(a, i), nth_task(b, i), what);
 }
 
 #undef SAME_STR
@@ -1356,15 +1365,14 @@ static void assert_same_swarm(const struct sd_swarm *a, const struct sd_swarm *b
 		assert_string_equal(a->services[i].image, b->services[i].image);
 		assert_int_equal(a->services[i].running, b->services[i].running);
 		assert_int_equal(a->services[i].desired, b->services[i].desired);
-		assert_int_equal(a->services[i].task_first, b->services[i].task_first);
 		assert_int_equal(a->services[i].task_count, b->services[i].task_count);
 	}
 	for (size_t i = 0; i < a->ntasks; i++) {
-		assert_string_equal(a->tasks[i].id, b->tasks[i].id);
-		assert_string_equal(a->tasks[i].node, b->tasks[i].node);
-		assert_string_equal(a->tasks[i].state, b->tasks[i].state);
-		assert_string_equal(a->tasks[i].error, b->tasks[i].error);
-		assert_int_equal(a->tasks[i].since, b->tasks[i].since);
+		assert_string_equal((*nth_task(a, i)).id, (*nth_task(b, i)).id);
+		assert_string_equal((*nth_task(a, i)).node, (*nth_task(b, i)).node);
+		assert_string_equal((*nth_task(a, i)).state, (*nth_task(b, i)).state);
+		assert_string_equal((*nth_task(a, i)).error, (*nth_task(b, i)).error);
+		assert_int_equal((*nth_task(a, i)).since, (*nth_task(b, i)).since);
 	}
 }
 
@@ -2113,7 +2121,7 @@ static void assert_swarm_utf8(const struct sd_swarm *sw)
 		}
 	}
 	for (size_t i = 0; i < sw->ntasks; i++) {
-		const struct sd_task *t = &sw->tasks[i];
+		const struct sd_task *t = nth_task(sw, i);
 		const char *s[] = {t->id, t->service_id, t->service, t->node_id, t->node,
 				   t->desired_state, t->state, t->error, t->message};
 		for (size_t j = 0; j < sizeof(s) / sizeof(*s); j++)
@@ -2206,12 +2214,12 @@ static void test_bad_utf8_replaced_never_lost(void **state)
 		/* the tasks on worker-2 say so with the replaced name */
 		size_t on_w2 = 0;
 		for (size_t i = 0; i < sw->ntasks; i++)
-			on_w2 += sw->tasks[i].node == w2->hostname;
+			on_w2 += (*nth_task(sw, i)).node == w2->hostname;
 		assert_true(on_w2 > 0);
 		const struct sd_task *failed = NULL;
 		for (size_t i = 0; i < sw->ntasks; i++)
-			if (!strncmp(sw->tasks[i].error, "task: non-zero exit (1): ", 25))
-				failed = &sw->tasks[i];
+			if (!strncmp((*nth_task(sw, i)).error, "task: non-zero exit (1): ", 25))
+				failed = nth_task(sw, i);
 		assert_non_null(failed);
 		/* one U+FFFD per bad byte: 3 stray bytes, a broken pair, a surrogate, past U+10FFFF */
 		assert_string_equal(failed->error, "task: non-zero exit (1): " FFFD FFFD FFFD " log "
@@ -2233,8 +2241,8 @@ static void test_snapshot_json_any_bytes(void **state)
 	sw->nodes[0].hostname = bad;
 	sw->nodes[1].engine = bad;
 	sw->services[0].name = bad;
-	sw->tasks[0].error = bad;
-	sw->tasks[sw->ntasks - 1].node = bad;
+	(*nth_task(sw, 0)).error = bad;
+	(*nth_task(sw, sw->ntasks - 1)).node = bad;
 	sw->leader = bad;
 	static struct sd_label label = {"key\xfe", "value\x80"};
 	sw->nodes[0].labels = &label;

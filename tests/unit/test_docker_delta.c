@@ -123,6 +123,11 @@ static void check_apply(struct sd_swarm *base, const struct lists *after, const 
 	assert_string_not_equal(want, before); /* the change shows */
 	assert_string_equal(got, want);
 	assert_string_equal(again, before);   /* the base is never changed */
+	assert_int_equal(changed->totals.services, whole->totals.services);
+	assert_int_equal(changed->totals.degraded, whole->totals.degraded);
+	assert_int_equal(changed->totals.updating, whole->totals.updating);
+	assert_int_equal(changed->totals.running, whole->totals.running);
+	assert_int_equal(changed->totals.desired, whole->totals.desired);
 	sd_part_unref(base);                  /* the new part keeps what it points into */
 	char *still = shown(changed);
 	assert_string_equal(still, want);
@@ -164,6 +169,59 @@ static void test_service_changed(void **state)
 	json_decref(none);
 	json_decref(mine);
 	json_decref(others);
+	drop(&l);
+}
+
+/* DSERVICES and DTASKS of one service applied to BASE. */
+static struct sd_swarm *applied(struct sd_swarm *base, const char *id, json_t *dservices,
+				json_t *dtasks)
+{
+	char *s = json_dumps(dservices, JSON_COMPACT), *t = json_dumps(dtasks, JSON_COMPACT);
+	struct sd_docker_bodies b = {.nodes = "[]", .nodes_len = 2, .services = s,
+				     .services_len = strlen(s), .tasks = t, .tasks_len = strlen(t)};
+	char err[256] = "";
+	struct sd_swarm *changed = NULL;
+	assert_int_equal(sd_docker_apply_bodies(base, "service", id, &b, &changed, err, sizeof(err)),
+			 0);
+	free(s);
+	free(t);
+	return changed;
+}
+
+/* Two services changed one after the other, the part between them dropped: the first one's
+ * new tasks are still there, as the lists read whole say. */
+static void test_services_chained(void **state)
+{
+	(void)state;
+	struct lists l;
+	load(&l);
+	assert_true(json_array_size(l.services) >= 2);
+	struct sd_swarm *sw = decode(&l);
+	for (size_t k = 0; k < 2; k++) {
+		json_t *svc = json_array_get(l.services, k);
+		json_t *mine = where(l.tasks, "ServiceID", id_of(svc), true);
+		json_t *others = where(l.tasks, "ServiceID", id_of(svc), false);
+		json_t *status = json_object_get(json_array_get(mine, 0), "Status");
+		json_object_set_new(status, "State", json_string("failed"));
+		json_object_set_new(status, "Err", json_string("task: changed"));
+		json_t *dservices = json_pack("[O]", svc);
+		struct sd_swarm *next = applied(sw, id_of(svc), dservices, mine);
+		sd_part_unref(sw);
+		sw = next;
+		json_array_extend(others, mine);
+		json_decref(l.tasks);
+		l.tasks = others;
+		json_decref(mine);
+		json_decref(dservices);
+	}
+	struct sd_swarm *whole = decode(&l);
+	char *want = shown(whole), *got = shown(sw);
+	assert_string_equal(got, want);
+	assert_non_null(strstr(got, "task: changed"));
+	free(want);
+	free(got);
+	sd_part_unref(whole);
+	sd_part_unref(sw);
 	drop(&l);
 }
 
@@ -304,6 +362,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_service_changed),
+		cmocka_unit_test(test_services_chained),
 		cmocka_unit_test(test_service_added_and_removed),
 		cmocka_unit_test(test_node_changed),
 		cmocka_unit_test(test_chain_bounded),

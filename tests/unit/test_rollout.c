@@ -444,7 +444,7 @@ static void test_decode_fields(void **state)
 	assert_string_equal(s->update_order, "start-first");
 	assert_string_equal(s->update_failure_action, "rollback");
 	assert_int_equal((long)(s->update_completed - s->update_started), 60);
-	assert_string_equal(sw->tasks[0].image, "sdlab/busybox:1");
+	assert_string_equal(s->tasks[0].image, "sdlab/busybox:1");
 	sd_part_unref(sw);
 }
 

@@ -296,13 +296,15 @@ static struct sd_swarm *make_swarm(const struct swarm_spec *s)
 					      .update_message = s->update_message, .mode = "replicated",
 					      .image = "", .stack = ""};
 	sw->ntasks = 2;
-	sw->tasks = sd_arena_alloc(a, 2 * sizeof(*sw->tasks));
-	sw->tasks[0] = (struct sd_task){.id = "task0000000000000001", .service_id = "sid-backend",
+	struct sd_task *tasks = sd_arena_alloc(a, 2 * sizeof(*tasks));
+	sw->services[0].tasks = tasks;
+	sw->services[0].task_count = 2;
+	tasks[0] = (struct sd_task){.id = "task0000000000000001", .service_id = "sid-backend",
 					.service = "app_backend", .node_id = "id-worker-1",
 					.node = "worker-1", .desired_state = "shutdown",
 					.state = s->task_state, .error = "task: non-zero exit (1)",
 					.message = "started", .slot = 2, .since = 4000};
-	sw->tasks[1] = (struct sd_task){.id = "task0000000000000002", .service_id = "sid-backend",
+	tasks[1] = (struct sd_task){.id = "task0000000000000002", .service_id = "sid-backend",
 					.service = "app_backend", .node_id = "id-manager-1",
 					.node = "manager-1", .desired_state = "running",
 					.state = "running", .error = "", .message = "", .slot = 1};

@@ -790,15 +790,19 @@ struct sd_swarm *docker_decoder_finish(struct decoder *dec)
 
 	if (dec->ntasks > 1)
 		qsort(dec->tasks, dec->ntasks, sizeof(*dec->tasks), compare_tasks);
+	/* one array for all, cut in each service's range (sorted by service first), the
+	 * orphans last */
 	sw->ntasks = dec->ntasks;
-	sw->tasks = dec->ntasks ? sd_arena_alloc(arena, dec->ntasks * sizeof(*sw->tasks)) : NULL;
+	struct sd_task *all = dec->ntasks ? sd_arena_alloc(arena, dec->ntasks * sizeof(*all)) : NULL;
 	for (size_t i = 0; i < dec->ntasks; i++) {
-		sw->tasks[i] = dec->tasks[i].task;
+		all[i] = dec->tasks[i].task;
 		uint32_t si = dec->tasks[i].service;
-		if (si == UINT32_MAX)
-			continue;
-		if (dec->services[si].svc.task_count++ == 0)
-			dec->services[si].svc.task_first = i;
+		if (si == UINT32_MAX) {
+			if (!sw->norphans++)
+				sw->orphans = &all[i];
+		} else if (dec->services[si].svc.task_count++ == 0) {
+			dec->services[si].svc.tasks = &all[i];
+		}
 	}
 
 	sw->nservices = ns;

@@ -2,14 +2,18 @@
  * for an event that names it: what an event costs is what it changed, not the swarm's size.
  *
  * Contract: the base part is never changed. The new part copies the base's arrays of
- * items (nodes, services, tasks, stacks: plain structs, copied whole, never walked item by
- * item beyond the changed service's stack and the managers' count) and points into the
- * base's strings, labels and ports, which it keeps alive by referencing the parts that own
- * them (struct sd_part's shares). A part built this way names what it was built from and
- * what changed (derived_from, changed_kind, changed_id) so the timeline compares that one
- * object. Networks, secrets and configs, and which services use each, stay as the last full
- * fetch read them. After MAX_SHARES changes in a row the answer is "do a full fetch" (1):
- * the kept parts are bounded, and so is what a chain of changes can hold. */
+ * nodes, services and stacks (plain structs, copied whole, never walked item by item beyond
+ * the changed service's stack and the managers' count) and points into the base's strings,
+ * labels, ports and each service's array of tasks, which it keeps alive by referencing the
+ * parts that own them (struct sd_part's shares): the full fetch and the deltas, never a part
+ * built here, so the changed service's tasks go into its delta's arena. A part built this
+ * way names what it was built from and what changed (derived_from, changed_kind,
+ * changed_id, and that object before and after) so the timeline compares that one object.
+ * Networks, secrets and configs, and which services use each, stay as the last full fetch
+ * read them. After max_shares() changes in a row the answer is "do a full fetch" (1): the
+ * kept parts are bounded, and so is what a chain of changes can hold. The bound grows with
+ * the swarm (a delta part is a few kB; the fetch it saves, the whole swarm), so what the
+ * fetch costs, spread over the changes before it, stays the same at any size. */
 #include "backends/docker/internal.h"
 #include "base/arena.h"
 #include "base/xalloc.h"
@@ -18,7 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_SHARES 64
+/* 64, and one more for every 8 services */
+static size_t max_shares(const struct sd_swarm *base)
+{
+	return 64 + base->nservices / 8;
+}
 
 /* The parts BASE points into: its own shares, or BASE itself when it was fetched whole. */
 static void share_parts(struct sd_swarm *sw, const struct sd_swarm *base, struct sd_swarm *delta)
@@ -36,7 +44,7 @@ static void *copy_array(struct sd_arena *arena, const void *items, size_t n, siz
 {
 	if (!n)
 		return NULL;
-	void *copy = sd_arena_alloc(arena, n * size);
+	void *copy = sd_arena_alloc_raw(arena, n * size);
 	memcpy(copy, items, n * size);
 	return copy;
 }
@@ -89,14 +97,8 @@ static bool stack_add(struct sd_swarm *sw, const struct sd_service *svc, int sig
 		size_t mid = (lo + hi) / 2;
 		int c = strcmp(sw->stacks[mid].name, svc->stack);
 		if (c == 0) {
-			struct sd_stack *st = &sw->stacks[mid];
-			st->services += (size_t)(long)sign;
-			st->degraded += (size_t)(long)(sign * (svc->running < svc->desired));
-			st->updating += (size_t)(long)(sign * (!strcmp(svc->update_state, "updating") ||
-						       !strncmp(svc->update_state, "rollback_st", 11)));
-			st->running += sign * svc->running;
-			st->desired += sign * svc->desired;
-			return sign > 0 || st->services > 0;
+			sd_stack_count(&sw->stacks[mid], svc, sign);
+			return sign > 0 || sw->stacks[mid].services > 0;
 		}
 		if (c < 0)
 			lo = mid + 1;
@@ -190,48 +192,33 @@ static struct sd_swarm *apply_service(const struct sd_swarm *base, struct sd_swa
 
 	/* the services: the old one out, the new one in at its place by name */
 	size_t kept = base->nservices - ngap, ns = kept + (now != NULL);
-	struct sd_service *svcs = ns ? sd_arena_alloc(a, ns * sizeof(*svcs)) : NULL;
-	copy_without(svcs, base->services, sizeof(*svcs), gap, ngap, 0, kept);
-	size_t at = 0;
+	struct sd_service *svcs = ns ? sd_arena_alloc_raw(a, ns * sizeof(*svcs)) : NULL;
+	size_t at = kept;
 	if (now) {
-		size_t lo = 0, hi = kept;
+		size_t lo = 0, hi = base->nservices;   /* where it goes among BASE's, by name */
 		while (lo < hi) {
 			size_t mid = (lo + hi) / 2;
-			int c = strcmp(svcs[mid].name, now->name);
+			int c = strcmp(base->services[mid].name, now->name);
 			if (!c)
-				c = strcmp(svcs[mid].id, now->id);
+				c = strcmp(base->services[mid].id, now->id);
 			if (c < 0)
 				lo = mid + 1;
 			else
 				hi = mid;
 		}
-		at = lo;
-		memmove(svcs + at + 1, svcs + at, (kept - at) * sizeof(*svcs));
+		at = lo - (old >= 0 && (size_t)old < lo);
+	}
+	copy_without(svcs, base->services, sizeof(*svcs), gap, ngap, 0, at);
+	if (now)
 		svcs[at] = *now;
-		svcs[at].task_count = delta->ntasks;
-	}
-	/* every range from the counts (the others only moved); where the new one's begins */
-	size_t first = 0, new_first = 0;
-	for (size_t i = 0; i < ns; i++) {
-		if (now && i == at)
-			new_first = first;
-		svcs[i].task_first = svcs[i].task_count ? first : 0;
-		first += svcs[i].task_count;
-	}
+	copy_without(svcs + at + (now != NULL), base->services, sizeof(*svcs), gap, ngap, at, kept);
 
-	/* the tasks: BASE's with the old range out, the new ones spliced in at NEW_FIRST (the
-	 * services before it are the same in both orders) */
-	size_t tgap = old >= 0 ? base->services[old].task_first : 0;
-	size_t tngap = old >= 0 ? base->services[old].task_count : 0;
-	size_t rest = base->ntasks - tngap, nnew = now ? delta->ntasks : 0, nt = rest + nnew;
-	struct sd_task *tasks = nt ? sd_arena_alloc(a, nt * sizeof(*tasks)) : NULL;
-	copy_without(tasks, base->tasks, sizeof(*tasks), tgap, tngap, 0, new_first);
-	if (nnew)
-		memcpy(tasks + new_first, delta->tasks, nnew * sizeof(*tasks));
-	copy_without(tasks + new_first + nnew, base->tasks, sizeof(*tasks), tgap, tngap,
-		     new_first, rest);
-	/* the new tasks name the nodes as this part knows them, in the decoder's order */
-	struct sd_task *mine = tasks + new_first;
+	/* its tasks, in the delta's arena: the parts after this one share the delta, never
+	 * this part (nor anything in its arena); they name the nodes as this part knows them,
+	 * in the decoder's order */
+	size_t nnew = now ? now->task_count : 0;
+	struct sd_task *mine = copy_array(delta->part.arena, nnew ? now->tasks : NULL, nnew,
+					  sizeof(*mine));
 	for (size_t i = 0; i < nnew; i++) {
 		ptrdiff_t k = *mine[i].node_id ? node_index(base, mine[i].node_id) : -1;
 		if (k >= 0) {
@@ -241,21 +228,29 @@ static struct sd_swarm *apply_service(const struct sd_swarm *base, struct sd_swa
 	}
 	if (nnew > 1)
 		qsort(mine, nnew, sizeof(*mine), compare_tasks);
+	if (now) {
+		svcs[at].tasks = mine;
+		svcs[at].task_count = nnew;
+	}
+	size_t nold = old >= 0 ? base->services[old].task_count : 0;
+	sw->ntasks = base->ntasks - nold + nnew;
 
 	/* what depends on them: tasks per node, the stacks' sums */
 	bool restack = false;
 	if (old >= 0) {
-		node_tasks_add(sw, base->tasks + tgap, tngap, -1);
+		node_tasks_add(sw, base->services[old].tasks, nold, -1);
+		sd_stack_count(&sw->totals, &base->services[old], -1);
 		restack |= !stack_add(sw, &base->services[old], -1);
 	}
 	if (now) {
 		node_tasks_add(sw, mine, nnew, 1);
+		sd_stack_count(&sw->totals, &svcs[at], 1);
 		restack |= !stack_add(sw, &svcs[at], 1);
 	}
 	sw->services = svcs;
 	sw->nservices = ns;
-	sw->tasks = tasks;
-	sw->ntasks = nt;
+	sw->changed_was = old >= 0 ? &base->services[old] : NULL;
+	sw->changed_now = now ? &svcs[at] : NULL;
 	if (restack)
 		sum_stacks(sw);
 	return sw;
@@ -275,7 +270,6 @@ static struct sd_swarm *apply_node(const struct sd_swarm *base, struct sd_swarm 
 	struct sd_swarm *sw = derive(base, delta, "node", id);
 	struct sd_arena *a = sw->part.arena;
 	sw->services = copy_array(a, base->services, base->nservices, sizeof(*base->services));
-	sw->tasks = copy_array(a, base->tasks, base->ntasks, sizeof(*base->tasks));
 	ptrdiff_t old = node_index(sw, id);
 	const struct sd_node *now = delta->nnodes ? &delta->nodes[0] : NULL;
 	if (old >= 0 && now) {
@@ -297,6 +291,9 @@ static struct sd_swarm *apply_node(const struct sd_swarm *base, struct sd_swarm 
 		qsort(nodes, sw->nnodes, sizeof(*nodes), compare_nodes);
 		sw->nodes = nodes;
 	}
+	sw->changed_was = old >= 0 ? &base->nodes[old] : NULL;
+	ptrdiff_t at = now ? node_index(sw, id) : -1;
+	sw->changed_now = at >= 0 ? &sw->nodes[at] : NULL;
 	sw->leader = "";
 	docker_count_managers(sw);
 	return sw;
@@ -307,7 +304,7 @@ static int apply(const struct sd_swarm *base, struct sd_swarm *delta, const char
 		 const char *id, struct sd_swarm **out)
 {
 	*out = NULL;
-	if (base->part.nshares + 2 > MAX_SHARES)
+	if (base->part.nshares + 2 > max_shares(base))
 		return 1;
 	if (!strcmp(kind, "service"))
 		*out = apply_service(base, delta, id);
@@ -354,7 +351,7 @@ int sd_docker_refresh_object(struct sd_docker *d, const struct sd_swarm *base,
 	bool service = !strcmp(kind, "service");
 	if (!base || (!service && strcmp(kind, "node")) || !id || !*id)
 		return 1;
-	if (base->part.nshares + 2 > MAX_SHARES)
+	if (base->part.nshares + 2 > max_shares(base))
 		return 1;
 	CURL *h = docker_handle_acquire(d);
 	char api[16], path[512], query[256];

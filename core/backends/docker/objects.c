@@ -311,14 +311,10 @@ static void sum_stacks(struct decoder *dec, struct sd_swarm *sw)
 			else
 				hi = mid;
 		}
-		struct sd_stack *st = &sw->stacks[lo];
-		st->services++;
-		st->degraded += svc->running < svc->desired;
-		st->updating += !strcmp(svc->update_state, "updating") ||
-				!strncmp(svc->update_state, "rollback_st", 11);
-		st->running += svc->running;
-		st->desired += svc->desired;
+		sd_stack_count(&sw->stacks[lo], svc, 1);
 	}
+	for (size_t i = 0; i < sw->nservices; i++)
+		sd_stack_count(&sw->totals, &sw->services[i], 1);
 }
 
 void docker_objects_finish(struct decoder *dec, struct sd_swarm *sw)
