@@ -960,7 +960,8 @@ struct sd_core *sd_core_new(const struct sd_config *config, enum sd_mode mode,
 
 	char why[1024] = "";
 	struct sd_docker_target target;
-	if (sd_docker_resolve(config->docker.context, config->docker.host, &target, why,
+	if (sd_docker_resolve(config->docker.context, sd_config_context_from(config),
+			      config->docker.host, &target, why,
 			      sizeof(why)) < 0) {
 		sd_error_set(err, config->path ? config->path : "docker", 0, 0, "%s", why);
 		sd_core_free(core);

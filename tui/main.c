@@ -181,6 +181,7 @@ static int choose_cluster(const struct options *o, struct sd_config *config, siz
 		free(c->docker.context);
 		c->docker.host = NULL;
 		c->docker.context = xstrdup(o->context);
+		c->docker.context_flag = true;
 	}
 	return 0;
 }
@@ -234,7 +235,8 @@ static int print_engine(const struct sd_config *config, const char *prefix)
 {
 	struct sd_docker_target t;
 	char err[1024];
-	if (sd_docker_resolve(config->docker.context, config->docker.host, &t, err,
+	if (sd_docker_resolve(config->docker.context, sd_config_context_from(config),
+			      config->docker.host, &t, err,
 			      sizeof(err)) < 0) {
 		fprintf(stderr, "swarmdeck: %s\n", err);
 		return -1;

@@ -608,7 +608,9 @@ static int read_clusters(const struct conf_reader *r, const struct sd_yaml *root
 		struct sd_config *dst = &c->clusters[c->nclusters++];
 		config_defaults(dst);
 		inherit(dst, c, name, top_timeline);
-		if (read_settings(r, v, dst) < 0)
+		struct conf_reader in = *r;
+		in.cluster = name;
+		if (read_settings(&in, v, dst) < 0)
 			return -1;
 	}
 	return 0;
@@ -645,6 +647,11 @@ size_t sd_config_ncluster(const struct sd_config *config)
 const struct sd_config *sd_config_cluster(const struct sd_config *config, size_t i)
 {
 	return config->nclusters ? &config->clusters[i] : config;
+}
+
+const char *sd_config_context_from(const struct sd_config *config)
+{
+	return config->docker.context_flag ? "--context" : "docker.context";
 }
 
 int sd_config_find_cluster(const struct sd_config *config, const char *name)

@@ -43,6 +43,7 @@ struct sd_config {
 	struct {
 		char *host;               /* NULL: the context, DOCKER_HOST or the default socket */
 		char *context;            /* a Docker context's name (--context overrides it) */
+		bool context_flag;        /* it is --context's, not the file's (sd_config_context_from) */
 		char **hosts;             /* more managers to move to when the one in use is lost */
 		size_t nhosts;
 		int tls_verify;           /* -1: environment */
@@ -142,6 +143,8 @@ size_t sd_config_ncluster(const struct sd_config *config);
 const struct sd_config *sd_config_cluster(const struct sd_config *config, size_t i);
 /* The index of the cluster named NAME, or -1. */
 int sd_config_find_cluster(const struct sd_config *config, const char *name);
+/* Where the cluster's docker.context comes from, for messages: "--context" or "docker.context". */
+const char *sd_config_context_from(const struct sd_config *config);
 
 /* Load PATH (or the built-in defaults when PATH is NULL). 0, or -1 with ERR. */
 int sd_config_load(const char *path, struct sd_config *config, struct sd_error *err);

@@ -64,6 +64,18 @@ int conf_want_map(const struct conf_reader *r, const struct sd_yaml *node, const
 }
 
 /* A string; null leaves *OUT NULL. */
+int conf_fail(const struct conf_reader *r, int line, int column, const char *fmt, ...)
+{
+	char message[sizeof(r->err->text)];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	sd_error_set(r->err, r->file, line, column, "%s%s%s%s", r->cluster ? "cluster " : "",
+		     r->cluster ? r->cluster : "", r->cluster ? ": " : "", message);
+	return -1;
+}
+
 int conf_get_string(const struct conf_reader *r, const struct sd_yaml *node, const char *what,
 		      char **out)
 {

@@ -13,10 +13,13 @@
 struct conf_reader {
 	const char *file;
 	struct sd_error *err;
+	const char *cluster;   /* while a cluster's settings are read: every error names it */
 };
 
-#define CONF_FAIL_AT(r, line, column, ...)                                       \
-	(sd_error_set((r)->err, (r)->file, (line), (column), __VA_ARGS__), -1)
+/* -1, with "FILE:LINE:COLUMN: [cluster NAME: ]MESSAGE" set. */
+int conf_fail(const struct conf_reader *r, int line, int column, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+#define CONF_FAIL_AT(r, line, column, ...) conf_fail((r), (line), (column), __VA_ARGS__)
 #define CONF_FAIL(r, node, ...) CONF_FAIL_AT(r, (node)->line, (node)->column, __VA_ARGS__)
 
 const char *conf_kind_name(const struct sd_yaml *node);  /* "a mapping", "a list", ... */

@@ -4,7 +4,7 @@
 # not exist refused before anything is asked; docker.hosts moving past a manager that does
 # not answer, said in the JSON, the header and the timeline.
 . "$(dirname "$0")/lib.sh"
-plan 12
+plan 14
 sock() { echo "unix:///run/swarmdeck-lab/$1/docker.sock"; }
 export DOCKER_CONFIG="$TMP/docker"
 unset DOCKER_HOST DOCKER_CONTEXT
@@ -19,6 +19,16 @@ check "--context lab-m2: the console asks manager-2" \
 "$SD" --check-config --config "$TMP/nohost.yaml" --context lab-m2 > "$TMP/check.out"
 check "--check-config says where the engine comes from" \
 	grep -q "^docker $(sock manager-2) (from --context, context lab-m2)" "$TMP/check.out"
+
+# the file's docker.context, said as the file's
+sed 's/^docker:$/docker:\n  context: lab-m2/' "$TMP/nohost.yaml" > "$TMP/filectx.yaml"
+"$SD" --check-config --config "$TMP/filectx.yaml" > "$TMP/filectx.out" 2>&1
+check "a context the file names: --check-config says docker.context" \
+	grep -q "^docker $(sock manager-2) (from docker.context, context lab-m2)" "$TMP/filectx.out"
+sed 's/^docker:$/docker:\n  context: nowhere/' "$TMP/nohost.yaml" > "$TMP/filebad.yaml"
+"$SD" --once --config "$TMP/filebad.yaml" > "$TMP/filebad.out" 2>&1
+check "one that does not exist is named as the file's" \
+	grep -q 'Docker context "nowhere" (docker.context) does not exist' "$TMP/filebad.out"
 
 DOCKER_CONTEXT=lab-m2 "$SD" --once --json --config "$TMP/nohost.yaml" > "$TMP/env.json"
 check "DOCKER_CONTEXT=lab-m2 does the same" jq_true '.cluster.engine == "manager-2"' "$TMP/env.json"

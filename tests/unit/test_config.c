@@ -447,7 +447,7 @@ static void test_config_errors(void **state)
 		{"bad-clusters-key.yaml", ":3:5: unknown key 'cluster_name' in clusters.prod"},
 		{"bad-clusters-empty.yaml",
 		 ":1:1: clusters: expected a mapping of cluster names to their settings, got an empty mapping"},
-		{"bad-clusters-value.yaml", ":3:26: docker.timeout_ms: must be at least 1, got 0"},
+		{"bad-clusters-value.yaml", ":3:26: cluster prod: docker.timeout_ms: must be at least 1, got 0"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct sd_config c;

@@ -75,14 +75,14 @@ static void test_order(void **state)
 	struct sd_docker_target t;
 	char err[1024] = "";
 	/* nothing set: the default socket */
-	assert_int_equal(sd_docker_resolve(NULL, NULL, &t, err, sizeof(err)), 0);
+	assert_int_equal(sd_docker_resolve(NULL, "--context", NULL, &t, err, sizeof(err)), 0);
 	assert_string_equal(t.host, "");
 	assert_string_equal(t.source, "default");
 	/* config.json's current context */
 	char path[256];
 	snprintf(path, sizeof(path), "%s/config.json", dir);
 	write_file(path, "{\"currentContext\":\"prod\"}");
-	assert_int_equal(sd_docker_resolve(NULL, NULL, &t, err, sizeof(err)), 0);
+	assert_int_equal(sd_docker_resolve(NULL, "--context", NULL, &t, err, sizeof(err)), 0);
 	assert_string_equal(t.host, "tcp://10.1.2.3:2376");
 	assert_string_equal(t.context, "prod");
 	assert_string_equal(t.source, "config.json");
@@ -90,21 +90,21 @@ static void test_order(void **state)
 	assert_non_null(strstr(t.cert_path, "/contexts/tls/" PROD "/docker"));
 	/* DOCKER_CONTEXT beats it; a context that does not exist is an error naming its file */
 	setenv("DOCKER_CONTEXT", "staging", 1);
-	assert_int_equal(sd_docker_resolve(NULL, NULL, &t, err, sizeof(err)), -1);
+	assert_int_equal(sd_docker_resolve(NULL, "--context", NULL, &t, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "Docker context \"staging\" (DOCKER_CONTEXT) does not exist"));
 	assert_non_null(strstr(err, "/contexts/meta/"));
 	/* DOCKER_HOST beats both, as for the CLI */
 	setenv("DOCKER_HOST", "unix:///run/x.sock", 1);
-	assert_int_equal(sd_docker_resolve(NULL, NULL, &t, err, sizeof(err)), 0);
+	assert_int_equal(sd_docker_resolve(NULL, "--context", NULL, &t, err, sizeof(err)), 0);
 	assert_string_equal(t.host, "unix:///run/x.sock");
 	assert_string_equal(t.source, "DOCKER_HOST");
 	/* an explicit context beats DOCKER_HOST; "default" is DOCKER_HOST */
-	assert_int_equal(sd_docker_resolve("prod", NULL, &t, err, sizeof(err)), 0);
+	assert_int_equal(sd_docker_resolve("prod", "--context", NULL, &t, err, sizeof(err)), 0);
 	assert_string_equal(t.host, "tcp://10.1.2.3:2376");
-	assert_int_equal(sd_docker_resolve("default", NULL, &t, err, sizeof(err)), 0);
+	assert_int_equal(sd_docker_resolve("default", "--context", NULL, &t, err, sizeof(err)), 0);
 	assert_string_equal(t.host, "unix:///run/x.sock");
 	/* the config's host beats everything */
-	assert_int_equal(sd_docker_resolve("prod", "unix:///run/y.sock", &t, err, sizeof(err)), 0);
+	assert_int_equal(sd_docker_resolve("prod", "--context", "unix:///run/y.sock", &t, err, sizeof(err)), 0);
 	assert_string_equal(t.host, "unix:///run/y.sock");
 	assert_string_equal(t.source, "config");
 	unsetenv("DOCKER_HOST");
@@ -118,7 +118,7 @@ static void test_bad_meta(void **state)
 	/* write a context under the digest the resolver computes, with broken JSON */
 	struct sd_docker_target t;
 	char err[1024] = "";
-	assert_int_equal(sd_docker_resolve("broken", NULL, &t, err, sizeof(err)), -1);
+	assert_int_equal(sd_docker_resolve("broken", "--context", NULL, &t, err, sizeof(err)), -1);
 	char *meta = strstr(err, "/contexts/meta/");
 	assert_non_null(meta);
 	char folder[512];
@@ -128,10 +128,10 @@ static void test_bad_meta(void **state)
 	char path[600];
 	snprintf(path, sizeof(path), "%s/meta.json", folder);
 	write_file(path, "{\"Name\":\"broken\",\n \"Endpoints\": {\"docker\": {\"Host\": }}}");
-	assert_int_equal(sd_docker_resolve("broken", NULL, &t, err, sizeof(err)), -1);
+	assert_int_equal(sd_docker_resolve("broken", "--context", NULL, &t, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "meta.json:2:"));  /* file:line:column */
 	write_file(path, "{\"Name\":\"broken\",\"Endpoints\":{}}");
-	assert_int_equal(sd_docker_resolve("broken", NULL, &t, err, sizeof(err)), -1);
+	assert_int_equal(sd_docker_resolve("broken", "--context", NULL, &t, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "has no Endpoints.docker.Host"));
 }
 

@@ -103,8 +103,8 @@ static int read_context(const char *name, const char *source, struct sd_docker_t
 	return 0;
 }
 
-int sd_docker_resolve(const char *context, const char *host, struct sd_docker_target *out,
-		      char *err, size_t errlen)
+int sd_docker_resolve(const char *context, const char *from, const char *host,
+		      struct sd_docker_target *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof(*out));
 	if (host && *host) {
@@ -113,7 +113,7 @@ int sd_docker_resolve(const char *context, const char *host, struct sd_docker_ta
 		return 0;
 	}
 	if (context && *context)
-		return read_context(context, "--context", out, err, errlen);
+		return read_context(context, from ? from : "--context", out, err, errlen);
 	const char *env = getenv("DOCKER_HOST");
 	if (env && *env) {
 		default_endpoint(out, "DOCKER_HOST");

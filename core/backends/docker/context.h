@@ -17,14 +17,15 @@ struct sd_docker_target {
 	bool tls;                      /* the context has TLS material for its tcp:// host */
 	bool skip_verify;              /* the context's SkipTLSVerify */
 	char context[128];             /* the context used, "" when none */
-	const char *source;            /* "config", "--context", "DOCKER_HOST", ... (static) */
+	const char *source;            /* "config", FROM, "DOCKER_HOST", ... (static) */
 };
 
-/* CONTEXT (--context or docker.context, may be NULL) and HOST (docker.host, may be NULL):
+/* CONTEXT (--context or docker.context, may be NULL; FROM says which, a static string) and
+ * HOST (docker.host, may be NULL):
  * HOST wins, then CONTEXT, then DOCKER_HOST, DOCKER_CONTEXT, config.json's currentContext,
  * the default. The context "default" is DOCKER_HOST or the default socket, as for the CLI.
  * 0, or -1 with ERR (a context that does not exist or cannot be read, named with its file). */
-int sd_docker_resolve(const char *context, const char *host, struct sd_docker_target *out,
-		      char *err, size_t errlen);
+int sd_docker_resolve(const char *context, const char *from, const char *host,
+		      struct sd_docker_target *out, char *err, size_t errlen);
 
 #endif
