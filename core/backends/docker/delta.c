@@ -213,12 +213,11 @@ static struct sd_swarm *apply_service(const struct sd_swarm *base, struct sd_swa
 		svcs[at] = *now;
 	copy_without(svcs + at + (now != NULL), base->services, sizeof(*svcs), gap, ngap, at, kept);
 
-	/* its tasks, in the delta's arena: the parts after this one share the delta, never
-	 * this part (nor anything in its arena); they name the nodes as this part knows them,
-	 * in the decoder's order */
+	/* its tasks, where the delta decoded them: the parts after this one share the delta,
+	 * never this part (nor anything in its arena). They name the nodes as this part knows
+	 * them, in the decoder's order. */
 	size_t nnew = now ? now->task_count : 0;
-	struct sd_task *mine = copy_array(delta->part.arena, nnew ? now->tasks : NULL, nnew,
-					  sizeof(*mine));
+	struct sd_task *mine = nnew ? now->tasks : NULL;
 	for (size_t i = 0; i < nnew; i++) {
 		ptrdiff_t k = *mine[i].node_id ? node_index(base, mine[i].node_id) : -1;
 		if (k >= 0) {
