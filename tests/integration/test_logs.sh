@@ -10,6 +10,15 @@ svc=iot-guardian_backend
 flood=sd-logs-flood
 M="sdmark$$"
 wait_until 120 replicas_are $svc 3/3
+# and no fourth container still stopping from a scale before (print.sh would reach it too):
+# three running on the workers
+running_on_workers() {
+	for n in worker-1 worker-2; do
+		"$DOCKER" -H unix:///run/swarmdeck-lab/$n/docker.sock ps -q --filter name=$svc
+	done | wc -l
+}
+three_running() { [ "$(running_on_workers)" -eq 3 ]; }
+wait_until 60 three_running || note "backend containers running on the workers: $(running_on_workers)"
 
 # play NAME [options] < YAML: a headless drill with a JSON report ($TMP/NAME.json)
 play() {
