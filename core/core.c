@@ -1,6 +1,6 @@
 /* core.c - a running core: one poller thread per backend, event watchers that make them
- * refresh early, the action workers with the table of the targets their actions hold, and
- * the store that publishes immutable snapshots. core->stop is written atomically: the
+ * refresh early, and the store that publishes immutable snapshots; the action workers are
+ * worker.c's. core->stop is written atomically: the
  * backends' event streams read it without the lock.
  *
  * The swarm while the engine's /events stream is up: an event that names a service or a
@@ -40,106 +40,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define QUEUE_SIZE 16
-#define COALESCE 0.15 /* seconds: requests this close to the last refresh wait to be merged */
-#define MAX_CHANGES 32 /* objects named by events awaiting refresh; more: a full fetch */
-#define FOLLOW_MAX 16  /* services followed after their events (the oldest makes room) */
-#define DONE_KEPT 8    /* finished requests kept for sd_core_wait_done */
-#define WORKERS 2     /* actions that may run at once: a long backup never holds up a scale */
-
-enum backend { B_DOCKER, B_POSTGRES, B_REDIS, B_BACKUPS, B_PROM, B_VIP, B_COUNT };
-
-struct poller {
-	struct sd_core *core;
-	enum backend which;
-	bool configured, running;
-	pthread_t thread;
-	bool dirty;                 /* a refresh was asked for */
-	uint64_t completed_epoch;   /* action epoch seen at the start of the last finished cycle */
-	bool answered;
-	double quiet_since;         /* sd_now() when the last cycle ended */
-};
-
-/* A service or node an event named, waiting for the Docker poller. */
-struct change {
-	const char *kind;           /* "service" | "node" (static) */
-	char id[72];
-};
-
-/* A target held by a queued or running action. */
-struct held {
-	struct sd_hold hold;
-	char holder[64];            /* the action's name */
-	uint64_t ticket;
-	time_t since;
-};
-
-struct sd_core {
-	const struct sd_config *config;
-	enum sd_mode mode;
-	char *audit_path;
-	struct sd_timeline *timeline;  /* the stack's history (timeline.h) */
-	bool timeline_live;            /* recording: diffs, /events, Sentinels, the audit log */
-
-	pthread_mutex_t lock;
-	pthread_cond_t wake;        /* pollers and the worker wait on it */
-	int stop;
-	bool background;            /* another cluster is on screen: poll slower (fleet.h) */
-
-	/* store */
-	struct sd_snapshot *current;
-	uint64_t generation;
-	struct sd_swarm *swarm;
-	struct sd_pg *pg;
-	struct sd_redis *redis;
-	struct sd_backups *backups;
-	struct sd_prom *prom;
-	struct sd_vip *vip;
-	struct sd_backend_status status[B_COUNT];
-	char message[2048];
-	enum sd_level message_level;
-	int notify[2];
-
-	/* backends */
-	struct sd_docker *docker;
-	struct sd_pg_backend *pgb;
-	struct sd_sentinel_backend *sentinel;
-	struct sd_backup_runner *backup;
-	struct sd_prom_backend *promb;
-	pthread_t prom_push;        /* posts the findings to Alertmanager (alertmanager.push) */
-	bool prom_push_running;
-	struct sd_vip_backend *vipb;
-	struct poller pollers[B_COUNT];
-	/* the Docker poller's work from the events stream */
-	struct change changes[MAX_CHANGES];
-	size_t nchanges;
-	bool changes_overflow;      /* more than MAX_CHANGES named: a full fetch */
-	bool events_up;             /* the stream is being followed */
-	double last_full;           /* sd_now() when the last full fetch began */
-	/* services an event named lately: asked again every interval while they converge */
-	struct followed {
-		char id[72];
-		double until;       /* sd_now() after which the resync is left to see it */
-	} followed[FOLLOW_MAX];
-	size_t nfollowed;
-	double started_wall;        /* the first stream replays the events since then */
-	pthread_t docker_events, redis_events;
-	bool docker_events_running, redis_events_running;
-
-	/* action worker */
-	struct sd_request queue[QUEUE_SIZE];
-	size_t qhead, qlen;
-	int busy;                   /* actions running now */
-	uint64_t action_epoch;      /* bumped when an action finishes */
-	pthread_t workers[WORKERS];
-	bool worker_running[WORKERS];
-	struct held *held;
-	size_t nheld, heldcap;
-	uint64_t next_ticket;
-	/* the last actions finished, for sd_core_wait_done (--do) */
-	struct sd_request done[DONE_KEPT];
-	size_t ndone;
-};
+#include "core_internal.h"
 
 /* ---- the store ---- */
 
@@ -153,8 +54,7 @@ static double wall_now(void)
 
 static void set_status_locked(struct sd_core *core, enum backend which, int rc, const char *err);
 
-/* Compose and publish a new snapshot from the current parts. Caller holds the lock. */
-static void publish_locked(struct sd_core *core)
+void core_publish_locked(struct sd_core *core)
 {
 	struct sd_snapshot *snap = sd_part_new(sizeof(*snap));
 	struct sd_arena *arena = snap->part.arena;
@@ -218,7 +118,7 @@ void sd_core_message(struct sd_core *core, enum sd_level level, const char *fmt,
 	vsnprintf(core->message, sizeof(core->message), fmt, ap);
 	va_end(ap);
 	core->message_level = level;
-	publish_locked(core);
+	core_publish_locked(core);
 	pthread_mutex_unlock(&core->lock);
 }
 
@@ -228,7 +128,7 @@ void sd_core_put_swarm(struct sd_core *core, struct sd_swarm *swarm)
 	sd_part_unref(core->swarm);
 	core->swarm = swarm;
 	set_status_locked(core, B_DOCKER, 0, NULL);
-	publish_locked(core);
+	core_publish_locked(core);
 	pthread_mutex_unlock(&core->lock);
 }
 
@@ -238,7 +138,7 @@ bool sd_core_clear_message(struct sd_core *core)
 	bool had = core->message[0] != '\0';
 	if (had) {
 		core->message[0] = '\0';
-		publish_locked(core);
+		core_publish_locked(core);
 	}
 	pthread_mutex_unlock(&core->lock);
 	return had;
@@ -265,13 +165,12 @@ static void set_status_locked(struct sd_core *core, enum backend which, int rc, 
 
 /* ---- the timeline: what changed from one part to the next ---- */
 
-/* After the timeline gained events: a snapshot that shows them. */
-static void timeline_publish(struct sd_core *core, size_t kept)
+void core_timeline_publish(struct sd_core *core, size_t kept)
 {
 	if (!kept)
 		return;
 	pthread_mutex_lock(&core->lock);
-	publish_locked(core);
+	core_publish_locked(core);
 	pthread_mutex_unlock(&core->lock);
 }
 
@@ -304,7 +203,7 @@ static void timeline_note(struct sd_core *core, enum backend which, void *old, v
 		kept = sd_timeline_backups(core->timeline, old, new, now);
 		break;
 	}
-	timeline_publish(core, kept);
+	core_timeline_publish(core, kept);
 }
 
 /* ---- pollers ---- */
@@ -336,7 +235,7 @@ static void install_part(struct sd_core *core, enum backend which, void *slot, v
 		memcpy(slot, &part, sizeof(part));
 	}
 	set_status_locked(core, which, rc, err);
-	publish_locked(core);
+	core_publish_locked(core);
 	pthread_mutex_unlock(&core->lock);
 	timeline_note(core, which, old, part);
 	sd_part_unref(old);
@@ -683,7 +582,7 @@ static bool pause_unless_stopped(struct sd_core *core, double seconds)
 static void on_docker_raw(void *user, const char *json, size_t len)
 {
 	struct sd_core *core = user;
-	timeline_publish(core, sd_timeline_docker_event(core->timeline, json, len));
+	core_timeline_publish(core, sd_timeline_docker_event(core->timeline, json, len));
 }
 
 static void *docker_events_main(void *arg)
@@ -730,164 +629,6 @@ static void *redis_events_main(void *arg)
 }
 
 /* ---- the action worker ---- */
-
-/* The holder of one of REQ's targets other than REQ's ticket, or NULL. Caller holds the lock. */
-static const struct held *conflict_locked(const struct sd_core *core, const struct sd_request *req,
-					  const struct sd_hold **which)
-{
-	for (size_t i = 0; i < req->nholds; i++)
-		for (size_t j = 0; j < core->nheld; j++)
-			if (core->held[j].ticket != req->ticket &&
-			    !strcmp(core->held[j].hold.key, req->holds[i].key)) {
-				*which = &req->holds[i];
-				return &core->held[j];
-			}
-	return NULL;
-}
-
-static int say_held(const struct held *h, const struct sd_hold *which, char *why, size_t len)
-{
-	char since[16];
-	struct tm tm;
-	localtime_r(&h->since, &tm);
-	strftime(since, sizeof(since), "%H:%M:%S", &tm);
-	snprintf(why, len, "%s is held by %s since %s", which->label, h->holder, since);
-	return -1;
-}
-
-int sd_core_check_holds(struct sd_core *core, const struct sd_request *req, char *why,
-			size_t whylen)
-{
-	pthread_mutex_lock(&core->lock);
-	const struct sd_hold *which = NULL;
-	const struct held *h = conflict_locked(core, req, &which);
-	int rc = h ? say_held(h, which, why, whylen) : 0;
-	pthread_mutex_unlock(&core->lock);
-	return rc;
-}
-
-int sd_core_enqueue(struct sd_core *core, struct sd_request *req, char *why, size_t whylen)
-{
-	pthread_mutex_lock(&core->lock);
-	int rc = -1;
-	const struct sd_hold *which = NULL;
-	req->ticket = 0;
-	const struct held *h = conflict_locked(core, req, &which);
-	if (h) {
-		say_held(h, which, why, whylen);
-	} else if (core->qlen >= QUEUE_SIZE) {
-		snprintf(why, whylen, "%s: too many actions queued", req->action->name);
-	} else {
-		req->ticket = ++core->next_ticket;
-		if (core->nheld + req->nholds > core->heldcap) {
-			core->heldcap = (core->nheld + req->nholds) * 2;
-			core->held = xrealloc(core->held, core->heldcap * sizeof(*core->held));
-		}
-		time_t now = time(NULL);
-		for (size_t i = 0; i < req->nholds; i++) {
-			struct held *slot = &core->held[core->nheld++];
-			slot->hold = req->holds[i];
-			sd_strlcpy(slot->holder, req->action->name, sizeof(slot->holder));
-			slot->ticket = req->ticket;
-			slot->since = now;
-		}
-		core->queue[(core->qhead + core->qlen) % QUEUE_SIZE] = *req;
-		core->qlen++;
-		rc = 0;
-		pthread_cond_broadcast(&core->wake);
-	}
-	pthread_mutex_unlock(&core->lock);
-	return rc;
-}
-
-static void release_locked(struct sd_core *core, uint64_t ticket)
-{
-	size_t kept = 0;
-	for (size_t i = 0; i < core->nheld; i++)
-		if (core->held[i].ticket != ticket)
-			core->held[kept++] = core->held[i];
-	core->nheld = kept;
-}
-
-void sd_core_audit(struct sd_core *core, const struct sd_request *req, const char *result)
-{
-	int rc = sd_audit_append(core->audit_path, req, result);
-	if (core->timeline_live) {
-		int saved = errno;
-		timeline_publish(core, sd_timeline_audit(core->timeline, core->audit_path));
-		errno = saved;
-	}
-	if (rc != 0) {
-		/* an audit failure is said, never silent */
-		pthread_mutex_lock(&core->lock);
-		snprintf(core->message, sizeof(core->message), "audit log %s: %s", core->audit_path,
-			 strerror(errno));
-		core->message_level = SD_WARNING;
-		pthread_mutex_unlock(&core->lock);
-	}
-}
-
-static void *worker_main(void *arg)
-{
-	struct sd_core *core = arg;
-	pthread_mutex_lock(&core->lock);
-	for (;;) {
-		while (!core->stop && core->qlen == 0)
-			pthread_cond_wait(&core->wake, &core->lock);
-		if (core->stop)
-			break;
-		struct sd_request req = core->queue[core->qhead];
-		core->qhead = (core->qhead + 1) % QUEUE_SIZE;
-		core->qlen--;
-		core->busy++;
-		snprintf(core->message, sizeof(core->message), "%s %s ...", req.action->name,
-			 req.target_name);
-		core->message_level = SD_OK;
-		publish_locked(core);
-		pthread_mutex_unlock(&core->lock);
-
-		req.started = sd_now();
-		int rc = sd_action_run(core, &req); /* guards again, then the run */
-		req.status = rc;
-		req.duration = sd_now() - req.started;
-		sd_core_audit(core, &req, rc == 0 ? "ok" : "failed");
-
-		pthread_mutex_lock(&core->lock);
-		release_locked(core, req.ticket);
-		core->busy--;
-		core->action_epoch++;
-		snprintf(core->message, sizeof(core->message), "%s %s: %s", req.action->name,
-			 req.target_name, req.result[0] ? req.result : (rc == 0 ? "done" : "failed"));
-		core->message_level = rc == 0 ? SD_OK : SD_CRITICAL;
-		core->done[core->ndone++ % DONE_KEPT] = req;
-		for (int i = 0; i < B_COUNT; i++)
-			core->pollers[i].dirty = true;
-		pthread_cond_broadcast(&core->wake);
-		publish_locked(core);
-	}
-	pthread_mutex_unlock(&core->lock);
-	return NULL;
-}
-
-int sd_core_wait_done(struct sd_core *core, uint64_t ticket, double timeout,
-		      struct sd_request *out)
-{
-	struct timespec until = sd_deadline_after(timeout);
-	pthread_mutex_lock(&core->lock);
-	int rc = -1;
-	while (rc != 0) {
-		for (size_t i = 0; i < DONE_KEPT && i < core->ndone; i++)
-			if (core->done[i].ticket == ticket) {
-				*out = core->done[i];
-				rc = 0;
-			}
-		if (rc != 0 && (core->stop ||
-				pthread_cond_timedwait(&core->wake, &core->lock, &until) == ETIMEDOUT))
-			break;
-	}
-	pthread_mutex_unlock(&core->lock);
-	return rc;
-}
 
 bool sd_core_settled(struct sd_core *core)
 {
@@ -1006,7 +747,7 @@ struct sd_core *sd_core_new(const struct sd_config *config, enum sd_mode mode,
 	for (int i = 0; i < B_COUNT; i++)
 		core->status[i].configured = core->pollers[i].configured;
 	pthread_mutex_lock(&core->lock);
-	publish_locked(core);
+	core_publish_locked(core);
 	pthread_mutex_unlock(&core->lock);
 	return core;
 }
@@ -1020,21 +761,13 @@ void sd_core_start_pollers(struct sd_core *core)
 	}
 }
 
-void sd_core_start_workers(struct sd_core *core)
-{
-	for (int i = 0; i < WORKERS; i++)
-		if (!core->worker_running[i])
-			core->worker_running[i] =
-				pthread_create(&core->workers[i], NULL, worker_main, core) == 0;
-}
-
 void sd_core_start(struct sd_core *core)
 {
 	/* a running console records; --once (pollers only) just reads the file back */
 	core->timeline_live = true;
 	core->started_wall = wall_now();
 	sd_timeline_record(core->timeline, true);
-	timeline_publish(core, sd_timeline_audit(core->timeline, core->audit_path));
+	core_timeline_publish(core, sd_timeline_audit(core->timeline, core->audit_path));
 	sd_core_start_pollers(core);
 	core->docker_events_running =
 		pthread_create(&core->docker_events, NULL, docker_events_main, core) == 0;
