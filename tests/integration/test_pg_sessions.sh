@@ -16,7 +16,7 @@ sdsql() {
 		-d postgres -c "$1"
 }
 pid_of() { sdsql "select pid from pg_stat_activity where application_name = '$1' order by pid limit 1"; }
-at_exit "PGPASSFILE=$PASSFILE psql -X -At -h $addr -U swarmdeck -d postgres -c \"select pg_terminate_backend(pid) from pg_stat_activity where application_name in ('sdholder', 'sdwaiter', 'sdwaiter2', 'sdwaiter3', 'sdwaiter4', 'sdpool')\""
+at_exit "$DATA psql-admin $primary \"select pg_terminate_backend(pid) from pg_stat_activity where application_name in ('sdholder', 'sdwaiter', 'sdwaiter2', 'sdwaiter3', 'sdwaiter4', 'sdpool')\""
 
 "$DATA" psql primary "create table if not exists sdlock(id int)" >/dev/null
 mkfifo "$TMP/holder.in"
@@ -106,34 +106,30 @@ wait "$waiter4_job" 2>/dev/null
 check "the next waiter went on once the blocker was gone" grep -qx "0" "$TMP/waiter4.out"
 exec 7>&-
 
-# the connection pool: above 90 % of max_connections
+# the connection pool: above 90 % of max_connections. The app's connections take every slot
+# the server gives them: max_connections less the superusers' reserved ones (57 of 60, 95 %),
+# whatever else is connected; the console connects before they do, as it would have on a
+# real day, and the superuser clears them through the reserved slots.
 once_json
 max=$(jqo ".postgres.members[] | select(.name==\"$primary\") | .overview.max_connections")
-now=$(jqo ".postgres.members[] | select(.name==\"$primary\") | .overview.connections")
-# the drill's own connection makes one more: 93 % of 60
-want=$(( (max * 93 + 99) / 100 ))
-n=$((want - now))
-note "max_connections $max, $now open now: opening $n"
-i=0
-while [ $i -lt $n ]; do
-	PGAPPNAME=sdpool "$DATA" psql primary "select pg_sleep(120)" >/dev/null 2>&1 &
-	i=$((i + 1))
-done
-opened() { [ "$(sdsql "select count(*) from pg_stat_activity where application_name = 'sdpool'")" -ge "$n" ]; }
-wait_until 30 opened
+reserved=$(jqo ".postgres.members[] | select(.name==\"$primary\") | .overview.reserved_connections")
+note "max_connections $max, $reserved reserved for superusers"
 drill pool --allow-exec <<YAML
 drill: pool
 steps:
-  - until: alerts[target=$primary].level == WARNING
+  - until: postgres.members[name=$primary].overview.connections > 0
     timeout: 20s
+  - exec: "for i in \$(seq $max); do PGAPPNAME=sdpool $DATA psql $primary 'select pg_sleep(120)' >/dev/null 2>&1 & done"
+  - until: alerts[target=$primary].level == WARNING
+    timeout: 30s
   - expect_screen: "$primary: database connection pool nearly exhausted: [0-9]+ of $max connections"
-  - exec: "PGPASSFILE=$PASSFILE psql -X -At -h $addr -U swarmdeck -d postgres -c \"select count(pg_terminate_backend(pid)) from pg_stat_activity where application_name = 'sdpool'\""
+  - exec: "$DATA psql-admin $primary \"select count(pg_terminate_backend(pid)) from pg_stat_activity where application_name = 'sdpool'\""
   - until: postgres.members[name=$primary].overview.connections < $((max * 80 / 100))
     timeout: 20s
 YAML
 rc=$?
 check "above 90 % of max_connections: WARNING with the documents' wording" \
-	grep -q "database connection pool nearly exhausted" "$TMP/pool.md"
+	grep -q "connection pool nearly exhausted.* | passed |" "$TMP/pool.md"
 cleared() {
 	once_json && ! jq_true '.alerts[] | select(.message | test("connection pool"))' "$TMP/once.json"
 }
