@@ -222,7 +222,7 @@ int sd_check_node_label(struct sd_core *core, const struct sd_snapshot *snap,
 		sd_request_ask(req, "Add label %s=%s to node %s?", key, value, n->hostname);
 	size_t affected = 0;
 	for (size_t i = 0; i < snap->swarm->nservices; i++) {
-		const struct sd_service *s = &snap->swarm->services[i];
+		const struct sd_service *s = snap->swarm->services[i];
 		for (size_t c = 0; c < s->nconstraints; c++) {
 			const char *con = s->constraints[c];
 			if (!sd_constraint_reads_label(con, key))

@@ -127,8 +127,8 @@ void sd_fleet_summarize(const struct sd_snapshot *s, const struct sd_config *con
 		out->services = (int)sw->nservices;
 		out->degraded = out->updating = 0;
 		for (size_t i = 0; i < sw->nservices; i++) {
-			const struct sd_service *v = &sw->services[i];
-			bool job = strstr(v->mode, "job") != NULL;
+			const struct sd_service *v = sw->services[i];
+			bool job = sd_service_is_job(v);
 			out->degraded += !job && v->running < v->desired;
 			out->updating += strcmp(v->update_state, "updating") == 0 ||
 					 strcmp(v->update_state, "rollback_started") == 0;

@@ -528,10 +528,10 @@ size_t sd_timeline_swarm(struct sd_timeline *tl, const struct sd_swarm *old,
 	} else {
 		const struct sd_service **index = xmalloc((old->nservices + 1) * sizeof(*index));
 		for (size_t i = 0; i < old->nservices; i++)
-			index[i] = &old->services[i];
+			index[i] = old->services[i];
 		qsort(index, old->nservices, sizeof(*index), cmp_service_id);
 		for (size_t i = 0; i < new->nservices; i++) {
-			const struct sd_service *s = &new->services[i], **o;
+			const struct sd_service *s = new->services[i], **o;
 			o = bsearch(&s, index, old->nservices, sizeof(*index), cmp_service_id);
 			kept += service_changes(tl, now, o ? *o : NULL, s);
 		}

@@ -286,7 +286,7 @@ static void print_text(const struct sd_snapshot *s)
 		}
 		printf("\n%-32s %-11s %-9s %s\n", "SERVICE", "MODE", "REPLICAS", "UPDATE");
 		for (size_t i = 0; i < sw->nservices; i++) {
-			const struct sd_service *v = &sw->services[i];
+			const struct sd_service *v = sw->services[i];
 			char rep[32];
 			snprintf(rep, sizeof(rep), "%ld/%ld", v->running, v->desired);
 			printf("%-32s %-11s %-9s %s\n", v->name, v->mode, rep,

@@ -26,7 +26,7 @@ static size_t count(const struct ui *ui, const struct sd_snapshot *snap)
 
 static void row(const struct ui *ui, const struct sd_snapshot *snap, size_t i, struct pane_row *out)
 {
-	const struct sd_service *s = &snap->swarm->services[i];
+	const struct sd_service *s = snap->swarm->services[i];
 	snprintf(out->cells[0], PANE_CELL, "%s", s->name);
 	snprintf(out->cells[1], PANE_CELL, "%s", *s->stack ? s->stack : "-");
 	snprintf(out->cells[2], PANE_CELL, "%s", s->mode);

@@ -118,7 +118,7 @@ struct textview *logs_view_open(struct ui *ui, char *err, size_t errlen)
 		node_id = node ? node->id : sel;
 		/* the services with a task on the node, each stream filtered to the node's lines */
 		for (size_t i = 0; i < sw->nservices && n < NODE_STREAMS_MAX; i++) {
-			const struct sd_service *svc = &sw->services[i];
+			const struct sd_service *svc = sw->services[i];
 			bool there = false;
 			for (size_t t = 0; t < svc->task_count; t++)
 				there |= !strcmp(svc->tasks[t].node_id, node_id);

@@ -138,8 +138,8 @@ static void swarm_rules(struct findings *f, const struct sd_swarm *sw)
 			    sw->managers_reachable, sw->managers);
 	}
 	for (size_t i = 0; i < sw->nservices; i++) {
-		const struct sd_service *s = &sw->services[i];
-		if (strstr(s->mode, "job"))
+		const struct sd_service *s = sw->services[i];
+		if (sd_service_is_job(s))
 			continue;
 		if (s->desired > 0 && s->running == 0)
 			addk(f, "service-down", SD_CRITICAL, "swarm", s->name, "%s: 0/%ld running", s->name, s->desired);

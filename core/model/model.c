@@ -76,8 +76,8 @@ const struct sd_service *sd_swarm_service(const struct sd_swarm *swarm, const ch
 	if (!swarm || !key)
 		return NULL;
 	for (size_t i = 0; i < swarm->nservices; i++)
-		if (!strcmp(swarm->services[i].id, key) || !strcmp(swarm->services[i].name, key))
-			return &swarm->services[i];
+		if (!strcmp(swarm->services[i]->id, key) || !strcmp(swarm->services[i]->name, key))
+			return swarm->services[i];
 	return NULL;
 }
 
@@ -86,13 +86,30 @@ const struct sd_task *sd_swarm_next_task(const struct sd_swarm *swarm, struct sd
 	if (!swarm)
 		return NULL;
 	while (walk->service < swarm->nservices) {
-		const struct sd_service *s = &swarm->services[walk->service];
+		const struct sd_service *s = swarm->services[walk->service];
 		if (walk->index < s->task_count)
 			return &s->tasks[walk->index++];
 		walk->service++;
 		walk->index = 0;
 	}
 	return walk->index < swarm->norphans ? &swarm->orphans[walk->index++] : NULL;
+}
+
+bool sd_service_is_job(const struct sd_service *svc)
+{
+	size_t n = strlen(svc->mode);
+	return n >= 4 && !memcmp(svc->mode + n - 4, "-job", 4);
+}
+
+struct sd_service **sd_services_new(struct sd_arena *arena, size_t n)
+{
+	if (!n)
+		return NULL;
+	struct sd_service **ptrs = sd_arena_alloc_raw(arena, n * sizeof(*ptrs));
+	struct sd_service *store = sd_arena_alloc(arena, n * sizeof(*store));
+	for (size_t i = 0; i < n; i++)
+		ptrs[i] = &store[i];
+	return ptrs;
 }
 
 void sd_stack_count(struct sd_stack *st, const struct sd_service *svc, int sign)

@@ -131,7 +131,8 @@ struct sd_swarm {
 	int managers, managers_reachable;
 	struct sd_node *nodes;
 	size_t nnodes;
-	struct sd_service *services;    /* sorted by name */
+	struct sd_service **services;   /* sorted by name; each points into the part that decoded
+	                                   it, so a change copies pointers, not services */
 	size_t nservices;
 	size_t ntasks;                  /* every task: the services' (sd_swarm_next_task) ... */
 	struct sd_task *orphans;        /* ... and those whose service the list no longer has */
@@ -462,6 +463,10 @@ struct sd_task_walk {
 };
 const struct sd_task *sd_swarm_next_task(const struct sd_swarm *swarm, struct sd_task_walk *walk);
 const struct sd_task *sd_swarm_task(const struct sd_swarm *swarm, const char *id);
+/* A replicated-job or a global-job: its tasks run to completion, none running is no fault. */
+bool sd_service_is_job(const struct sd_service *svc);
+/* N zeroed services in ARENA and the array of pointers to them that sd_swarm.services is. */
+struct sd_service **sd_services_new(struct sd_arena *arena, size_t n);
 /* A service's share of a stack's sums (or the swarm's totals): added (SIGN 1) or taken off (-1). */
 void sd_stack_count(struct sd_stack *stack, const struct sd_service *svc, int sign);
 const struct sd_pg_member *sd_pg_member_named(const struct sd_pg *pg, const char *name);

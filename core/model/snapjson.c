@@ -119,7 +119,7 @@ static json_t *services_json(const struct sd_swarm *sw)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; i < sw->nservices; i++) {
-		const struct sd_service *s = &sw->services[i];
+		const struct sd_service *s = sw->services[i];
 		json_t *ports = json_array();
 		for (size_t j = 0; j < s->nports; j++)
 			append(ports, json_pack("{s:I s:I s:o s:o}",

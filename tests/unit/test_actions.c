@@ -52,9 +52,9 @@ static struct sd_swarm *make_swarm(bool manager3_down)
 	sw->leader = "manager-1";
 	static const char *const services[] = {"app_backend", "app_frontend"};
 	sw->nservices = 2;
-	sw->services = sd_arena_alloc(a, 3 * sizeof(struct sd_service));
+	sw->services = sd_services_new(a, 3);
 	for (size_t i = 0; i < 2; i++) {
-		struct sd_service *s = &sw->services[i];
+		struct sd_service *s = sw->services[i];
 		s->id = sd_arena_printf(a, "sid-%s", services[i]);
 		s->name = services[i];
 		s->mode = "replicated";

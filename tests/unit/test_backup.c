@@ -1133,11 +1133,11 @@ static int record_scale(void *ctx, const char *service, long replicas, char *err
 static struct sd_swarm *two_services(void)
 {
 	struct sd_swarm *sw = sd_part_new(sizeof(*sw));
-	sw->services = sd_arena_alloc(sw->part.arena, 2 * sizeof(*sw->services));
+	sw->services = sd_services_new(sw->part.arena, 2);
 	sw->nservices = 2;
-	sw->services[0] = (struct sd_service){.id = "svc1", .name = "iot-guardian_backend",
+	*sw->services[0] = (struct sd_service){.id = "svc1", .name = "iot-guardian_backend",
 					      .mode = "replicated", .desired = 3, .running = 3};
-	sw->services[1] = (struct sd_service){.id = "svc2", .name = "iot-guardian_worker",
+	*sw->services[1] = (struct sd_service){.id = "svc2", .name = "iot-guardian_worker",
 					      .mode = "replicated", .desired = 2, .running = 2};
 	return sw;
 }
@@ -1237,7 +1237,7 @@ static void test_restore_scales_through_scaler(void **state)
 	/* the engine does not know a service the snapshot has: refused, nothing scaled */
 	static char ghost[] = "iot-guardian_ghost";
 	services[1] = ghost;
-	snap.swarm->services[1].name = ghost;
+	snap.swarm->services[1]->name = ghost;
 	memset(&rs, 0, sizeof(rs));
 	assert_int_equal(sd_backup_restore(r, file, NULL, &snap, &scaler, result, sizeof(result)), -1);
 	assert_non_null(strstr(result, "refused: the replicas of iot-guardian_ghost now"));

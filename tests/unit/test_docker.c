@@ -235,7 +235,7 @@ static void assert_all_strings_set(const struct sd_swarm *sw)
 			assert_non_null(s[j]);
 	}
 	for (size_t i = 0; i < sw->nservices; i++) {
-		const struct sd_service *v = &sw->services[i];
+		const struct sd_service *v = sw->services[i];
 		const char *s[] = {v->id, v->name, v->stack, v->mode, v->image, v->update_state,
 				   v->update_message};
 		for (size_t j = 0; j < sizeof(s) / sizeof(*s); j++)
@@ -389,7 +389,7 @@ static void check_services(const struct sd_swarm *sw, const struct fixture_set *
 		assert_int_equal(s->task_count, count);
 	}
 	for (i = 1; i < sw->nservices; i++)
-		assert_true(strcmp(sw->services[i - 1].name, sw->services[i].name) < 0);
+		assert_true(strcmp(sw->services[i - 1]->name, sw->services[i]->name) < 0);
 	json_decref(services);
 	json_decref(tasks);
 }
@@ -463,7 +463,7 @@ static void assert_task_order(const struct sd_swarm *sw)
 {
 	size_t covered = 0;
 	for (size_t i = 0; i < sw->nservices; i++) {
-		const struct sd_service *s = &sw->services[i];
+		const struct sd_service *s = sw->services[i];
 		if (s->task_count == 0)
 			continue;
 		assert_ptr_equal(s->tasks, nth_task(sw, covered));   /* the walk: services' order */
@@ -666,11 +666,11 @@ static void test_task_order(void **state)
 	assert_int_equal(sw->ntasks, 8);
 	for (size_t i = 0; i < 8; i++)
 		assert_string_equal((*nth_task(sw, i)).id, want[i]);
-	assert_string_equal(sw->services[0].name, "alpha");
-	assert_ptr_equal(sw->services[0].tasks, nth_task(sw, 0));
-	assert_int_equal(sw->services[0].task_count, 3);
-	assert_ptr_equal(sw->services[1].tasks, nth_task(sw, 3));
-	assert_int_equal(sw->services[1].task_count, 4);
+	assert_string_equal(sw->services[0]->name, "alpha");
+	assert_ptr_equal(sw->services[0]->tasks, nth_task(sw, 0));
+	assert_int_equal(sw->services[0]->task_count, 3);
+	assert_ptr_equal(sw->services[1]->tasks, nth_task(sw, 3));
+	assert_int_equal(sw->services[1]->task_count, 4);
 	/* a task of a service that is gone: last, no name; of a node that left: its ID */
 	assert_string_equal((*nth_task(sw, 7)).service, "");
 	assert_string_equal((*nth_task(sw, 7)).service_id, "s9");
@@ -873,7 +873,7 @@ static void assert_swarm_identical(const struct sd_swarm *a, const struct sd_swa
 	for (size_t i = 0; i < a->nnodes; i++)
 		assert_node_identical(&a->nodes[i], &b->nodes[i], what);
 	for (size_t i = 0; i < a->nservices; i++)
-		assert_service_identical(&a->services[i], &b->services[i], what);
+		assert_service_identical(a->services[i], b->services[i], what);
 	for (size_t i = 0; i < a->ntasks; i++)
 		assert_task_identical(nth_task(a, i), nth_task(b, i), what);
 }
@@ -1361,11 +1361,11 @@ static void assert_same_swarm(const struct sd_swarm *a, const struct sd_swarm *b
 		assert_int_equal(a->nodes[i].tasks, b->nodes[i].tasks);
 	}
 	for (size_t i = 0; i < a->nservices; i++) {
-		assert_string_equal(a->services[i].name, b->services[i].name);
-		assert_string_equal(a->services[i].image, b->services[i].image);
-		assert_int_equal(a->services[i].running, b->services[i].running);
-		assert_int_equal(a->services[i].desired, b->services[i].desired);
-		assert_int_equal(a->services[i].task_count, b->services[i].task_count);
+		assert_string_equal(a->services[i]->name, b->services[i]->name);
+		assert_string_equal(a->services[i]->image, b->services[i]->image);
+		assert_int_equal(a->services[i]->running, b->services[i]->running);
+		assert_int_equal(a->services[i]->desired, b->services[i]->desired);
+		assert_int_equal(a->services[i]->task_count, b->services[i]->task_count);
 	}
 	for (size_t i = 0; i < a->ntasks; i++) {
 		assert_string_equal((*nth_task(a, i)).id, (*nth_task(b, i)).id);
@@ -2240,7 +2240,7 @@ static void test_snapshot_json_any_bytes(void **state)
 	assert_true(sw->nnodes > 1 && sw->ntasks > 1 && sw->nservices > 0);
 	sw->nodes[0].hostname = bad;
 	sw->nodes[1].engine = bad;
-	sw->services[0].name = bad;
+	sw->services[0]->name = bad;
 	(*nth_task(sw, 0)).error = bad;
 	(*nth_task(sw, sw->ntasks - 1)).node = bad;
 	sw->leader = bad;

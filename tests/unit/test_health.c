@@ -45,10 +45,10 @@ static struct sd_swarm *make_swarm(const struct node_spec *nodes, size_t nn,
 				sw->leader = n->hostname;
 		}
 	}
-	sw->services = sd_arena_alloc(a, (ns + 1) * sizeof(struct sd_service));
+	sw->services = sd_services_new(a, ns + 1);
 	sw->nservices = ns;
 	for (size_t i = 0; i < ns; i++) {
-		struct sd_service *s = &sw->services[i];
+		struct sd_service *s = sw->services[i];
 		s->id = sd_arena_printf(a, "sid-%s", services[i].name);
 		s->name = services[i].name;
 		s->mode = services[i].mode;

@@ -52,10 +52,10 @@ static struct sd_swarm *make_swarm(void)
 	sw->nodes[4].tasks = 2;
 	sw->leader = "manager-1";
 	sw->nservices = 2;
-	sw->services = sd_arena_alloc(a, 2 * sizeof(struct sd_service));
+	sw->services = sd_services_new(a, 2);
 	static const char *const names[] = {"app_backend", "app_db"};
 	for (size_t i = 0; i < 2; i++) {
-		struct sd_service *s = &sw->services[i];
+		struct sd_service *s = sw->services[i];
 		s->id = sd_arena_printf(a, "sid-%s", names[i]);
 		s->name = names[i];
 		s->mode = "replicated";
@@ -71,8 +71,8 @@ static struct sd_swarm *make_swarm(void)
 	const char **c = sd_arena_alloc(a, 2 * sizeof(*c));
 	c[0] = "node.role == worker";
 	c[1] = "node.labels.type==db";
-	sw->services[1].constraints = c;
-	sw->services[1].nconstraints = 2;
+	sw->services[1]->constraints = c;
+	sw->services[1]->nconstraints = 2;
 	sw->engine_name = "manager-1";
 	return sw;
 }
@@ -435,7 +435,7 @@ static void test_decode_fields(void **state)
 	char err[256];
 	assert_int_equal(sd_docker_decode(NULL, 0, "[]", 2, services, strlen(services), tasks,
 					  strlen(tasks), &sw, err, sizeof(err)), 0);
-	const struct sd_service *s = &sw->services[0];
+	const struct sd_service *s = sw->services[0];
 	assert_string_equal(s->image, "sdlab/busybox:2");
 	assert_int_equal(s->nconstraints, 2);
 	assert_string_equal(s->constraints[0], "node.labels.type==db");

@@ -290,15 +290,15 @@ static struct sd_swarm *make_swarm(const struct swarm_spec *s)
 		n->engine = n->addr = n->message = "";
 	}
 	sw->nservices = 1;
-	sw->services = sd_arena_alloc(a, sizeof(*sw->services));
-	sw->services[0] = (struct sd_service){.id = "sid-backend", .name = "app_backend",
+	sw->services = sd_services_new(a, 1);
+	*sw->services[0] = (struct sd_service){.id = "sid-backend", .name = "app_backend",
 					      .update_state = s->update_state,
 					      .update_message = s->update_message, .mode = "replicated",
 					      .image = "", .stack = ""};
 	sw->ntasks = 2;
 	struct sd_task *tasks = sd_arena_alloc(a, 2 * sizeof(*tasks));
-	sw->services[0].tasks = tasks;
-	sw->services[0].task_count = 2;
+	sw->services[0]->tasks = tasks;
+	sw->services[0]->task_count = 2;
 	tasks[0] = (struct sd_task){.id = "task0000000000000001", .service_id = "sid-backend",
 					.service = "app_backend", .node_id = "id-worker-1",
 					.node = "worker-1", .desired_state = "shutdown",

@@ -52,9 +52,9 @@ static struct sd_swarm *make_swarm(size_t nodes, size_t down, size_t services, s
 	sw->managers = sw->managers_reachable = 1;
 	sw->leader = sw->engine_name = sw->nodes[nodes - 1].hostname;
 	sw->nservices = services;
-	sw->services = sd_arena_alloc(a, services * sizeof(struct sd_service));
+	sw->services = sd_services_new(a, services);
 	for (size_t i = 0; i < services; i++) {
-		struct sd_service *s = &sw->services[i];
+		struct sd_service *s = sw->services[i];
 		s->id = sd_arena_printf(a, "sid-%zu", i);
 		s->name = sd_arena_printf(a, "app_%zu", i);
 		s->mode = "replicated";

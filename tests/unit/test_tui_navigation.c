@@ -63,9 +63,9 @@ static struct sd_swarm *make_swarm(void)
 	sw->leader = "manager-1";
 	static const char *const services[] = {"app_backend", "app_frontend", "app_worker"};
 	sw->nservices = 3;
-	sw->services = sd_arena_alloc(a, 4 * sizeof(struct sd_service));
+	sw->services = sd_services_new(a, 4);
 	for (size_t i = 0; i < 3; i++) {
-		struct sd_service *s = &sw->services[i];
+		struct sd_service *s = sw->services[i];
 		s->id = sd_arena_printf(a, "sid-%s", services[i]);
 		s->name = services[i];
 		s->mode = "replicated";

@@ -806,9 +806,9 @@ struct sd_swarm *docker_decoder_finish(struct decoder *dec)
 	}
 
 	sw->nservices = ns;
-	sw->services = ns ? sd_arena_alloc(arena, ns * sizeof(*sw->services)) : NULL;
+	sw->services = sd_services_new(arena, ns);
 	for (size_t i = 0; i < ns; i++)
-		sw->services[i] = dec->services[i].svc;
+		*sw->services[i] = dec->services[i].svc;
 
 	sw->nnodes = dec->nnodes;
 	sw->nodes = dec->nnodes ? sd_arena_alloc(arena, dec->nnodes * sizeof(*sw->nodes)) : NULL;

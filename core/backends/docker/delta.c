@@ -2,13 +2,14 @@
  * for an event that names it: what an event costs is what it changed, not the swarm's size.
  *
  * Contract: the base part is never changed. The new part copies the base's arrays of
- * nodes, services and stacks (plain structs, copied whole, never walked item by item beyond
- * the changed service's stack and the managers' count) and points into the base's strings,
- * labels, ports and each service's array of tasks, which it keeps alive by referencing the
- * parts that own them (struct sd_part's shares): the full fetch and the deltas, never a part
- * built here, so the changed service's tasks go into its delta's arena. A part built this
- * way names what it was built from and what changed (derived_from, changed_kind,
- * changed_id, and that object before and after) so the timeline compares that one object.
+ * nodes and stacks (plain structs, copied whole, never walked item by item beyond the
+ * changed service's stack and the managers' count) and of pointers to services, and points
+ * into the base's services, strings, labels, ports and each service's array of tasks, which
+ * it keeps alive by referencing the parts that own them (struct sd_part's shares): the full
+ * fetch and the deltas, never a part built here, so the changed service and its tasks stay
+ * in its delta's arena. A part built this way names what it was built from and what
+ * changed (derived_from, changed_kind, changed_id, and that object before and after) so the
+ * timeline compares that one object.
  * Networks, secrets and configs, and which services use each, stay as the last full fetch
  * read them. After max_shares() changes in a row the answer is "do a full fetch" (1): the
  * kept parts are bounded, and so is what a chain of changes can hold. The bound grows with
@@ -81,7 +82,7 @@ static ptrdiff_t node_index(const struct sd_swarm *sw, const char *id)
 static ptrdiff_t service_index(const struct sd_swarm *sw, const char *id)
 {
 	for (size_t i = 0; i < sw->nservices; i++)
-		if (!strcmp(sw->services[i].id, id))
+		if (!strcmp(sw->services[i]->id, id))
 			return (ptrdiff_t)i;
 	return -1;
 }
@@ -119,8 +120,8 @@ static void sum_stacks(struct sd_swarm *sw)
 	const char **names = xmalloc((sw->nservices + 1) * sizeof(*names));
 	size_t n = 0;
 	for (size_t i = 0; i < sw->nservices; i++)
-		if (*sw->services[i].stack)
-			names[n++] = sw->services[i].stack;
+		if (*sw->services[i]->stack)
+			names[n++] = sw->services[i]->stack;
 	if (n > 1)
 		qsort(names, n, sizeof(*names), compare_names);
 	size_t distinct = 0;
@@ -134,7 +135,7 @@ static void sum_stacks(struct sd_swarm *sw)
 		sw->stacks[i] = (struct sd_stack){.name = names[i]};
 	free(names);
 	for (size_t i = 0; i < sw->nservices; i++)
-		stack_add(sw, &sw->services[i], 1);
+		stack_add(sw, sw->services[i], 1);
 }
 
 /* Tasks desired running on their node, counted on SW's nodes (SIGN 1 or -1). */
@@ -187,20 +188,21 @@ static struct sd_swarm *apply_service(const struct sd_swarm *base, struct sd_swa
 	struct sd_swarm *sw = derive(base, delta, "service", id);
 	struct sd_arena *a = sw->part.arena;
 	ptrdiff_t old = service_index(base, id);
-	const struct sd_service *now = delta->nservices ? &delta->services[0] : NULL;
+	/* the delta's own: this change is the first to share it */
+	struct sd_service *now = delta->nservices ? delta->services[0] : NULL;
 	size_t gap = old >= 0 ? (size_t)old : 0, ngap = old >= 0 ? 1 : 0;
 
 	/* the services: the old one out, the new one in at its place by name */
 	size_t kept = base->nservices - ngap, ns = kept + (now != NULL);
-	struct sd_service *svcs = ns ? sd_arena_alloc_raw(a, ns * sizeof(*svcs)) : NULL;
+	struct sd_service **svcs = ns ? sd_arena_alloc_raw(a, ns * sizeof(*svcs)) : NULL;
 	size_t at = kept;
 	if (now) {
 		size_t lo = 0, hi = base->nservices;   /* where it goes among BASE's, by name */
 		while (lo < hi) {
 			size_t mid = (lo + hi) / 2;
-			int c = strcmp(base->services[mid].name, now->name);
+			int c = strcmp(base->services[mid]->name, now->name);
 			if (!c)
-				c = strcmp(base->services[mid].id, now->id);
+				c = strcmp(base->services[mid]->id, now->id);
 			if (c < 0)
 				lo = mid + 1;
 			else
@@ -210,7 +212,7 @@ static struct sd_swarm *apply_service(const struct sd_swarm *base, struct sd_swa
 	}
 	copy_without(svcs, base->services, sizeof(*svcs), gap, ngap, 0, at);
 	if (now)
-		svcs[at] = *now;
+		svcs[at] = now;
 	copy_without(svcs + at + (now != NULL), base->services, sizeof(*svcs), gap, ngap, at, kept);
 
 	/* its tasks, where the delta decoded them: the parts after this one share the delta,
@@ -227,29 +229,26 @@ static struct sd_swarm *apply_service(const struct sd_swarm *base, struct sd_swa
 	}
 	if (nnew > 1)
 		qsort(mine, nnew, sizeof(*mine), compare_tasks);
-	if (now) {
-		svcs[at].tasks = mine;
-		svcs[at].task_count = nnew;
-	}
-	size_t nold = old >= 0 ? base->services[old].task_count : 0;
+	const struct sd_service *was = old >= 0 ? base->services[old] : NULL;
+	size_t nold = was ? was->task_count : 0;
 	sw->ntasks = base->ntasks - nold + nnew;
 
 	/* what depends on them: tasks per node, the stacks' sums */
 	bool restack = false;
-	if (old >= 0) {
-		node_tasks_add(sw, base->services[old].tasks, nold, -1);
-		sd_stack_count(&sw->totals, &base->services[old], -1);
-		restack |= !stack_add(sw, &base->services[old], -1);
+	if (was) {
+		node_tasks_add(sw, was->tasks, nold, -1);
+		sd_stack_count(&sw->totals, was, -1);
+		restack |= !stack_add(sw, was, -1);
 	}
 	if (now) {
 		node_tasks_add(sw, mine, nnew, 1);
-		sd_stack_count(&sw->totals, &svcs[at], 1);
-		restack |= !stack_add(sw, &svcs[at], 1);
+		sd_stack_count(&sw->totals, now, 1);
+		restack |= !stack_add(sw, now, 1);
 	}
 	sw->services = svcs;
 	sw->nservices = ns;
-	sw->changed_was = old >= 0 ? &base->services[old] : NULL;
-	sw->changed_now = now ? &svcs[at] : NULL;
+	sw->changed_was = was;
+	sw->changed_now = now;
 	if (restack)
 		sum_stacks(sw);
 	return sw;

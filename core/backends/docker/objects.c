@@ -257,7 +257,7 @@ static const char **users(struct decoder *dec, const struct sd_swarm *sw, int wh
 	struct objects_decoder *o = &dec->objects;
 	size_t n = 0;
 	for (size_t i = 0; i < sw->nservices; i++) {
-		const struct sd_service_uses *u = &sw->services[i].uses;
+		const struct sd_service_uses *u = &sw->services[i]->uses;
 		const char **ids = which == USE_NETWORK ? u->networks
 				   : which == USE_SECRET ? u->secrets : u->configs;
 		size_t nids = which == USE_NETWORK ? u->nnetworks
@@ -265,7 +265,7 @@ static const char **users(struct decoder *dec, const struct sd_swarm *sw, int wh
 		if (!uses(ids, nids, id, name))
 			continue;
 		o->strings = docker_grow(o->strings, &o->cap_strings, n + 1, sizeof(*o->strings));
-		o->strings[n++] = sw->services[i].name;
+		o->strings[n++] = sw->services[i]->name;
 	}
 	*count = n;
 	return copy_strings(dec, o->strings, n);
@@ -281,10 +281,10 @@ static void sum_stacks(struct decoder *dec, struct sd_swarm *sw)
 	struct objects_decoder *o = &dec->objects;
 	size_t n = 0;
 	for (size_t i = 0; i < sw->nservices; i++) {
-		if (!*sw->services[i].stack)
+		if (!*sw->services[i]->stack)
 			continue;
 		o->strings = docker_grow(o->strings, &o->cap_strings, n + 1, sizeof(*o->strings));
-		o->strings[n++] = sw->services[i].stack;
+		o->strings[n++] = sw->services[i]->stack;
 	}
 	if (n > 1)
 		qsort(o->strings, n, sizeof(*o->strings), compare_stack_names);
@@ -297,7 +297,7 @@ static void sum_stacks(struct decoder *dec, struct sd_swarm *sw)
 	for (size_t i = 0; i < distinct; i++)
 		sw->stacks[i] = (struct sd_stack){.name = o->strings[i]};
 	for (size_t i = 0; i < sw->nservices && distinct; i++) {
-		const struct sd_service *svc = &sw->services[i];
+		const struct sd_service *svc = sw->services[i];
 		if (!*svc->stack)
 			continue;
 		size_t lo = 0, hi = distinct;   /* binary search: stacks are sorted */
@@ -314,7 +314,7 @@ static void sum_stacks(struct decoder *dec, struct sd_swarm *sw)
 		sd_stack_count(&sw->stacks[lo], svc, 1);
 	}
 	for (size_t i = 0; i < sw->nservices; i++)
-		sd_stack_count(&sw->totals, &sw->services[i], 1);
+		sd_stack_count(&sw->totals, sw->services[i], 1);
 }
 
 void docker_objects_finish(struct decoder *dec, struct sd_swarm *sw)
