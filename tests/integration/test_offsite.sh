@@ -42,6 +42,14 @@ primary_is_known() { [ -n "$($DATAX primary 2>/dev/null)" ]; }
 remote_sha() { webdav_curl -f "$(webdav_url)$1" | sha256sum | cut -d' ' -f1; }
 audit_count() { grep -c "$1" "$AUDIT" 2>/dev/null || true; }
 webdav_heal() { bash -c ". tests/lab/lab; webdav_up" > "$TMP/webdav-heal.log" 2>&1; }
+webdav_gone() { ! kill -0 "$(webdav_pid)" 2>/dev/null; }
+# the store again behind a link of 40 MB/s: 200 MB take 5 s, so the cut comes midway on any
+# machine (over the lab's loopback the whole upload takes about a second)
+webdav_slow() {
+	kill -TERM "$(webdav_pid)" 2>/dev/null
+	wait_until 10 webdav_gone &&
+		WEBDAV_BWLIMIT=40M bash -c ". tests/lab/lab; webdav_up" > "$TMP/webdav-slow.log" 2>&1
+}
 
 check "the WebDAV store answers (rclone on $WEBDAV_NODE)" wait_until 30 webdav_answers
 check "backend starts at 3/3" wait_until 120 replicas_are $svc 3/3
@@ -96,6 +104,7 @@ jq --arg f "$big" --arg s "$(sha256sum < "$BDIR/$big" | cut -d' ' -f1)" --arg t 
 	'.file = $f | .sha256 = $s | .size = 200000000 | .time = $t' "$BDIR/$dump.manifest.json" > "$BDIR/$big.manifest.json"
 at_exit "rm -f '$BDIR/$big' '$BDIR/$big.manifest.json' '$STORE/$big' '$STORE/$big.manifest.json' '$STORE/.$big.partial'"
 big_sha=$(sha256sum < "$BDIR/$big" | cut -d' ' -f1)
+webdav_slow && wait_until 30 webdav_answers || note "the store could not be slowed down: $(tail -n 3 "$TMP/webdav-slow.log")"
 drill offsite-cut <<YAML > /dev/null &
 drill: offsite-cut
 steps:

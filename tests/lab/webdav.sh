@@ -2,7 +2,9 @@
 # webdav`, the tool of the storage plan) inside manager-3's network namespace, with one user
 # whose password is in a file (the server reads an htpasswd file, so no password is on any
 # command line). Sourced by tests/lab/lab, which calls:
-#   webdav_up              start it when it is not running (idempotent: an up lab gains it)
+#   webdav_up              start it when it is not running (idempotent: an up lab gains it);
+#                          WEBDAV_BWLIMIT=RATE (rclone's --bwlimit, e.g. 40M) starts it
+#                          behind a slow link, for a test that must catch an upload midway
 #   webdav_start NODE      after `lab heal NODE`: start it again when NODE is its node
 #   webdav_config FILE     write $WEBDAV_CONFIG: FILE (the lab's config) with backup.remote
 #                          (a file of its own: a binary that does not know the key keeps
@@ -60,7 +62,7 @@ webdav_up() {
 	if ! webdav_running; then
 		lab_spawn "$WEBDAV_NODE" webdav rclone serve webdav "$WEBDAV_DIR" \
 			--addr "$(lab_ip "$WEBDAV_NODE"):$WEBDAV_PORT" --htpasswd "$WEBDAV_HTPASSWD" \
-			--realm swarmdeck-lab || return 1
+			--realm swarmdeck-lab ${WEBDAV_BWLIMIT:+--bwlimit "$WEBDAV_BWLIMIT"} || return 1
 	fi
 	lab_wait 20 "the WebDAV server on $WEBDAV_NODE" webdav_answers ||
 		{ tail -n 5 "$WEBDAV_LOG" >&2; return 1; }
