@@ -95,6 +95,50 @@ const struct sd_task *sd_swarm_next_task(const struct sd_swarm *swarm, struct sd
 	return walk->index < swarm->norphans ? &swarm->orphans[walk->index++] : NULL;
 }
 
+struct sd_stack *sd_swarm_stack(struct sd_swarm *sw, const char *name)
+{
+	size_t lo = 0, hi = sw->nstacks;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(sw->stacks[mid].name, name);
+		if (c == 0)
+			return &sw->stacks[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void sd_swarm_sum_stacks(struct sd_swarm *sw, struct sd_arena *arena)
+{
+	const char **names = xmalloc((sw->nservices + 1) * sizeof(*names));
+	size_t n = 0;
+	for (size_t i = 0; i < sw->nservices; i++)
+		if (*sw->services[i]->stack)
+			names[n++] = sw->services[i]->stack;
+	if (n > 1)
+		qsort(names, n, sizeof(*names), compare_names);
+	size_t distinct = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!distinct || strcmp(names[distinct - 1], names[i]))
+			names[distinct++] = names[i];
+	sw->nstacks = distinct;
+	sw->stacks = distinct ? sd_arena_alloc(arena, distinct * sizeof(*sw->stacks)) : NULL;
+	for (size_t i = 0; i < distinct; i++)
+		sw->stacks[i] = (struct sd_stack){.name = names[i]};
+	free(names);
+	for (size_t i = 0; i < sw->nservices; i++)
+		if (*sw->services[i]->stack)
+			sd_stack_count(sd_swarm_stack(sw, sw->services[i]->stack), sw->services[i], 1);
+}
+
 bool sd_service_is_job(const struct sd_service *svc)
 {
 	size_t n = strlen(svc->mode);

@@ -467,6 +467,10 @@ const struct sd_task *sd_swarm_task(const struct sd_swarm *swarm, const char *id
 bool sd_service_is_job(const struct sd_service *svc);
 /* N zeroed services in ARENA and the array of pointers to them that sd_swarm.services is. */
 struct sd_service **sd_services_new(struct sd_arena *arena, size_t n);
+/* SW's stack of that name (stacks are sorted by name), or NULL. */
+struct sd_stack *sd_swarm_stack(struct sd_swarm *sw, const char *name);
+/* SW's stacks summed again from its services, in ARENA: one per distinct label, sorted. */
+void sd_swarm_sum_stacks(struct sd_swarm *sw, struct sd_arena *arena);
 /* A service's share of a stack's sums (or the swarm's totals): added (SIGN 1) or taken off (-1). */
 void sd_stack_count(struct sd_stack *stack, const struct sd_service *svc, int sign);
 const struct sd_pg_member *sd_pg_member_named(const struct sd_pg *pg, const char *name);

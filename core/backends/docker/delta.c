@@ -93,49 +93,11 @@ static bool stack_add(struct sd_swarm *sw, const struct sd_service *svc, int sig
 {
 	if (!*svc->stack)
 		return true;
-	size_t lo = 0, hi = sw->nstacks;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = strcmp(sw->stacks[mid].name, svc->stack);
-		if (c == 0) {
-			sd_stack_count(&sw->stacks[mid], svc, sign);
-			return sign > 0 || sw->stacks[mid].services > 0;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
-}
-
-static int compare_names(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The stacks summed again from the services (a stack appeared or went: rare). */
-static void sum_stacks(struct sd_swarm *sw)
-{
-	const char **names = xmalloc((sw->nservices + 1) * sizeof(*names));
-	size_t n = 0;
-	for (size_t i = 0; i < sw->nservices; i++)
-		if (*sw->services[i]->stack)
-			names[n++] = sw->services[i]->stack;
-	if (n > 1)
-		qsort(names, n, sizeof(*names), compare_names);
-	size_t distinct = 0;
-	for (size_t i = 0; i < n; i++)
-		if (!distinct || strcmp(names[distinct - 1], names[i]))
-			names[distinct++] = names[i];
-	sw->nstacks = distinct;
-	sw->stacks = distinct ? sd_arena_alloc(sw->part.arena, distinct * sizeof(*sw->stacks))
-			      : NULL;
-	for (size_t i = 0; i < distinct; i++)
-		sw->stacks[i] = (struct sd_stack){.name = names[i]};
-	free(names);
-	for (size_t i = 0; i < sw->nservices; i++)
-		stack_add(sw, sw->services[i], 1);
+	struct sd_stack *st = sd_swarm_stack(sw, svc->stack);
+	if (!st)
+		return false;
+	sd_stack_count(st, svc, sign);
+	return sign > 0 || st->services > 0;
 }
 
 /* Tasks desired running on their node, counted on SW's nodes (SIGN 1 or -1). */
@@ -250,7 +212,7 @@ static struct sd_swarm *apply_service(const struct sd_swarm *base, struct sd_swa
 	sw->changed_was = was;
 	sw->changed_now = now;
 	if (restack)
-		sum_stacks(sw);
+		sd_swarm_sum_stacks(sw, sw->part.arena);
 	return sw;
 }
 

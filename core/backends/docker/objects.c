@@ -271,56 +271,12 @@ static const char **users(struct decoder *dec, const struct sd_swarm *sw, int wh
 	return copy_strings(dec, o->strings, n);
 }
 
-static int compare_stack_names(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static void sum_stacks(struct decoder *dec, struct sd_swarm *sw)
-{
-	struct objects_decoder *o = &dec->objects;
-	size_t n = 0;
-	for (size_t i = 0; i < sw->nservices; i++) {
-		if (!*sw->services[i]->stack)
-			continue;
-		o->strings = docker_grow(o->strings, &o->cap_strings, n + 1, sizeof(*o->strings));
-		o->strings[n++] = sw->services[i]->stack;
-	}
-	if (n > 1)
-		qsort(o->strings, n, sizeof(*o->strings), compare_stack_names);
-	size_t distinct = 0;
-	for (size_t i = 0; i < n; i++)
-		if (!distinct || strcmp(o->strings[distinct - 1], o->strings[i]))
-			o->strings[distinct++] = o->strings[i];
-	sw->nstacks = distinct;
-	sw->stacks = distinct ? sd_arena_alloc(dec->arena, distinct * sizeof(*sw->stacks)) : NULL;
-	for (size_t i = 0; i < distinct; i++)
-		sw->stacks[i] = (struct sd_stack){.name = o->strings[i]};
-	for (size_t i = 0; i < sw->nservices && distinct; i++) {
-		const struct sd_service *svc = sw->services[i];
-		if (!*svc->stack)
-			continue;
-		size_t lo = 0, hi = distinct;   /* binary search: stacks are sorted */
-		while (lo < hi) {
-			size_t mid = (lo + hi) / 2;
-			int c = strcmp(sw->stacks[mid].name, svc->stack);
-			if (c == 0)
-				lo = hi = mid;
-			else if (c < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		sd_stack_count(&sw->stacks[lo], svc, 1);
-	}
-	for (size_t i = 0; i < sw->nservices; i++)
-		sd_stack_count(&sw->totals, sw->services[i], 1);
-}
-
 void docker_objects_finish(struct decoder *dec, struct sd_swarm *sw)
 {
 	struct objects_decoder *o = &dec->objects;
-	sum_stacks(dec, sw);
+	sd_swarm_sum_stacks(sw, dec->arena);
+	for (size_t i = 0; i < sw->nservices; i++)
+		sd_stack_count(&sw->totals, sw->services[i], 1);
 	sw->objects_read = o->read;
 	sw->objects_error = *o->error ? sd_arena_strdup(dec->arena, o->error) : dec->empty;
 
