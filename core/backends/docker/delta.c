@@ -17,7 +17,6 @@
  * fetch costs, spread over the changes before it, stays the same at any size. */
 #include "backends/docker/internal.h"
 #include "base/arena.h"
-#include "base/xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
